@@ -1,0 +1,76 @@
+// The embedding API: add modules and data, compile once, evaluate queries many times.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "policyc/engine/builtin.hpp"
+#include "policyc/engine/diagnostic.hpp"
+#include "policyc/engine/value.hpp"
+
+namespace policyc {
+
+class Tracer;
+
+struct EvalOptions {
+  bool strict_builtin_errors = false;
+  int64_t now_ns = 0;  // 0: the wall clock at the start of the query
+  uint64_t seed = 0;
+  Tracer* tracer = nullptr;  // null: no tracing, full speed
+  std::function<void(const std::string&)> print;  // print() sink; default stderr
+};
+
+struct QueryExpression {
+  Value value;
+  std::string text;  // the expression's source text
+  int row = 0;
+  int col = 0;
+};
+
+struct QueryResult {
+  std::vector<QueryExpression> expressions;
+  // User variables of the query (not `_` or generated ones), sorted by name.
+  std::vector<std::pair<std::string, Value>> bindings;
+};
+
+class Engine {
+ public:
+  explicit Engine(const BuiltinRegistry& registry);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Parses a module. v0: OPA's v0 syntax (if/contains optional unless imported).
+  bool add_module(const std::string& filename, std::string source, bool v0,
+                  std::vector<Diagnostic>& errors);
+  // Merges a document into the base data at `path` (empty: the root, must be an object).
+  bool add_data(const std::vector<std::string>& path, const Value& doc, std::vector<Diagnostic>& errors);
+  void set_input(Value input);
+  void clear_input();
+
+  // Name resolution, safety, recursion and type checks. Called by query() if needed.
+  bool compile(std::vector<Diagnostic>& errors);
+
+  // Evaluates a query (e.g. `data.test.p = x`). Undefined yields no results.
+  bool query(std::string_view query, const EvalOptions& options, std::vector<QueryResult>& results,
+             std::vector<Diagnostic>& errors);
+
+  // Package paths of the added modules, and their rules, for tools (check, test).
+  struct RuleInfo {
+    std::vector<std::string> package;  // e.g. {"policies", "security"}
+    std::string name;                  // e.g. "deny"
+    std::string file;
+    int line = 0;
+  };
+  std::vector<RuleInfo> rules() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace policyc

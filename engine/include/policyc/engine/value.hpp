@@ -1,0 +1,134 @@
+// The evaluation value: a compact tagged value with shared immutable payloads.
+//
+// Numbers keep integer precision: small integers stay inline as int64; everything else
+// (big integers, decimals) is an exact rational (GMP) plus the literal text it was written
+// as, so `0.1 + 0.2 == 0.3` holds and `1.0` prints back as `1.0`, as OPA does.
+// Objects and sets are sorted vectors under OPA's total order, so iteration, comparison
+// and output are deterministic without extra sorting.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <gmpxx.h>
+
+namespace policyc {
+
+// Order matches OPA's total order across types (Undefined is never compared with others).
+enum class Kind : uint8_t { Undefined, Null, Boolean, Number, String, Array, Object, Set };
+
+class Value;
+using ValueVec = std::vector<Value>;
+using ObjectEntries = std::vector<std::pair<Value, Value>>;
+
+struct BigNumber {
+  mpq_class q;
+  std::string text;  // literal text when it came from source or JSON; empty when computed
+};
+
+class Value {
+ public:
+  Value() = default;
+
+  static Value null();
+  static Value boolean(bool b);
+  static Value integer(int64_t i);
+  static Value rational(const mpq_class& q);
+  static Value from_double(double d);
+  // Parses a JSON/Rego number literal exactly, keeping its text. Returns Undefined on bad text.
+  static Value number_from_text(std::string_view text);
+  static Value string(std::string s);
+  static Value string(std::string_view s) { return string(std::string(s)); }
+  static Value string(const char* s) { return string(std::string(s)); }
+  static Value array(ValueVec items);
+  // Sorts by key; for duplicate keys the last one wins.
+  static Value object(ObjectEntries entries);
+  // Entries already sorted by key and unique (no checks).
+  static Value object_sorted(ObjectEntries entries);
+  // Sorts and removes duplicates.
+  static Value set(ValueVec items);
+  static Value set_sorted(ValueVec items);
+  static Value empty_array();
+  static Value empty_object();
+  static Value empty_set();
+
+  Kind kind() const { return kind_; }
+  bool is_undefined() const { return kind_ == Kind::Undefined; }
+  bool is_defined() const { return kind_ != Kind::Undefined; }
+  bool is_null() const { return kind_ == Kind::Null; }
+  bool is_bool() const { return kind_ == Kind::Boolean; }
+  bool is_number() const { return kind_ == Kind::Number; }
+  bool is_string() const { return kind_ == Kind::String; }
+  bool is_array() const { return kind_ == Kind::Array; }
+  bool is_object() const { return kind_ == Kind::Object; }
+  bool is_set() const { return kind_ == Kind::Set; }
+  bool is_collection() const { return kind_ >= Kind::Array; }
+  bool is_true() const { return kind_ == Kind::Boolean && bool_; }
+  bool is_false() const { return kind_ == Kind::Boolean && !bool_; }
+
+  bool as_bool() const { return bool_; }
+
+  // Numbers.
+  bool is_small_int() const { return kind_ == Kind::Number && !ptr_; }
+  int64_t small_int() const { return int_; }
+  bool is_integer() const;                  // any integral number
+  bool to_int64(int64_t& out) const;        // integral and in range
+  double to_double() const;
+  mpq_class to_rational() const;
+  const std::string* number_text() const;   // literal text, if kept
+  std::string number_to_string() const;     // how OPA prints it
+
+  // Strings.
+  const std::string& str() const;
+
+  // Arrays and sets (both are item vectors; sets are sorted and unique).
+  const ValueVec& items() const;
+  // Objects: sorted by key.
+  const ObjectEntries& entries() const;
+  size_t size() const;  // items, entries, or code points of a string
+
+  const Value* find(const Value& key) const;  // object key lookup
+  bool contains(const Value& item) const;     // set membership
+  // Index a collection by key: array index, object key, set member. Undefined when absent.
+  Value get(const Value& key) const;
+
+  size_t hash() const;
+
+  friend int compare(const Value& a, const Value& b);
+  friend bool operator==(const Value& a, const Value& b) { return compare(a, b) == 0; }
+  friend bool operator!=(const Value& a, const Value& b) { return compare(a, b) != 0; }
+  friend bool operator<(const Value& a, const Value& b) { return compare(a, b) < 0; }
+
+  // JSON text as OPA prints it (sets as arrays, non-string keys stringified), compact.
+  std::string to_json() const;
+  // Rego term text: sets as {a, b}, set() for the empty set, strings quoted.
+  std::string to_rego() const;
+
+  // Non-null for numbers that are not small integers.
+  const BigNumber* big() const {
+    return kind_ == Kind::Number ? static_cast<const BigNumber*>(ptr_.get()) : nullptr;
+  }
+
+ private:
+  Kind kind_ = Kind::Undefined;
+  bool bool_ = false;
+  int64_t int_ = 0;  // small integers; cached hash for strings
+  // BigNumber, std::string, ValueVec or ObjectEntries, by kind.
+  std::shared_ptr<const void> ptr_;
+};
+
+struct ValueHash {
+  size_t operator()(const Value& v) const { return v.hash(); }
+};
+
+// Type name as OPA's type_name() reports it.
+const char* kind_name(Kind k);
+
+// Writes JSON for v into out. `pretty` indents with two spaces.
+void write_json(std::string& out, const Value& v, bool pretty = false, int indent = 0);
+
+}  // namespace policyc

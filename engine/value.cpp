@@ -1,0 +1,608 @@
+#include "policyc/engine/value.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+namespace policyc {
+
+namespace {
+
+const BigNumber* as_big(const std::shared_ptr<const void>& p) {
+  return static_cast<const BigNumber*>(p.get());
+}
+
+size_t mix(size_t h, size_t v) { return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); }
+
+size_t hash_string(std::string_view s) { return std::hash<std::string_view>{}(s); }
+
+bool fits_int64(const mpz_class& z) { return mpz_fits_slong_p(z.get_mpz_t()) != 0; }
+
+}  // namespace
+
+const char* kind_name(Kind k) {
+  switch (k) {
+    case Kind::Undefined: return "undefined";
+    case Kind::Null: return "null";
+    case Kind::Boolean: return "boolean";
+    case Kind::Number: return "number";
+    case Kind::String: return "string";
+    case Kind::Array: return "array";
+    case Kind::Object: return "object";
+    case Kind::Set: return "set";
+  }
+  return "unknown";
+}
+
+Value Value::null() {
+  Value v;
+  v.kind_ = Kind::Null;
+  return v;
+}
+
+Value Value::boolean(bool b) {
+  Value v;
+  v.kind_ = Kind::Boolean;
+  v.bool_ = b;
+  return v;
+}
+
+Value Value::integer(int64_t i) {
+  Value v;
+  v.kind_ = Kind::Number;
+  v.int_ = i;
+  return v;
+}
+
+Value Value::rational(const mpq_class& q) {
+  if (q.get_den() == 1 && fits_int64(q.get_num())) return integer(q.get_num().get_si());
+  Value v;
+  v.kind_ = Kind::Number;
+  auto big = std::make_shared<BigNumber>();
+  big->q = q;
+  big->q.canonicalize();
+  v.ptr_ = std::move(big);
+  return v;
+}
+
+Value Value::from_double(double d) {
+  if (!std::isfinite(d)) return Value();
+  if (d == std::floor(d) && std::fabs(d) < 9.2e18) return integer(static_cast<int64_t>(d));
+  mpq_class q(d);
+  return rational(q);
+}
+
+Value Value::number_from_text(std::string_view text) {
+  // Grammar: -?digits(.digits)?([eE][+-]?digits)?  (leading '+' not allowed, as JSON)
+  size_t i = 0, n = text.size();
+  bool neg = false;
+  if (i < n && text[i] == '-') {
+    neg = true;
+    ++i;
+  }
+  size_t int_start = i;
+  while (i < n && text[i] >= '0' && text[i] <= '9') ++i;
+  if (i == int_start) return Value();
+  std::string digits(text.substr(int_start, i - int_start));
+  int64_t exp10 = 0;
+  bool plain_int = true;
+  if (i < n && text[i] == '.') {
+    plain_int = false;
+    ++i;
+    size_t frac_start = i;
+    while (i < n && text[i] >= '0' && text[i] <= '9') ++i;
+    if (i == frac_start) return Value();
+    digits.append(text.substr(frac_start, i - frac_start));
+    exp10 -= static_cast<int64_t>(i - frac_start);
+  }
+  if (i < n && (text[i] == 'e' || text[i] == 'E')) {
+    plain_int = false;
+    ++i;
+    bool eneg = false;
+    if (i < n && (text[i] == '+' || text[i] == '-')) eneg = text[i++] == '-';
+    size_t exp_start = i;
+    int64_t e = 0;
+    while (i < n && text[i] >= '0' && text[i] <= '9') {
+      if (e < 100000000) e = e * 10 + (text[i] - '0');
+      ++i;
+    }
+    if (i == exp_start) return Value();
+    exp10 += eneg ? -e : e;
+  }
+  if (i != n) return Value();
+  if (plain_int && digits.size() <= 18) {
+    int64_t v = 0;
+    for (char c : digits) v = v * 10 + (c - '0');
+    return integer(neg ? -v : v);
+  }
+  if (exp10 > 100000 || exp10 < -100000) return Value();  // absurd magnitudes
+  mpz_class num(digits, 10);
+  if (neg) num = -num;
+  mpq_class q;
+  mpz_class p10;
+  mpz_ui_pow_ui(p10.get_mpz_t(), 10, static_cast<unsigned long>(exp10 < 0 ? -exp10 : exp10));
+  if (exp10 >= 0) {
+    q = mpq_class(num * p10);
+  } else {
+    q = mpq_class(num, p10);
+    q.canonicalize();
+  }
+  if (plain_int) return rational(q);
+  Value v;
+  v.kind_ = Kind::Number;
+  auto big = std::make_shared<BigNumber>();
+  big->q = q;
+  big->text = std::string(text);
+  v.ptr_ = std::move(big);
+  return v;
+}
+
+Value Value::string(std::string s) {
+  Value v;
+  v.kind_ = Kind::String;
+  v.int_ = static_cast<int64_t>(hash_string(s));
+  v.ptr_ = std::make_shared<const std::string>(std::move(s));
+  return v;
+}
+
+Value Value::array(ValueVec items) {
+  Value v;
+  v.kind_ = Kind::Array;
+  v.ptr_ = std::make_shared<const ValueVec>(std::move(items));
+  return v;
+}
+
+Value Value::object(ObjectEntries entries) {
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const auto& a, const auto& b) { return compare(a.first, b.first) < 0; });
+  // Keep the last of equal keys.
+  ObjectEntries out;
+  out.reserve(entries.size());
+  for (auto& e : entries) {
+    if (!out.empty() && out.back().first == e.first) {
+      out.back() = std::move(e);
+    } else {
+      out.push_back(std::move(e));
+    }
+  }
+  return object_sorted(std::move(out));
+}
+
+Value Value::object_sorted(ObjectEntries entries) {
+  Value v;
+  v.kind_ = Kind::Object;
+  v.ptr_ = std::make_shared<const ObjectEntries>(std::move(entries));
+  return v;
+}
+
+Value Value::set(ValueVec items) {
+  std::sort(items.begin(), items.end(), [](const Value& a, const Value& b) { return compare(a, b) < 0; });
+  items.erase(std::unique(items.begin(), items.end(),
+                          [](const Value& a, const Value& b) { return compare(a, b) == 0; }),
+              items.end());
+  return set_sorted(std::move(items));
+}
+
+Value Value::set_sorted(ValueVec items) {
+  Value v;
+  v.kind_ = Kind::Set;
+  v.ptr_ = std::make_shared<const ValueVec>(std::move(items));
+  return v;
+}
+
+Value Value::empty_array() {
+  static const Value v = array({});
+  return v;
+}
+Value Value::empty_object() {
+  static const Value v = object_sorted({});
+  return v;
+}
+Value Value::empty_set() {
+  static const Value v = set_sorted({});
+  return v;
+}
+
+bool Value::is_integer() const {
+  if (kind_ != Kind::Number) return false;
+  if (!ptr_) return true;
+  return as_big(ptr_)->q.get_den() == 1;
+}
+
+bool Value::to_int64(int64_t& out) const {
+  if (kind_ != Kind::Number) return false;
+  if (!ptr_) {
+    out = int_;
+    return true;
+  }
+  const auto& q = as_big(ptr_)->q;
+  if (q.get_den() != 1 || !fits_int64(q.get_num())) return false;
+  out = q.get_num().get_si();
+  return true;
+}
+
+double Value::to_double() const {
+  if (kind_ != Kind::Number) return 0;
+  if (!ptr_) return static_cast<double>(int_);
+  const auto* b = as_big(ptr_);
+  if (!b->text.empty()) return std::strtod(b->text.c_str(), nullptr);
+  return b->q.get_d();
+}
+
+mpq_class Value::to_rational() const {
+  if (!ptr_) return mpq_class(static_cast<long>(int_));
+  return as_big(ptr_)->q;
+}
+
+const std::string* Value::number_text() const {
+  if (kind_ != Kind::Number || !ptr_) return nullptr;
+  const auto* b = as_big(ptr_);
+  return b->text.empty() ? nullptr : &b->text;
+}
+
+namespace {
+
+// Decimal text of a non-integral rational: exact when the expansion terminates within
+// a reasonable length, otherwise 20 significant digits (as OPA's big.Float output shows).
+std::string format_rational(const mpq_class& q) {
+  mpz_class num = q.get_num();
+  mpz_class den = q.get_den();
+  bool neg = num < 0;
+  if (neg) num = -num;
+  // Terminating iff den has only factors 2 and 5.
+  mpz_class d = den;
+  int twos = 0, fives = 0;
+  while (mpz_divisible_ui_p(d.get_mpz_t(), 2)) {
+    d /= 2;
+    ++twos;
+  }
+  while (mpz_divisible_ui_p(d.get_mpz_t(), 5)) {
+    d /= 5;
+    ++fives;
+  }
+  std::string out = neg ? "-" : "";
+  if (d == 1 && std::max(twos, fives) <= 40) {
+    int scale = std::max(twos, fives);
+    mpz_class p10;
+    mpz_ui_pow_ui(p10.get_mpz_t(), 10, scale);
+    mpz_class scaled = num * p10 / den;
+    std::string digits = scaled.get_str();
+    if (static_cast<int>(digits.size()) <= scale) digits.insert(0, scale - digits.size() + 1, '0');
+    std::string ip = digits.substr(0, digits.size() - scale);
+    std::string fp = digits.substr(digits.size() - scale);
+    while (!fp.empty() && fp.back() == '0') fp.pop_back();
+    out += ip;
+    if (!fp.empty()) out += "." + fp;
+    return out;
+  }
+  // 20 significant digits, rounded half up, scientific when very small or large.
+  mpf_class f(q, 256);
+  if (neg) f = -f;
+  mp_exp_t exp = 0;
+  char* s = mpf_get_str(nullptr, &exp, 10, 20, f.get_mpf_t());
+  std::string digits(s);
+  void (*freefunc)(void*, size_t);
+  mp_get_memory_functions(nullptr, nullptr, &freefunc);
+  freefunc(s, std::strlen(s) + 1);
+  while (!digits.empty() && digits.back() == '0') digits.pop_back();
+  if (digits.empty()) return "0";
+  long e = static_cast<long>(exp);  // value = 0.digits * 10^e
+  if (e > 21 || e < -4) {
+    std::string m = digits.substr(0, 1);
+    if (digits.size() > 1) m += "." + digits.substr(1);
+    long ex = e - 1;
+    out += m + "e" + (ex < 0 ? "-" : "+") + (std::abs(ex) < 10 ? "0" : "") + std::to_string(std::abs(ex));
+    return out;
+  }
+  if (e <= 0) {
+    out += "0." + std::string(static_cast<size_t>(-e), '0') + digits;
+  } else if (static_cast<size_t>(e) >= digits.size()) {
+    out += digits + std::string(static_cast<size_t>(e) - digits.size(), '0');
+  } else {
+    out += digits.substr(0, static_cast<size_t>(e)) + "." + digits.substr(static_cast<size_t>(e));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Value::number_to_string() const {
+  if (!ptr_) return std::to_string(int_);
+  const auto* b = as_big(ptr_);
+  if (!b->text.empty()) return b->text;
+  if (b->q.get_den() == 1) return b->q.get_num().get_str();
+  return format_rational(b->q);
+}
+
+const std::string& Value::str() const {
+  static const std::string empty;
+  if (kind_ != Kind::String) return empty;
+  return *static_cast<const std::string*>(ptr_.get());
+}
+
+const ValueVec& Value::items() const {
+  static const ValueVec empty;
+  if (kind_ != Kind::Array && kind_ != Kind::Set) return empty;
+  return *static_cast<const ValueVec*>(ptr_.get());
+}
+
+const ObjectEntries& Value::entries() const {
+  static const ObjectEntries empty;
+  if (kind_ != Kind::Object) return empty;
+  return *static_cast<const ObjectEntries*>(ptr_.get());
+}
+
+size_t Value::size() const {
+  switch (kind_) {
+    case Kind::Array:
+    case Kind::Set: return items().size();
+    case Kind::Object: return entries().size();
+    case Kind::String: {
+      size_t n = 0;
+      for (unsigned char c : str())
+        if ((c & 0xC0) != 0x80) ++n;
+      return n;
+    }
+    default: return 0;
+  }
+}
+
+const Value* Value::find(const Value& key) const {
+  if (kind_ != Kind::Object) return nullptr;
+  const auto& e = entries();
+  auto it = std::lower_bound(e.begin(), e.end(), key,
+                             [](const auto& entry, const Value& k) { return compare(entry.first, k) < 0; });
+  if (it != e.end() && compare(it->first, key) == 0) return &it->second;
+  return nullptr;
+}
+
+bool Value::contains(const Value& item) const {
+  if (kind_ != Kind::Set) return false;
+  const auto& v = items();
+  auto it = std::lower_bound(v.begin(), v.end(), item,
+                             [](const Value& a, const Value& b) { return compare(a, b) < 0; });
+  return it != v.end() && compare(*it, item) == 0;
+}
+
+Value Value::get(const Value& key) const {
+  switch (kind_) {
+    case Kind::Object: {
+      const Value* v = find(key);
+      return v ? *v : Value();
+    }
+    case Kind::Array: {
+      int64_t i;
+      if (!key.to_int64(i)) return Value();
+      const auto& v = items();
+      if (i < 0 || static_cast<size_t>(i) >= v.size()) return Value();
+      return v[static_cast<size_t>(i)];
+    }
+    case Kind::Set: return contains(key) ? key : Value();
+    default: return Value();
+  }
+}
+
+size_t Value::hash() const {
+  switch (kind_) {
+    case Kind::Undefined: return 0;
+    case Kind::Null: return 0x51;
+    case Kind::Boolean: return bool_ ? 0x77 : 0x78;
+    case Kind::Number: {
+      int64_t i;
+      if (to_int64(i)) return std::hash<int64_t>{}(i);
+      return std::hash<double>{}(to_double());
+    }
+    case Kind::String: return static_cast<size_t>(int_);
+    case Kind::Array:
+    case Kind::Set: {
+      size_t h = kind_ == Kind::Array ? 0xA1 : 0x5E;
+      for (const auto& v : items()) h = mix(h, v.hash());
+      return h;
+    }
+    case Kind::Object: {
+      size_t h = 0x0B;
+      for (const auto& [k, v] : entries()) h = mix(mix(h, k.hash()), v.hash());
+      return h;
+    }
+  }
+  return 0;
+}
+
+int compare(const Value& a, const Value& b) {
+  if (a.kind_ != b.kind_) return a.kind_ < b.kind_ ? -1 : 1;
+  switch (a.kind_) {
+    case Kind::Undefined:
+    case Kind::Null: return 0;
+    case Kind::Boolean: return a.bool_ == b.bool_ ? 0 : (a.bool_ ? 1 : -1);
+    case Kind::Number: {
+      if (!a.ptr_ && !b.ptr_) return a.int_ < b.int_ ? -1 : (a.int_ > b.int_ ? 1 : 0);
+      int c = cmp(a.to_rational(), b.to_rational());
+      return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    }
+    case Kind::String: {
+      if (a.ptr_ == b.ptr_) return 0;
+      int c = a.str().compare(b.str());
+      return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    }
+    case Kind::Array:
+    case Kind::Set: {
+      if (a.ptr_ == b.ptr_) return 0;
+      const auto& x = a.items();
+      const auto& y = b.items();
+      size_t n = std::min(x.size(), y.size());
+      for (size_t i = 0; i < n; ++i) {
+        int c = compare(x[i], y[i]);
+        if (c) return c;
+      }
+      return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
+    }
+    case Kind::Object: {
+      if (a.ptr_ == b.ptr_) return 0;
+      const auto& x = a.entries();
+      const auto& y = b.entries();
+      size_t n = std::min(x.size(), y.size());
+      for (size_t i = 0; i < n; ++i) {
+        int c = compare(x[i].first, y[i].first);
+        if (c) return c;
+        c = compare(x[i].second, y[i].second);
+        if (c) return c;
+      }
+      return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
+    }
+  }
+  return 0;
+}
+
+namespace {
+
+void write_json_string(std::string& out, std::string_view s) {
+  static const char* hex = "0123456789abcdef";
+  out.push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '<':
+      case '>':
+      case '&':
+        out += "\\u00";
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 15]);
+        break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(hex[c >> 4]);
+          out.push_back(hex[c & 15]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void newline(std::string& out, bool pretty, int indent) {
+  if (!pretty) return;
+  out.push_back('\n');
+  out.append(static_cast<size_t>(indent) * 2, ' ');
+}
+
+}  // namespace
+
+void write_json(std::string& out, const Value& v, bool pretty, int indent) {
+  switch (v.kind()) {
+    case Kind::Undefined: out += "null"; return;
+    case Kind::Null: out += "null"; return;
+    case Kind::Boolean: out += v.as_bool() ? "true" : "false"; return;
+    case Kind::Number: out += v.number_to_string(); return;
+    case Kind::String: write_json_string(out, v.str()); return;
+    case Kind::Array:
+    case Kind::Set: {
+      const auto& items = v.items();
+      if (items.empty()) {
+        out += "[]";
+        return;
+      }
+      out.push_back('[');
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (i) out.push_back(',');
+        newline(out, pretty, indent + 1);
+        write_json(out, items[i], pretty, indent + 1);
+      }
+      newline(out, pretty, indent);
+      out.push_back(']');
+      return;
+    }
+    case Kind::Object: {
+      const auto& entries = v.entries();
+      if (entries.empty()) {
+        out += "{}";
+        return;
+      }
+      // Non-string keys are rendered as their JSON text; re-sort by that text.
+      std::vector<std::pair<std::string, const Value*>> keyed;
+      keyed.reserve(entries.size());
+      bool all_strings = true;
+      for (const auto& [k, val] : entries) {
+        if (k.is_string()) {
+          keyed.emplace_back(k.str(), &val);
+        } else {
+          all_strings = false;
+          std::string t;
+          write_json(t, k, false, 0);
+          keyed.emplace_back(std::move(t), &val);
+        }
+      }
+      if (!all_strings) {
+        std::stable_sort(keyed.begin(), keyed.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        keyed.erase(std::unique(keyed.begin(), keyed.end(),
+                                [](const auto& a, const auto& b) { return a.first == b.first; }),
+                    keyed.end());
+      }
+      out.push_back('{');
+      for (size_t i = 0; i < keyed.size(); ++i) {
+        if (i) out.push_back(',');
+        newline(out, pretty, indent + 1);
+        write_json_string(out, keyed[i].first);
+        out += pretty ? ": " : ":";
+        write_json(out, *keyed[i].second, pretty, indent + 1);
+      }
+      newline(out, pretty, indent);
+      out.push_back('}');
+      return;
+    }
+  }
+}
+
+std::string Value::to_json() const {
+  std::string out;
+  write_json(out, *this);
+  return out;
+}
+
+std::string Value::to_rego() const {
+  std::string out;
+  switch (kind_) {
+    case Kind::Array: {
+      out = "[";
+      bool first = true;
+      for (const auto& v : items()) {
+        if (!first) out += ", ";
+        first = false;
+        out += v.to_rego();
+      }
+      return out + "]";
+    }
+    case Kind::Set: {
+      if (items().empty()) return "set()";
+      out = "{";
+      bool first = true;
+      for (const auto& v : items()) {
+        if (!first) out += ", ";
+        first = false;
+        out += v.to_rego();
+      }
+      return out + "}";
+    }
+    case Kind::Object: {
+      out = "{";
+      bool first = true;
+      for (const auto& [k, v] : entries()) {
+        if (!first) out += ", ";
+        first = false;
+        out += k.to_rego() + ": " + v.to_rego();
+      }
+      return out + "}";
+    }
+    case Kind::Undefined: return "undefined";
+    default: write_json(out, *this); return out;
+  }
+}
+
+}  // namespace policyc
