@@ -1,0 +1,76 @@
+// Shared helpers for the builtin implementations: operand checks producing OPA's messages,
+// declaration shorthand, UTF-8 and number utilities.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "policyc/engine/builtin.hpp"
+
+namespace policyc::builtins {
+
+using Args = std::span<const Value>;
+
+inline constexpr const char* kTypeError = "eval_type_error";
+
+void def(BuiltinRegistry& r, const char* category, const char* name,
+         std::vector<std::string> arg_types, const char* result_type, const char* description,
+         BuiltinFn fn, bool nondeterministic = false);
+
+// "<fn>: operand <pos> must be <expected> but got <kind>" (eval_type_error).
+[[noreturn]] void operand_error(std::string_view fn, int pos, std::string_view expected,
+                                const Value& got);
+// "<fn>: operand <pos> must be <expected> but got <got>" with a free-form <got>.
+[[noreturn]] void operand_error_text(std::string_view fn, int pos, std::string_view expected,
+                                     std::string_view got);
+// "<fn>: <message>" (eval_builtin_error).
+[[noreturn]] void fail(std::string_view fn, std::string_view message);
+
+const std::string& need_string(std::string_view fn, const Value& v, int pos);
+const Value& need_number(std::string_view fn, const Value& v, int pos);
+const Value& need_array(std::string_view fn, const Value& v, int pos);
+const Value& need_object(std::string_view fn, const Value& v, int pos);
+const Value& need_set(std::string_view fn, const Value& v, int pos);
+bool need_bool(std::string_view fn, const Value& v, int pos);
+// Integral number (OPA's "integer number but got floating-point number").
+mpz_class need_integer(std::string_view fn, const Value& v, int pos);
+int64_t need_int64(std::string_view fn, const Value& v, int pos);
+// "one of {a, b}" check by kind.
+void need_kinds(std::string_view fn, const Value& v, int pos, std::initializer_list<Kind> kinds);
+std::string one_of(std::initializer_list<Kind> kinds);
+
+Value number_from_mpz(const mpz_class& z);
+bool is_integral(const Value& v);
+
+// UTF-8.
+std::vector<char32_t> utf8_decode(std::string_view s);
+std::string utf8_encode(std::span<const char32_t> cps);
+void utf8_append(std::string& out, char32_t cp);
+
+Value string_array(const std::vector<std::string>& strings);
+
+// Go's strconv.Quote output.
+std::string go_quote(std::string_view s);
+
+// Category registration, one per source file.
+void register_arith(BuiltinRegistry& r);
+void register_aggregates(BuiltinRegistry& r);
+void register_strings(BuiltinRegistry& r);
+void register_sprintf(BuiltinRegistry& r);
+void register_regex(BuiltinRegistry& r);
+void register_glob(BuiltinRegistry& r);
+void register_objects(BuiltinRegistry& r);
+void register_encoding(BuiltinRegistry& r);
+void register_jsonschema(BuiltinRegistry& r);
+void register_time(BuiltinRegistry& r);
+void register_net(BuiltinRegistry& r);
+void register_semver(BuiltinRegistry& r);
+void register_units(BuiltinRegistry& r);
+void register_crypto(BuiltinRegistry& r);
+void register_graph(BuiltinRegistry& r);
+void register_types(BuiltinRegistry& r);
+
+}  // namespace policyc::builtins

@@ -1,0 +1,422 @@
+// sprintf: Go's fmt.Sprintf applied to operands converted the way OPA converts them
+// (integers to int or *big.Int, other numbers to float64, strings as is, anything else to
+// its Rego text), including Go's %!verb(type=value) error forms.
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include "internal.hpp"
+
+namespace policyc::builtins {
+namespace {
+
+struct GoArg {
+  enum Type { Int, BigInt, Float, String } type;
+  mpz_class z;
+  double f = 0;
+  std::string s;
+};
+
+std::string rego_text(const Value& v) {
+  switch (v.kind()) {
+    case Kind::String: return go_quote(v.str());
+    case Kind::Number: return v.number_to_string();
+    case Kind::Array:
+    case Kind::Set: {
+      if (v.is_set() && v.items().empty()) return "set()";
+      std::string out = v.is_array() ? "[" : "{";
+      bool first = true;
+      for (const auto& x : v.items()) {
+        if (!first) out += ", ";
+        first = false;
+        out += rego_text(x);
+      }
+      return out + (v.is_array() ? "]" : "}");
+    }
+    case Kind::Object: {
+      std::string out = "{";
+      bool first = true;
+      for (const auto& [k, x] : v.entries()) {
+        if (!first) out += ", ";
+        first = false;
+        out += rego_text(k) + ": " + rego_text(x);
+      }
+      return out + "}";
+    }
+    default: return v.to_json();
+  }
+}
+
+bool plain_integer_text(const std::string& t) {
+  size_t i = (!t.empty() && (t[0] == '-' || t[0] == '+')) ? 1 : 0;
+  if (i == t.size()) return false;
+  for (; i < t.size(); ++i)
+    if (t[i] < '0' || t[i] > '9') return false;
+  return true;
+}
+
+GoArg to_go(const Value& v) {
+  GoArg g;
+  if (v.is_string()) {
+    g.type = GoArg::String;
+    g.s = v.str();
+  } else if (v.is_number()) {
+    const std::string* text = v.number_text();
+    bool integral = text ? plain_integer_text(*text) : v.is_integer();
+    if (integral) {
+      g.z = v.to_rational().get_num();
+      g.type = g.z.fits_slong_p() ? GoArg::Int : GoArg::BigInt;
+    } else {
+      g.type = GoArg::Float;
+      g.f = v.to_double();
+    }
+  } else {
+    g.type = GoArg::String;
+    g.s = rego_text(v);
+  }
+  return g;
+}
+
+struct Spec {
+  bool minus = false, plus = false, sharp = false, space = false, zero = false;
+  int width = -1, prec = -1;
+  char verb = 0;
+};
+
+size_t rune_count(const std::string& s) { return Value::string(s).size(); }
+
+void pad(std::string& out, const std::string& body, const Spec& sp, bool zero_ok = true) {
+  size_t n = rune_count(body);
+  if (sp.width < 0 || n >= static_cast<size_t>(sp.width)) {
+    out += body;
+    return;
+  }
+  size_t fill = static_cast<size_t>(sp.width) - n;
+  if (sp.minus) {
+    out += body;
+    out.append(fill, ' ');
+  } else if (sp.zero && zero_ok) {
+    // Zeros go after a sign.
+    size_t signlen = (!body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ')) ? 1 : 0;
+    out += body.substr(0, signlen);
+    out.append(fill, '0');
+    out += body.substr(signlen);
+  } else {
+    out.append(fill, ' ');
+    out += body;
+  }
+}
+
+std::string shortest_g(double f, bool upper, int eprec_threshold) {
+  if (std::isinf(f)) return f > 0 ? "+Inf" : "-Inf";
+  if (std::isnan(f)) return "NaN";
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, f, std::chars_format::scientific);
+  std::string sci(buf, res.ptr);
+  size_t epos = sci.find('e');
+  std::string mant = sci.substr(0, epos);
+  int exp = std::stoi(sci.substr(epos + 1));
+  bool neg = mant[0] == '-';
+  if (neg) mant.erase(0, 1);
+  std::string digits;
+  for (char c : mant)
+    if (c != '.') digits += c;
+  std::string out = neg ? "-" : "";
+  if (exp < -4 || exp >= eprec_threshold) {
+    out += digits.substr(0, 1);
+    if (digits.size() > 1) out += "." + digits.substr(1);
+    out += upper ? "E" : "e";
+    out += exp < 0 ? "-" : "+";
+    int ae = std::abs(exp);
+    if (ae < 10) out += "0";
+    out += std::to_string(ae);
+    return out;
+  }
+  if (exp < 0) {
+    out += "0." + std::string(static_cast<size_t>(-exp - 1), '0') + digits;
+  } else if (static_cast<size_t>(exp + 1) >= digits.size()) {
+    out += digits + std::string(static_cast<size_t>(exp + 1) - digits.size(), '0');
+  } else {
+    out += digits.substr(0, static_cast<size_t>(exp + 1)) + "." +
+           digits.substr(static_cast<size_t>(exp + 1));
+  }
+  return out;
+}
+
+std::string format_float(double f, const Spec& sp, char verb) {
+  std::string body;
+  if (verb == 'v') verb = 'g';
+  if ((verb == 'g' || verb == 'G') && sp.prec < 0) {
+    body = shortest_g(f, verb == 'G', 6);
+  } else if ((verb == 'e' || verb == 'E') && sp.prec < 0) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, verb == 'e' ? "%.6e" : "%.6E", f);
+    body = buf;
+  } else {
+    char fmt[16];
+    std::snprintf(fmt, sizeof fmt, "%%.%d%c", sp.prec < 0 ? 6 : sp.prec, verb == 'F' ? 'f' : verb);
+    char buf[512];
+    std::snprintf(buf, sizeof buf, fmt, f);
+    body = buf;
+  }
+  if (std::isinf(f) || std::isnan(f)) {
+    body = std::isnan(f) ? "NaN" : (f > 0 ? "+Inf" : "-Inf");
+    if (f > 0 && !sp.plus && !std::isnan(f)) body = "+Inf";
+  } else if (sp.plus && body[0] != '-') {
+    body = "+" + body;
+  } else if (sp.space && body[0] != '-') {
+    body = " " + body;
+  }
+  return body;
+}
+
+std::string format_integer(const mpz_class& z, const Spec& sp, char verb) {
+  int base = 10;
+  std::string prefix;
+  switch (verb) {
+    case 'b': base = 2; if (sp.sharp) prefix = "0b"; break;
+    case 'o': base = 8; if (sp.sharp) prefix = "0"; break;
+    case 'O': base = 8; prefix = "0o"; break;
+    case 'x': base = 16; if (sp.sharp) prefix = "0x"; break;
+    case 'X': base = 16; if (sp.sharp) prefix = "0X"; break;
+    default: break;
+  }
+  mpz_class a = abs(z);
+  std::string digits = a.get_str(base);
+  if (verb == 'X')
+    for (char& c : digits) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (sp.prec >= 0) {
+    if (sp.prec == 0 && z == 0) digits.clear();
+    if (digits.size() < static_cast<size_t>(sp.prec))
+      digits.insert(0, static_cast<size_t>(sp.prec) - digits.size(), '0');
+  }
+  std::string sign = z < 0 ? "-" : (sp.plus ? "+" : (sp.space ? " " : ""));
+  std::string body = prefix + digits;
+  if (sp.zero && !sp.minus && sp.prec < 0 && sp.width > 0) {
+    size_t len = sign.size() + body.size();
+    if (len < static_cast<size_t>(sp.width))
+      body.insert(prefix.size(), static_cast<size_t>(sp.width) - len, '0');
+  }
+  return sign + body;
+}
+
+const char* go_type(const GoArg& g) {
+  switch (g.type) {
+    case GoArg::Int: return "int";
+    case GoArg::BigInt: return "*big.Int";
+    case GoArg::Float: return "float64";
+    case GoArg::String: return "string";
+  }
+  return "?";
+}
+
+std::string plain_v(const GoArg& g) {
+  switch (g.type) {
+    case GoArg::Int:
+    case GoArg::BigInt: return g.z.get_str();
+    case GoArg::Float: return shortest_g(g.f, false, 6);
+    case GoArg::String: return g.s;
+  }
+  return "";
+}
+
+std::string bad_verb(const GoArg& g, char verb) {
+  if (g.type == GoArg::BigInt) return std::string("%!") + verb + "(big.Int=" + g.z.get_str() + ")";
+  return std::string("%!") + verb + "(" + go_type(g) + "=" + plain_v(g) + ")";
+}
+
+std::string hex_string(const std::string& s, const Spec& sp, bool upper) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (sp.space && i > 0) out += ' ';
+    if (sp.sharp && (sp.space || i == 0)) out += upper ? "0X" : "0x";
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+void format_one(std::string& out, const GoArg& g, const Spec& sp) {
+  char verb = sp.verb;
+  switch (g.type) {
+    case GoArg::Int:
+    case GoArg::BigInt: {
+      bool big = g.type == GoArg::BigInt;
+      switch (verb) {
+        case 'v': case 'd': case 'b': case 'o': case 'O': case 'x': case 'X':
+          pad(out, format_integer(g.z, sp, verb == 'v' ? 'd' : verb), sp, false);
+          return;
+        case 's':
+          if (big) {
+            pad(out, format_integer(g.z, sp, 'd'), sp, false);
+            return;
+          }
+          break;
+        case 'c':
+          if (!big) {
+            std::string s;
+            utf8_append(s, static_cast<char32_t>(g.z.get_si()));
+            pad(out, s, sp);
+            return;
+          }
+          break;
+        case 'q':
+          if (!big) {
+            std::string s;
+            utf8_append(s, static_cast<char32_t>(g.z.get_si()));
+            std::string q = go_quote(s);
+            pad(out, "'" + q.substr(1, q.size() - 2) + "'", sp);
+            return;
+          }
+          break;
+        case 'U':
+          if (!big) {
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "U+%04lX", g.z.get_si());
+            pad(out, buf, sp);
+            return;
+          }
+          break;
+        case 'e': case 'E': case 'f': case 'F': case 'g': case 'G':
+          if (!big) {
+            pad(out, format_float(g.z.get_d(), sp, verb), sp);
+            return;
+          }
+          break;
+        default: break;
+      }
+      out += bad_verb(g, verb);
+      return;
+    }
+    case GoArg::Float:
+      switch (verb) {
+        case 'v': case 'e': case 'E': case 'f': case 'F': case 'g': case 'G':
+          pad(out, format_float(g.f, sp, verb), sp);
+          return;
+        default: out += bad_verb(g, verb); return;
+      }
+    case GoArg::String:
+      switch (verb) {
+        case 'v':
+        case 's': {
+          std::string s = g.s;
+          if (sp.prec >= 0) {
+            auto cps = utf8_decode(s);
+            if (cps.size() > static_cast<size_t>(sp.prec)) cps.resize(static_cast<size_t>(sp.prec));
+            s = utf8_encode(cps);
+          }
+          pad(out, s, sp);
+          return;
+        }
+        case 'q': pad(out, go_quote(g.s), sp); return;
+        case 'x': pad(out, hex_string(g.s, sp, false), sp); return;
+        case 'X': pad(out, hex_string(g.s, sp, true), sp); return;
+        default: out += bad_verb(g, verb); return;
+      }
+  }
+}
+
+Value sprintf(Args a, BuiltinContext&) {
+  const std::string& fmt = need_string("sprintf", a[0], 1);
+  if (!a[1].is_array()) operand_error("sprintf", 2, "array", a[1]);
+  std::vector<GoArg> args;
+  args.reserve(a[1].items().size());
+  for (const auto& v : a[1].items()) args.push_back(to_go(v));
+  std::string out;
+  size_t argn = 0;
+  size_t i = 0, n = fmt.size();
+  while (i < n) {
+    size_t pct = fmt.find('%', i);
+    if (pct == std::string::npos) {
+      out.append(fmt, i, std::string::npos);
+      break;
+    }
+    out.append(fmt, i, pct - i);
+    i = pct + 1;
+    Spec sp;
+    for (; i < n; ++i) {
+      char c = fmt[i];
+      if (c == '-') sp.minus = true, sp.zero = false;
+      else if (c == '+') sp.plus = true;
+      else if (c == '#') sp.sharp = true;
+      else if (c == ' ') sp.space = true;
+      else if (c == '0') sp.zero = !sp.minus;
+      else break;
+    }
+    auto read_num = [&](int& target, const char* bad) {
+      if (i < n && fmt[i] == '*') {
+        ++i;
+        if (argn < args.size() && args[argn].type == GoArg::Int) {
+          long w = args[argn].z.get_si();
+          if (w < 0 && bad[3] == 'W') {
+            sp.minus = true;
+            w = -w;
+          }
+          target = static_cast<int>(w);
+        } else {
+          out += bad;
+        }
+        ++argn;
+        return;
+      }
+      if (i < n && std::isdigit(static_cast<unsigned char>(fmt[i]))) {
+        target = 0;
+        while (i < n && std::isdigit(static_cast<unsigned char>(fmt[i])))
+          target = std::min(target * 10 + (fmt[i++] - '0'), 1000000);
+      }
+    };
+    read_num(sp.width, "%!(BADWIDTH)");
+    if (i < n && fmt[i] == '.') {
+      ++i;
+      sp.prec = 0;
+      read_num(sp.prec, "%!(BADPREC)");
+    }
+    if (i >= n) {
+      out += "%!(NOVERB)";
+      break;
+    }
+    // The verb is one code point.
+    size_t vlen = 1;
+    unsigned char vc = static_cast<unsigned char>(fmt[i]);
+    if (vc >= 0xF0) vlen = 4;
+    else if (vc >= 0xE0) vlen = 3;
+    else if (vc >= 0xC0) vlen = 2;
+    std::string verb_text = fmt.substr(i, vlen);
+    i += vlen;
+    if (verb_text == "%") {
+      out += '%';
+      continue;
+    }
+    if (argn >= args.size()) {
+      out += "%!" + verb_text + "(MISSING)";
+      continue;
+    }
+    if (vlen > 1) {
+      const GoArg& g = args[argn++];
+      out += "%!" + verb_text + "(" + go_type(g) + "=" + plain_v(g) + ")";
+      continue;
+    }
+    sp.verb = verb_text[0];
+    format_one(out, args[argn++], sp);
+  }
+  if (argn < args.size()) {
+    out += "%!(EXTRA ";
+    for (size_t k = argn; k < args.size(); ++k) {
+      if (k > argn) out += ", ";
+      out += std::string(go_type(args[k])) + "=" + plain_v(args[k]);
+    }
+    out += ")";
+  }
+  return Value::string(std::move(out));
+}
+
+}  // namespace
+
+void register_sprintf(BuiltinRegistry& r) {
+  def(r, "strings", "sprintf", {"string", "array[any]"}, "string",
+      "Formats values with Go's fmt verbs (%v %s %d %f %q %x ...), as OPA does.", sprintf);
+}
+
+}  // namespace policyc::builtins
