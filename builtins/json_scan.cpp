@@ -155,7 +155,8 @@ struct Scanner {
 }  // namespace
 
 std::string go_json_error(std::string_view text) {
-  Scanner sc{text};
+  Scanner sc;
+  sc.s = text;
   if (!sc.value(0)) return sc.err;
   sc.ws();
   if (sc.i < text.size()) {
