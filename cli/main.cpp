@@ -1,0 +1,177 @@
+// policyc command line. Only argument parsing and wiring: loading, evaluation and output
+// formatting live in the libraries so embedders and tests share them.
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "policyc/builtins/builtins.hpp"
+#include "policyc/engine/engine.hpp"
+#include "policyc/engine/eval_output.hpp"
+#include "policyc/engine/io.hpp"
+#include "policyc/engine/loader.hpp"
+
+namespace {
+
+// Exit codes shared by all commands (see DESIGN.md).
+constexpr int kExitOk = 0;
+constexpr int kExitFailCondition = 1;
+constexpr int kExitUsageOrInput = 2;
+
+struct EvalArgs {
+  std::vector<std::string> data_paths;
+  std::string input_path;
+  bool v0_compatible = false;
+  bool strict_builtin_errors = false;
+  std::string format = "json";
+  bool fail_undefined = false;
+  bool fail_defined = false;
+  std::string query;
+};
+
+// Fills in the offending source line when the diagnostic names a readable file, so the
+// caret display works for errors raised far from the loader.
+void attach_source_line(policyc::Diagnostic& d) {
+  if (!d.source_line.empty() || d.line <= 0 || d.file.empty()) return;
+  std::string text;
+  if (!policyc::read_file(d.file, text)) return;
+  size_t start = 0;
+  for (int line = 1; line < d.line; ++line) {
+    start = text.find('\n', start);
+    if (start == std::string::npos) return;
+    ++start;
+  }
+  size_t end = text.find('\n', start);
+  d.source_line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+int report_errors(std::vector<policyc::Diagnostic>& errors, const std::string& format) {
+  if (format == "json") {
+    std::fputs(policyc::errors_to_json(errors).c_str(), stdout);
+  } else {
+    for (auto& d : errors) {
+      attach_source_line(d);
+      std::fputs(policyc::format_diagnostic(d).c_str(), stderr);
+    }
+  }
+  return kExitUsageOrInput;
+}
+
+void print_results(const std::vector<policyc::QueryResult>& results, const std::string& format) {
+  if (format == "json") {
+    std::fputs(policyc::results_to_json(results).c_str(), stdout);
+    return;
+  }
+  std::string out;
+  for (const auto& result : results) {
+    if (format == "pretty" && !result.bindings.empty()) {
+      // Show what the query bound; expression values are mostly `true` then.
+      policyc::ObjectEntries entries;
+      for (const auto& [name, value] : result.bindings) {
+        entries.emplace_back(policyc::Value::string(name), value);
+      }
+      policyc::write_json(out, policyc::Value::object(std::move(entries)), true, 0);
+      out.push_back('\n');
+      continue;
+    }
+    for (const auto& expr : result.expressions) {
+      policyc::write_json(out, expr.value, format == "pretty", 0);
+      out.push_back('\n');
+    }
+  }
+  if (results.empty() && format == "pretty") out = "undefined\n";
+  std::fputs(out.c_str(), stdout);
+}
+
+int run_eval(const EvalArgs& args) {
+  policyc::BuiltinRegistry registry;
+  policyc::register_standard_builtins(registry);
+  policyc::Engine engine(registry);
+  std::vector<policyc::Diagnostic> errors;
+
+  policyc::LoadOptions load_options;
+  load_options.v0 = args.v0_compatible;
+  if (!policyc::load_paths(engine, args.data_paths, load_options, errors)) {
+    return report_errors(errors, args.format);
+  }
+  if (!args.input_path.empty()) {
+    policyc::Value input;
+    if (!policyc::load_document(args.input_path, input, errors)) {
+      return report_errors(errors, args.format);
+    }
+    engine.set_input(std::move(input));
+  }
+  if (!engine.compile(errors)) return report_errors(errors, args.format);
+
+  policyc::EvalOptions eval_options;
+  eval_options.strict_builtin_errors = args.strict_builtin_errors;
+  std::vector<policyc::QueryResult> results;
+  if (!engine.query(args.query, eval_options, results, errors)) {
+    return report_errors(errors, args.format);
+  }
+  print_results(results, args.format);
+  if (args.fail_undefined && results.empty()) return kExitFailCondition;
+  if (args.fail_defined && !results.empty()) return kExitFailCondition;
+  return kExitOk;
+}
+
+int run_builtins(const std::string& format) {
+  policyc::BuiltinRegistry registry;
+  policyc::register_standard_builtins(registry);
+  std::string out = format == "table" ? policyc::builtins_to_table(registry)
+                                      : policyc::builtins_to_json(registry);
+  std::fputs(out.c_str(), stdout);
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"policyc: a Rego policy engine for infrastructure blueprints"};
+  app.require_subcommand(1);
+
+  EvalArgs eval_args;
+  CLI::App* eval = app.add_subcommand("eval", "Evaluate a Rego query");
+  eval->add_option("-d,--data", eval_args.data_paths,
+                   "Policy or data file or directory (repeatable)");
+  eval->add_option("-i,--input", eval_args.input_path, "Input document (JSON or YAML)");
+  eval->add_flag("--v0-compatible", eval_args.v0_compatible, "Parse modules with Rego v0 syntax");
+  eval->add_flag("--strict-builtin-errors", eval_args.strict_builtin_errors,
+                 "Treat builtin errors as evaluation errors");
+  eval->add_option("-f,--format", eval_args.format, "Output format")
+      ->check(CLI::IsMember({"json", "pretty", "values"}));
+  eval->add_flag("--fail", eval_args.fail_undefined, "Exit 1 when the result is undefined");
+  eval->add_flag("--fail-defined", eval_args.fail_defined, "Exit 1 when the result is defined");
+  eval->add_option("query", eval_args.query, "Rego query, e.g. data.example.allow")->required();
+
+  std::string builtins_format = "json";
+  CLI::App* builtins = app.add_subcommand("builtins", "List the built-in functions");
+  builtins->add_option("-f,--format", builtins_format, "Output format")
+      ->check(CLI::IsMember({"json", "table"}));
+
+  CLI::App* version = app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    // Help requests exit 0; every other parse problem is a usage error.
+    return code == 0 ? kExitOk : kExitUsageOrInput;
+  }
+
+  if (eval->parsed()) {
+    if (eval_args.fail_undefined && eval_args.fail_defined) {
+      fmt::print(stderr, "policyc eval: --fail and --fail-defined are mutually exclusive\n");
+      return kExitUsageOrInput;
+    }
+    return run_eval(eval_args);
+  }
+  if (builtins->parsed()) return run_builtins(builtins_format);
+  if (version->parsed()) {
+    fmt::print("policyc {}\n", POLICYC_VERSION);
+    return kExitOk;
+  }
+  return kExitUsageOrInput;
+}

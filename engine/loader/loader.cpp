@@ -1,0 +1,252 @@
+// File loading for `policyc eval -d` and the test runners (see loader.hpp).
+#include "policyc/engine/loader.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace policyc {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool has_extension(const fs::path& p, std::initializer_list<const char*> extensions) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  for (const char* e : extensions) {
+    if (ext == e) return true;
+  }
+  return false;
+}
+
+bool is_yaml_file(const fs::path& p) { return has_extension(p, {".yaml", ".yml"}); }
+bool is_json_file(const fs::path& p) { return has_extension(p, {".json"}); }
+bool is_rego_file(const fs::path& p) { return has_extension(p, {".rego"}); }
+
+Diagnostic file_error(const std::string& file, const std::string& message) {
+  Diagnostic d;
+  d.code = "load_error";
+  d.message = message;
+  d.file = file;
+  return d;
+}
+
+std::string line_at(std::string_view text, int line) {
+  int current = 1;
+  size_t start = 0;
+  while (current < line) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) return std::string();
+    start = nl + 1;
+    ++current;
+  }
+  size_t end = text.find('\n', start);
+  return std::string(
+      text.substr(start, end == std::string_view::npos ? text.size() - start : end - start));
+}
+
+const Value* field(const Value& obj, const char* name) {
+  if (!obj.is_object()) return nullptr;
+  return obj.find(Value::string(name));
+}
+
+void append_string_list(const Value* list, std::vector<std::string>& out) {
+  if (!list || !list->is_array()) return;
+  for (const auto& item : list->items()) {
+    if (item.is_string()) out.push_back(item.str());
+  }
+}
+
+bool add_rego(Engine& engine, const std::string& file, std::string source, bool v0,
+              std::vector<Diagnostic>& errors) {
+  return engine.add_module(file, std::move(source), v0, errors);
+}
+
+// Data path of a file found while walking `root`: its directory relative to the root.
+std::vector<std::string> data_path_for(const fs::path& root, const fs::path& file) {
+  std::vector<std::string> path;
+  if (root.empty()) return path;
+  std::error_code ec;
+  fs::path rel = fs::relative(file.parent_path(), root, ec);
+  if (ec) return path;
+  for (const auto& part : rel) {
+    std::string s = part.string();
+    if (s.empty() || s == ".") continue;
+    path.push_back(s);
+  }
+  return path;
+}
+
+bool load_file(Engine& engine, const fs::path& root, const fs::path& file,
+               const LoadOptions& options, std::vector<Diagnostic>& errors) {
+  std::string name = file.string();
+  if (is_rego_file(file)) {
+    std::string source;
+    if (!read_file(name, source)) {
+      errors.push_back(file_error(name, "cannot read file"));
+      return false;
+    }
+    return add_rego(engine, name, std::move(source), options.v0, errors);
+  }
+  if (!is_json_file(file) && !is_yaml_file(file)) return true;  // OPA ignores other files
+  std::string text;
+  if (!read_file(name, text)) {
+    errors.push_back(file_error(name, "cannot read file"));
+    return false;
+  }
+  std::vector<Value> docs;
+  if (is_json_file(file)) {
+    Value doc;
+    TextError err;
+    if (!parse_json(text, doc, err)) {
+      errors.push_back(text_error_diagnostic(name, text, err, "json_parse_error"));
+      return false;
+    }
+    docs.push_back(std::move(doc));
+  } else {
+    TextError err;
+    if (!parse_yaml(text, docs, err, YamlSchema::Go11)) {
+      errors.push_back(text_error_diagnostic(name, text, err, "yaml_parse_error"));
+      return false;
+    }
+    // A ConstraintTemplate is policy, not data.
+    std::vector<std::string> sources;
+    bool any_template = false;
+    for (const auto& doc : docs) {
+      if (!constraint_template_sources(doc, sources)) continue;
+      any_template = true;
+    }
+    if (any_template) {
+      bool ok = true;
+      for (size_t i = 0; i < sources.size(); ++i) {
+        std::string label = name + "#" + std::to_string(i);
+        ok = add_rego(engine, label, std::move(sources[i]), true, errors) && ok;
+      }
+      return ok;
+    }
+    if (docs.size() > 1) {
+      errors.push_back(file_error(name, "data file holds more than one YAML document"));
+      return false;
+    }
+  }
+  if (docs.empty() || docs[0].is_null()) return true;  // an empty data file adds nothing
+  std::vector<std::string> data_path = data_path_for(root, file);
+  if (data_path.empty() && !docs[0].is_object()) {
+    errors.push_back(file_error(name, "data at the root must be an object"));
+    return false;
+  }
+  return engine.add_data(data_path, docs[0], errors);
+}
+
+bool is_hidden(const fs::path& p) {
+  std::string s = p.filename().string();
+  return s.size() > 1 && s[0] == '.' && s != "..";
+}
+
+}  // namespace
+
+Diagnostic text_error_diagnostic(const std::string& file, std::string_view text,
+                                 const TextError& err, const std::string& code) {
+  Diagnostic d;
+  d.code = code;
+  d.message = err.message;
+  d.file = file;
+  d.line = err.line;
+  d.col = err.col;
+  if (err.line > 0) d.source_line = line_at(text, err.line);
+  return d;
+}
+
+bool constraint_template_sources(const Value& doc, std::vector<std::string>& sources) {
+  const Value* kind = field(doc, "kind");
+  if (!kind || !kind->is_string() || kind->str() != "ConstraintTemplate") return false;
+  const Value* spec = field(doc, "spec");
+  const Value* targets = spec ? field(*spec, "targets") : nullptr;
+  if (!targets || !targets->is_array()) return true;
+  for (const auto& target : targets->items()) {
+    const Value* rego = field(target, "rego");
+    if (rego && rego->is_string()) sources.push_back(rego->str());
+    append_string_list(field(target, "libs"), sources);
+    const Value* code = field(target, "code");
+    if (!code || !code->is_array()) continue;
+    for (const auto& entry : code->items()) {
+      const Value* engine_name = field(entry, "engine");
+      if (!engine_name || !engine_name->is_string() || engine_name->str() != "Rego") continue;
+      const Value* source = field(entry, "source");
+      if (!source) continue;
+      const Value* code_rego = field(*source, "rego");
+      if (code_rego && code_rego->is_string()) sources.push_back(code_rego->str());
+      append_string_list(field(*source, "libs"), sources);
+    }
+  }
+  return true;
+}
+
+bool load_document(const std::string& path, Value& out, std::vector<Diagnostic>& errors) {
+  std::string text;
+  if (!read_file(path, text)) {
+    errors.push_back(file_error(path, "cannot read file"));
+    return false;
+  }
+  TextError err;
+  if (is_yaml_file(path)) {
+    std::vector<Value> docs;
+    if (!parse_yaml(text, docs, err, YamlSchema::Go11)) {
+      errors.push_back(text_error_diagnostic(path, text, err, "yaml_parse_error"));
+      return false;
+    }
+    if (docs.size() != 1) {
+      errors.push_back(file_error(path, "expected exactly one YAML document"));
+      return false;
+    }
+    out = std::move(docs[0]);
+    return true;
+  }
+  if (!parse_json(text, out, err)) {
+    errors.push_back(text_error_diagnostic(path, text, err, "json_parse_error"));
+    return false;
+  }
+  return true;
+}
+
+bool load_paths(Engine& engine, const std::vector<std::string>& paths, const LoadOptions& options,
+                std::vector<Diagnostic>& errors) {
+  bool ok = true;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    fs::path root(path);
+    if (fs::is_directory(root, ec)) {
+      // Sorted, so the load order (and any conflict reported) does not depend on the
+      // file system.
+      std::vector<fs::path> files;
+      fs::recursive_directory_iterator it(root, fs::directory_options::follow_directory_symlink,
+                                          ec);
+      for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (is_hidden(it->path())) {
+          if (it->is_directory(ec)) it.disable_recursion_pending();
+          continue;
+        }
+        if (it->is_regular_file(ec)) files.push_back(it->path());
+      }
+      if (ec) {
+        errors.push_back(file_error(path, "cannot walk directory: " + ec.message()));
+        ok = false;
+        continue;
+      }
+      std::sort(files.begin(), files.end());
+      for (const auto& file : files) ok = load_file(engine, root, file, options, errors) && ok;
+    } else if (fs::exists(root, ec)) {
+      ok = load_file(engine, fs::path(), root, options, errors) && ok;
+    } else {
+      errors.push_back(file_error(path, "no such file or directory"));
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+}  // namespace policyc

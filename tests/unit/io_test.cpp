@@ -1,0 +1,222 @@
+// JSON and YAML loading: values, number text, error positions, YAML 1.1 vs 1.2 schemas.
+#include "policyc/engine/io.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "policyc/engine/diagnostic.hpp"
+
+namespace policyc {
+namespace {
+
+Value json(const std::string& text) {
+  Value v;
+  TextError err;
+  EXPECT_TRUE(parse_json(text, v, err)) << err.message << " at " << err.line << ":" << err.col;
+  return v;
+}
+
+TextError json_error(const std::string& text) {
+  Value v;
+  TextError err;
+  EXPECT_FALSE(parse_json(text, v, err)) << "parsed: " << text;
+  return err;
+}
+
+Value yaml(const std::string& text, YamlSchema schema = YamlSchema::Core12) {
+  std::vector<Value> docs;
+  TextError err;
+  EXPECT_TRUE(parse_yaml(text, docs, err, schema))
+      << err.message << " at " << err.line << ":" << err.col;
+  EXPECT_EQ(docs.size(), 1u);
+  return docs.empty() ? Value() : docs[0];
+}
+
+TextError yaml_error(const std::string& text, YamlSchema schema = YamlSchema::Core12) {
+  std::vector<Value> docs;
+  TextError err;
+  EXPECT_FALSE(parse_yaml(text, docs, err, schema)) << "parsed: " << text;
+  return err;
+}
+
+TEST(JsonTest, ParsesScalarsAndCollections) {
+  Value v = json(R"({"b": [1, 2.5, true, null], "a": "x"})");
+  ASSERT_TRUE(v.is_object());
+  EXPECT_EQ(v.to_json(), R"({"a":"x","b":[1,2.5,true,null]})");
+  EXPECT_TRUE(json("[]").is_array());
+  EXPECT_TRUE(json("{}").is_object());
+  EXPECT_TRUE(json("  false ").is_false());
+}
+
+TEST(JsonTest, KeepsNumberTextAndExactBigIntegers) {
+  Value v = json("[1.0, 1e3, 123456789012345678901234567890, -0.5, 18446744073709551616]");
+  const auto& items = v.items();
+  EXPECT_EQ(items[0].number_to_string(), "1.0");
+  EXPECT_EQ(items[1].number_to_string(), "1e3");
+  EXPECT_EQ(items[1], Value::integer(1000));
+  EXPECT_EQ(items[2].number_to_string(), "123456789012345678901234567890");
+  EXPECT_EQ(items[3], Value::number_from_text("-0.5"));
+  EXPECT_FALSE(items[4].is_small_int());
+  EXPECT_TRUE(json("-42").is_small_int());
+  EXPECT_EQ(json("-42").small_int(), -42);
+}
+
+TEST(JsonTest, DecodesEscapesAndSurrogatePairs) {
+  EXPECT_EQ(json(R"("a\"b\\c\/d\n\t")").str(), "a\"b\\c/d\n\t");
+  EXPECT_EQ(json(R"("\u00e9")").str(), "\xC3\xA9");
+  EXPECT_EQ(json(R"("\ud83d\ude00")").str(), "\xF0\x9F\x98\x80");
+  // A lone surrogate decodes to U+FFFD, as Go's encoding/json does.
+  EXPECT_EQ(json(R"("\ud83d!")").str(), "\xEF\xBF\xBD!");
+}
+
+TEST(JsonTest, DuplicateKeysKeepTheLast) {
+  EXPECT_EQ(json(R"({"a": 1, "a": 2})").to_json(), R"({"a":2})");
+}
+
+TEST(JsonTest, ReportsErrorPositions) {
+  TextError err = json_error("{\n  \"a\": 1,\n  \"b\" 2\n}");
+  EXPECT_EQ(err.line, 3);
+  EXPECT_EQ(err.col, 7);
+  err = json_error("[1, 2");
+  EXPECT_EQ(err.line, 1);
+  EXPECT_NE(err.message.find("end of input"), std::string::npos);
+  json_error("01");
+  json_error("[1,]");
+  json_error("\"abc");
+  json_error("\"\\x\"");
+  json_error("{} x");
+  json_error("tru");
+}
+
+TEST(JsonTest, DeepNestingIsAnErrorNotACrash) {
+  std::string deep(100000, '[');
+  TextError err = json_error(deep);
+  EXPECT_NE(err.message.find("deep"), std::string::npos);
+}
+
+TEST(YamlTest, Core12Scalars) {
+  Value v = yaml(
+      "a: true\nb: False\nc: ~\nd:\ne: 0x1F\nf: 0o17\ng: 1e3\nh: .5\ni: yes\nj: 'true'\n"
+      "k: -12\nl: 1.50\nm: 007\nn: on\n");
+  EXPECT_TRUE(v.get(Value::string("a")).is_true());
+  EXPECT_TRUE(v.get(Value::string("b")).is_false());
+  EXPECT_TRUE(v.get(Value::string("c")).is_null());
+  EXPECT_TRUE(v.get(Value::string("d")).is_null());
+  EXPECT_EQ(v.get(Value::string("e")), Value::integer(31));
+  EXPECT_EQ(v.get(Value::string("f")), Value::integer(15));
+  EXPECT_EQ(v.get(Value::string("g")), Value::integer(1000));
+  EXPECT_EQ(v.get(Value::string("h")), Value::number_from_text("0.5"));
+  EXPECT_EQ(v.get(Value::string("i")), Value::string("yes"));
+  EXPECT_EQ(v.get(Value::string("j")), Value::string("true"));
+  EXPECT_EQ(v.get(Value::string("k")), Value::integer(-12));
+  EXPECT_EQ(v.get(Value::string("l")), Value::number_from_text("1.5"));
+  EXPECT_EQ(v.get(Value::string("m")), Value::integer(7));
+  EXPECT_EQ(v.get(Value::string("n")), Value::string("on"));
+}
+
+TEST(YamlTest, Go11Scalars) {
+  Value v = yaml("a: yes\nb: Off\nc: y\nd: NO\ne: 0777\nf: 1_000\ng: 0b101\nh: \"yes\"\n",
+                 YamlSchema::Go11);
+  EXPECT_TRUE(v.get(Value::string("a")).is_true());
+  EXPECT_TRUE(v.get(Value::string("b")).is_false());
+  EXPECT_TRUE(v.get(Value::string("c")).is_true());
+  EXPECT_TRUE(v.get(Value::string("d")).is_false());
+  EXPECT_EQ(v.get(Value::string("e")), Value::integer(511));
+  EXPECT_EQ(v.get(Value::string("f")), Value::integer(1000));
+  EXPECT_EQ(v.get(Value::string("g")), Value::integer(5));
+  EXPECT_EQ(v.get(Value::string("h")), Value::string("yes"));
+}
+
+TEST(YamlTest, BigIntegersStayExact) {
+  Value v = yaml("n: 123456789012345678901234567890\nm: -99999999999999999999\n");
+  EXPECT_EQ(v.get(Value::string("n")).number_to_string(), "123456789012345678901234567890");
+  EXPECT_EQ(v.get(Value::string("m")), Value::number_from_text("-99999999999999999999"));
+}
+
+TEST(YamlTest, KeysAreStrings) {
+  Value v = yaml("1: a\ntrue: b\n");
+  EXPECT_EQ(v.get(Value::string("1")), Value::string("a"));
+  EXPECT_EQ(v.get(Value::string("true")), Value::string("b"));
+}
+
+TEST(YamlTest, MultipleDocuments) {
+  std::vector<Value> docs;
+  TextError err;
+  ASSERT_TRUE(parse_yaml("a: 1\n---\n- x\n---\n", docs, err));
+  ASSERT_EQ(docs.size(), 3u);
+  EXPECT_TRUE(docs[0].is_object());
+  EXPECT_TRUE(docs[1].is_array());
+  EXPECT_TRUE(docs[2].is_null());
+  ASSERT_TRUE(parse_yaml("", docs, err));
+  EXPECT_TRUE(docs.empty());
+}
+
+TEST(YamlTest, AnchorsAliasesAndMergeKeys) {
+  Value v = yaml("base: &b {x: 1, y: 2}\nuse: *b\nmerged:\n  <<: *b\n  y: 3\n");
+  EXPECT_EQ(v.get(Value::string("use")).to_json(), R"({"x":1,"y":2})");
+  EXPECT_EQ(v.get(Value::string("merged")).to_json(), R"({"x":1,"y":3})");
+}
+
+TEST(YamlTest, RefusesAliasBombs) {
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  char prev = 'a';
+  for (char c = 'b'; c <= 'j'; ++c) {
+    bomb += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) bomb += std::string(i ? ", *" : "*") + prev;
+    bomb += "]\n";
+    prev = c;
+  }
+  TextError err = yaml_error(bomb);
+  EXPECT_NE(err.message.find("alias"), std::string::npos);
+  EXPECT_GT(err.line, 1);
+}
+
+TEST(YamlTest, DuplicateKeysAreErrorsWithPosition) {
+  TextError err = yaml_error("a: 1\nb: 2\na: 3\n");
+  EXPECT_EQ(err.line, 3);
+  EXPECT_EQ(err.col, 1);
+  EXPECT_NE(err.message.find("duplicate"), std::string::npos);
+}
+
+TEST(YamlTest, SyntaxErrorsHaveOneBasedPositions) {
+  TextError err = yaml_error("a: [1, 2\nb: 3\n");
+  EXPECT_GE(err.line, 2);
+  EXPECT_GE(err.col, 1);
+  err = yaml_error("a:\n  b: 1\n c: 2\n");
+  EXPECT_GE(err.line, 3);
+}
+
+TEST(YamlTest, DepthLimitIsAnError) {
+  std::string deep(5000, '[');
+  TextError err = yaml_error(deep);
+  EXPECT_NE(err.message.find("deeper"), std::string::npos);
+}
+
+TEST(YamlTest, InfinityIsAnError) {
+  TextError err = yaml_error("a: 1\nb: .inf\n");
+  EXPECT_EQ(err.line, 2);
+  EXPECT_EQ(yaml("b: '.inf'\n").get(Value::string("b")), Value::string(".inf"));
+}
+
+TEST(YamlTest, BlockScalarsAreStrings) {
+  Value v = yaml("s: |\n  package test\n  p := 1\nt: >-\n  123\n");
+  EXPECT_EQ(v.get(Value::string("s")), Value::string("package test\np := 1\n"));
+  EXPECT_EQ(v.get(Value::string("t")), Value::string("123"));
+}
+
+TEST(DiagnosticTest, FormatsLocationAndCaret) {
+  Diagnostic d;
+  d.code = "rego_parse_error";
+  d.message = "unexpected token";
+  d.file = "p.rego";
+  d.line = 3;
+  d.col = 5;
+  d.source_line = "\tp := := 1";
+  EXPECT_EQ(format_diagnostic(d),
+            "p.rego:3:5: rego_parse_error: unexpected token\n  \tp := := 1\n  \t   ^\n");
+}
+
+}  // namespace
+}  // namespace policyc
