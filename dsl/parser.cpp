@@ -1,0 +1,887 @@
+#include "policyc/dsl/parser.hpp"
+
+#include <set>
+#include <stdexcept>
+
+#include "lexer.hpp"
+
+namespace policyc::dsl {
+
+using namespace ast;
+
+namespace {
+
+struct ParseFailure : std::runtime_error {
+  ParseFailure(std::string msg, const Token& at) : std::runtime_error(std::move(msg)), tok(at) {}
+  Token tok;
+};
+
+const std::set<std::string, std::less<>> kReservedWords = {"package", "import", "default", "not",
+                                                           "with",    "as",     "null",    "true",
+                                                           "false",   "some",   "else"};
+
+class Parser {
+ public:
+  Parser(std::shared_ptr<SourceFile> file, bool v0) : file_(std::move(file)), v0_(v0) {
+    toks_ = tokenize(file_->text, comments_);
+    if (!v0_) keywords_ = {"if", "contains", "in", "every"};
+  }
+
+  std::unique_ptr<Module> module() {
+    auto m = std::make_unique<Module>();
+    m->file = file_;
+    m->v1 = !v0_;
+    check_lex_error();
+    if (!is_ident("package")) fail("expected package declaration");
+    Token pkg = next();
+    m->package_loc = loc_of(pkg);
+    m->package_annotations = take_annotations(pkg.offset);
+    auto ref = parse_ref_path();
+    for (size_t i = 0; i < ref.size(); ++i) {
+      const auto& t = ref[i];
+      if (t->kind == TermKind::Var && i == 0) {
+        m->package.push_back(t->name);
+      } else if (t->kind == TermKind::Scalar && t->value.is_string()) {
+        m->package.push_back(t->value.str());
+      } else {
+        fail_at(t->loc, "unexpected non-string package path term");
+      }
+    }
+    if (!m->package.empty() && m->package[0] == "data") m->package.erase(m->package.begin());
+    while (is_ident("import")) m->imports.push_back(parse_import(*m));
+    while (!at(Tok::End)) parse_rule_or_group(*m);
+    return m;
+  }
+
+  std::unique_ptr<Body> query() {
+    check_lex_error();
+    auto body = std::make_unique<Body>();
+    keywords_ = {"if", "contains", "in", "every"};
+    while (!at(Tok::End)) {
+      body->push_back(parse_literal());
+      if (at(Tok::Semicolon)) {
+        next();
+        continue;
+      }
+      if (at(Tok::End)) break;
+      if (!cur().newline_before) unexpected("expected end of query");
+    }
+    if (body->empty()) fail("empty query");
+    return body;
+  }
+
+  [[noreturn]] void fail(const std::string& msg) { throw ParseFailure(msg, cur()); }
+
+ private:
+  std::shared_ptr<SourceFile> file_;
+  bool v0_;
+  std::vector<Token> toks_;
+  std::vector<Comment> comments_;
+  size_t pos_ = 0;
+  std::set<std::string, std::less<>> keywords_;
+  size_t next_comment_ = 0;
+
+  const Token& cur() const { return toks_[pos_]; }
+  const Token& peek(size_t k = 1) const { return toks_[std::min(pos_ + k, toks_.size() - 1)]; }
+  bool at(Tok k) const { return cur().kind == k; }
+  bool is_ident(std::string_view s) const { return cur().kind == Tok::Ident && cur().text == s; }
+  bool is_keyword(std::string_view s) const { return is_ident(s) && keywords_.count(s); }
+  Token next() {
+    Token t = toks_[pos_];
+    if (pos_ + 1 < toks_.size()) ++pos_;
+    return t;
+  }
+
+  void check_lex_error() {
+    const Token& last = toks_.back();
+    if (last.kind == Tok::Error) throw ParseFailure(last.text, last);
+  }
+
+  Location loc_of(const Token& t) const {
+    Location l;
+    l.file = file_.get();
+    l.line = t.line;
+    l.col = t.col;
+    l.offset = t.offset;
+    l.end = t.end;
+    return l;
+  }
+
+  Location span(const Location& from) const {
+    Location l = from;
+    l.end = pos_ > 0 ? toks_[pos_ - 1].end : from.end;
+    return l;
+  }
+
+  [[noreturn]] void fail_at(const Location& l, const std::string& msg) {
+    Token t;
+    t.line = l.line;
+    t.col = l.col;
+    t.offset = l.offset;
+    throw ParseFailure(msg, t);
+  }
+
+  std::string describe(const Token& t) const {
+    switch (t.kind) {
+      case Tok::Ident: return "ident";
+      case Tok::String: return "string";
+      case Tok::Number: return "number";
+      case Tok::Assign: return "assign";
+      case Tok::End: return "eof";
+      default: return tok_name(t.kind);
+    }
+  }
+
+  [[noreturn]] void unexpected(const std::string& expected) {
+    const Token& t = cur();
+    std::string what = t.kind == Tok::Ident && (kReservedWords.count(t.text) || keywords_.count(t.text))
+                           ? t.text + " keyword"
+                           : describe(t) + " token";
+    fail("unexpected " + what + ": " + expected);
+  }
+
+  Token expect(Tok k, const std::string& what) {
+    if (!at(k)) unexpected("expected " + what);
+    return next();
+  }
+
+  // ----- annotations -----
+  std::vector<std::shared_ptr<Annotations>> take_annotations(int before_offset) {
+    std::vector<std::shared_ptr<Annotations>> out;
+    while (next_comment_ < comments_.size() && comments_[next_comment_].offset < before_offset) {
+      const Comment& c = comments_[next_comment_];
+      std::string t = c.text;
+      size_t k = t.find_first_not_of(' ');
+      if (k != std::string::npos && t.compare(k, 8, "METADATA") == 0 &&
+          t.find_first_not_of(' ', k + 8) == std::string::npos) {
+        auto a = std::make_shared<Annotations>();
+        a->loc.file = file_.get();
+        a->loc.line = c.line;
+        a->loc.col = c.col;
+        int expect_line = c.line + 1;
+        ++next_comment_;
+        while (next_comment_ < comments_.size() && comments_[next_comment_].line == expect_line &&
+               comments_[next_comment_].offset < before_offset) {
+          std::string body = comments_[next_comment_].text;
+          if (!body.empty() && body[0] == ' ') body.erase(0, 1);
+          a->yaml += body + "\n";
+          ++expect_line;
+          ++next_comment_;
+        }
+        out.push_back(a);
+        continue;
+      }
+      ++next_comment_;
+    }
+    return out;
+  }
+
+  // ----- imports -----
+  Import parse_import(Module& m) {
+    Token kw = next();
+    Import imp;
+    imp.loc = loc_of(kw);
+    imp.path = parse_ref_path();
+    if (imp.path.empty() || imp.path[0]->kind != TermKind::Var) fail_at(imp.loc, "invalid import path");
+    const std::string& head = imp.path[0]->name;
+    if (head != "data" && head != "input" && head != "future" && head != "rego") {
+      fail_at(imp.loc, "unexpected import path, must begin with one of: {data, future, input, rego}, got: " + head);
+    }
+    if (head == "future") {
+      if (imp.path.size() < 2 || !imp.path[1]->value.is_string() || imp.path[1]->value.str() != "keywords") {
+        fail_at(imp.loc, "invalid import, must be `future.keywords`");
+      }
+      if (imp.path.size() == 2) {
+        keywords_ = {"if", "contains", "in", "every"};
+      } else {
+        std::string kw2 = imp.path[2]->value.str();
+        if (kw2 != "if" && kw2 != "contains" && kw2 != "in" && kw2 != "every") {
+          fail_at(imp.loc, "unexpected keyword, must be one of [contains every if in]");
+        }
+        keywords_.insert(kw2);
+      }
+    } else if (head == "rego") {
+      if (imp.path.size() != 2 || !imp.path[1]->value.is_string() || imp.path[1]->value.str() != "v1") {
+        fail_at(imp.loc, "invalid import `" + imp.loc.text() + "`, must be `rego.v1`");
+      }
+      keywords_ = {"if", "contains", "in", "every"};
+      m.rego_v1_import = true;
+    }
+    if (is_ident("as")) {
+      next();
+      Token alias = expect(Tok::Ident, "import alias");
+      imp.alias = alias.text;
+      if (head == "future" || head == "rego") fail_at(imp.loc, "`" + head + "` imports cannot be aliased");
+    }
+    imp.loc = span(imp.loc);
+    return imp;
+  }
+
+  // a.b["c"].d — only var head with string/var segments (package and import paths).
+  std::vector<TermPtr> parse_ref_path() {
+    std::vector<TermPtr> out;
+    Token head = expect(Tok::Ident, "ident");
+    out.push_back(make_var(head.text, loc_of(head)));
+    while (true) {
+      if (at(Tok::Dot) && peek().kind == Tok::Ident && peek().offset == cur().end) {
+        next();
+        Token id = next();
+        out.push_back(make_scalar(Value::string(id.text), loc_of(id)));
+      } else if (at(Tok::LBrack) && !cur().newline_before) {
+        next();
+        if (!at(Tok::String)) unexpected("expected string");
+        Token s = next();
+        out.push_back(make_scalar(Value::string(s.text), loc_of(s)));
+        expect(Tok::RBrack, "]");
+      } else {
+        break;
+      }
+    }
+    return out;
+  }
+
+  // ----- rules -----
+  void parse_rule_or_group(Module& m) {
+    if (!at(Tok::Ident)) unexpected("expected rule head");
+    auto annotations = take_annotations(cur().offset);
+    Rule rule;
+    rule.loc = loc_of(cur());
+    if (is_ident("default")) {
+      next();
+      rule.is_default = true;
+    }
+    if (!at(Tok::Ident)) unexpected("expected rule head");
+    if (kReservedWords.count(cur().text)) unexpected("expected rule head");
+    // Head ref.
+    Token name = next();
+    rule.ref.push_back(make_var(name.text, loc_of(name)));
+    while (true) {
+      if (at(Tok::Dot) && peek().kind == Tok::Ident) {
+        next();
+        Token id = next();
+        rule.ref.push_back(make_scalar(Value::string(id.text), loc_of(id)));
+      } else if (at(Tok::LBrack) && !cur().newline_before) {
+        next();
+        rule.ref.push_back(parse_term_in());
+        expect(Tok::RBrack, "]");
+      } else {
+        break;
+      }
+    }
+    if (at(Tok::LParen) && !cur().newline_before) {
+      rule.kind = RuleKind::Function;
+      next();
+      if (!at(Tok::RParen)) {
+        while (true) {
+          rule.args.push_back(parse_term_in());
+          if (at(Tok::Comma)) {
+            next();
+            continue;
+          }
+          break;
+        }
+      }
+      expect(Tok::RParen, ")");
+    }
+    if (is_keyword("contains") && rule.kind != RuleKind::Function) {
+      if (rule.is_default) fail("default rules cannot use contains");
+      next();
+      rule.kind = RuleKind::MultiValue;
+      rule.key = parse_term_in();
+    } else if (at(Tok::Assign) || at(Tok::Unify)) {
+      rule.assign = at(Tok::Assign);
+      next();
+      rule.value = parse_term_in();
+    } else if (rule.is_default) {
+      unexpected("expected assignment for default rule");
+    }
+    if (rule.is_default) {
+      if (at(Tok::LBrace) || is_keyword("if")) fail("default rules must not have a body");
+      rule.loc = span(rule.loc);
+      finish_rule(m, std::move(rule), annotations);
+      return;
+    }
+    // v0 partial set: `p[x] { ... }` (one bracketed key, no value). In v1 (and under
+    // `import rego.v1`) the same head is a single-value rule of value true at p[x].
+    if (rule.kind == RuleKind::Complete && !rule.value && rule.ref.size() == 2 && v0_ &&
+        !m.rego_v1_import) {
+      const Term& last = *rule.ref[1];
+      bool dotted = file_->text[static_cast<size_t>(last.loc.offset) - 1] == '.';
+      if (!dotted) {
+        rule.kind = RuleKind::MultiValue;
+        rule.key = rule.ref[1];
+        rule.ref.pop_back();
+      }
+    }
+    parse_rule_body(rule);
+    // else chain
+    while (is_ident("else")) {
+      if (rule.kind == RuleKind::MultiValue) fail("else keyword cannot be used on multi-value rules");
+      if (!rule.has_body) fail("expected rule body before else");
+      Token e = next();
+      ElseClause ec;
+      ec.loc = loc_of(e);
+      if (at(Tok::Assign) || at(Tok::Unify)) {
+        next();
+        ec.value = parse_term_in();
+      }
+      Rule tmp;
+      tmp.kind = rule.kind;
+      parse_rule_body(tmp);
+      if (!tmp.has_body) fail_at(ec.loc, "else keyword requires a rule body");
+      ec.body = std::move(tmp.body);
+      rule.elses.push_back(std::move(ec));
+    }
+    rule.loc = span(rule.loc);
+    // v0: additional bodies `p { a } { b }` define more rules with the same head.
+    std::vector<Body> extra;
+    while (at(Tok::LBrace) && !v1_syntax()) {
+      Rule tmp;
+      parse_rule_body(tmp);
+      extra.push_back(std::move(tmp.body));
+    }
+    Rule copy_base = rule;
+    finish_rule(m, std::move(rule), annotations);
+    for (auto& b : extra) {
+      Rule r = copy_base;
+      r.body = std::move(b);
+      r.elses.clear();
+      finish_rule(m, std::move(r), {});
+    }
+  }
+
+  bool v1_syntax() const { return !v0_; }
+
+  void parse_rule_body(Rule& rule) {
+    if (is_keyword("if")) {
+      next();
+      rule.has_body = true;
+      if (at(Tok::LBrace)) {
+        rule.body = parse_braced_body();
+      } else {
+        if (cur().newline_before && at(Tok::End)) unexpected("expected rule body");
+        rule.body.push_back(parse_literal());
+      }
+      return;
+    }
+    if (at(Tok::LBrace) && !cur().newline_before) {
+      if (!v0_ && !keywords_.count("if")) {
+        fail("`if` keyword is required before rule body");
+      }
+      if (!v0_) fail("`if` keyword is required before rule body");
+      rule.has_body = true;
+      rule.body = parse_braced_body();
+      return;
+    }
+    if (at(Tok::LBrace) && cur().newline_before && v0_) {
+      rule.has_body = true;
+      rule.body = parse_braced_body();
+      return;
+    }
+    if (!cur().newline_before && !at(Tok::End) && !at(Tok::Semicolon)) {
+      unexpected("expected rule body");
+    }
+  }
+
+  void finish_rule(Module& m, Rule rule, const std::vector<std::shared_ptr<Annotations>>& annotations) {
+    if (!annotations.empty()) rule.annotations = annotations.back();
+    m.rules.push_back(std::move(rule));
+  }
+
+  Body parse_braced_body() {
+    expect(Tok::LBrace, "{");
+    Body body;
+    while (!at(Tok::RBrace)) {
+      if (at(Tok::End)) unexpected("expected }");
+      body.push_back(parse_literal());
+      if (at(Tok::Semicolon)) {
+        next();
+        continue;
+      }
+      if (at(Tok::RBrace)) break;
+      if (!cur().newline_before) unexpected("expected end of expression");
+    }
+    next();
+    if (body.empty()) fail("found empty body");
+    return body;
+  }
+
+  // ----- literals -----
+  Expr parse_literal() {
+    Expr e;
+    Location start = loc_of(cur());
+    if (is_ident("some")) {
+      next();
+      std::vector<TermPtr> terms;
+      terms.push_back(parse_term_relation());
+      while (at(Tok::Comma)) {
+        next();
+        terms.push_back(parse_term_relation());
+      }
+      if (is_keyword("in")) {
+        next();
+        if (terms.size() > 2) fail_at(start, "unexpected , token: expected `some x in xs` or `some k, v in xs`");
+        e.kind = ExprKind::SomeIn;
+        if (terms.size() == 2) {
+          e.key = terms[0];
+          e.val = terms[1];
+        } else {
+          e.val = terms[0];
+        }
+        e.domain = parse_term_relation();
+      } else {
+        e.kind = ExprKind::SomeDecl;
+        for (auto& t : terms) {
+          if (t->kind != TermKind::Var) fail_at(t->loc, "expected var in some declaration");
+        }
+        e.vars = std::move(terms);
+      }
+    } else if (is_keyword("every")) {
+      next();
+      e.kind = ExprKind::Every;
+      TermPtr first = parse_term_relation();
+      if (at(Tok::Comma)) {
+        next();
+        e.key = first;
+        e.val = parse_term_relation();
+      } else {
+        e.val = first;
+      }
+      if (!is_keyword("in")) unexpected("expected in keyword");
+      next();
+      e.domain = parse_term_relation();
+      e.body = std::make_shared<Body>(parse_braced_body());
+    } else if (is_ident("not")) {
+      next();
+      e.kind = ExprKind::Not;
+      auto inner = std::make_shared<Expr>(parse_expr());
+      e.inner = inner;
+    } else {
+      e = parse_expr();
+    }
+    while (is_ident("with")) {
+      Token w = next();
+      With wi;
+      wi.loc = loc_of(w);
+      wi.target = parse_term_relation();
+      if (!is_ident("as")) unexpected("expected as keyword");
+      next();
+      wi.value = parse_term_in();
+      wi.loc = span(wi.loc);
+      e.withs.push_back(std::move(wi));
+    }
+    e.loc = span(start);
+    return e;
+  }
+
+  Expr parse_expr() {
+    Expr e;
+    Location start = loc_of(cur());
+    TermPtr a = parse_term_in();
+    // `k, v in xs` as an expression
+    if (at(Tok::Comma) && keywords_.count("in")) {
+      size_t save = pos_;
+      next();
+      TermPtr v = parse_term_relation();
+      if (is_keyword("in")) {
+        next();
+        TermPtr coll = parse_term_relation();
+        e.kind = ExprKind::Term;
+        e.a = make_call("internal.member_3", {a, v, coll}, span(start));
+        e.loc = span(start);
+        return e;
+      }
+      pos_ = save;
+    }
+    if ((at(Tok::Unify) || at(Tok::Assign)) && !cur().newline_before) {
+      e.kind = at(Tok::Assign) ? ExprKind::Assign : ExprKind::Unify;
+      next();
+      e.a = a;
+      e.b = parse_term_in();
+    } else {
+      e.kind = ExprKind::Term;
+      e.a = a;
+    }
+    e.loc = span(start);
+    return e;
+  }
+
+  // ----- terms, by OPA's precedence: in < relation < | < & < + - < * / % -----
+  TermPtr parse_term_in() {
+    Location start = loc_of(cur());
+    TermPtr lhs = parse_term_relation();
+    while (is_keyword("in") && !cur().newline_before) {
+      next();
+      TermPtr rhs = parse_term_relation();
+      lhs = make_call("internal.member_2", {lhs, rhs}, span(start));
+    }
+    return lhs;
+  }
+
+  TermPtr parse_term_relation() {
+    Location start = loc_of(cur());
+    TermPtr lhs = parse_term_or();
+    while (!cur().newline_before) {
+      const char* op = nullptr;
+      switch (cur().kind) {
+        case Tok::Eq: op = "equal"; break;
+        case Tok::Neq: op = "neq"; break;
+        case Tok::Lt: op = "lt"; break;
+        case Tok::Lte: op = "lte"; break;
+        case Tok::Gt: op = "gt"; break;
+        case Tok::Gte: op = "gte"; break;
+        default: break;
+      }
+      if (!op) break;
+      next();
+      TermPtr rhs = parse_term_or();
+      lhs = make_call(op, {lhs, rhs}, span(start));
+    }
+    return lhs;
+  }
+
+  TermPtr parse_term_or() {
+    Location start = loc_of(cur());
+    TermPtr lhs = parse_term_and();
+    while (at(Tok::Pipe) && !cur().newline_before) {
+      next();
+      TermPtr rhs = parse_term_and();
+      lhs = make_call("or", {lhs, rhs}, span(start));
+    }
+    return lhs;
+  }
+
+  TermPtr parse_term_and() {
+    Location start = loc_of(cur());
+    TermPtr lhs = parse_term_arith();
+    while (at(Tok::Amp) && !cur().newline_before) {
+      next();
+      TermPtr rhs = parse_term_arith();
+      lhs = make_call("and", {lhs, rhs}, span(start));
+    }
+    return lhs;
+  }
+
+  TermPtr parse_term_arith() {
+    Location start = loc_of(cur());
+    TermPtr lhs = parse_term_factor();
+    while ((at(Tok::Plus) || at(Tok::Minus)) && !cur().newline_before) {
+      const char* op = at(Tok::Plus) ? "plus" : "minus";
+      next();
+      TermPtr rhs = parse_term_factor();
+      lhs = make_call(op, {lhs, rhs}, span(start));
+    }
+    return lhs;
+  }
+
+  TermPtr parse_term_factor() {
+    Location start = loc_of(cur());
+    TermPtr lhs = parse_term();
+    while ((at(Tok::Star) || at(Tok::Slash) || at(Tok::Percent)) && !cur().newline_before) {
+      const char* op = at(Tok::Star) ? "mul" : (at(Tok::Slash) ? "div" : "rem");
+      next();
+      TermPtr rhs = parse_term();
+      lhs = make_call(op, {lhs, rhs}, span(start));
+    }
+    return lhs;
+  }
+
+  TermPtr parse_term() {
+    Location start = loc_of(cur());
+    TermPtr t;
+    switch (cur().kind) {
+      case Tok::Number: {
+        Token n = next();
+        Value v = Value::number_from_text(n.text);
+        if (v.is_undefined()) fail_at(start, "invalid number " + n.text);
+        t = make_scalar(v, start);
+        break;
+      }
+      case Tok::Minus: {
+        next();
+        if (at(Tok::Number) && cur().offset == start.offset + 1) {
+          Token n = next();
+          Value v = Value::number_from_text("-" + n.text);
+          if (v.is_undefined()) fail_at(start, "invalid number");
+          t = make_scalar(v, span(start));
+        } else {
+          TermPtr operand = parse_term();
+          t = make_call("minus", {make_scalar(Value::integer(0), start), operand}, span(start));
+        }
+        break;
+      }
+      case Tok::String: {
+        Token s = next();
+        t = make_scalar(Value::string(s.text), start);
+        break;
+      }
+      case Tok::LParen: {
+        next();
+        t = parse_term_in();
+        expect(Tok::RParen, ")");
+        break;
+      }
+      case Tok::LBrack: t = parse_array(); break;
+      case Tok::LBrace: t = parse_brace(); break;
+      case Tok::Ident: {
+        const std::string& w = cur().text;
+        if (w == "null") {
+          next();
+          t = make_scalar(Value::null(), start);
+        } else if (w == "true" || w == "false") {
+          next();
+          t = make_scalar(Value::boolean(w == "true"), start);
+        } else if (w == "set" && peek().kind == Tok::LParen && peek(2).kind == Tok::RParen) {
+          next();
+          next();
+          next();
+          t = std::make_shared<Term>();
+          t->kind = TermKind::Set;
+          t->loc = span(start);
+        } else if (kReservedWords.count(w) || keywords_.count(w)) {
+          unexpected("expected term");
+        } else {
+          Token id = next();
+          t = make_var(id.text, start);
+        }
+        break;
+      }
+      default: unexpected("expected term");
+    }
+    return parse_ref_suffix(t, start);
+  }
+
+  TermPtr parse_ref_suffix(TermPtr t, const Location& start) {
+    while (true) {
+      if (at(Tok::Dot) && peek().kind == Tok::Ident && cur().offset == toks_[pos_ - 1].end) {
+        if (!is_refable(*t)) break;
+        next();
+        Token id = next();
+        t = append_ref(t, make_scalar(Value::string(id.text), loc_of(id)), start);
+      } else if (at(Tok::LBrack) && cur().offset == toks_[pos_ - 1].end) {
+        if (!is_refable(*t)) break;
+        next();
+        TermPtr key = parse_term_in();
+        expect(Tok::RBrack, "]");
+        t = append_ref(t, key, start);
+      } else if (at(Tok::LParen) && cur().offset == toks_[pos_ - 1].end && is_callable(*t)) {
+        next();
+        std::vector<TermPtr> args;
+        if (!at(Tok::RParen)) {
+          while (true) {
+            args.push_back(parse_term_in());
+            if (at(Tok::Comma)) {
+              next();
+              continue;
+            }
+            break;
+          }
+        }
+        expect(Tok::RParen, ")");
+        auto call = std::make_shared<Term>();
+        call->kind = TermKind::Call;
+        call->items.push_back(t);
+        for (auto& a : args) call->items.push_back(a);
+        call->loc = span(start);
+        t = call;
+      } else {
+        break;
+      }
+    }
+    return t;
+  }
+
+  static bool is_refable(const Term& t) {
+    return t.kind == TermKind::Var || t.kind == TermKind::Ref || t.kind == TermKind::Call ||
+           t.kind == TermKind::Array || t.kind == TermKind::Object || t.kind == TermKind::Set ||
+           t.kind == TermKind::ArrayCompr || t.kind == TermKind::SetCompr ||
+           t.kind == TermKind::ObjectCompr || (t.kind == TermKind::Scalar && t.value.is_string());
+  }
+
+  static bool is_callable(const Term& t) {
+    if (t.kind == TermKind::Var) return true;
+    if (t.kind != TermKind::Ref) return false;
+    if (t.items[0]->kind != TermKind::Var) return false;
+    for (size_t i = 1; i < t.items.size(); ++i) {
+      if (!(t.items[i]->kind == TermKind::Scalar && t.items[i]->value.is_string())) return false;
+    }
+    return true;
+  }
+
+  TermPtr append_ref(TermPtr base, TermPtr seg, const Location& start) {
+    if (base->kind == TermKind::Ref) {
+      auto r = std::make_shared<Term>(*base);
+      r->items.push_back(seg);
+      r->loc = span(start);
+      return r;
+    }
+    auto r = std::make_shared<Term>();
+    r->kind = TermKind::Ref;
+    r->items.push_back(base);
+    r->items.push_back(seg);
+    r->loc = span(start);
+    return r;
+  }
+
+  // Comprehension heads are plain terms (OPA: `[x * 2 | ...]` needs parentheses).
+  TermPtr parse_array() {
+    Location start = loc_of(cur());
+    next();
+    if (at(Tok::RBrack)) {
+      next();
+      auto t = std::make_shared<Term>();
+      t->kind = TermKind::Array;
+      t->loc = span(start);
+      return t;
+    }
+    size_t save = pos_;
+    try {
+      TermPtr head = parse_term();
+      if (at(Tok::Pipe)) {
+        next();
+        auto t = std::make_shared<Term>();
+        t->kind = TermKind::ArrayCompr;
+        t->head = head;
+        t->body = std::make_shared<Body>(parse_compr_body(Tok::RBrack));
+        t->loc = span(start);
+        return t;
+      }
+    } catch (const ParseFailure&) {
+    }
+    pos_ = save;
+    auto t = std::make_shared<Term>();
+    t->kind = TermKind::Array;
+    while (true) {
+      t->items.push_back(parse_term_in());
+      if (at(Tok::Comma)) {
+        next();
+        if (at(Tok::RBrack)) break;
+        continue;
+      }
+      break;
+    }
+    expect(Tok::RBrack, "]");
+    t->loc = span(start);
+    return t;
+  }
+
+  Body parse_compr_body(Tok close) {
+    Body body;
+    while (true) {
+      body.push_back(parse_literal());
+      if (at(Tok::Semicolon)) {
+        next();
+        continue;
+      }
+      if (at(close)) break;
+      if (cur().newline_before && !at(Tok::End)) continue;
+      unexpected(std::string("expected ") + tok_name(close));
+    }
+    next();
+    return body;
+  }
+
+  TermPtr parse_brace() {
+    Location start = loc_of(cur());
+    next();
+    if (at(Tok::RBrace)) {
+      next();
+      auto t = std::make_shared<Term>();
+      t->kind = TermKind::Object;
+      t->loc = span(start);
+      return t;
+    }
+    size_t save = pos_;
+    try {
+      TermPtr first = parse_term();
+      if (at(Tok::Pipe)) {
+        next();
+        auto t = std::make_shared<Term>();
+        t->kind = TermKind::SetCompr;
+        t->head = first;
+        t->body = std::make_shared<Body>(parse_compr_body(Tok::RBrace));
+        t->loc = span(start);
+        return t;
+      }
+      if (at(Tok::Colon)) {
+        next();
+        TermPtr value = parse_term();
+        if (at(Tok::Pipe)) {
+          next();
+          auto t = std::make_shared<Term>();
+          t->kind = TermKind::ObjectCompr;
+          t->key = first;
+          t->head = value;
+          t->body = std::make_shared<Body>(parse_compr_body(Tok::RBrace));
+          t->loc = span(start);
+          return t;
+        }
+      }
+    } catch (const ParseFailure&) {
+    }
+    pos_ = save;
+    TermPtr first = parse_term_in();
+    auto t = std::make_shared<Term>();
+    if (at(Tok::Colon)) {
+      t->kind = TermKind::Object;
+      next();
+      TermPtr v = parse_term_in();
+      t->pairs.emplace_back(first, v);
+      while (at(Tok::Comma)) {
+        next();
+        if (at(Tok::RBrace)) break;
+        TermPtr k = parse_term_in();
+        expect(Tok::Colon, ":");
+        TermPtr val = parse_term_in();
+        t->pairs.emplace_back(k, val);
+      }
+    } else {
+      t->kind = TermKind::Set;
+      t->items.push_back(first);
+      while (at(Tok::Comma)) {
+        next();
+        if (at(Tok::RBrace)) break;
+        t->items.push_back(parse_term_in());
+      }
+    }
+    expect(Tok::RBrace, "}");
+    t->loc = span(start);
+    return t;
+  }
+};
+
+Diagnostic to_diagnostic(const SourceFile& file, const ParseFailure& f) {
+  Diagnostic d;
+  d.code = "rego_parse_error";
+  d.message = f.what();
+  d.file = file.name;
+  d.line = f.tok.line;
+  d.col = f.tok.col;
+  d.source_line = file.line_text(f.tok.line);
+  return d;
+}
+
+}  // namespace
+
+std::unique_ptr<Module> parse_module(std::shared_ptr<SourceFile> file, const ParseOptions& options,
+                                     std::vector<Diagnostic>& errors) {
+  Parser p(file, options.v0);
+  try {
+    return p.module();
+  } catch (const ParseFailure& f) {
+    errors.push_back(to_diagnostic(*file, f));
+    return nullptr;
+  }
+}
+
+std::unique_ptr<Body> parse_query(std::shared_ptr<SourceFile> file, std::vector<Diagnostic>& errors) {
+  Parser p(file, false);
+  try {
+    return p.query();
+  } catch (const ParseFailure& f) {
+    errors.push_back(to_diagnostic(*file, f));
+    return nullptr;
+  }
+}
+
+}  // namespace policyc::dsl

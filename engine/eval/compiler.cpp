@@ -1,0 +1,967 @@
+// The compiler: builds the rule tree, resolves names (locals to frame slots, rule names and
+// imports to data refs, calls to builtins or functions), orders body expressions so every
+// variable is bound before use (OPA's reordering), and reports unsafe variables, unknown
+// functions, arity mismatches and recursion.
+#include <algorithm>
+#include <functional>
+
+#include "internal.hpp"
+
+namespace policyc::eval {
+
+Diagnostic make_diag(const std::string& code, const std::string& msg, const Location& loc) {
+  Diagnostic d;
+  d.code = code;
+  d.message = msg;
+  if (loc.file) {
+    d.file = loc.file->name;
+    d.source_line = loc.file->line_text(loc.line);
+  }
+  d.line = loc.line;
+  d.col = loc.col;
+  return d;
+}
+
+RuleNode* find_node(RuleNode* root, const std::vector<std::string>& path) {
+  RuleNode* n = root;
+  for (const auto& p : path) {
+    auto it = n->children.find(p);
+    if (it == n->children.end()) return nullptr;
+    n = it->second.get();
+  }
+  return n;
+}
+
+namespace {
+
+struct CompileError {
+  Diagnostic diag;
+};
+
+RuleNode* ensure_node(RuleNode* root, const std::vector<std::string>& path) {
+  RuleNode* n = root;
+  for (const auto& p : path) {
+    auto& child = n->children[p];
+    if (!child) {
+      child = std::make_unique<RuleNode>();
+      child->name = p;
+      child->parent = n;
+      child->path = n->path;
+      child->path.push_back(p);
+    }
+    n = child.get();
+  }
+  return n;
+}
+
+bool is_string_scalar(const Term& t) { return t.kind == TermKind::Scalar && t.value.is_string(); }
+
+std::string join_path(const std::vector<std::string>& p) {
+  std::string out = "data";
+  for (const auto& s : p) out += "." + s;
+  return out;
+}
+
+struct Scope {
+  std::unordered_map<std::string, int> vars;
+  Scope* parent = nullptr;
+  int lookup(const std::string& n) const {
+    for (const Scope* s = this; s; s = s->parent) {
+      auto it = s->vars.find(n);
+      if (it != s->vars.end()) return it->second;
+    }
+    return -1;
+  }
+};
+
+const std::unordered_map<std::string, int>& special_calls() {
+  static const std::unordered_map<std::string, int> m = {
+      {"internal.member_2", kSpecialMember2}, {"internal.member_3", kSpecialMember3},
+      {"print", kSpecialPrint},               {"equal", kSpecialEqual},
+      {"neq", kSpecialNeq},                   {"lt", kSpecialLt},
+      {"lte", kSpecialLte},                   {"gt", kSpecialGt},
+      {"gte", kSpecialGte},                   {"trace", kSpecialTrace},
+      {"rego.metadata.rule", kSpecialMetadataRule}, {"rego.metadata.chain", kSpecialMetadataChain},
+      {"walk", kSpecialWalk}};
+  return m;
+}
+
+int special_arity(int s) {
+  switch (s) {
+    case kSpecialMember3: return 3;
+    case kSpecialPrint: return -1;
+    case kSpecialTrace: return 1;
+    case kSpecialWalk: return 1;
+    case kSpecialMetadataRule:
+    case kSpecialMetadataChain: return 0;
+    default: return 2;
+  }
+}
+
+class BodyCompiler {
+ public:
+  BodyCompiler(EngineState& st, const ast::Module* module, std::vector<std::string>& slot_names)
+      : st_(st), module_(module), slot_names_(slot_names) {
+    if (module_) {
+      for (const auto& imp : module_->imports) {
+        const std::string& head = imp.path[0]->name;
+        if (head != "data" && head != "input") continue;
+        std::string alias = imp.alias;
+        if (alias.empty()) {
+          if (imp.path.size() == 1) {
+            alias = head;
+          } else {
+            alias = imp.path.back()->value.str();
+          }
+        }
+        imports_[alias] = &imp;
+      }
+    }
+  }
+
+  int new_slot(const std::string& name, const Location& loc) {
+    slot_names_.push_back(name);
+    slot_locs_.push_back(loc);
+    return static_cast<int>(slot_names_.size()) - 1;
+  }
+
+  // Declares the variables of function arguments / patterns.
+  void declare_pattern(TermPtr& t, Scope& scope) {
+    if (!t) return;
+    if (t->kind == TermKind::Var) {
+      if (t->name == "_") {
+        t->slot = new_slot("_", t->loc);
+        return;
+      }
+      int s = scope.vars.count(t->name) ? scope.vars[t->name] : -1;
+      if (s < 0) {
+        s = new_slot(t->name, t->loc);
+        scope.vars[t->name] = s;
+      }
+      t->slot = s;
+      return;
+    }
+    for (auto& i : t->items) declare_pattern(i, scope);
+    for (auto& [k, v] : t->pairs) {
+      resolve_term(k, scope);
+      declare_pattern(v, scope);
+    }
+    if (t->kind == TermKind::Ref || t->kind == TermKind::Call) resolve_term(t, scope);
+  }
+
+  // Returns the slots bound once the body has run.
+  std::set<int> compile_body(Body& body, Scope& scope, std::set<int> initially_bound) {
+    // Declarations first: names declared with := or some are locals even when a rule of
+    // that name exists.
+    for (auto& e : body) predeclare(e, scope);
+    for (auto& e : body) collect_locals(e, scope);
+    for (auto& e : body) resolve_expr(e, scope);
+    return reorder(body, std::move(initially_bound));
+  }
+
+  std::set<int> slots_below(int start) const {
+    std::set<int> out;
+    for (int i = 0; i < start; ++i) out.insert(i);
+    return out;
+  }
+
+  void resolve_term(TermPtr& t, Scope& scope) {
+    switch (t->kind) {
+      case TermKind::Scalar: return;
+      case TermKind::Var: resolve_var(t, scope); return;
+      case TermKind::Ref: {
+        // Dotted segments are strings already; bracket segments are terms.
+        resolve_term(t->items[0], scope);
+        for (size_t i = 1; i < t->items.size(); ++i) resolve_term(t->items[i], scope);
+        // An import alias or rule name expanded into a ref: flatten.
+        if (t->items[0]->kind == TermKind::Ref) {
+          auto head = t->items[0];
+          std::vector<TermPtr> items = head->items;
+          for (size_t i = 1; i < t->items.size(); ++i) items.push_back(t->items[i]);
+          t->items = std::move(items);
+        }
+        return;
+      }
+      case TermKind::Array:
+      case TermKind::Set:
+        for (auto& i : t->items) resolve_term(i, scope);
+        return;
+      case TermKind::Object:
+        for (auto& [k, v] : t->pairs) {
+          resolve_term(k, scope);
+          resolve_term(v, scope);
+        }
+        return;
+      case TermKind::ArrayCompr:
+      case TermKind::SetCompr:
+      case TermKind::ObjectCompr: {
+        Scope inner;
+        inner.parent = &scope;
+        int start = static_cast<int>(slot_names_.size());
+        st_.scope_start[t.get()] = start;
+        std::set<int> bound = compile_body(*t->body, inner, slots_below(start));
+        if (t->key) resolve_term(t->key, inner);
+        resolve_term(t->head, inner);
+        check_safe_terms({t->key, t->head}, bound);
+        return;
+      }
+      case TermKind::Call: resolve_call(t, scope); return;
+    }
+  }
+
+  void check_safe_terms(const std::vector<TermPtr>& terms, const std::set<int>& bound) {
+    for (const auto& t : terms) {
+      if (!t) continue;
+      std::set<int> needs, outs;
+      collect(*t, needs, outs, false);
+      for (int s : needs) {
+        if (!bound.count(s)) unsafe(s);
+      }
+      for (int s : outs) {
+        if (!bound.count(s)) unsafe(s);
+      }
+    }
+  }
+
+  [[noreturn]] void unsafe(int slot) {
+    const std::string& n = slot_names_[static_cast<size_t>(slot)];
+    throw CompileError{make_diag("rego_unsafe_var_error", "var " + (n[0] == '$' ? std::string("_") : n) + " is unsafe",
+                                 slot_locs_[static_cast<size_t>(slot)])};
+  }
+
+  EngineState& st_;
+  const ast::Module* module_;
+  std::vector<std::string>& slot_names_;
+  std::vector<Location> slot_locs_;
+  std::unordered_map<std::string, const ast::Import*> imports_;
+
+ private:
+  void predeclare(Expr& e, Scope& scope) {
+    switch (e.kind) {
+      case ExprKind::Assign: declare_assign_lhs(e.a, scope); break;
+      case ExprKind::SomeDecl:
+        for (auto& v : e.vars) {
+          if (v->name != "_") scope.vars[v->name] = new_slot(v->name, v->loc);
+        }
+        break;
+      case ExprKind::SomeIn:
+        declare_pattern_names(e.key, scope);
+        declare_pattern_names(e.val, scope);
+        break;
+      default: break;
+    }
+  }
+
+  void declare_pattern_names(const TermPtr& t, Scope& scope) {
+    if (!t) return;
+    if (t->kind == TermKind::Var) {
+      if (t->name != "_" && !scope.vars.count(t->name)) scope.vars[t->name] = new_slot(t->name, t->loc);
+      return;
+    }
+    for (auto& i : t->items) declare_pattern_names(i, scope);
+    for (auto& [k, v] : t->pairs) declare_pattern_names(v, scope);
+  }
+
+  void declare_assign_lhs(const TermPtr& t, Scope& scope) {
+    if (t->kind == TermKind::Var) {
+      if (t->name == "_") return;
+      if (scope.vars.count(t->name) && assigned_.count(scope.vars[t->name])) {
+        throw CompileError{make_diag("rego_compile_error", "var " + t->name + " assigned above", t->loc)};
+      }
+      int s = new_slot(t->name, t->loc);
+      scope.vars[t->name] = s;
+      assigned_.insert(s);
+      return;
+    }
+    if (t->kind == TermKind::Array) {
+      for (auto& i : t->items) declare_assign_lhs(i, scope);
+      return;
+    }
+    if (t->kind == TermKind::Object) {
+      for (auto& [k, v] : t->pairs) declare_assign_lhs(v, scope);
+      return;
+    }
+    throw CompileError{make_diag("rego_parse_error", "cannot assign to " + std::string(
+        t->kind == TermKind::Ref ? "ref" : t->kind == TermKind::Call ? "call" : "scalar"), t->loc)};
+  }
+
+  // Free variables at the top level of a body (not inside comprehensions or every) become
+  // locals of this scope, unless they name something global.
+  void collect_locals(Expr& e, Scope& scope) {
+    std::function<void(const TermPtr&)> visit = [&](const TermPtr& t) {
+      if (!t) return;
+      switch (t->kind) {
+        case TermKind::Var:
+          if (t->name != "_" && scope.lookup(t->name) < 0 && !is_global(t->name)) {
+            scope.vars[t->name] = new_slot(t->name, t->loc);
+          }
+          return;
+        case TermKind::Ref:
+          // The head of a ref that is a plain var may be global; segments may be locals.
+          for (auto& i : t->items) visit(i);
+          return;
+        case TermKind::Call:
+          for (size_t i = 1; i < t->items.size(); ++i) visit(t->items[i]);
+          return;
+        case TermKind::Array:
+        case TermKind::Set:
+          for (auto& i : t->items) visit(i);
+          return;
+        case TermKind::Object:
+          for (auto& [k, v] : t->pairs) {
+            visit(k);
+            visit(v);
+          }
+          return;
+        default: return;
+      }
+    };
+    switch (e.kind) {
+      case ExprKind::Term: visit(e.a); break;
+      case ExprKind::Unify:
+      case ExprKind::Assign:
+        visit(e.a);
+        visit(e.b);
+        break;
+      case ExprKind::Not: collect_locals(*e.inner, scope); break;
+      case ExprKind::SomeIn:
+        visit(e.domain);
+        break;
+      case ExprKind::Every: visit(e.domain); break;
+      default: break;
+    }
+    for (auto& w : e.withs) visit(w.value);
+  }
+
+  bool is_global(const std::string& name) const {
+    if (name == "input" || name == "data") return true;
+    if (imports_.count(name)) return true;
+    if (module_) {
+      std::vector<std::string> p = module_->package;
+      p.push_back(name);
+      RuleNode* n = find_node(st_.root.get(), p);
+      if (n && has_rules_below(n)) return true;
+    }
+    return false;
+  }
+
+  static bool has_rules_below(const RuleNode* n) {
+    if (!n->rules.empty() || !n->defaults.empty()) return true;
+    for (const auto& [k, c] : n->children)
+      if (has_rules_below(c.get())) return true;
+    return false;
+  }
+
+  void resolve_var(TermPtr& t, Scope& scope) {
+    if (t->name == "_") {
+      t->slot = new_slot("$_", t->loc);
+      return;
+    }
+    int s = scope.lookup(t->name);
+    if (s >= 0) {
+      t->slot = s;
+      return;
+    }
+    if (t->name == "input" || t->name == "data") return;
+    auto it = imports_.find(t->name);
+    if (it != imports_.end()) {
+      auto ref = std::make_shared<Term>();
+      ref->kind = TermKind::Ref;
+      ref->loc = t->loc;
+      for (const auto& seg : it->second->path) ref->items.push_back(seg);
+      if (ref->items.size() == 1) {
+        *t = *ref->items[0];
+      } else {
+        t = ref;
+      }
+      return;
+    }
+    if (module_) {
+      std::vector<std::string> p = module_->package;
+      p.push_back(t->name);
+      RuleNode* n = find_node(st_.root.get(), p);
+      if (n) {
+        auto ref = std::make_shared<Term>();
+        ref->kind = TermKind::Ref;
+        ref->loc = t->loc;
+        ref->items.push_back(ast::make_var("data", t->loc));
+        for (const auto& seg : p) ref->items.push_back(ast::make_scalar(Value::string(seg), t->loc));
+        t = ref;
+        return;
+      }
+    }
+    // A fresh local (e.g. inside a with value or a nested scope).
+    s = new_slot(t->name, t->loc);
+    scope.vars[t->name] = s;
+    t->slot = s;
+  }
+
+  // The dotted name of a call operator, with imports expanded.
+  bool operator_path(const TermPtr& op, std::vector<std::string>& out) {
+    if (op->kind == TermKind::Var) {
+      out.push_back(op->name);
+      return true;
+    }
+    if (op->kind != TermKind::Ref || op->items[0]->kind != TermKind::Var) return false;
+    out.push_back(op->items[0]->name);
+    for (size_t i = 1; i < op->items.size(); ++i) {
+      if (!is_string_scalar(*op->items[i])) return false;
+      out.push_back(op->items[i]->value.str());
+    }
+    return true;
+  }
+
+  void resolve_call(TermPtr& t, Scope& scope) {
+    for (size_t i = 1; i < t->items.size(); ++i) resolve_term(t->items[i], scope);
+    std::vector<std::string> path;
+    if (!operator_path(t->items[0], path)) {
+      throw CompileError{make_diag("rego_type_error", "invalid call operator", t->loc)};
+    }
+    std::string dotted;
+    for (size_t i = 0; i < path.size(); ++i) dotted += (i ? "." : "") + path[i];
+    t->call_name = dotted;
+    size_t nargs = t->items.size() - 1;
+    // User functions: data.x.f, imported alias, or a function in this package.
+    std::vector<std::string> fpath;
+    if (path[0] == "data") {
+      fpath.assign(path.begin() + 1, path.end());
+    } else if (imports_.count(path[0]) && imports_.at(path[0])->path[0]->name == "data") {
+      const auto* imp = imports_.at(path[0]);
+      for (size_t i = 1; i < imp->path.size(); ++i) fpath.push_back(imp->path[i]->value.str());
+      fpath.insert(fpath.end(), path.begin() + 1, path.end());
+    } else if (module_ && scope.lookup(path[0]) < 0) {
+      fpath = module_->package;
+      fpath.insert(fpath.end(), path.begin(), path.end());
+    }
+    if (!fpath.empty()) {
+      RuleNode* n = find_node(st_.root.get(), fpath);
+      if (n && (n->is_function || !n->rules.empty() || !n->defaults.empty())) {
+        t->call_kind = kCallFunction;
+        t->call_target = n;
+        int arity = n->arity < 0 ? 0 : n->arity;
+        if (!n->is_function) {
+          throw CompileError{make_diag("rego_type_error", "undefined function " + dotted, t->loc)};
+        }
+        if (nargs != static_cast<size_t>(arity) && nargs != static_cast<size_t>(arity) + 1) {
+          throw CompileError{make_diag("rego_type_error",
+                                       "function " + join_path(fpath) + " has arity " + std::to_string(arity) +
+                                           ", got " + std::to_string(nargs) + " arguments",
+                                       t->loc)};
+        }
+        t->slot = arity;
+        return;
+      }
+    }
+    auto sp = special_calls().find(dotted);
+    if (sp != special_calls().end()) {
+      t->call_kind = kCallSpecial;
+      t->call_target = nullptr;
+      t->slot = special_arity(sp->second);
+      t->call_name = dotted;
+      // The special id travels in call_target's integer form.
+      t->call_target = reinterpret_cast<const void*>(static_cast<intptr_t>(sp->second));
+      if (t->slot >= 0 && nargs != static_cast<size_t>(t->slot) && nargs != static_cast<size_t>(t->slot) + 1) {
+        arity_error(dotted, t->slot, nargs, t->loc);
+      }
+      return;
+    }
+    const BuiltinDecl* decl = st_.registry.find(dotted);
+    if (decl) {
+      if (module_ && module_->v1 && is_deprecated(dotted)) {
+        throw CompileError{make_diag("rego_type_error", "deprecated built-in function calls in expression: " + dotted, t->loc)};
+      }
+      t->call_kind = kCallBuiltin;
+      t->call_target = decl;
+      int arity = static_cast<int>(decl->arg_types.size());
+      t->slot = arity;
+      if (nargs != static_cast<size_t>(arity) && nargs != static_cast<size_t>(arity) + 1) {
+        arity_error(dotted, arity, nargs, t->loc);
+      }
+      return;
+    }
+    std::string msg = "undefined function " + dotted;
+    std::string near = st_.registry.suggest(dotted);
+    if (!near.empty()) msg += " (did you mean " + near + "?)";
+    throw CompileError{make_diag("rego_type_error", msg, t->loc)};
+  }
+
+  static bool is_deprecated(const std::string& n) {
+    static const std::set<std::string> d = {"any", "all", "re_match", "net.cidr_overlap", "set_diff",
+                                            "cast_array", "cast_set", "cast_string", "cast_boolean",
+                                            "cast_null", "cast_object"};
+    return d.count(n) > 0;
+  }
+
+  [[noreturn]] void arity_error(const std::string& name, int arity, size_t nargs, const Location& loc) {
+    throw CompileError{make_diag("rego_type_error",
+                                 name + ": arity mismatch: expected " + std::to_string(arity) +
+                                     " arguments, got " + std::to_string(nargs),
+                                 loc)};
+  }
+
+  void resolve_expr(Expr& e, Scope& scope) {
+    switch (e.kind) {
+      case ExprKind::Term: resolve_term(e.a, scope); break;
+      case ExprKind::Unify:
+      case ExprKind::Assign:
+        resolve_term(e.a, scope);
+        resolve_term(e.b, scope);
+        break;
+      case ExprKind::Not: resolve_expr(*e.inner, scope); break;
+      case ExprKind::SomeDecl:
+        for (auto& v : e.vars) resolve_term(v, scope);
+        break;
+      case ExprKind::SomeIn:
+        resolve_term(e.domain, scope);
+        if (e.key) resolve_term(e.key, scope);
+        resolve_term(e.val, scope);
+        break;
+      case ExprKind::Every: {
+        resolve_term(e.domain, scope);
+        Scope inner;
+        inner.parent = &scope;
+        int start = static_cast<int>(slot_names_.size());
+        st_.scope_start[&e] = start;
+        if (e.key) declare_pattern(e.key, inner);
+        declare_pattern(e.val, inner);
+        compile_body(*e.body, inner, slots_below(static_cast<int>(slot_names_.size())));
+        break;
+      }
+    }
+    for (auto& w : e.withs) {
+      resolve_with_target(w);
+      resolve_term(w.value, scope);
+    }
+  }
+
+  void resolve_with_target(ast::With& w) {
+    // Targets are input/data refs or function names; rewrite aliases of imports.
+    TermPtr& t = w.target;
+    std::vector<std::string> path;
+    if (t->kind == TermKind::Var || t->kind == TermKind::Ref) {
+      if (operator_path(t, path)) {
+        if (path[0] == "input" || path[0] == "data") return;
+        auto it = imports_.find(path[0]);
+        if (it != imports_.end()) {
+          Scope dummy;
+          resolve_term(t, dummy);
+          return;
+        }
+        if (module_) {
+          std::vector<std::string> p = module_->package;
+          p.insert(p.end(), path.begin(), path.end());
+          if (find_node(st_.root.get(), p)) {
+            auto ref = std::make_shared<Term>();
+            ref->kind = TermKind::Ref;
+            ref->loc = t->loc;
+            ref->items.push_back(ast::make_var("data", t->loc));
+            for (const auto& seg : p) ref->items.push_back(ast::make_scalar(Value::string(seg), t->loc));
+            t = ref;
+            return;
+          }
+        }
+        std::string dotted;
+        for (size_t i = 0; i < path.size(); ++i) dotted += (i ? "." : "") + path[i];
+        if (st_.registry.find(dotted) || special_calls().count(dotted)) return;
+      }
+    }
+    throw CompileError{make_diag("rego_compile_error",
+                                 "with keyword cannot replace " + ast::term_to_string(*t) +
+                                     ": target must be a ref to input, data, or a function",
+                                 w.loc)};
+  }
+
+ public:
+  // ----- safety and ordering -----
+  void collect(const Term& t, std::set<int>& needs, std::set<int>& outs, bool pattern) const {
+    switch (t.kind) {
+      case TermKind::Scalar: return;
+      case TermKind::Var:
+        if (t.slot >= 0) (pattern ? outs : needs).insert(t.slot);
+        return;
+      case TermKind::Ref:
+        collect(*t.items[0], needs, outs, false);
+        for (size_t i = 1; i < t.items.size(); ++i) {
+          const Term& seg = *t.items[i];
+          if (seg.kind == TermKind::Var || seg.kind == TermKind::Array || seg.kind == TermKind::Object) {
+            collect(seg, needs, outs, true);
+          } else {
+            collect(seg, needs, outs, false);
+          }
+        }
+        return;
+      case TermKind::Call: {
+        size_t nargs = t.items.size() - 1;
+        for (size_t i = 1; i < t.items.size(); ++i) {
+          bool out = t.slot >= 0 && nargs == static_cast<size_t>(t.slot) + 1 && i == nargs;
+          collect(*t.items[i], needs, outs, out);
+        }
+        return;
+      }
+      case TermKind::Array:
+      case TermKind::Set:
+        for (const auto& i : t.items) collect(*i, needs, outs, pattern && t.kind == TermKind::Array);
+        return;
+      case TermKind::Object:
+        for (const auto& [k, v] : t.pairs) {
+          collect(*k, needs, outs, false);
+          collect(*v, needs, outs, pattern);
+        }
+        return;
+      case TermKind::ArrayCompr:
+      case TermKind::SetCompr:
+      case TermKind::ObjectCompr: {
+        auto it = st_.scope_start.find(&t);
+        int start = it == st_.scope_start.end() ? 0 : it->second;
+        std::set<int> n2, o2;
+        collect_body_vars(*t.body, n2, o2);
+        if (t.key) collect(*t.key, n2, o2, false);
+        collect(*t.head, n2, o2, false);
+        for (int s : n2)
+          if (s < start) needs.insert(s);
+        for (int s : o2)
+          if (s < start) needs.insert(s);
+        return;
+      }
+    }
+  }
+
+  void collect_body_vars(const Body& body, std::set<int>& needs, std::set<int>& outs) const {
+    for (const auto& e : body) collect_expr_all(e, needs, outs);
+  }
+
+  void collect_expr_all(const Expr& e, std::set<int>& needs, std::set<int>& outs) const {
+    if (e.a) collect(*e.a, needs, outs, false);
+    if (e.b) collect(*e.b, needs, outs, false);
+    if (e.inner) collect_expr_all(*e.inner, needs, outs);
+    if (e.key) collect(*e.key, needs, outs, false);
+    if (e.val) collect(*e.val, needs, outs, false);
+    if (e.domain) collect(*e.domain, needs, outs, false);
+    if (e.body) collect_body_vars(*e.body, needs, outs);
+    for (const auto& w : e.withs) collect(*w.value, needs, outs, false);
+  }
+
+  static bool subset(const std::set<int>& a, const std::set<int>& b) {
+    for (int x : a)
+      if (!b.count(x)) return false;
+    return true;
+  }
+
+  bool unify_ready(const Term& a, const Term& b, const std::set<int>& bound) const {
+    std::set<int> an, ao, bn, bo;
+    collect(a, an, ao, false);
+    collect(b, bn, bo, false);
+    auto value_ready = [&](const std::set<int>& n, const std::set<int>& o) {
+      return subset(n, bound) && subset(o, bound);
+    };
+    std::set<int> apn, apo, bpn, bpo;
+    collect(a, apn, apo, true);
+    collect(b, bpn, bpo, true);
+    // a's ref iteration outputs are fine when evaluating a.
+    if (subset(an, bound) && subset(bpn, bound)) return true;
+    if (subset(bn, bound) && subset(apn, bound)) return true;
+    (void)value_ready;
+    if (a.kind == TermKind::Array && b.kind == TermKind::Array && a.items.size() == b.items.size()) {
+      std::set<int> bnd = bound;
+      std::vector<bool> done(a.items.size(), false);
+      size_t remaining = a.items.size();
+      bool progress = true;
+      while (remaining && progress) {
+        progress = false;
+        for (size_t i = 0; i < a.items.size(); ++i) {
+          if (done[i]) continue;
+          if (unify_ready(*a.items[i], *b.items[i], bnd)) {
+            done[i] = true;
+            --remaining;
+            progress = true;
+            std::set<int> n, o;
+            collect(*a.items[i], n, o, true);
+            collect(*b.items[i], n, o, true);
+            bnd.insert(n.begin(), n.end());
+            bnd.insert(o.begin(), o.end());
+          }
+        }
+      }
+      return remaining == 0;
+    }
+    return false;
+  }
+
+  // Which slots an expression needs bound before it can run (given `bound`), or false if
+  // it cannot run yet.
+  bool expr_ready(const Expr& e, const std::set<int>& bound, const std::set<int>& others_bind) const {
+    std::set<int> needs, outs;
+    for (const auto& w : e.withs) collect(*w.value, needs, outs, false);
+    if (!subset(needs, bound)) return false;
+    needs.clear();
+    switch (e.kind) {
+      case ExprKind::Term:
+        collect(*e.a, needs, outs, false);
+        return subset(needs, bound);
+      case ExprKind::Unify:
+      case ExprKind::Assign: return unify_ready(*e.a, *e.b, bound);
+      case ExprKind::Not: {
+        std::set<int> n, o;
+        collect_expr_all(*e.inner, n, o);
+        for (int s : n)
+          if (others_bind.count(s) && !bound.count(s)) return false;
+        for (int s : o)
+          if (others_bind.count(s) && !bound.count(s)) return false;
+        return true;
+      }
+      case ExprKind::SomeDecl: return true;
+      case ExprKind::SomeIn: {
+        collect(*e.domain, needs, outs, false);
+        if (!subset(needs, bound)) return false;
+        std::set<int> kn, ko;
+        if (e.key) collect(*e.key, kn, ko, true);
+        collect(*e.val, kn, ko, true);
+        return subset(kn, bound);
+      }
+      case ExprKind::Every: {
+        collect(*e.domain, needs, outs, false);
+        if (!subset(needs, bound)) return false;
+        auto it = st_.scope_start.find(&e);
+        int start = it == st_.scope_start.end() ? 0 : it->second;
+        std::set<int> n, o;
+        collect_body_vars(*e.body, n, o);
+        for (int s : n)
+          if (s < start && !bound.count(s) && others_bind.count(s)) return false;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void expr_outputs(const Expr& e, std::set<int>& bound) const {
+    std::set<int> needs, outs;
+    switch (e.kind) {
+      case ExprKind::Term: collect(*e.a, needs, outs, false); break;
+      case ExprKind::Unify:
+      case ExprKind::Assign:
+        collect(*e.a, needs, outs, true);
+        collect(*e.b, needs, outs, true);
+        break;
+      case ExprKind::SomeIn:
+        if (e.key) collect(*e.key, needs, outs, true);
+        collect(*e.val, needs, outs, true);
+        break;
+      default: break;
+    }
+    bound.insert(needs.begin(), needs.end());
+    bound.insert(outs.begin(), outs.end());
+  }
+
+  std::set<int> reorder(Body& body, std::set<int> bound) {
+    std::set<int> others_bind;
+    for (const auto& e : body) expr_outputs(e, others_bind);
+    Body ordered;
+    std::vector<bool> used(body.size(), false);
+    size_t remaining = body.size();
+    while (remaining) {
+      bool progressed = false;
+      for (size_t i = 0; i < body.size(); ++i) {
+        if (used[i]) continue;
+        if (expr_ready(body[i], bound, others_bind)) {
+          used[i] = true;
+          --remaining;
+          progressed = true;
+          expr_outputs(body[i], bound);
+          ordered.push_back(std::move(body[i]));
+          break;  // restart from the first, keeping source order where possible
+        }
+      }
+      if (!progressed) {
+        // Report the first unbound variable of the first stuck expression.
+        for (size_t i = 0; i < body.size(); ++i) {
+          if (used[i]) continue;
+          std::set<int> n, o;
+          collect_expr_all(body[i], n, o);
+          for (int s : n)
+            if (!bound.count(s)) unsafe_first(body[i], bound);
+          for (int s : o)
+            if (!bound.count(s)) unsafe_first(body[i], bound);
+          unsafe_first(body[i], bound);
+        }
+      }
+    }
+    body = std::move(ordered);
+    return bound;
+  }
+
+  [[noreturn]] void unsafe_first(const Expr& e, const std::set<int>& bound) {
+    // The earliest unbound variable by source position.
+    int best = -1;
+    std::set<int> n, o;
+    collect_expr_all(e, n, o);
+    for (const auto* set : {&n, &o}) {
+      for (int s : *set) {
+        if (bound.count(s)) continue;
+        if (best < 0 || slot_locs_[static_cast<size_t>(s)].offset < slot_locs_[static_cast<size_t>(best)].offset) best = s;
+      }
+    }
+    if (best < 0) throw CompileError{make_diag("rego_unsafe_var_error", "expression is unsafe", e.loc)};
+    unsafe(best);
+  }
+
+ private:
+  std::set<int> assigned_;
+};
+
+// The ground prefix of a rule head: leading string segments.
+void split_head(const ast::Rule& r, std::vector<std::string>& prefix, std::vector<TermPtr>& rest) {
+  const auto& ref = r.ref;
+  prefix.push_back(ref[0]->name);
+  size_t i = 1;
+  for (; i < ref.size(); ++i) {
+    if (!is_string_scalar(*ref[i])) break;
+    prefix.push_back(ref[i]->value.str());
+  }
+  for (; i < ref.size(); ++i) rest.push_back(ref[i]);
+}
+
+void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
+  auto& rule = const_cast<ast::Rule&>(*cr.rule);
+  BodyCompiler bc(st, &m, cr.slot_names);
+  Scope scope;
+  for (auto& a : rule.args) bc.declare_pattern(a, scope);
+  std::set<int> entry;
+  for (auto& a : rule.args) {
+    std::set<int> n, o;
+    bc.collect(*a, n, o, true);
+    entry.insert(n.begin(), n.end());
+    entry.insert(o.begin(), o.end());
+  }
+  std::set<int> bound = entry;
+  if (!rule.body.empty()) bound = bc.compile_body(rule.body, scope, entry);
+  // Head terms see the body's bindings.
+  auto resolve_head = [&](TermPtr& t) {
+    if (!t) return;
+    bc.resolve_term(t, scope);
+    std::set<int> n, o;
+    bc.collect(*t, n, o, false);
+    for (int s : n)
+      if (!bound.count(s)) bc.unsafe(s);
+    for (int s : o)
+      if (!bound.count(s)) bc.unsafe(s);
+  };
+  for (auto& t : cr.rest) resolve_head(t);
+  resolve_head(rule.key);
+  resolve_head(rule.value);
+  for (auto& ec : rule.elses) {
+    BodyCompiler ebc(st, &m, cr.slot_names);
+    ebc.slot_locs_.resize(cr.slot_names.size());
+    Scope escope;
+    for (auto& a : rule.args) escope.vars[a->kind == TermKind::Var ? a->name : ""] = a->slot;
+    std::set<int> eb = ebc.compile_body(ec.body, escope, entry);
+    if (ec.value) {
+      ebc.resolve_term(ec.value, escope);
+      std::set<int> n, o;
+      ebc.collect(*ec.value, n, o, false);
+      for (int s : n)
+        if (!eb.count(s)) ebc.unsafe(s);
+    }
+  }
+  cr.num_slots = static_cast<int>(cr.slot_names.size());
+}
+
+}  // namespace
+
+bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
+  st.root = std::make_unique<RuleNode>();
+  st.scope_start.clear();
+  std::vector<CompiledRule*> all;
+  // 1. Build the tree.
+  for (const auto& mod : st.modules) {
+    for (const auto& rule : mod->rules) {
+      std::vector<std::string> prefix = mod->package;
+      std::vector<TermPtr> rest;
+      split_head(rule, prefix, rest);
+      RuleNode* node = ensure_node(st.root.get(), prefix);
+      auto cr = std::make_unique<CompiledRule>();
+      cr->rule = &rule;
+      cr->module = mod.get();
+      cr->node = node;
+      cr->rest = rest;
+      if (rule.kind == ast::RuleKind::Function) {
+        if (!node->rules.empty() && !node->is_function) {
+          errors.push_back(make_diag("rego_type_error", "conflicting rules " + join_path(prefix) + " found", rule.loc));
+          return false;
+        }
+        node->is_function = true;
+        int arity = static_cast<int>(rule.args.size());
+        if (node->arity >= 0 && node->arity != arity) {
+          errors.push_back(make_diag("rego_type_error", "conflicting rules " + join_path(prefix) + " found", rule.loc));
+          return false;
+        }
+        node->arity = arity;
+      } else if (node->is_function) {
+        errors.push_back(make_diag("rego_type_error", "conflicting rules " + join_path(prefix) + " found", rule.loc));
+        return false;
+      }
+      if (rule.kind == ast::RuleKind::MultiValue) node->is_multi_value = true;
+      if (!rest.empty()) node->has_dynamic_rest = true;
+      all.push_back(cr.get());
+      (rule.is_default ? node->defaults : node->rules).push_back(std::move(cr));
+    }
+  }
+  // Complete and multi-value rules at the same path conflict.
+  std::function<bool(RuleNode*)> check_kinds = [&](RuleNode* n) -> bool {
+    bool single = false, multi = false;
+    for (const auto& r : n->rules) {
+      if (r->rule->kind == ast::RuleKind::MultiValue && r->rest.empty()) multi = true;
+      if (r->rule->kind == ast::RuleKind::Complete && r->rest.empty()) single = true;
+    }
+    if (single && multi) {
+      errors.push_back(make_diag("rego_type_error", "conflicting rules " + join_path(n->path) + " found",
+                                 n->rules.front()->rule->loc));
+      return false;
+    }
+    if (n->defaults.size() > 1) {
+      errors.push_back(make_diag("rego_type_error", "multiple default rules " + join_path(n->path) + " found",
+                                 n->defaults[1]->rule->loc));
+      return false;
+    }
+    for (auto& [k, c] : n->children)
+      if (!check_kinds(c.get())) return false;
+    return true;
+  };
+  if (!check_kinds(st.root.get())) return false;
+  // 2. Compile bodies.
+  for (CompiledRule* cr : all) {
+    try {
+      compile_rule(st, *cr->module, *cr);
+    } catch (const CompileError& e) {
+      errors.push_back(e.diag);
+    }
+  }
+  if (!errors.empty()) return false;
+  st.compiled = true;
+  return true;
+}
+
+bool compile_query(EngineState& st, CompiledQuery& q, std::vector<Diagnostic>& errors) {
+  BodyCompiler bc(st, nullptr, q.slot_names);
+  Scope scope;
+  try {
+    bc.compile_body(*q.body, scope, {});
+  } catch (const CompileError& e) {
+    errors.push_back(e.diag);
+    return false;
+  }
+  // Capture the value of each term expression for the result's "expressions".
+  for (auto& e : *q.body) {
+    if (e.kind == ExprKind::Term) e.capture_slot = bc.new_slot("$expr", e.loc);
+  }
+  q.num_slots = static_cast<int>(q.slot_names.size());
+  std::vector<std::pair<std::string, int>> outs;
+  for (const auto& [name, slot] : scope.vars) {
+    if (name.empty() || name[0] == '$' || name[0] == '_') continue;
+    outs.emplace_back(name, slot);
+  }
+  std::sort(outs.begin(), outs.end());
+  for (auto& o : outs) q.output_slots.push_back(o.second);
+  return true;
+}
+
+}  // namespace policyc::eval

@@ -1,0 +1,127 @@
+#include "policyc/engine/engine.hpp"
+
+#include "evaluator.hpp"
+#include "policyc/dsl/parser.hpp"
+
+namespace policyc {
+
+struct Engine::Impl {
+  explicit Impl(const BuiltinRegistry& r) : st(r) {}
+  eval::EngineState st;
+};
+
+Engine::Engine(const BuiltinRegistry& registry) : impl_(std::make_unique<Impl>(registry)) {}
+Engine::~Engine() = default;
+
+bool Engine::add_module(const std::string& filename, std::string source, bool v0,
+                        std::vector<Diagnostic>& errors) {
+  auto file = std::make_shared<ast::SourceFile>();
+  file->name = filename;
+  file->text = std::move(source);
+  dsl::ParseOptions opts;
+  opts.v0 = v0;
+  auto mod = dsl::parse_module(file, opts, errors);
+  if (!mod) return false;
+  impl_->st.modules.push_back(std::move(mod));
+  impl_->st.compiled = false;
+  return true;
+}
+
+namespace {
+
+Value merge_values(const Value& a, const Value& b) {
+  if (!a.is_object() || !b.is_object()) return b;
+  ObjectEntries out = a.entries();
+  for (const auto& [k, v] : b.entries()) {
+    bool done = false;
+    for (auto& e : out) {
+      if (e.first == k) {
+        e.second = merge_values(e.second, v);
+        done = true;
+        break;
+      }
+    }
+    if (!done) out.emplace_back(k, v);
+  }
+  return Value::object(std::move(out));
+}
+
+Value wrap(const std::vector<std::string>& path, size_t i, const Value& doc) {
+  if (i == path.size()) return doc;
+  return Value::object({{Value::string(path[i]), wrap(path, i + 1, doc)}});
+}
+
+}  // namespace
+
+bool Engine::add_data(const std::vector<std::string>& path, const Value& doc, std::vector<Diagnostic>& errors) {
+  if (path.empty() && !doc.is_object()) {
+    Diagnostic d;
+    d.code = "data_error";
+    d.message = "data document must be an object";
+    errors.push_back(d);
+    return false;
+  }
+  impl_->st.data = merge_values(impl_->st.data, wrap(path, 0, doc));
+  return true;
+}
+
+void Engine::set_input(Value input) { impl_->st.input = std::move(input); }
+void Engine::clear_input() { impl_->st.input = Value(); }
+
+bool Engine::compile(std::vector<Diagnostic>& errors) {
+  if (impl_->st.compiled) return true;
+  return eval::compile_modules(impl_->st, errors);
+}
+
+bool Engine::query(std::string_view query, const EvalOptions& options, std::vector<QueryResult>& results,
+                   std::vector<Diagnostic>& errors) {
+  if (!compile(errors)) return false;
+  eval::CompiledQuery q;
+  q.file = std::make_shared<ast::SourceFile>();
+  q.file->name = "query";
+  q.file->text = std::string(query);
+  q.body = dsl::parse_query(q.file, errors);
+  if (!q.body) return false;
+  if (!eval::compile_query(impl_->st, q, errors)) return false;
+  eval::Evaluator ev(impl_->st, options);
+  try {
+    ev.run_query(q, [&](eval::Frame& f) {
+      QueryResult r;
+      for (const auto& e : *q.body) {
+        QueryExpression qe;
+        qe.text = e.loc.text();
+        qe.row = e.loc.line;
+        qe.col = e.loc.col;
+        qe.value = e.capture_slot >= 0 ? f[static_cast<size_t>(e.capture_slot)] : Value::boolean(true);
+        r.expressions.push_back(std::move(qe));
+      }
+      for (int s : q.output_slots) {
+        const Value& v = f[static_cast<size_t>(s)];
+        if (v.is_defined()) r.bindings.emplace_back(q.slot_names[static_cast<size_t>(s)], v);
+      }
+      results.push_back(std::move(r));
+      return false;
+    });
+  } catch (const eval::EvalError& e) {
+    errors.push_back(eval::make_diag(e.code, e.what(), e.loc));
+    return false;
+  }
+  return true;
+}
+
+std::vector<Engine::RuleInfo> Engine::rules() const {
+  std::vector<RuleInfo> out;
+  for (const auto& m : impl_->st.modules) {
+    for (const auto& r : m->rules) {
+      RuleInfo info;
+      info.package = m->package;
+      info.name = r.ref[0]->name;
+      info.file = m->file->name;
+      info.line = r.loc.line;
+      out.push_back(std::move(info));
+    }
+  }
+  return out;
+}
+
+}  // namespace policyc

@@ -1,0 +1,1169 @@
+#include "evaluator.hpp"
+
+#include <chrono>
+#include <iostream>
+
+namespace policyc::eval {
+
+namespace {
+
+bool is_constant_term(const TermPtr& t) {
+  if (!t) return true;
+  if (t->kind == TermKind::Scalar) return true;
+  if (t->kind == TermKind::Array || t->kind == TermKind::Set) {
+    for (const auto& i : t->items)
+      if (!is_constant_term(i)) return false;
+    return true;
+  }
+  if (t->kind == TermKind::Object) {
+    for (const auto& [k, v] : t->pairs)
+      if (!is_constant_term(k) || !is_constant_term(v)) return false;
+    return true;
+  }
+  return false;
+}
+
+TraceLocation trace_loc(const Location& l) {
+  return TraceLocation{l.file ? l.file->name : std::string(), l.line, l.col};
+}
+
+Value set_path(const Value& base, const std::vector<Value>& path, size_t i, const Value& v) {
+  if (i == path.size()) return v;
+  ObjectEntries entries;
+  if (base.is_object()) entries = base.entries();
+  const Value* cur = base.is_object() ? base.find(path[i]) : nullptr;
+  Value child = set_path(cur ? *cur : Value(), path, i + 1, v);
+  bool replaced = false;
+  for (auto& e : entries) {
+    if (e.first == path[i]) {
+      e.second = child;
+      replaced = true;
+    }
+  }
+  if (!replaced) entries.emplace_back(path[i], child);
+  return Value::object(std::move(entries));
+}
+
+const Value kTrue = Value::boolean(true);
+
+}  // namespace
+
+Evaluator::Evaluator(EngineState& st, const EvalOptions& opts) : st_(st), opts_(opts) {
+  bctx_.strict = opts.strict_builtin_errors;
+  bctx_.seed = opts.seed;
+  bctx_.now_ns = opts.now_ns;
+  if (bctx_.now_ns == 0) {
+    bctx_.now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  }
+  bctx_.print = opts.print;
+  input_ = st.input;
+  caches_.emplace_back();
+}
+
+void Evaluator::conflict(const std::string& msg, const Location& loc) {
+  throw EvalError("eval_conflict_error", msg, loc);
+}
+
+void Evaluator::run_query(const CompiledQuery& q, FnRef<bool(Frame&)> on_solution) {
+  Frame f(static_cast<size_t>(q.num_slots));
+  eval_body(*q.body, 0, f, [&]() { return on_solution(f); });
+}
+
+bool Evaluator::eval_body(const Body& body, size_t i, Frame& f, KDone k) {
+  if (i == body.size()) return k();
+  return eval_expr(body[i], f, [&]() { return eval_body(body, i + 1, f, k); });
+}
+
+bool Evaluator::eval_expr(const Expr& e, Frame& f, KDone k) {
+  if (!opts_.tracer) {
+    if (e.withs.empty()) return eval_expr_core(e, f, k);
+    return eval_with(e, 0, f, k);
+  }
+  bool reached = false;
+  auto k2 = [&]() {
+    reached = true;
+    return k();
+  };
+  bool r = e.withs.empty() ? eval_expr_core(e, f, k2) : eval_with(e, 0, f, k2);
+  if (!reached) trace_failed(e, f);
+  return r;
+}
+
+void Evaluator::trace_failed(const Expr& e, const Frame& f) {
+  std::vector<std::pair<std::string, Value>> bindings;
+  (void)f;
+  opts_.tracer->expr_failed(e.loc.text(), trace_loc(e.loc), bindings);
+}
+
+bool Evaluator::eval_with(const Expr& e, size_t wi, Frame& f, KDone k) {
+  if (wi < e.withs.size()) {
+    const ast::With& w = e.withs[wi];
+    const Term& target = *w.target;
+    // Function replacement?
+    auto dotted = [](const Term& t, std::string& out) {
+      if (t.kind == TermKind::Var) {
+        if (t.slot >= 0) return false;
+        out = t.name;
+        return true;
+      }
+      if (t.kind != TermKind::Ref || t.items[0]->kind != TermKind::Var || t.items[0]->slot >= 0) return false;
+      out = t.items[0]->name;
+      for (size_t i = 1; i < t.items.size(); ++i) {
+        if (!(t.items[i]->kind == TermKind::Scalar && t.items[i]->value.is_string())) return false;
+        out += "." + t.items[i]->value.str();
+      }
+      return true;
+    };
+    std::string tname;
+    dotted(target, tname);
+    const void* mock_key = nullptr;
+    std::string special_key;
+    const RuleNode* target_fn = nullptr;
+    if (tname.rfind("data.", 0) == 0) {
+      std::vector<std::string> path;
+      for (size_t i = 1; i < target.items.size(); ++i) path.push_back(target.items[i]->value.str());
+      RuleNode* n = find_node(st_.root.get(), path);
+      if (n && n->is_function) {
+        target_fn = n;
+        mock_key = n;
+      }
+    } else if (tname != "input" && tname.rfind("input.", 0) != 0 && !tname.empty()) {
+      const BuiltinDecl* d = st_.registry.find(tname);
+      if (d) {
+        mock_key = d;
+      } else {
+        special_key = tname;
+      }
+    }
+    if (mock_key || !special_key.empty()) {
+      Mock m;
+      std::string vname;
+      const Term& vt = *w.value;
+      bool is_fn = false;
+      if (dotted(vt, vname)) {
+        if (vname.rfind("data.", 0) == 0) {
+          std::vector<std::string> path;
+          for (size_t i = 1; i < vt.items.size(); ++i) path.push_back(vt.items[i]->value.str());
+          RuleNode* n = find_node(st_.root.get(), path);
+          if (n && n->is_function) {
+            m.fn = nullptr;
+            m.value = Value();
+            is_fn = true;
+            m.is_value = false;
+            // Store the node pointer in fn via the value's absence; keep separately.
+            m.fn = reinterpret_cast<const Term*>(n);
+          }
+        } else if (st_.registry.find(vname)) {
+          is_fn = true;
+          m.is_value = false;
+          m.fn = reinterpret_cast<const Term*>(st_.registry.find(vname));
+          m.value = Value::string(vname);  // marks a builtin replacement
+        }
+      }
+      (void)target_fn;
+      auto apply = [&](Mock mock) {
+        Mock saved;
+        bool had = false;
+        if (mock_key) {
+          auto it = mocks_.find(mock_key);
+          if (it != mocks_.end()) {
+            had = true;
+            saved = it->second;
+          }
+          mocks_[mock_key] = mock;
+        } else {
+          auto it = special_mocks_.find(special_key);
+          if (it != special_mocks_.end()) {
+            had = true;
+            saved = it->second;
+          }
+          special_mocks_[special_key] = mock;
+        }
+        caches_.emplace_back();
+        bool r = eval_with(e, wi + 1, f, k);
+        caches_.pop_back();
+        if (mock_key) {
+          if (had) {
+            mocks_[mock_key] = saved;
+          } else {
+            mocks_.erase(mock_key);
+          }
+        } else {
+          if (had) {
+            special_mocks_[special_key] = saved;
+          } else {
+            special_mocks_.erase(special_key);
+          }
+        }
+        return r;
+      };
+      if (is_fn) return apply(m);
+      return eval_term(vt, f, [&](const Value& v) {
+        Mock mv;
+        mv.is_value = true;
+        mv.value = v;
+        return apply(mv);
+      });
+    }
+    // input / data replacement.
+    return eval_term(*w.value, f, [&](const Value& v) {
+      std::vector<Value> path;
+      bool is_input = false;
+      const Term* head = target.kind == TermKind::Ref ? target.items[0].get() : &target;
+      is_input = head->kind == TermKind::Var && head->name == "input";
+      if (target.kind == TermKind::Ref) {
+        for (size_t i = 1; i < target.items.size(); ++i) {
+          bool ok = false;
+          eval_term(*target.items[i], f, [&](const Value& seg) {
+            path.push_back(seg);
+            ok = true;
+            return true;
+          });
+          if (!ok) return false;
+        }
+      }
+      if (is_input) {
+        Value saved = input_;
+        input_ = set_path(input_, path, 0, v);
+        caches_.emplace_back();
+        bool r = eval_with(e, wi + 1, f, k);
+        caches_.pop_back();
+        input_ = saved;
+        return r;
+      }
+      DataOverride o;
+      for (const auto& p : path) o.path.push_back(p.is_string() ? p.str() : p.to_json());
+      o.value = v;
+      data_overrides_.push_back(o);
+      caches_.emplace_back();
+      bool r = eval_with(e, wi + 1, f, k);
+      caches_.pop_back();
+      data_overrides_.pop_back();
+      return r;
+    });
+  }
+  return eval_expr_core(e, f, k);
+}
+
+bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
+  switch (e.kind) {
+    case ExprKind::Term:
+      return eval_term(*e.a, f, [&](const Value& v) {
+        if (v.is_false()) return false;
+        if (e.capture_slot >= 0) {
+          f[static_cast<size_t>(e.capture_slot)] = v;
+          bool r = k();
+          f[static_cast<size_t>(e.capture_slot)] = Value();
+          return r;
+        }
+        return k();
+      });
+    case ExprKind::Unify:
+    case ExprKind::Assign: return unify(*e.a, *e.b, f, k);
+    case ExprKind::Not: {
+      bool found = eval_expr(*e.inner, f, []() { return true; });
+      return found ? false : k();
+    }
+    case ExprKind::SomeDecl: return k();
+    case ExprKind::SomeIn:
+      return eval_term(*e.domain, f, [&](const Value& coll) {
+        auto visit = [&](const Value& key, const Value& val) {
+          if (e.key) {
+            return match(*e.key, key, f, [&]() { return match(*e.val, val, f, k); });
+          }
+          return match(*e.val, val, f, k);
+        };
+        switch (coll.kind()) {
+          case Kind::Array: {
+            const auto& items = coll.items();
+            for (size_t i = 0; i < items.size(); ++i)
+              if (visit(Value::integer(static_cast<int64_t>(i)), items[i])) return true;
+            return false;
+          }
+          case Kind::Set:
+            for (const auto& item : coll.items())
+              if (visit(item, item)) return true;
+            return false;
+          case Kind::Object:
+            for (const auto& [key, val] : coll.entries())
+              if (visit(key, val)) return true;
+            return false;
+          default: return false;
+        }
+      });
+    case ExprKind::Every:
+      return eval_term(*e.domain, f, [&](const Value& coll) {
+        if (!coll.is_collection()) return false;
+        auto holds = [&](const Value& key, const Value& val) {
+          auto body = [&]() { return eval_body(*e.body, 0, f, []() { return true; }); };
+          if (e.key) return match(*e.key, key, f, [&]() { return match(*e.val, val, f, body); });
+          return match(*e.val, val, f, body);
+        };
+        if (coll.is_array()) {
+          const auto& items = coll.items();
+          for (size_t i = 0; i < items.size(); ++i)
+            if (!holds(Value::integer(static_cast<int64_t>(i)), items[i])) return false;
+        } else if (coll.is_set()) {
+          for (const auto& item : coll.items())
+            if (!holds(item, item)) return false;
+        } else {
+          for (const auto& [key, val] : coll.entries())
+            if (!holds(key, val)) return false;
+        }
+        return k();
+      });
+  }
+  return false;
+}
+
+bool Evaluator::is_ground(const Term& t, const Frame& f) const {
+  switch (t.kind) {
+    case TermKind::Var: return t.slot < 0 || f[static_cast<size_t>(t.slot)].is_defined();
+    case TermKind::Array:
+    case TermKind::Set:
+      for (const auto& i : t.items)
+        if (!is_ground(*i, f)) return false;
+      return true;
+    case TermKind::Object:
+      for (const auto& [k, v] : t.pairs)
+        if (!is_ground(*k, f) || !is_ground(*v, f)) return false;
+      return true;
+    default: return true;
+  }
+}
+
+bool Evaluator::eval_terms(const std::vector<TermPtr>& ts, size_t from, size_t i, ValueVec& out, Frame& f,
+                           FnRef<bool(ValueVec&)> k) {
+  if (i == ts.size()) return k(out);
+  return eval_term(*ts[i], f, [&](const Value& v) {
+    out.push_back(v);
+    bool r = eval_terms(ts, from, i + 1, out, f, k);
+    out.pop_back();
+    return r;
+  });
+}
+
+bool Evaluator::eval_term(const Term& t, Frame& f, KValue k) {
+  switch (t.kind) {
+    case TermKind::Scalar: return k(t.value);
+    case TermKind::Var: {
+      if (t.slot >= 0) {
+        const Value& v = f[static_cast<size_t>(t.slot)];
+        if (v.is_undefined()) return false;
+        Value copy = v;
+        return k(copy);
+      }
+      if (t.name == "input") {
+        if (input_.is_undefined()) return false;
+        Value copy = input_;
+        return k(copy);
+      }
+      if (t.name == "data") {
+        std::vector<std::string> path;
+        Value v = materialize(st_.root.get(), st_.data, path);
+        return k(v);
+      }
+      return false;
+    }
+    case TermKind::Ref: return eval_ref(t, f, k);
+    case TermKind::Array: {
+      ValueVec out;
+      out.reserve(t.items.size());
+      return eval_terms(t.items, 0, 0, out, f, [&](ValueVec& vals) { return k(Value::array(vals)); });
+    }
+    case TermKind::Set: {
+      ValueVec out;
+      return eval_terms(t.items, 0, 0, out, f, [&](ValueVec& vals) { return k(Value::set(vals)); });
+    }
+    case TermKind::Object: {
+      std::vector<TermPtr> flat;
+      for (const auto& [kt, vt] : t.pairs) {
+        flat.push_back(kt);
+        flat.push_back(vt);
+      }
+      ValueVec out;
+      return eval_terms(flat, 0, 0, out, f, [&](ValueVec& vals) {
+        ObjectEntries entries;
+        entries.reserve(vals.size() / 2);
+        for (size_t i = 0; i + 1 < vals.size(); i += 2) entries.emplace_back(vals[i], vals[i + 1]);
+        return k(Value::object(std::move(entries)));
+      });
+    }
+    case TermKind::ArrayCompr:
+    case TermKind::SetCompr:
+    case TermKind::ObjectCompr: return eval_compr(t, f, k);
+    case TermKind::Call: return eval_call(t, f, k);
+  }
+  return false;
+}
+
+bool Evaluator::eval_compr(const Term& t, Frame& f, KValue k) {
+  if (t.kind == TermKind::ObjectCompr) {
+    ObjectEntries entries;
+    eval_body(*t.body, 0, f, [&]() {
+      eval_term(*t.key, f, [&](const Value& key) {
+        return eval_term(*t.head, f, [&](const Value& val) {
+          for (const auto& e : entries) {
+            if (e.first == key) {
+              if (e.second != val) conflict("object keys must be unique", t.loc);
+              return false;
+            }
+          }
+          entries.emplace_back(key, val);
+          return false;
+        });
+      });
+      return false;
+    });
+    return k(Value::object(std::move(entries)));
+  }
+  ValueVec out;
+  eval_body(*t.body, 0, f, [&]() {
+    eval_term(*t.head, f, [&](const Value& v) {
+      out.push_back(v);
+      return false;
+    });
+    return false;
+  });
+  if (t.kind == TermKind::ArrayCompr) return k(Value::array(std::move(out)));
+  return k(Value::set(std::move(out)));
+}
+
+bool Evaluator::eval_ref(const Term& t, Frame& f, KValue k) {
+  const Term& head = *t.items[0];
+  if (head.kind == TermKind::Var && head.slot < 0) {
+    if (head.name == "data") {
+      std::vector<std::string> path;
+      return eval_data(t, 1, st_.root.get(), st_.data, path, f, k);
+    }
+    if (head.name == "input") {
+      if (input_.is_undefined()) return false;
+      Value in = input_;
+      return index_rest(in, t, 1, f, k);
+    }
+    return false;
+  }
+  return eval_term(head, f, [&](const Value& v) { return index_rest(v, t, 1, f, k); });
+}
+
+bool Evaluator::index_rest(const Value& v, const Term& ref, size_t i, Frame& f, KValue k) {
+  if (i == ref.items.size()) return k(v);
+  const Term& seg = *ref.items[i];
+  if (seg.kind == TermKind::Var && seg.slot >= 0 && f[static_cast<size_t>(seg.slot)].is_undefined()) {
+    Value& slot = f[static_cast<size_t>(seg.slot)];
+    bool r = false;
+    switch (v.kind()) {
+      case Kind::Array: {
+        const auto& items = v.items();
+        for (size_t j = 0; j < items.size() && !r; ++j) {
+          slot = Value::integer(static_cast<int64_t>(j));
+          r = index_rest(items[j], ref, i + 1, f, k);
+        }
+        break;
+      }
+      case Kind::Object:
+        for (const auto& [key, val] : v.entries()) {
+          slot = key;
+          if ((r = index_rest(val, ref, i + 1, f, k))) break;
+        }
+        break;
+      case Kind::Set:
+        for (const auto& item : v.items()) {
+          slot = item;
+          if ((r = index_rest(item, ref, i + 1, f, k))) break;
+        }
+        break;
+      default: break;
+    }
+    f[static_cast<size_t>(seg.slot)] = Value();
+    return r;
+  }
+  if (!is_ground(seg, f)) {
+    auto visit = [&](const Value& key, const Value& child) {
+      return match(seg, key, f, [&]() { return index_rest(child, ref, i + 1, f, k); });
+    };
+    switch (v.kind()) {
+      case Kind::Array: {
+        const auto& items = v.items();
+        for (size_t j = 0; j < items.size(); ++j)
+          if (visit(Value::integer(static_cast<int64_t>(j)), items[j])) return true;
+        return false;
+      }
+      case Kind::Object:
+        for (const auto& [key, val] : v.entries())
+          if (visit(key, val)) return true;
+        return false;
+      case Kind::Set:
+        for (const auto& item : v.items())
+          if (visit(item, item)) return true;
+        return false;
+      default: return false;
+    }
+  }
+  if (seg.kind == TermKind::Scalar) {
+    Value child = v.get(seg.value);
+    if (child.is_undefined()) return false;
+    return index_rest(child, ref, i + 1, f, k);
+  }
+  return eval_term(seg, f, [&](const Value& key) {
+    Value child = v.get(key);
+    if (child.is_undefined()) return false;
+    return index_rest(child, ref, i + 1, f, k);
+  });
+}
+
+bool Evaluator::override_at(const std::vector<std::string>& path, Value& out) const {
+  for (auto it = data_overrides_.rbegin(); it != data_overrides_.rend(); ++it) {
+    if (it->path.size() > path.size()) continue;
+    bool prefix = true;
+    for (size_t i = 0; i < it->path.size(); ++i) {
+      if (it->path[i] != path[i]) {
+        prefix = false;
+        break;
+      }
+    }
+    if (!prefix) continue;
+    Value v = it->value;
+    for (size_t i = it->path.size(); i < path.size() && v.is_defined(); ++i) v = v.get(Value::string(path[i]));
+    out = v;
+    return true;
+  }
+  return false;
+}
+
+Value Evaluator::apply_overrides_below(const std::vector<std::string>& path, Value v) const {
+  for (const auto& o : data_overrides_) {
+    if (o.path.size() <= path.size()) continue;
+    bool prefix = true;
+    for (size_t i = 0; i < path.size(); ++i) {
+      if (o.path[i] != path[i]) {
+        prefix = false;
+        break;
+      }
+    }
+    if (!prefix) continue;
+    std::vector<Value> rel;
+    for (size_t i = path.size(); i < o.path.size(); ++i) rel.push_back(Value::string(o.path[i]));
+    v = set_path(v, rel, 0, o.value);
+  }
+  return v;
+}
+
+bool Evaluator::eval_data(const Term& ref, size_t i, const RuleNode* node, const Value& base,
+                          std::vector<std::string>& path, Frame& f, KValue k) {
+  if (!data_overrides_.empty()) {
+    Value ov;
+    if (override_at(path, ov)) {
+      if (ov.is_undefined()) return false;
+      return index_rest(ov, ref, i, f, k);
+    }
+  }
+  if (node && (!node->rules.empty() || !node->defaults.empty())) {
+    Value v = node_value(node);
+    if (v.is_undefined()) return false;
+    return index_rest(v, ref, i, f, k);
+  }
+  if (i == ref.items.size()) {
+    Value v = materialize(node, base, path);
+    if (v.is_undefined()) return false;
+    return k(v);
+  }
+  const Term& seg = *ref.items[i];
+  auto descend = [&](const Value& key) {
+    if (key.is_string() && node) {
+      auto it = node->children.find(key.str());
+      if (it != node->children.end()) {
+        path.push_back(key.str());
+        bool r = eval_data(ref, i + 1, it->second.get(), base.get(key), path, f, k);
+        path.pop_back();
+        return r;
+      }
+    }
+    Value child = base.get(key);
+    if (!data_overrides_.empty() && key.is_string()) {
+      path.push_back(key.str());
+      child = apply_overrides_below(path, child);
+      path.pop_back();
+    }
+    if (child.is_undefined()) return false;
+    return index_rest(child, ref, i + 1, f, k);
+  };
+  if (seg.kind == TermKind::Scalar) return descend(seg.value);
+  if (is_ground(seg, f)) return eval_term(seg, f, descend);
+  Value v = materialize(node, base, path);
+  if (v.is_undefined()) return false;
+  return index_rest(v, ref, i, f, k);
+}
+
+Value Evaluator::materialize(const RuleNode* node, const Value& base, const std::vector<std::string>& path) {
+  if (!data_overrides_.empty()) {
+    Value ov;
+    if (override_at(path, ov)) return ov;
+  }
+  if (!node) return data_overrides_.empty() ? base : apply_overrides_below(path, base);
+  if (!node->rules.empty() || !node->defaults.empty()) return node_value(node);
+  if (node->is_function) return Value();
+  ObjectEntries entries;
+  if (base.is_object()) entries = base.entries();
+  std::vector<std::string> child_path = path;
+  for (const auto& [name, child] : node->children) {
+    if (child->is_function) continue;
+    Value key = Value::string(name);
+    child_path.push_back(name);
+    Value cv = materialize(child.get(), base.get(key), child_path);
+    child_path.pop_back();
+    if (cv.is_undefined()) continue;
+    bool replaced = false;
+    for (auto& e : entries) {
+      if (e.first == key) {
+        e.second = cv;
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) entries.emplace_back(key, cv);
+  }
+  Value out = Value::object(std::move(entries));
+  return data_overrides_.empty() ? out : apply_overrides_below(path, out);
+}
+
+Value Evaluator::node_value(const RuleNode* node) {
+  auto& cache = caches_.back();
+  auto it = cache.find(node);
+  if (it != cache.end()) return it->second;
+  for (const RuleNode* p : in_progress_) {
+    if (p == node) {
+      std::string name = "data";
+      for (const auto& s : node->path) name += "." + s;
+      const Location loc = node->rules.empty() ? Location{} : node->rules.front()->rule->loc;
+      throw EvalError("rego_recursion_error", "rego_recursion_error: rule " + name + " is recursive", loc);
+    }
+  }
+  in_progress_.push_back(node);
+  Value v;
+  try {
+    v = compute_node(node);
+  } catch (...) {
+    in_progress_.pop_back();
+    throw;
+  }
+  in_progress_.pop_back();
+  caches_.back()[node] = v;
+  return v;
+}
+
+void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, bool& found) {
+  const ast::Rule& r = *cr.rule;
+  Frame fr(static_cast<size_t>(cr.num_slots));
+  auto run = [&](const Body& body, const TermPtr& value, const Location& loc) {
+    bool any = false;
+    bool constant = is_constant_term(value);
+    if (opts_.tracer) opts_.tracer->enter_rule(ast::term_to_string(*r.ref[0]), trace_loc(loc));
+    auto on_solution = [&]() {
+      any = true;
+      auto add = [&](const Value& v) {
+        if (!values.empty() && values.front() != v) conflict("complete rules must not produce multiple outputs", r.loc);
+        if (values.empty()) values.push_back(v);
+        return false;
+      };
+      if (!value) {
+        add(kTrue);
+      } else {
+        eval_term(*value, fr, add);
+      }
+      return constant;
+    };
+    if (body.empty()) {
+      on_solution();
+    } else {
+      eval_body(body, 0, fr, on_solution);
+    }
+    if (opts_.tracer) opts_.tracer->exit_rule(ast::term_to_string(*r.ref[0]), any);
+    return any;
+  };
+  if (run(r.body, r.value, r.loc)) {
+    found = true;
+    return;
+  }
+  for (const auto& ec : r.elses) {
+    if (run(ec.body, ec.value, ec.loc)) {
+      found = true;
+      return;
+    }
+  }
+}
+
+namespace {
+
+struct HeadEntry {
+  ValueVec keys;
+  Value value;
+  bool set_elem = false;
+  Location loc;
+};
+
+Value build_object(std::vector<HeadEntry>& entries, size_t begin, size_t end, size_t depth,
+                   const std::function<void(const Location&)>& on_conflict) {
+  ObjectEntries out;
+  size_t i = begin;
+  while (i < end) {
+    size_t j = i;
+    while (j < end && entries[j].keys[depth] == entries[i].keys[depth]) ++j;
+    bool leaf = entries[i].keys.size() == depth + 1;
+    for (size_t x = i; x < j; ++x) {
+      if ((entries[x].keys.size() == depth + 1) != leaf) on_conflict(entries[x].loc);
+    }
+    Value v;
+    if (leaf) {
+      if (entries[i].set_elem) {
+        ValueVec elems;
+        for (size_t x = i; x < j; ++x) elems.push_back(entries[x].value);
+        v = Value::set(std::move(elems));
+      } else {
+        for (size_t x = i + 1; x < j; ++x)
+          if (entries[x].value != entries[i].value) on_conflict(entries[x].loc);
+        v = entries[i].value;
+      }
+    } else {
+      v = build_object(entries, i, j, depth + 1, on_conflict);
+    }
+    out.emplace_back(entries[i].keys[depth], v);
+    i = j;
+  }
+  return Value::object_sorted(std::move(out));
+}
+
+}  // namespace
+
+Value Evaluator::compute_node(const RuleNode* node) {
+  if (node->is_function) return Value();
+  ValueVec values;
+  bool found = false;
+  ValueVec set_elems;
+  bool any_set = false;
+  std::vector<HeadEntry> dynamic;
+  for (const auto& cr : node->rules) {
+    const ast::Rule& r = *cr->rule;
+    if (cr->rest.empty() && r.kind == ast::RuleKind::Complete) {
+      eval_complete_rule(*cr, values, found);
+      continue;
+    }
+    if (cr->rest.empty() && r.kind == ast::RuleKind::MultiValue) {
+      any_set = true;
+      Frame fr(static_cast<size_t>(cr->num_slots));
+      auto on_solution = [&]() {
+        eval_term(*r.key, fr, [&](const Value& v) {
+          set_elems.push_back(v);
+          return false;
+        });
+        return false;
+      };
+      if (r.body.empty()) {
+        on_solution();
+      } else {
+        eval_body(r.body, 0, fr, on_solution);
+      }
+      continue;
+    }
+    // Ref head with variable segments: contributes entries of an object.
+    Frame fr(static_cast<size_t>(cr->num_slots));
+    auto on_solution = [&]() {
+      ValueVec keys;
+      bool ok = true;
+      for (const auto& seg : cr->rest) {
+        bool got = false;
+        eval_term(*seg, fr, [&](const Value& kv) {
+          keys.push_back(kv);
+          got = true;
+          return true;
+        });
+        if (!got) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) return false;
+      if (r.kind == ast::RuleKind::MultiValue) {
+        eval_term(*r.key, fr, [&](const Value& v) {
+          dynamic.push_back({keys, v, true, r.loc});
+          return false;
+        });
+      } else if (!r.value) {
+        dynamic.push_back({keys, kTrue, false, r.loc});
+      } else {
+        eval_term(*r.value, fr, [&](const Value& v) {
+          dynamic.push_back({keys, v, false, r.loc});
+          return false;
+        });
+      }
+      return false;
+    };
+    bool any = false;
+    auto track = [&]() {
+      any = true;
+      return on_solution();
+    };
+    if (r.body.empty()) {
+      track();
+    } else {
+      eval_body(r.body, 0, fr, track);
+    }
+    if (!any) {
+      for (const auto& ec : r.elses) {
+        (void)ec;
+      }
+    }
+  }
+  Value result;
+  if (found) {
+    result = values.front();
+  } else if (any_set) {
+    result = Value::set(std::move(set_elems));
+  } else if (!dynamic.empty()) {
+    std::stable_sort(dynamic.begin(), dynamic.end(), [](const HeadEntry& a, const HeadEntry& b) {
+      size_t n = std::min(a.keys.size(), b.keys.size());
+      for (size_t i = 0; i < n; ++i) {
+        int c = compare(a.keys[i], b.keys[i]);
+        if (c) return c < 0;
+      }
+      return a.keys.size() < b.keys.size();
+    });
+    result = build_object(dynamic, 0, dynamic.size(), 0, [&](const Location& loc) {
+      conflict("object keys must be unique", loc);
+    });
+  } else if (node->has_dynamic_rest) {
+    result = Value::empty_object();
+  }
+  if (!found && !any_set && dynamic.empty() && !node->defaults.empty()) {
+    const auto& d = *node->defaults.front();
+    Frame fr(static_cast<size_t>(d.num_slots));
+    eval_term(*d.rule->value, fr, [&](const Value& v) {
+      result = v;
+      return true;
+    });
+  }
+  // Rules deeper in the tree (p.q := 1 beside p[x] := ...) are keys of this object too.
+  if (!node->children.empty() && (result.is_undefined() || result.is_object())) {
+    ObjectEntries entries = result.is_object() ? result.entries() : ObjectEntries{};
+    for (const auto& [name, child] : node->children) {
+      if (child->is_function) continue;
+      Value cv = materialize(child.get(), Value(), child->path);
+      if (cv.is_undefined()) continue;
+      entries.emplace_back(Value::string(name), cv);
+    }
+    if (!entries.empty() || result.is_object()) result = Value::object(std::move(entries));
+  }
+  return result;
+}
+
+Value Evaluator::call_builtin(const BuiltinDecl* decl, const ValueVec& args, const Term& call) {
+  try {
+    return decl->fn(std::span<const Value>(args.data(), args.size()), bctx_);
+  } catch (const BuiltinError& e) {
+    if (bctx_.strict) throw EvalError(e.code, e.what(), call.loc);
+    return Value();
+  } catch (const HardBuiltinError& e) {
+    throw EvalError(e.code, e.what(), call.loc);
+  }
+}
+
+bool Evaluator::eval_call(const Term& t, Frame& f, KValue k) {
+  size_t nargs = t.items.size() - 1;
+  int arity = t.slot;
+  bool has_output = arity >= 0 && nargs == static_cast<size_t>(arity) + 1;
+  if (t.call_kind == kCallSpecial) {
+    int id = static_cast<int>(reinterpret_cast<intptr_t>(t.call_target));
+    if (!special_mocks_.empty()) {
+      auto it = special_mocks_.find(t.call_name);
+      if (it != special_mocks_.end() && it->second.is_value) return k(it->second.value);
+    }
+    if (id == kSpecialPrint) {
+      std::string line;
+      for (size_t i = 1; i < t.items.size(); ++i) {
+        std::string part = "<undefined>";
+        eval_term(*t.items[i], f, [&](const Value& v) {
+          part = v.is_string() ? v.str() : v.to_rego();
+          return true;
+        });
+        if (i > 1) line += " ";
+        line += part;
+      }
+      if (bctx_.print) {
+        bctx_.print(line);
+      } else {
+        std::cerr << line << "\n";
+      }
+      return k(kTrue);
+    }
+  }
+  std::vector<TermPtr> inputs(t.items.begin() + 1, t.items.end() - (has_output ? 1 : 0));
+  ValueVec args;
+  args.reserve(inputs.size());
+  return eval_terms(inputs, 0, 0, args, f, [&](ValueVec& vals) {
+    if (has_output) {
+      return call_with_args(t, vals, f, [&](const Value& out) { return match(*t.items.back(), out, f, [&]() { return k(kTrue); }); });
+    }
+    return call_with_args(t, vals, f, k);
+  });
+}
+
+bool Evaluator::call_with_args(const Term& t, ValueVec& args, Frame& f, KValue k) {
+  (void)f;
+  if (!mocks_.empty()) {
+    auto it = mocks_.find(t.call_target);
+    if (it != mocks_.end()) {
+      const Mock& m = it->second;
+      if (m.is_value) return k(m.value);
+      if (m.value.is_string()) {
+        const auto* decl = reinterpret_cast<const BuiltinDecl*>(m.fn);
+        Value v = call_builtin(decl, args, t);
+        if (v.is_undefined()) return false;
+        return k(v);
+      }
+      return call_function(reinterpret_cast<const RuleNode*>(m.fn), args, t, k);
+    }
+  }
+  switch (t.call_kind) {
+    case kCallBuiltin: {
+      const auto* decl = static_cast<const BuiltinDecl*>(t.call_target);
+      Value v = call_builtin(decl, args, t);
+      if (v.is_undefined()) return false;
+      if (decl->relation) {
+        for (const auto& item : v.items())
+          if (k(item)) return true;
+        return false;
+      }
+      return k(v);
+    }
+    case kCallFunction: return call_function(static_cast<const RuleNode*>(t.call_target), args, t, k);
+    case kCallSpecial: {
+      int id = static_cast<int>(reinterpret_cast<intptr_t>(t.call_target));
+      switch (id) {
+        case kSpecialEqual: return k(Value::boolean(args[0] == args[1]));
+        case kSpecialNeq: return k(Value::boolean(args[0] != args[1]));
+        case kSpecialLt: return k(Value::boolean(compare(args[0], args[1]) < 0));
+        case kSpecialLte: return k(Value::boolean(compare(args[0], args[1]) <= 0));
+        case kSpecialGt: return k(Value::boolean(compare(args[0], args[1]) > 0));
+        case kSpecialGte: return k(Value::boolean(compare(args[0], args[1]) >= 0));
+        case kSpecialTrace: return k(kTrue);
+        case kSpecialMember2: {
+          const Value& x = args[0];
+          const Value& c = args[1];
+          bool found = false;
+          if (c.is_set()) {
+            found = c.contains(x);
+          } else if (c.is_array()) {
+            for (const auto& i : c.items())
+              if (i == x) {
+                found = true;
+                break;
+              }
+          } else if (c.is_object()) {
+            for (const auto& [key, val] : c.entries())
+              if (val == x) {
+                found = true;
+                break;
+              }
+          }
+          return k(Value::boolean(found));
+        }
+        case kSpecialMember3: {
+          const Value& c = args[2];
+          bool found = false;
+          if (c.is_array() || c.is_object()) {
+            Value v = c.get(args[0]);
+            found = v.is_defined() && v == args[1];
+          } else if (c.is_set()) {
+            found = c.contains(args[0]) && args[0] == args[1];
+          }
+          return k(Value::boolean(found));
+        }
+        case kSpecialWalk: {
+          ValueVec path;
+          std::function<bool(const Value&)> walk = [&](const Value& v) -> bool {
+            if (k(Value::array({Value::array(path), v}))) return true;
+            if (v.is_array()) {
+              const auto& items = v.items();
+              for (size_t i = 0; i < items.size(); ++i) {
+                path.push_back(Value::integer(static_cast<int64_t>(i)));
+                bool r = walk(items[i]);
+                path.pop_back();
+                if (r) return true;
+              }
+            } else if (v.is_object()) {
+              for (const auto& [key, val] : v.entries()) {
+                path.push_back(key);
+                bool r = walk(val);
+                path.pop_back();
+                if (r) return true;
+              }
+            } else if (v.is_set()) {
+              for (const auto& item : v.items()) {
+                path.push_back(item);
+                bool r = walk(item);
+                path.pop_back();
+                if (r) return true;
+              }
+            }
+            return false;
+          };
+          return walk(args[0]);
+        }
+        case kSpecialMetadataRule:
+        case kSpecialMetadataChain: return k(id == kSpecialMetadataRule ? Value::empty_object() : Value::empty_array());
+        default: return false;
+      }
+    }
+    default: return false;
+  }
+}
+
+bool Evaluator::call_function(const RuleNode* node, const ValueVec& args, const Term& call, KValue k) {
+  if (++depth_ > 2000) {
+    --depth_;
+    throw EvalError("eval_recursion_error", "function call depth exceeded", call.loc);
+  }
+  struct DepthGuard {
+    int& d;
+    ~DepthGuard() { --d; }
+  } guard{depth_};
+  Value result;
+  Location first_loc;
+  auto add = [&](const Value& v, const Location& loc) {
+    if (result.is_defined() && result != v) {
+      conflict("functions must not produce multiple outputs for same inputs", loc);
+    }
+    result = v;
+    first_loc = loc;
+  };
+  for (const auto& cr : node->rules) {
+    const ast::Rule& r = *cr->rule;
+    Frame fr(static_cast<size_t>(cr->num_slots));
+    std::function<bool(size_t)> match_args = [&](size_t i) -> bool {
+      if (i == r.args.size()) {
+        auto run = [&](const Body& body, const TermPtr& value) {
+          bool any = false;
+          bool constant = is_constant_term(value);
+          auto on_solution = [&]() {
+            any = true;
+            if (!value) {
+              add(kTrue, r.loc);
+            } else {
+              eval_term(*value, fr, [&](const Value& v) {
+                add(v, r.loc);
+                return false;
+              });
+            }
+            return constant;
+          };
+          if (body.empty()) {
+            on_solution();
+          } else {
+            eval_body(body, 0, fr, on_solution);
+          }
+          return any;
+        };
+        if (run(r.body, r.value)) return false;
+        for (const auto& ec : r.elses)
+          if (run(ec.body, ec.value)) return false;
+        return false;
+      }
+      return match(*r.args[i], args[i], fr, [&]() { return match_args(i + 1); });
+    };
+    match_args(0);
+  }
+  if (result.is_undefined() && !node->defaults.empty()) {
+    const auto& d = *node->defaults.front();
+    Frame fr(static_cast<size_t>(d.num_slots));
+    eval_term(*d.rule->value, fr, [&](const Value& v) {
+      result = v;
+      return true;
+    });
+  }
+  if (result.is_undefined()) return false;
+  return k(result);
+}
+
+bool Evaluator::unify(const Term& a, const Term& b, Frame& f, KDone k) {
+  if (a.kind == TermKind::Var && a.slot >= 0 && f[static_cast<size_t>(a.slot)].is_undefined()) {
+    return eval_term(b, f, [&](const Value& v) { return match(a, v, f, k); });
+  }
+  if (b.kind == TermKind::Var && b.slot >= 0 && f[static_cast<size_t>(b.slot)].is_undefined()) {
+    return eval_term(a, f, [&](const Value& v) { return match(b, v, f, k); });
+  }
+  bool ga = is_ground(a, f), gb = is_ground(b, f);
+  if (!ga && !gb && a.kind == TermKind::Array && b.kind == TermKind::Array) {
+    if (a.items.size() != b.items.size()) return false;
+    std::function<bool(size_t)> step = [&](size_t i) -> bool {
+      if (i == a.items.size()) return k();
+      return unify(*a.items[i], *b.items[i], f, [&]() { return step(i + 1); });
+    };
+    return step(0);
+  }
+  if (!ga && !gb && a.kind == TermKind::Object && b.kind == TermKind::Object) {
+    if (a.pairs.size() != b.pairs.size()) return false;
+    // Match keys by value; keys must be ground.
+    std::function<bool(size_t)> step = [&](size_t i) -> bool {
+      if (i == a.pairs.size()) return k();
+      return eval_term(*a.pairs[i].first, f, [&](const Value& ka) {
+        for (const auto& [kb, vb] : b.pairs) {
+          bool same = false;
+          eval_term(*kb, f, [&](const Value& kbv) {
+            same = kbv == ka;
+            return true;
+          });
+          if (same) return unify(*a.pairs[i].second, *vb, f, [&]() { return step(i + 1); });
+        }
+        return false;
+      });
+    };
+    return step(0);
+  }
+  if (!ga) return eval_term(b, f, [&](const Value& v) { return match(a, v, f, k); });
+  if (!gb) return eval_term(a, f, [&](const Value& v) { return match(b, v, f, k); });
+  return eval_term(a, f, [&](const Value& va) {
+    return eval_term(b, f, [&](const Value& vb) { return va == vb ? k() : false; });
+  });
+}
+
+bool Evaluator::match(const Term& p, const Value& v, Frame& f, KDone k) {
+  switch (p.kind) {
+    case TermKind::Var: {
+      if (p.slot < 0) {
+        return eval_term(p, f, [&](const Value& pv) { return pv == v ? k() : false; });
+      }
+      Value& slot = f[static_cast<size_t>(p.slot)];
+      if (slot.is_defined()) return slot == v ? k() : false;
+      slot = v;
+      bool r = k();
+      f[static_cast<size_t>(p.slot)] = Value();
+      return r;
+    }
+    case TermKind::Scalar: return p.value == v ? k() : false;
+    case TermKind::Array: {
+      if (!v.is_array() || v.items().size() != p.items.size()) return false;
+      std::function<bool(size_t)> step = [&](size_t i) -> bool {
+        if (i == p.items.size()) return k();
+        return match(*p.items[i], v.items()[i], f, [&]() { return step(i + 1); });
+      };
+      return step(0);
+    }
+    case TermKind::Object: {
+      if (!v.is_object() || v.entries().size() != p.pairs.size()) return false;
+      std::function<bool(size_t)> step = [&](size_t i) -> bool {
+        if (i == p.pairs.size()) return k();
+        return eval_term(*p.pairs[i].first, f, [&](const Value& key) {
+          const Value* child = v.find(key);
+          if (!child) return false;
+          return match(*p.pairs[i].second, *child, f, [&]() { return step(i + 1); });
+        });
+      };
+      return step(0);
+    }
+    default: return eval_term(p, f, [&](const Value& pv) { return pv == v ? k() : false; });
+  }
+}
+
+}  // namespace policyc::eval

@@ -1,0 +1,95 @@
+// The evaluator: backtracking, continuation-passing evaluation of compiled bodies.
+// Continuations return true to stop the enumeration (a solution was enough).
+#pragma once
+
+#include <unordered_map>
+
+#include "internal.hpp"
+
+namespace policyc::eval {
+
+// A non-owning reference to a callable; continuations live on the caller's stack.
+template <typename Sig>
+class FnRef;
+template <typename R, typename... A>
+class FnRef<R(A...)> {
+ public:
+  template <typename F>
+  FnRef(F&& f) : obj_(const_cast<void*>(static_cast<const void*>(&f))),  // NOLINT
+                 call_([](void* o, A... a) -> R { return (*static_cast<std::remove_reference_t<F>*>(o))(a...); }) {}
+  R operator()(A... a) const { return call_(obj_, a...); }
+
+ private:
+  void* obj_;
+  R (*call_)(void*, A...);
+};
+
+using KValue = FnRef<bool(const Value&)>;
+using KDone = FnRef<bool()>;
+
+struct DataOverride {
+  std::vector<std::string> path;
+  Value value;
+};
+
+class Evaluator {
+ public:
+  Evaluator(EngineState& st, const EvalOptions& opts);
+
+  // Runs a compiled query; calls on_solution with the frame for each solution.
+  void run_query(const CompiledQuery& q, FnRef<bool(Frame&)> on_solution);
+
+  BuiltinContext& builtin_context() { return bctx_; }
+
+ private:
+  EngineState& st_;
+  const EvalOptions& opts_;
+  BuiltinContext bctx_;
+  Value input_;
+  std::vector<std::unordered_map<const RuleNode*, Value>> caches_;
+  std::vector<DataOverride> data_overrides_;
+  // Function mocks: by builtin decl / function node / special id, to a value or function.
+  struct Mock {
+    bool is_value = false;
+    Value value;
+    const Term* fn = nullptr;  // a call-shaped term whose operator is the replacement
+  };
+  std::unordered_map<const void*, Mock> mocks_;
+  std::unordered_map<std::string, Mock> special_mocks_;
+  std::vector<const RuleNode*> in_progress_;
+  int depth_ = 0;
+
+  bool eval_body(const Body& body, size_t i, Frame& f, KDone k);
+  bool eval_expr(const Expr& e, Frame& f, KDone k);
+  bool eval_expr_core(const Expr& e, Frame& f, KDone k);
+  bool eval_with(const Expr& e, size_t wi, Frame& f, KDone k);
+  bool eval_term(const Term& t, Frame& f, KValue k);
+  bool eval_terms(const std::vector<TermPtr>& ts, size_t from, size_t i, ValueVec& out, Frame& f,
+                  FnRef<bool(ValueVec&)> k);
+  bool eval_ref(const Term& t, Frame& f, KValue k);
+  bool index_rest(const Value& v, const Term& ref, size_t i, Frame& f, KValue k);
+  bool eval_data(const Term& ref, size_t i, const RuleNode* node, const Value& base,
+                 std::vector<std::string>& path, Frame& f, KValue k);
+  bool eval_call(const Term& t, Frame& f, KValue k);
+  bool call_with_args(const Term& t, ValueVec& args, Frame& f, KValue k);
+  bool eval_compr(const Term& t, Frame& f, KValue k);
+
+  bool unify(const Term& a, const Term& b, Frame& f, KDone k);
+  bool match(const Term& pattern, const Value& v, Frame& f, KDone k);
+  bool is_ground(const Term& t, const Frame& f) const;
+
+  // Virtual documents.
+  Value node_value(const RuleNode* node);
+  Value compute_node(const RuleNode* node);
+  Value materialize(const RuleNode* node, const Value& base, const std::vector<std::string>& path);
+  bool override_at(const std::vector<std::string>& path, Value& out) const;
+  Value apply_overrides_below(const std::vector<std::string>& path, Value v) const;
+  void eval_complete_rule(const CompiledRule& cr, ValueVec& values, bool& found);
+  bool call_function(const RuleNode* node, const ValueVec& args, const Term& call, KValue k);
+  Value call_builtin(const BuiltinDecl* decl, const ValueVec& args, const Term& call);
+
+  [[noreturn]] void conflict(const std::string& msg, const Location& loc);
+  void trace_failed(const Expr& e, const Frame& f);
+};
+
+}  // namespace policyc::eval

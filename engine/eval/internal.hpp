@@ -1,0 +1,121 @@
+// Shared structures of the compiler and the evaluator.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "policyc/dsl/ast.hpp"
+#include "policyc/engine/builtin.hpp"
+#include "policyc/engine/diagnostic.hpp"
+#include "policyc/engine/engine.hpp"
+#include "policyc/engine/tracer.hpp"
+
+namespace policyc::eval {
+
+using ast::Body;
+using ast::Expr;
+using ast::ExprKind;
+using ast::Location;
+using ast::Term;
+using ast::TermKind;
+using ast::TermPtr;
+
+// An error that aborts evaluation (conflicts, strict builtin errors, ...).
+struct EvalError : std::runtime_error {
+  EvalError(std::string code, const std::string& msg, Location loc)
+      : std::runtime_error(msg), code(std::move(code)), loc(loc) {}
+  std::string code;
+  Location loc;
+};
+
+struct RuleNode;
+
+// A compiled rule definition (one head + body, with its else chain).
+struct CompiledRule {
+  const ast::Rule* rule = nullptr;
+  const ast::Module* module = nullptr;
+  RuleNode* node = nullptr;             // where its ground prefix ends
+  std::vector<TermPtr> rest;            // head ref segments after the ground prefix
+  int num_slots = 0;                    // frame size
+  std::vector<std::string> slot_names;  // for tracing and bindings
+};
+
+struct RuleNode {
+  std::string name;
+  std::vector<std::string> path;  // from data
+  RuleNode* parent = nullptr;
+  std::map<std::string, std::unique_ptr<RuleNode>> children;
+  std::vector<std::unique_ptr<CompiledRule>> rules;     // non-default
+  std::vector<std::unique_ptr<CompiledRule>> defaults;  // default rules
+  bool is_function = false;
+  bool is_multi_value = false;
+  bool has_dynamic_rest = false;
+  int arity = -1;
+  int state = 0;  // recursion check: 0 unvisited, 1 in progress, 2 done
+};
+
+struct Package {
+  std::vector<std::string> path;
+  std::vector<const ast::Module*> modules;
+};
+
+// Frame: the variable slots of one rule body evaluation.
+using Frame = std::vector<Value>;
+
+}  // namespace policyc::eval
+
+namespace policyc::eval {
+
+enum CallKind { kCallUnresolved = 0, kCallBuiltin = 1, kCallFunction = 2, kCallSpecial = 3 };
+
+// Calls the evaluator handles itself.
+enum SpecialCall {
+  kSpecialMember2 = 1,
+  kSpecialMember3,
+  kSpecialPrint,
+  kSpecialEqual,
+  kSpecialNeq,
+  kSpecialLt,
+  kSpecialLte,
+  kSpecialGt,
+  kSpecialGte,
+  kSpecialTrace,
+  kSpecialMetadataRule,
+  kSpecialMetadataChain,
+  kSpecialWalk,
+};
+
+struct EngineState {
+  explicit EngineState(const BuiltinRegistry& r) : registry(r) {}
+  const BuiltinRegistry& registry;
+  std::vector<std::unique_ptr<ast::Module>> modules;
+  Value data = Value::empty_object();
+  Value input;
+  bool compiled = false;
+  std::unique_ptr<RuleNode> root;
+  // Slot counts for comprehension/every scopes: slots >= start are local to them.
+  std::unordered_map<const void*, int> scope_start;
+};
+
+// Compiles all modules into the rule tree. False on errors.
+bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors);
+
+struct CompiledQuery {
+  std::unique_ptr<Body> body;
+  int num_slots = 0;
+  std::vector<std::string> slot_names;
+  std::vector<int> output_slots;  // user variables, sorted by name
+  std::shared_ptr<ast::SourceFile> file;
+};
+
+bool compile_query(EngineState& st, CompiledQuery& q, std::vector<Diagnostic>& errors);
+
+RuleNode* find_node(RuleNode* root, const std::vector<std::string>& path);
+
+Diagnostic make_diag(const std::string& code, const std::string& msg, const Location& loc);
+
+}  // namespace policyc::eval
