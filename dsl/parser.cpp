@@ -328,8 +328,7 @@ class Parser {
       Rule tmp;
       tmp.kind = rule.kind;
       parse_rule_body(tmp);
-      if (!tmp.has_body) fail_at(ec.loc, "else keyword requires a rule body");
-      ec.body = std::move(tmp.body);
+      ec.body = std::move(tmp.body);  // no body: unconditionally true
       rule.elses.push_back(std::move(ec));
     }
     rule.loc = span(rule.loc);
@@ -357,7 +356,16 @@ class Parser {
       next();
       rule.has_body = true;
       if (at(Tok::LBrace)) {
-        rule.body = parse_braced_body();
+        // `if {` opens a body, unless what follows only parses as one expression
+        // (`if {x: 1 | ...}`).
+        size_t save = pos_;
+        try {
+          rule.body = parse_braced_body();
+        } catch (const ParseFailure&) {
+          pos_ = save;
+          rule.body.clear();
+          rule.body.push_back(parse_literal());
+        }
       } else {
         if (cur().newline_before && at(Tok::End)) unexpected("expected rule body");
         rule.body.push_back(parse_literal());
@@ -487,7 +495,7 @@ class Parser {
         next();
         TermPtr coll = parse_term_relation();
         e.kind = ExprKind::Term;
-        e.a = make_call("internal.member_3", {a, v, coll}, span(start));
+        e.a = continue_in(make_call("internal.member_3", {a, v, coll}, span(start)), start);
         e.loc = span(start);
         return e;
       }
@@ -509,7 +517,10 @@ class Parser {
   // ----- terms, by OPA's precedence: in < relation < | < & < + - < * / % -----
   TermPtr parse_term_in() {
     Location start = loc_of(cur());
-    TermPtr lhs = parse_term_relation();
+    return continue_in(parse_term_relation(), start);
+  }
+
+  TermPtr continue_in(TermPtr lhs, const Location& start) {
     while (is_keyword("in") && !cur().newline_before) {
       next();
       TermPtr rhs = parse_term_relation();
@@ -618,6 +629,15 @@ class Parser {
       case Tok::LParen: {
         next();
         t = parse_term_in();
+        if (at(Tok::Comma) && keywords_.count("in")) {
+          // `(k, v in xs)`
+          next();
+          TermPtr v = parse_term_relation();
+          if (!is_keyword("in")) unexpected("expected in keyword");
+          next();
+          TermPtr coll = parse_term_relation();
+          t = continue_in(make_call("internal.member_3", {t, v, coll}, span(start)), start);
+        }
         expect(Tok::RParen, ")");
         break;
       }

@@ -330,7 +330,18 @@ class BodyCompiler {
       case ExprKind::Every: visit(e.domain); break;
       default: break;
     }
-    for (auto& w : e.withs) visit(w.value);
+    for (auto& w : e.withs)
+      if (!names_builtin(w.value)) visit(w.value);
+  }
+
+  // A with value that names a builtin (`with count as object.union_n`) is a function
+  // replacement, not a variable.
+  bool names_builtin(const TermPtr& t) {
+    std::vector<std::string> path;
+    if (!operator_path(t, path)) return false;
+    std::string dotted;
+    for (size_t i = 0; i < path.size(); ++i) dotted += (i ? "." : "") + path[i];
+    return st_.registry.find(dotted) != nullptr || special_calls().count(dotted) > 0;
   }
 
   bool is_global(const std::string& name) const {
@@ -530,7 +541,7 @@ class BodyCompiler {
     }
     for (auto& w : e.withs) {
       resolve_with_target(w);
-      resolve_term(w.value, scope);
+      if (!names_builtin(w.value)) resolve_term(w.value, scope);
     }
   }
 
@@ -745,6 +756,7 @@ class BodyCompiler {
       case ExprKind::SomeIn:
         if (e.key) collect(*e.key, needs, outs, true);
         collect(*e.val, needs, outs, true);
+        collect(*e.domain, needs, outs, false);
         break;
       default: break;
     }

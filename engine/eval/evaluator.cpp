@@ -79,14 +79,16 @@ bool Evaluator::eval_body(const Body& body, size_t i, Frame& f, KDone k) {
 bool Evaluator::eval_expr(const Expr& e, Frame& f, KDone k) {
   if (!opts_.tracer) {
     if (e.withs.empty()) return eval_expr_core(e, f, k);
-    return eval_with(e, 0, f, k);
+    WithState outer{input_, data_overrides_, mocks_, special_mocks_, caches_.size()};
+    return eval_with(e, 0, f, k, outer);
   }
   bool reached = false;
   auto k2 = [&]() {
     reached = true;
     return k();
   };
-  bool r = e.withs.empty() ? eval_expr_core(e, f, k2) : eval_with(e, 0, f, k2);
+  WithState outer{input_, data_overrides_, mocks_, special_mocks_, caches_.size()};
+  bool r = e.withs.empty() ? eval_expr_core(e, f, k2) : eval_with(e, 0, f, k2, outer);
   if (!reached) trace_failed(e, f);
   return r;
 }
@@ -97,7 +99,7 @@ void Evaluator::trace_failed(const Expr& e, const Frame& f) {
   opts_.tracer->expr_failed(e.loc.text(), trace_loc(e.loc), bindings);
 }
 
-bool Evaluator::eval_with(const Expr& e, size_t wi, Frame& f, KDone k) {
+bool Evaluator::eval_with(const Expr& e, size_t wi, Frame& f, KDone k, WithState& outer) {
   if (wi < e.withs.size()) {
     const ast::With& w = e.withs[wi];
     const Term& target = *w.target;
@@ -153,12 +155,12 @@ bool Evaluator::eval_with(const Expr& e, size_t wi, Frame& f, KDone k) {
             is_fn = true;
             m.is_value = false;
             // Store the node pointer in fn via the value's absence; keep separately.
-            m.fn = reinterpret_cast<const Term*>(n);
+            m.fn = n;
           }
         } else if (st_.registry.find(vname)) {
           is_fn = true;
           m.is_value = false;
-          m.fn = reinterpret_cast<const Term*>(st_.registry.find(vname));
+          m.fn = st_.registry.find(vname);
           m.value = Value::string(vname);  // marks a builtin replacement
         }
       }
@@ -182,7 +184,7 @@ bool Evaluator::eval_with(const Expr& e, size_t wi, Frame& f, KDone k) {
           special_mocks_[special_key] = mock;
         }
         caches_.emplace_back();
-        bool r = eval_with(e, wi + 1, f, k);
+        bool r = eval_with(e, wi + 1, f, k, outer);
         caches_.pop_back();
         if (mock_key) {
           if (had) {
@@ -228,7 +230,7 @@ bool Evaluator::eval_with(const Expr& e, size_t wi, Frame& f, KDone k) {
         Value saved = input_;
         input_ = set_path(input_, path, 0, v);
         caches_.emplace_back();
-        bool r = eval_with(e, wi + 1, f, k);
+        bool r = eval_with(e, wi + 1, f, k, outer);
         caches_.pop_back();
         input_ = saved;
         return r;
@@ -238,13 +240,31 @@ bool Evaluator::eval_with(const Expr& e, size_t wi, Frame& f, KDone k) {
       o.value = v;
       data_overrides_.push_back(o);
       caches_.emplace_back();
-      bool r = eval_with(e, wi + 1, f, k);
+      bool r = eval_with(e, wi + 1, f, k, outer);
       caches_.pop_back();
       data_overrides_.pop_back();
       return r;
     });
   }
-  return eval_expr_core(e, f, k);
+  // The expression runs with the replacements; its continuation without them.
+  return eval_expr_core(e, f, [&]() {
+    WithState inner{input_, data_overrides_, mocks_, special_mocks_, caches_.size()};
+    std::vector<std::unordered_map<const RuleNode*, Value>> inner_caches(
+        std::make_move_iterator(caches_.begin() + static_cast<std::ptrdiff_t>(outer.cache_depth)),
+        std::make_move_iterator(caches_.end()));
+    caches_.resize(outer.cache_depth);
+    input_ = outer.input;
+    data_overrides_ = outer.overrides;
+    mocks_ = outer.mocks;
+    special_mocks_ = outer.special_mocks;
+    bool r = k();
+    input_ = std::move(inner.input);
+    data_overrides_ = std::move(inner.overrides);
+    mocks_ = std::move(inner.mocks);
+    special_mocks_ = std::move(inner.special_mocks);
+    for (auto& c : inner_caches) caches_.push_back(std::move(c));
+    return r;
+  });
 }
 
 bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
@@ -914,15 +934,30 @@ bool Evaluator::call_with_args(const Term& t, ValueVec& args, Frame& f, KValue k
   if (!mocks_.empty()) {
     auto it = mocks_.find(t.call_target);
     if (it != mocks_.end()) {
-      const Mock& m = it->second;
+      Mock m = it->second;
       if (m.is_value) return k(m.value);
-      if (m.value.is_string()) {
-        const auto* decl = reinterpret_cast<const BuiltinDecl*>(m.fn);
-        Value v = call_builtin(decl, args, t);
-        if (v.is_undefined()) return false;
-        return k(v);
+      // The replacement runs without mocks: it may call the original, and mocks do not
+      // call other mocks. Its result is passed on with the mocks back in place.
+      Value result;
+      {
+        auto saved = std::move(mocks_);
+        mocks_.clear();
+        struct Restore {
+          std::unordered_map<const void*, Mock>& target;
+          std::unordered_map<const void*, Mock>& saved;
+          ~Restore() { target = std::move(saved); }
+        } restore{mocks_, saved};
+        if (m.value.is_string()) {
+          result = call_builtin(static_cast<const BuiltinDecl*>(m.fn), args, t);
+        } else {
+          call_function(static_cast<const RuleNode*>(m.fn), args, t, [&](const Value& v) {
+            result = v;
+            return true;
+          });
+        }
       }
-      return call_function(reinterpret_cast<const RuleNode*>(m.fn), args, t, k);
+      if (result.is_undefined()) return false;
+      return k(result);
     }
   }
   switch (t.call_kind) {

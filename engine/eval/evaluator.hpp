@@ -27,6 +27,14 @@ class FnRef<R(A...)> {
 using KValue = FnRef<bool(const Value&)>;
 using KDone = FnRef<bool()>;
 
+// A `with` replacement of a function: a value, or another function (a BuiltinDecl when
+// `value` holds its name, else a RuleNode).
+struct Mock {
+  bool is_value = false;
+  Value value;
+  const void* fn = nullptr;
+};
+
 struct DataOverride {
   std::vector<std::string> path;
   Value value;
@@ -48,12 +56,6 @@ class Evaluator {
   Value input_;
   std::vector<std::unordered_map<const RuleNode*, Value>> caches_;
   std::vector<DataOverride> data_overrides_;
-  // Function mocks: by builtin decl / function node / special id, to a value or function.
-  struct Mock {
-    bool is_value = false;
-    Value value;
-    const Term* fn = nullptr;  // a call-shaped term whose operator is the replacement
-  };
   std::unordered_map<const void*, Mock> mocks_;
   std::unordered_map<std::string, Mock> special_mocks_;
   std::vector<const RuleNode*> in_progress_;
@@ -62,7 +64,16 @@ class Evaluator {
   bool eval_body(const Body& body, size_t i, Frame& f, KDone k);
   bool eval_expr(const Expr& e, Frame& f, KDone k);
   bool eval_expr_core(const Expr& e, Frame& f, KDone k);
-  bool eval_with(const Expr& e, size_t wi, Frame& f, KDone k);
+  // What `with` replaces; the continuation after a with-expression runs in the state from
+  // before it.
+  struct WithState {
+    Value input;
+    std::vector<DataOverride> overrides;
+    std::unordered_map<const void*, Mock> mocks;
+    std::unordered_map<std::string, Mock> special_mocks;
+    size_t cache_depth = 0;
+  };
+  bool eval_with(const Expr& e, size_t wi, Frame& f, KDone k, WithState& outer);
   bool eval_term(const Term& t, Frame& f, KValue k);
   bool eval_terms(const std::vector<TermPtr>& ts, size_t from, size_t i, ValueVec& out, Frame& f,
                   FnRef<bool(ValueVec&)> k);
