@@ -334,10 +334,8 @@ class Parser {
     rule.loc = span(rule.loc);
     // v0: additional bodies `p { a } { b }` define more rules with the same head.
     std::vector<Body> extra;
-    while (at(Tok::LBrace) && !v1_syntax()) {
-      Rule tmp;
-      parse_rule_body(tmp);
-      extra.push_back(std::move(tmp.body));
+    while (at(Tok::LBrace) && !cur().newline_before && rule.has_body) {
+      extra.push_back(parse_braced_body());
     }
     Rule copy_base = rule;
     finish_rule(m, std::move(rule), annotations);
@@ -348,8 +346,6 @@ class Parser {
       finish_rule(m, std::move(r), {});
     }
   }
-
-  bool v1_syntax() const { return !v0_; }
 
   void parse_rule_body(Rule& rule) {
     if (is_keyword("if")) {

@@ -703,13 +703,14 @@ void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, boo
     if (opts_.tracer) opts_.tracer->exit_rule(ast::term_to_string(*r.ref[0]), any);
     return any;
   };
+  // A body that succeeds with an undefined head value leaves the rule undefined.
   if (run(r.body, r.value, r.loc)) {
-    found = true;
+    found = found || !values.empty();
     return;
   }
   for (const auto& ec : r.elses) {
     if (run(ec.body, ec.value, ec.loc)) {
-      found = true;
+      found = found || !values.empty();
       return;
     }
   }
