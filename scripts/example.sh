@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds policyc and runs it on a bundled example: a policy with data under a directory and
+# an input document. (`policyc check <blueprint-dir>` takes over once it exists.)
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+"$repo/scripts/setup.sh"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"${POLICYC_JOBS:-2}" --target policyc
+
+example=$repo/tests/e2e/fixtures
+policyc=$repo/build/cli/policyc
+set -x
+"$policyc" version
+"$policyc" eval -d "$example/policy" -i "$example/input.json" data.example.allow
+"$policyc" eval --format pretty -d "$example/policy" -i "$example/input.json" data.example.deny
+"$policyc" eval --format values -d "$example/policy" -i "$example/input.yaml" data.example.deny

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# CI entry point: dependencies, a Release build with every test suite, then an
+# AddressSanitizer + UndefinedBehaviorSanitizer build running the unit and conformance
+# tests. Set POLICYC_SKIP_SANITIZE=1 to skip the sanitizer pass.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+jobs=${POLICYC_JOBS:-2}
+
+"$repo/scripts/setup.sh"
+
+echo "== Release build (build/)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j"$jobs"
+echo "== Release tests"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+if [[ ${POLICYC_SKIP_SANITIZE:-0} == 1 ]]; then
+  echo "== sanitizer pass skipped (POLICYC_SKIP_SANITIZE=1)"
+  exit 0
+fi
+
+# Sanitizer pass: only what the tests need, to stay within the CI time budget on 2 cores.
+echo "== ASan+UBSan build (build-asan/)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOLICYC_SANITIZE=ON \
+  -DPOLICYC_BENCH=OFF
+cmake --build build-asan -j"$jobs" --target policyc_unit_tests policyc_conformance policyc
+echo "== ASan+UBSan tests"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+ctest --test-dir build-asan --output-on-failure -j"$jobs" -R '^(unit|conformance|e2e)\.'
+echo "== all tests passed"
