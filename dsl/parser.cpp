@@ -528,7 +528,7 @@ class Parser {
   TermPtr parse_term_relation() {
     Location start = loc_of(cur());
     TermPtr lhs = parse_term_or();
-    while (!cur().newline_before) {
+    while (true) {
       const char* op = nullptr;
       switch (cur().kind) {
         case Tok::Eq: op = "equal"; break;
@@ -550,7 +550,7 @@ class Parser {
   TermPtr parse_term_or() {
     Location start = loc_of(cur());
     TermPtr lhs = parse_term_and();
-    while (at(Tok::Pipe) && !cur().newline_before) {
+    while (at(Tok::Pipe)) {
       next();
       TermPtr rhs = parse_term_and();
       lhs = make_call("or", {lhs, rhs}, span(start));
@@ -561,7 +561,7 @@ class Parser {
   TermPtr parse_term_and() {
     Location start = loc_of(cur());
     TermPtr lhs = parse_term_arith();
-    while (at(Tok::Amp) && !cur().newline_before) {
+    while (at(Tok::Amp)) {
       next();
       TermPtr rhs = parse_term_arith();
       lhs = make_call("and", {lhs, rhs}, span(start));
@@ -572,7 +572,7 @@ class Parser {
   TermPtr parse_term_arith() {
     Location start = loc_of(cur());
     TermPtr lhs = parse_term_factor();
-    while ((at(Tok::Plus) || at(Tok::Minus)) && !cur().newline_before) {
+    while (at(Tok::Plus) || (at(Tok::Minus) && !cur().newline_before)) {
       const char* op = at(Tok::Plus) ? "plus" : "minus";
       next();
       TermPtr rhs = parse_term_factor();
@@ -584,7 +584,7 @@ class Parser {
   TermPtr parse_term_factor() {
     Location start = loc_of(cur());
     TermPtr lhs = parse_term();
-    while ((at(Tok::Star) || at(Tok::Slash) || at(Tok::Percent)) && !cur().newline_before) {
+    while (at(Tok::Star) || at(Tok::Slash) || at(Tok::Percent)) {
       const char* op = at(Tok::Star) ? "mul" : (at(Tok::Slash) ? "div" : "rem");
       next();
       TermPtr rhs = parse_term();

@@ -514,10 +514,19 @@ class BodyCompiler {
     switch (e.kind) {
       case ExprKind::Term: resolve_term(e.a, scope); break;
       case ExprKind::Unify:
-      case ExprKind::Assign:
         resolve_term(e.a, scope);
         resolve_term(e.b, scope);
         break;
+      case ExprKind::Assign: {
+        // The assigned names are not in scope inside their own value (`a := {x: a | ...}`
+        // has a local `a` in the comprehension).
+        std::vector<std::pair<std::string, int>> hidden;
+        hide_assigned(e.a, scope, hidden);
+        resolve_term(e.b, scope);
+        for (auto& [n, slot] : hidden) scope.vars[n] = slot;
+        resolve_term(e.a, scope);
+        break;
+      }
       case ExprKind::Not: resolve_expr(*e.inner, scope); break;
       case ExprKind::SomeDecl:
         for (auto& v : e.vars) resolve_term(v, scope);
@@ -543,6 +552,19 @@ class BodyCompiler {
       resolve_with_target(w);
       if (!names_builtin(w.value)) resolve_term(w.value, scope);
     }
+  }
+
+  void hide_assigned(const TermPtr& t, Scope& scope, std::vector<std::pair<std::string, int>>& hidden) {
+    if (t->kind == TermKind::Var) {
+      auto it = scope.vars.find(t->name);
+      if (it != scope.vars.end() && assigned_.count(it->second)) {
+        hidden.emplace_back(it->first, it->second);
+        scope.vars.erase(it);
+      }
+      return;
+    }
+    for (const auto& i : t->items) hide_assigned(i, scope, hidden);
+    for (const auto& [k, v] : t->pairs) hide_assigned(v, scope, hidden);
   }
 
   void resolve_with_target(ast::With& w) {

@@ -681,9 +681,10 @@ void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, boo
     bool any = false;
     bool constant = is_constant_term(value);
     if (opts_.tracer) opts_.tracer->enter_rule(ast::term_to_string(*r.ref[0]), trace_loc(loc));
+    // A solution whose head value is undefined does not count: the else chain goes on.
     auto on_solution = [&]() {
-      any = true;
       auto add = [&](const Value& v) {
+        any = true;
         if (!values.empty() && values.front() != v) conflict("complete rules must not produce multiple outputs", r.loc);
         if (values.empty()) values.push_back(v);
         return false;
@@ -1083,11 +1084,12 @@ bool Evaluator::call_function(const RuleNode* node, const ValueVec& args, const 
           bool any = false;
           bool constant = is_constant_term(value);
           auto on_solution = [&]() {
-            any = true;
             if (!value) {
+              any = true;
               add(kTrue, r.loc);
             } else {
               eval_term(*value, fr, [&](const Value& v) {
+                any = true;
                 add(v, r.loc);
                 return false;
               });
