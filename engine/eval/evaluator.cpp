@@ -873,11 +873,45 @@ Value Evaluator::compute_node(const RuleNode* node) {
       if (child->is_function) continue;
       Value cv = materialize(child.get(), Value(), child->path);
       if (cv.is_undefined()) continue;
-      entries.emplace_back(Value::string(name), cv);
+      Value key = Value::string(name);
+      bool merged = false;
+      for (auto& e : entries) {
+        if (e.first != key) continue;
+        e.second = merge_rule_values(e.second, cv, node->rules.front()->rule->loc);
+        merged = true;
+        break;
+      }
+      if (!merged) entries.emplace_back(key, cv);
     }
     if (!entries.empty() || result.is_object()) result = Value::object(std::move(entries));
   }
   return result;
+}
+
+// Two rules that define the same key: sets unite, objects merge key by key, anything
+// else is a conflict.
+Value Evaluator::merge_rule_values(const Value& a, const Value& b, const Location& loc) {
+  if (a.is_set() && b.is_set()) {
+    ValueVec items = a.items();
+    items.insert(items.end(), b.items().begin(), b.items().end());
+    return Value::set(std::move(items));
+  }
+  if (a.is_object() && b.is_object()) {
+    ObjectEntries entries = a.entries();
+    for (const auto& [k, v] : b.entries()) {
+      bool merged = false;
+      for (auto& e : entries) {
+        if (e.first == k) {
+          e.second = merge_rule_values(e.second, v, loc);
+          merged = true;
+          break;
+        }
+      }
+      if (!merged) entries.emplace_back(k, v);
+    }
+    return Value::object(std::move(entries));
+  }
+  conflict("object keys must be unique", loc);
 }
 
 Value Evaluator::call_builtin(const BuiltinDecl* decl, const ValueVec& args, const Term& call) {

@@ -97,6 +97,7 @@ class Evaluator {
   Value apply_overrides_below(const std::vector<std::string>& path, Value v) const;
   void eval_complete_rule(const CompiledRule& cr, ValueVec& values, bool& found);
   bool call_function(const RuleNode* node, const ValueVec& args, const Term& call, KValue k);
+  Value merge_rule_values(const Value& a, const Value& b, const Location& loc);
   Value call_builtin(const BuiltinDecl* decl, const ValueVec& args, const Term& call);
 
   [[noreturn]] void conflict(const std::string& msg, const Location& loc);
