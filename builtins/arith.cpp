@@ -213,16 +213,25 @@ Value to_number(Args a, BuiltinContext&) {
       Value n = Value::number_from_text(s);
       if (n.is_defined()) return n;
       // Go's ParseFloat also takes a leading '+' and a bare leading or trailing '.'.
-      std::string t = s;
-      if (!t.empty() && t[0] == '+') t.erase(0, 1);
-      bool neg = !t.empty() && t[0] == '-';
-      std::string body = neg ? t.substr(1) : t;
-      if (!body.empty() && body[0] == '.') body.insert(0, "0");
-      if (auto dot = body.find('.'); dot != std::string::npos &&
-                                     (dot + 1 == body.size() || !std::isdigit(static_cast<unsigned char>(body[dot + 1]))))
-        body.insert(dot + 1, "0");
-      if (t != s || body != (neg ? t.substr(1) : t)) {
-        Value m = Value::number_from_text((neg ? "-" : "") + body);
+      std::string norm;
+      norm.reserve(s.size() + 2);
+      size_t i = 0;
+      if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+        if (s[i] == '-') norm.push_back('-');
+        ++i;
+      }
+      bool prev_digit = false;
+      for (; i < s.size(); ++i) {
+        char ch = s[i];
+        bool digit = ch >= '0' && ch <= '9';
+        if (ch == '.' && !prev_digit) norm.push_back('0');
+        if (!digit && norm.size() && norm.back() == '.') norm.push_back('0');
+        norm.push_back(ch);
+        prev_digit = digit;
+      }
+      if (!norm.empty() && norm.back() == '.') norm.push_back('0');
+      if (norm != s) {
+        Value m = Value::number_from_text(norm);
         if (m.is_defined()) return Value::rational(m.to_rational());
       }
       fail("to_number", "strconv.ParseFloat: parsing " + go_quote(s) + ": invalid syntax");

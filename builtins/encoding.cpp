@@ -403,6 +403,12 @@ std::string yaml_scalar(const Value& v) {
   }
 }
 
+std::string yaml_inline(const Value& v) {
+  if (v.is_object()) return "{}";
+  if (v.is_collection()) return "[]";
+  return yaml_scalar(v);
+}
+
 void write_yaml(std::string& out, const Value& v, int indent, bool in_seq) {
   std::string pad(static_cast<size_t>(indent), ' ');
   if (v.is_object() && !v.entries().empty()) {
@@ -418,7 +424,9 @@ void write_yaml(std::string& out, const Value& v, int indent, bool in_seq) {
         out += "\n";
         write_yaml(out, x, indent, false);
       } else {
-        out += " " + (x.is_collection() ? std::string(x.is_object() ? "{}" : "[]") : yaml_scalar(x)) + "\n";
+        out += ' ';
+        out += yaml_inline(x);
+        out += '\n';
       }
     }
     return;
@@ -432,12 +440,16 @@ void write_yaml(std::string& out, const Value& v, int indent, bool in_seq) {
       if ((x.is_object() && !x.entries().empty()) || ((x.is_array() || x.is_set()) && !x.items().empty()))
         write_yaml(out, x, indent + 2, true);
       else
-        out += (x.is_collection() ? std::string(x.is_object() ? "{}" : "[]") : yaml_scalar(x)) + "\n";
+      {
+        out += yaml_inline(x);
+        out += '\n';
+      }
     }
     return;
   }
   if (!in_seq) out += pad;
-  out += (v.is_collection() ? std::string(v.is_object() ? "{}" : "[]") : yaml_scalar(v)) + "\n";
+  out += yaml_inline(v);
+  out += '\n';
 }
 
 Value yaml_marshal(Args a, BuiltinContext&) {
