@@ -3,7 +3,6 @@
 #include <re2/re2.h>
 
 #include <algorithm>
-#include <set>
 
 #include "internal.hpp"
 #include "regex_cache.hpp"
@@ -148,130 +147,183 @@ Value glob_quote_meta(Args a, BuiltinContext&) {
 }
 
 // --- regex.globs_match ---------------------------------------------------------------
+// OPA delegates to a heuristic intersection check (trim equal ends, then walk tokens,
+// letting a starred token swallow tokens of the other side); results follow that
+// procedure, including where it answers false for globs that do share strings.
 
-using Ranges = std::vector<std::pair<char32_t, char32_t>>;
+struct GlobToken {
+  bool dot = false;
+  std::vector<char32_t> chars;  // one character, or a set's members
+  char flag = 0;                // 0, '*' or '+'
+};
 
-bool intersects(const Ranges& a, const Ranges& b) {
-  for (const auto& [lo1, hi1] : a)
-    for (const auto& [lo2, hi2] : b)
-      if (lo1 <= hi2 && lo2 <= hi1) return true;
+bool tokens_match(const GlobToken& a, const GlobToken& b) {
+  if (a.dot || b.dot) return true;
+  for (char32_t x : a.chars)
+    if (std::find(b.chars.begin(), b.chars.end(), x) != b.chars.end()) return true;
   return false;
 }
 
-struct GlobToken {
-  Ranges set;
-  char modifier = 0;  // 0, '*', '+', '?'
-};
+bool same_token(const GlobToken& a, const GlobToken& b) { return a.dot == b.dot && a.chars == b.chars; }
 
-[[noreturn]] void glob_syntax_error(const std::string& input, size_t pos, const std::string& what) {
-  fail("regex.globs_match", "input:" + input + ", pos:" + std::to_string(pos) + ", " + what +
-                                ": the input provided is invalid");
+[[noreturn]] void glob_syntax_error(const std::vector<char32_t>& input, size_t pos,
+                                    const std::string& what) {
+  fail("regex.globs_match", "input:" + utf8_encode(input) + ", pos:" + std::to_string(pos) +
+                                ", " + what + ": the input provided is invalid");
 }
 
-std::vector<GlobToken> parse_glob_tokens(const std::string& input) {
-  auto cps = utf8_decode(input);
-  std::vector<GlobToken> out;
-  size_t i = 0;
-  auto describe = [](char32_t c) {
-    std::string s = "'";
-    utf8_append(s, c);
-    return s + "'";
-  };
-  while (i < cps.size()) {
-    char32_t c = cps[i++];
-    if (c == '*' || c == '+' || c == '?') {
-      if (out.empty() || out.back().modifier)
-        glob_syntax_error(input, i, "modifier " + describe(c) +
-                                        " must be preceded by a non-modifier character");
-      out.back().modifier = static_cast<char>(c);
-      continue;
+struct GlobLexer {
+  const std::vector<char32_t>& in;
+
+  // Reads one rune at i (a backslash escapes the next); false at the end of input.
+  bool next_rune(size_t i, size_t& next, char32_t& r, bool& escaped) {
+    if (i >= in.size()) return false;
+    if (in[i] == '\\') {
+      if (i + 1 >= in.size()) glob_syntax_error(in, i, "input ends with a \\ (escape) character");
+      next = i + 2;
+      r = in[i + 1];
+      escaped = true;
+      return true;
     }
-    GlobToken t;
-    if (c == '.') {
-      t.set = {{0, 0x10FFFF}};
-    } else if (c == '\\') {
-      if (i >= cps.size())
-        glob_syntax_error(input, i, "escape character '\\' must be followed by a Unicode character");
-      t.set = {{cps[i], cps[i]}};
-      ++i;
-    } else if (c == ']') {
-      glob_syntax_error(input, i, "set-close ']' with no preceding '['");
-    } else if (c == '[') {
-      bool closed = false;
-      while (i < cps.size()) {
-        char32_t k = cps[i++];
-        if (k == ']') {
-          closed = true;
-          break;
-        }
-        if (k == '\\') {
-          if (i >= cps.size())
-            glob_syntax_error(input, i,
-                              "escape character '\\' must be followed by a Unicode character");
-          k = cps[i++];
-        }
-        if (i < cps.size() && cps[i] == '-') {
-          ++i;
-          if (i >= cps.size())
-            glob_syntax_error(input, i,
-                              "range character '-' must be followed by a Unicode character");
-          char32_t hi = cps[i++];
-          if (hi == '\\' && i < cps.size()) hi = cps[i++];
-          if (hi < k) glob_syntax_error(input, i, "range is out of order");
-          t.set.push_back({k, hi});
-        } else {
-          t.set.push_back({k, k});
-        }
-      }
-      if (!closed) glob_syntax_error(input, i, "set-open '[' with no closing ']'");
-    } else {
-      t.set = {{c, c}};
-    }
-    out.push_back(std::move(t));
+    next = i + 1;
+    r = in[i];
+    escaped = false;
+    return true;
   }
-  return out;
-}
 
-// NFA over token positions: state k means "before token k"; a starred token may repeat.
-struct GlobNfa {
-  std::vector<GlobToken> tokens;
-  // Epsilon closure of a state: skip optional tokens.
-  std::vector<size_t> closure(size_t k) const {
-    std::vector<size_t> out{k};
-    while (k < tokens.size() && (tokens[k].modifier == '*' || tokens[k].modifier == '?'))
-      out.push_back(++k);
+  std::string rune_text(char32_t r) {
+    std::string s;
+    utf8_append(s, r);
+    return s;
+  }
+
+  size_t read_set(size_t i, GlobToken& t) {
+    char32_t r = 0, prev = 0;
+    bool escaped = false, prev_exists = false;
+    size_t next = i;
+    while (next_rune(i, next, r, escaped)) {
+      if (!escaped && r == '-') {
+        if (!prev_exists)
+          glob_syntax_error(in, next, "range character '-' must be preceded by a Unicode character");
+        if (next >= in.size() - 1)
+          glob_syntax_error(in, next, "range character '-' must be followed by a Unicode character");
+        size_t after;
+        if (!next_rune(next, after, r, escaped)) break;
+        next = after;
+        if (!escaped && (r == ']' || r == '-'))
+          glob_syntax_error(in, next, "range character '-' cannot be followed by a special symbol");
+        if (r < prev)
+          glob_syntax_error(in, next, "range is out of order: '" + rune_text(r) + "' comes before '" +
+                                          rune_text(prev) + "' in Unicode");
+        for (char32_t x = prev; x <= r; ++x) t.chars.push_back(x);
+        prev_exists = false;
+      } else if (!escaped && r == ']') {
+        return next;
+      } else {
+        t.chars.push_back(r);
+        prev = r;
+        prev_exists = true;
+      }
+      i = next;
+    }
+    glob_syntax_error(in, i, "found [ without matching ]");
+  }
+
+  std::vector<GlobToken> tokens() {
+    std::vector<GlobToken> out;
+    size_t i = 0, next;
+    char32_t r;
+    bool escaped;
+    while (next_rune(i, next, r, escaped)) {
+      GlobToken t;
+      if (!escaped && r == '.') {
+        t.dot = true;
+      } else if (!escaped && r == ']') {
+        glob_syntax_error(in, next, "set-close ']' with no preceding '['");
+      } else if (!escaped && r == '[') {
+        next = read_set(next, t);
+      } else if (!escaped && (r == '+' || r == '*')) {
+        glob_syntax_error(in, next, "flag '" + rune_text(r) + "' must be preceded by a non-flag");
+      } else {
+        t.chars.push_back(r);
+      }
+      size_t after;
+      char32_t f;
+      bool fesc;
+      if (next_rune(next, after, f, fesc) && !fesc && (f == '+' || f == '*')) {
+        t.flag = static_cast<char>(f);
+        next = after;
+      }
+      // Adjacent flagged copies of one token collapse (t*t+ is t+).
+      if (t.flag && !out.empty() && out.back().flag && same_token(out.back(), t)) {
+        if (t.flag == '+') out.back().flag = '+';
+      } else {
+        out.push_back(std::move(t));
+      }
+      i = next;
+    }
     return out;
   }
-  // States after consuming one char of token k (which must match).
-  std::vector<size_t> step(size_t k) const {
-    char m = tokens[k].modifier;
-    if (m == '*' || m == '+') return {k, k + 1};
-    return {k + 1};
-  }
 };
 
-Value regex_globs_match_impl(Args a) {
-  const std::string& g1 = need_string("regex.globs_match", a[0], 1);
-  const std::string& g2 = need_string("regex.globs_match", a[1], 2);
-  GlobNfa n1{parse_glob_tokens(g1)}, n2{parse_glob_tokens(g2)};
-  std::set<std::pair<size_t, size_t>> seen;
-  std::vector<std::pair<size_t, size_t>> work;
-  auto push = [&](size_t x, size_t y) {
-    for (size_t cx : n1.closure(x))
-      for (size_t cy : n2.closure(y))
-        if (seen.insert({cx, cy}).second) work.push_back({cx, cy});
-  };
-  push(0, 0);
-  while (!work.empty()) {
-    auto [x, y] = work.back();
-    work.pop_back();
-    if (x == n1.tokens.size() && y == n2.tokens.size()) return Value::boolean(true);
-    if (x == n1.tokens.size() || y == n2.tokens.size()) continue;
-    if (!intersects(n1.tokens[x].set, n2.tokens[y].set)) continue;
-    for (size_t nx : n1.step(x))
-      for (size_t ny : n2.step(y)) push(nx, ny);
+using Glob = std::span<const GlobToken>;
+
+bool intersect_normal(Glob a, Glob b);
+
+bool intersect_star(Glob starred, Glob other) {
+  const GlobToken& star = starred[0];
+  const GlobToken* next = starred.size() > 1 ? &starred[1] : nullptr;
+  for (size_t i = 0; i < other.size(); ++i) {
+    if (next && tokens_match(other[i], *next)) {
+      if (intersect_normal(starred.subspan(1), other.subspan(i))) return true;
+      if (!tokens_match(other[i], star)) return false;
+    } else if (!tokens_match(other[i], star)) {
+      return false;
+    }
   }
-  return Value::boolean(false);
+  return next == nullptr;
+}
+
+bool intersect_plus(Glob plussed, Glob other) {
+  if (other.empty() || !tokens_match(plussed[0], other[0])) return false;
+  return intersect_star(plussed, other.subspan(1));
+}
+
+bool intersect_special(Glob a, Glob b) {
+  if (a[0].flag) return a[0].flag == '+' ? intersect_plus(a, b) : intersect_star(a, b);
+  return b[0].flag == '+' ? intersect_plus(b, a) : intersect_star(b, a);
+}
+
+bool intersect_normal(Glob a, Glob b) {
+  size_t i = 0, j = 0;
+  for (; i < a.size() && j < b.size(); ++i, ++j) {
+    if (!a[i].flag && !b[j].flag) {
+      if (!tokens_match(a[i], b[j])) return false;
+    } else {
+      return intersect_special(a.subspan(i), b.subspan(j));
+    }
+  }
+  return i == a.size() && j == b.size();
+}
+
+Value regex_globs_match_impl(Args a) {
+  auto in1 = utf8_decode(need_string("regex.globs_match", a[0], 1));
+  auto in2 = utf8_decode(need_string("regex.globs_match", a[1], 2));
+  auto g1 = GlobLexer{in1}.tokens();
+  auto g2 = GlobLexer{in2}.tokens();
+  // Equal unflagged prefixes and suffixes are trimmed first.
+  size_t l1 = 0, l2 = 0;
+  for (; l1 < g1.size() && l2 < g2.size() && !g1[l1].flag && !g2[l2].flag; ++l1, ++l2)
+    if (!tokens_match(g1[l1], g2[l2])) return Value::boolean(false);
+  long r1 = static_cast<long>(g1.size()) - 1, r2 = static_cast<long>(g2.size()) - 1;
+  for (; r1 >= 0 && r1 >= static_cast<long>(l1) && r2 >= 0 && r2 >= static_cast<long>(l2) &&
+         !g1[static_cast<size_t>(r1)].flag && !g2[static_cast<size_t>(r2)].flag;
+       --r1, --r2)
+    if (!tokens_match(g1[static_cast<size_t>(r1)], g2[static_cast<size_t>(r2)]))
+      return Value::boolean(false);
+  Glob s1 = Glob(g1).subspan(l1, static_cast<size_t>(r1 + 1) - l1);
+  Glob s2 = Glob(g2).subspan(l2, static_cast<size_t>(r2 + 1) - l2);
+  return Value::boolean(intersect_normal(s1, s2));
 }
 
 }  // namespace

@@ -260,7 +260,11 @@ struct Exec {
       if (name.empty()) break;
       if (base.is_object()) {
         const Value* f = base.find(Value::string(name));
-        base = f ? *f : Value();
+        // OPA renders with missingkey=error.
+        if (!f)
+          throw TemplateError{"template: template:1: executing \"template\" at <" + chain +
+                              ">: map has no entry for key " + go_quote(name)};
+        base = *f;
       } else {
         base = Value();
       }
