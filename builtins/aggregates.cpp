@@ -28,8 +28,11 @@ Value sum(Args a, BuiltinContext&) {
   mpq_class big = 0;
   bool use_big = false;
   for (const auto& x : xs) {
-    if (!use_big && x.is_small_int() && !__builtin_add_overflow(small, x.small_int(), &small))
+    int64_t next;
+    if (!use_big && x.is_small_int() && !__builtin_add_overflow(small, x.small_int(), &next)) {
+      small = next;
       continue;
+    }
     if (!use_big) big = mpq_class(static_cast<long>(small));
     use_big = true;
     big += x.to_rational();

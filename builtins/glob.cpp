@@ -57,6 +57,10 @@ struct GlobTranslator {
               closed = true;
               break;
             }
+            if (k == '\\' && i < src.size()) {
+              cls += quote_char(src[i++]);
+              continue;
+            }
             if (k == '-' && cls.size() > 1 && cls.back() != '^') {
               cls += "-";
               continue;
