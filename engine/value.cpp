@@ -21,6 +21,30 @@ bool fits_int64(const mpz_class& z) { return mpz_fits_slong_p(z.get_mpz_t()) != 
 
 }  // namespace
 
+// Counts runes as Go does: each byte of an invalid or truncated sequence is one rune.
+size_t utf8_rune_count(std::string_view s) {
+  size_t n = 0, i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool valid = len > 0 && i + len <= s.size();
+    for (size_t k = 1; valid && k < len; ++k)
+      valid = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (valid && len == 2) valid = c >= 0xC2;
+    if (valid && len == 3) {
+      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+      valid = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
+    }
+    if (valid && len == 4) {
+      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+      valid = c <= 0xF4 && !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+    }
+    i += valid ? len : 1;
+    ++n;
+  }
+  return n;
+}
+
 const char* kind_name(Kind k) {
   switch (k) {
     case Kind::Undefined: return "undefined";
@@ -338,12 +362,7 @@ size_t Value::size() const {
     case Kind::Array:
     case Kind::Set: return items().size();
     case Kind::Object: return entries().size();
-    case Kind::String: {
-      size_t n = 0;
-      for (unsigned char c : str())
-        if ((c & 0xC0) != 0x80) ++n;
-      return n;
-    }
+    case Kind::String: return utf8_rune_count(str());
     default: return 0;
   }
 }

@@ -874,9 +874,8 @@ void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
     bc.resolve_term(t, scope);
     std::set<int> n, o;
     bc.collect(*t, n, o, false);
+    // Variables in ref key positions (`xs[_]`) enumerate; the rest must be bound.
     for (int s : n)
-      if (!bound.count(s)) bc.unsafe(s);
-    for (int s : o)
       if (!bound.count(s)) bc.unsafe(s);
   };
   for (auto& t : cr.rest) resolve_head(t);

@@ -891,6 +891,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
 // Two rules that define the same key: sets unite, objects merge key by key, anything
 // else is a conflict.
 Value Evaluator::merge_rule_values(const Value& a, const Value& b, const Location& loc) {
+  if (a == b) return a;
   if (a.is_set() && b.is_set()) {
     ValueVec items = a.items();
     items.insert(items.end(), b.items().begin(), b.items().end());

@@ -125,6 +125,9 @@ struct ValueHash {
   size_t operator()(const Value& v) const { return v.hash(); }
 };
 
+// Number of runes in UTF-8 text, counting each invalid byte as one (as Go does).
+size_t utf8_rune_count(std::string_view s);
+
 // Type name as OPA's type_name() reports it.
 const char* kind_name(Kind k);
 
