@@ -11,10 +11,9 @@ Value is_kind(Args a, BuiltinContext&) {
 
 Value type_name(Args a, BuiltinContext&) { return Value::string(kind_name(a[0].kind())); }
 
-Value opa_runtime(Args, BuiltinContext&) {
-  return Value::object({{Value::string("version"), Value::string("0.1.0")},
-                        {Value::string("env"), Value::empty_object()}});
-}
+// OPA reports the runtime's configuration here; policyc runs without one, and OPA's own
+// conformance cases expect the empty object in that situation.
+Value opa_runtime(Args, BuiltinContext&) { return Value::empty_object(); }
 
 Value trace(Args a, BuiltinContext&) {
   need_string("trace", a[0], 1);
@@ -40,7 +39,7 @@ void register_types(BuiltinRegistry& r) {
   def(r, c, "type_name", {"any"}, "string",
       "The value's type: null, boolean, number, string, array, object or set.", type_name);
   def(r, "opa", "opa.runtime", {}, "object",
-      "Facts about the running policyc (version, env).", opa_runtime);
+      "Facts about the runtime configuration (empty: policyc has none).", opa_runtime);
   def(r, "tracing", "trace", {"string"}, "boolean",
       "Emits a note into the trace; always true.", trace);
 }
