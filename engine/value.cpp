@@ -402,6 +402,26 @@ Value Value::get(const Value& key) const {
   }
 }
 
+const Value* Value::get_ptr(const Value& key) const {
+  switch (kind_) {
+    case Kind::Object: return find(key);
+    case Kind::Array: {
+      int64_t i;
+      if (!key.to_int64(i)) return nullptr;
+      const auto& v = items();
+      if (i < 0 || static_cast<size_t>(i) >= v.size()) return nullptr;
+      return &v[static_cast<size_t>(i)];
+    }
+    case Kind::Set: {
+      const auto& v = items();
+      auto it = std::lower_bound(v.begin(), v.end(), key,
+                                 [](const Value& a, const Value& b) { return compare(a, b) < 0; });
+      return it != v.end() && compare(*it, key) == 0 ? &*it : nullptr;
+    }
+    default: return nullptr;
+  }
+}
+
 size_t Value::hash() const {
   switch (kind_) {
     case Kind::Undefined: return 0;

@@ -370,10 +370,10 @@ bool Evaluator::eval_term(const Term& t, Frame& f, KValue k) {
     case TermKind::Scalar: return k(t.value);
     case TermKind::Var: {
       if (t.slot >= 0) {
+        // A bound slot keeps its value until the continuation returns.
         const Value& v = f[static_cast<size_t>(t.slot)];
         if (v.is_undefined()) return false;
-        Value copy = v;
-        return k(copy);
+        return k(v);
       }
       if (t.name == "input") {
         if (input_.is_undefined()) return false;
@@ -523,14 +523,14 @@ bool Evaluator::index_rest(const Value& v, const Term& ref, size_t i, Frame& f, 
     }
   }
   if (seg.kind == TermKind::Scalar) {
-    Value child = v.get(seg.value);
-    if (child.is_undefined()) return false;
-    return index_rest(child, ref, i + 1, f, k);
+    const Value* child = v.get_ptr(seg.value);
+    if (!child) return false;
+    return index_rest(*child, ref, i + 1, f, k);
   }
   return eval_term(seg, f, [&](const Value& key) {
-    Value child = v.get(key);
-    if (child.is_undefined()) return false;
-    return index_rest(child, ref, i + 1, f, k);
+    const Value* child = v.get_ptr(key);
+    if (!child) return false;
+    return index_rest(*child, ref, i + 1, f, k);
   });
 }
 

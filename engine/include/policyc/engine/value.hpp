@@ -95,6 +95,8 @@ class Value {
   bool contains(const Value& item) const;     // set membership
   // Index a collection by key: array index, object key, set member. Undefined when absent.
   Value get(const Value& key) const;
+  // Like get() without copying: null when absent.
+  const Value* get_ptr(const Value& key) const;
 
   size_t hash() const;
 
