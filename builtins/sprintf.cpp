@@ -83,7 +83,11 @@ struct Spec {
   char verb = 0;
 };
 
-size_t rune_count(const std::string& s) { return Value::string(s).size(); }
+size_t rune_count(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
 
 void pad(std::string& out, const std::string& body, const Spec& sp, bool zero_ok = true) {
   size_t n = rune_count(body);
