@@ -16,8 +16,7 @@ const ValueVec& numbers_of(std::string_view fn, const Value& v) {
   for (const auto& x : v.items())
     if (!x.is_number()) {
       std::string coll = kind_name(v.kind());
-      operand_error_text(fn, 1, coll + " of numbers",
-                         coll + " containing " + kind_name(x.kind()));
+      operand_error_text(fn, 1, coll + " of numbers", coll + " containing " + kind_name(x.kind()));
     }
   return v.items();
 }
@@ -111,7 +110,9 @@ Value or_fn(Args a, BuiltinContext&) {
 void need_set_of_sets(std::string_view fn, const Value& v) {
   need_set(fn, v, 1);
   for (const auto& x : v.items())
-    if (!x.is_set()) operand_error_text(fn, 1, "set of sets", std::string("set containing ") + kind_name(x.kind()));
+    if (!x.is_set())
+      operand_error_text(fn, 1, "set of sets",
+                         std::string("set containing ") + kind_name(x.kind()));
 }
 
 Value intersection(Args a, BuiltinContext&) {
@@ -194,13 +195,13 @@ void register_aggregates(BuiltinRegistry& r) {
       intersection);
   def(r, s, "union", {"set[set[any]]"}, "set[any]", "Union of a set of sets.", union_fn);
   const char* ar = "arrays";
-  def(r, ar, "array.concat", {"array[any]", "array[any]"}, "array[any]",
-      "Concatenates two arrays.", array_concat);
+  def(r, ar, "array.concat", {"array[any]", "array[any]"}, "array[any]", "Concatenates two arrays.",
+      array_concat);
   def(r, ar, "array.slice", {"array[any]", "number", "number"}, "array[any]",
       "Elements from start (inclusive) to stop (exclusive), clamped to the array.", array_slice);
   def(r, ar, "array.reverse", {"array[any]"}, "array[any]", "Reverses an array.", array_reverse);
-  def(r, ar, "array.flatten", {"array[any]"}, "array[any]",
-      "Flattens nested arrays by one level.", array_flatten);
+  def(r, ar, "array.flatten", {"array[any]"}, "array[any]", "Flattens nested arrays by one level.",
+      array_flatten);
 }
 
 }  // namespace policyc::builtins

@@ -1,6 +1,6 @@
 // Arithmetic, comparison, rounding, ranges, bit operations and rand.intn.
-#include <cmath>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 
 #include "internal.hpp"
@@ -137,7 +137,8 @@ Value numbers_range_step(Args a, BuiltinContext&) {
   mpz_class x = need_integer("numbers.range_step", a[0], 1);
   mpz_class y = need_integer("numbers.range_step", a[1], 2);
   mpz_class step = need_integer("numbers.range_step", a[2], 3);
-  if (step <= 0) fail("numbers.range_step", "numbers.range_step: step must be a positive number above zero");
+  if (step <= 0)
+    fail("numbers.range_step", "numbers.range_step: step must be a positive number above zero");
   return range_values("numbers.range_step", x, y, step);
 }
 
@@ -166,9 +167,15 @@ Value rand_intn(Args a, BuiltinContext& ctx) {
 Value bits_binary(std::string_view fn, Args a, int op) {
   mpz_class x = need_integer(fn, a[0], 1), y = need_integer(fn, a[1], 2), r;
   switch (op) {
-    case 0: mpz_ior(r.get_mpz_t(), x.get_mpz_t(), y.get_mpz_t()); break;
-    case 1: mpz_and(r.get_mpz_t(), x.get_mpz_t(), y.get_mpz_t()); break;
-    default: mpz_xor(r.get_mpz_t(), x.get_mpz_t(), y.get_mpz_t()); break;
+    case 0:
+      mpz_ior(r.get_mpz_t(), x.get_mpz_t(), y.get_mpz_t());
+      break;
+    case 1:
+      mpz_and(r.get_mpz_t(), x.get_mpz_t(), y.get_mpz_t());
+      break;
+    default:
+      mpz_xor(r.get_mpz_t(), x.get_mpz_t(), y.get_mpz_t());
+      break;
   }
   return number_from_mpz(r);
 }
@@ -205,9 +212,12 @@ Value bits_rsh(Args a, BuiltinContext&) {
 Value to_number(Args a, BuiltinContext&) {
   const Value& v = a[0];
   switch (v.kind()) {
-    case Kind::Null: return Value::integer(0);
-    case Kind::Boolean: return Value::integer(v.as_bool() ? 1 : 0);
-    case Kind::Number: return v;
+    case Kind::Null:
+      return Value::integer(0);
+    case Kind::Boolean:
+      return Value::integer(v.as_bool() ? 1 : 0);
+    case Kind::Number:
+      return v;
     case Kind::String: {
       const std::string& s = v.str();
       Value n = Value::number_from_text(s);
@@ -272,8 +282,8 @@ void register_arith(BuiltinRegistry& r) {
   def(r, c, "numbers.range_step", {"number", "number", "number"}, "array[number]",
       "Like numbers.range but counting by a positive step.", numbers_range_step);
   def(r, c, "rand.intn", {"string", "number"}, "number",
-      "Pseudo-random integer in [0, n), the same for the same arguments within a query.",
-      rand_intn, true);
+      "Pseudo-random integer in [0, n), the same for the same arguments within a query.", rand_intn,
+      true);
   def(r, c, "to_number", {"null|boolean|number|string"}, "number", "Converts a value to a number.",
       to_number);
   const char* b = "bits";

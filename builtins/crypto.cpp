@@ -57,12 +57,8 @@ Value hmac_fn(std::string_view fn, Args a) {
 
 Value hmac_md5(Args a, BuiltinContext&) { return hmac_fn<EVP_md5>("crypto.hmac.md5", a); }
 Value hmac_sha1(Args a, BuiltinContext&) { return hmac_fn<EVP_sha1>("crypto.hmac.sha1", a); }
-Value hmac_sha256(Args a, BuiltinContext&) {
-  return hmac_fn<EVP_sha256>("crypto.hmac.sha256", a);
-}
-Value hmac_sha512(Args a, BuiltinContext&) {
-  return hmac_fn<EVP_sha512>("crypto.hmac.sha512", a);
-}
+Value hmac_sha256(Args a, BuiltinContext&) { return hmac_fn<EVP_sha256>("crypto.hmac.sha256", a); }
+Value hmac_sha512(Args a, BuiltinContext&) { return hmac_fn<EVP_sha512>("crypto.hmac.sha512", a); }
 
 Value hmac_equal(Args a, BuiltinContext&) {
   const std::string& x = need_string("crypto.hmac.equal", a[0], 1);
@@ -98,7 +94,8 @@ bool b64url_decode(std::string s, std::string& out) {
 Value decode_json_object(const char* what, const std::string& encoded) {
   std::string text;
   if (!b64url_decode(encoded, text))
-    fail("io.jwt.decode", std::string("JWT ") + what + " had invalid encoding: illegal base64 data");
+    fail("io.jwt.decode",
+         std::string("JWT ") + what + " had invalid encoding: illegal base64 data");
   Value v;
   TextError err;
   if (!parse_json(text, v, err) || !v.is_object())
@@ -124,9 +121,9 @@ Value jwt_decode(Args a, BuiltinContext&) {
   std::string sig;
   if (!b64url_decode(parts[2], sig))
     fail("io.jwt.decode", "JWT signature had invalid encoding: illegal base64 data");
-  return Value::array({header, payload,
-                       Value::string(to_hex(reinterpret_cast<const unsigned char*>(sig.data()),
-                                            sig.size()))});
+  return Value::array(
+      {header, payload,
+       Value::string(to_hex(reinterpret_cast<const unsigned char*>(sig.data()), sig.size()))});
 }
 
 // --- UUIDs -----------------------------------------------------------------------------
@@ -159,8 +156,10 @@ Value uuid_rfc4122(Args a, BuiltinContext& ctx) {
 }
 
 bool parse_uuid_bytes(std::string s, unsigned char out[16]) {
-  if (s.size() == 45 && s.compare(0, 9, "urn:uuid:") == 0) s = s.substr(9);
-  else if (s.size() == 38 && s.front() == '{' && s.back() == '}') s = s.substr(1, 36);
+  if (s.size() == 45 && s.compare(0, 9, "urn:uuid:") == 0)
+    s = s.substr(9);
+  else if (s.size() == 38 && s.front() == '{' && s.back() == '}')
+    s = s.substr(1, 36);
   std::string hex;
   if (s.size() == 36) {
     if (s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') return false;
@@ -172,8 +171,12 @@ bool parse_uuid_bytes(std::string s, unsigned char out[16]) {
     return false;
   }
   for (size_t i = 0; i < 16; ++i) {
-    int hi = std::isxdigit(static_cast<unsigned char>(hex[2 * i])) ? std::stoi(hex.substr(2 * i, 1), nullptr, 16) : -1;
-    int lo = std::isxdigit(static_cast<unsigned char>(hex[2 * i + 1])) ? std::stoi(hex.substr(2 * i + 1, 1), nullptr, 16) : -1;
+    int hi = std::isxdigit(static_cast<unsigned char>(hex[2 * i]))
+                 ? std::stoi(hex.substr(2 * i, 1), nullptr, 16)
+                 : -1;
+    int lo = std::isxdigit(static_cast<unsigned char>(hex[2 * i + 1]))
+                 ? std::stoi(hex.substr(2 * i + 1, 1), nullptr, 16)
+                 : -1;
     if (hi < 0 || lo < 0) return false;
     out[i] = static_cast<unsigned char>(hi * 16 + lo);
   }
@@ -207,14 +210,17 @@ Value uuid_parse(Args a, BuiltinContext&) {
       node += buf;
     }
     out.push_back({Value::string("nodeid"), Value::string(node)});
-    std::string mac = std::string(b[10] & 2 ? "local" : "global") + ":" +
-                      (b[10] & 1 ? "multicast" : "unicast");
+    std::string mac =
+        std::string(b[10] & 2 ? "local" : "global") + ":" + (b[10] & 1 ? "multicast" : "unicast");
     out.push_back({Value::string("macvariables"), Value::string(mac)});
     out.push_back({Value::string("clocksequence"), Value::integer(((b[8] & 0x3F) << 8) | b[9])});
     if (version == 2) {
       int64_t id = (static_cast<int64_t>(b[0]) << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
       out.push_back({Value::string("id"), Value::integer(id)});
-      const char* domain = b[9] == 0 ? "Person" : b[9] == 1 ? "Group" : b[9] == 2 ? "Org" : "Invalid";
+      const char* domain = b[9] == 0   ? "Person"
+                           : b[9] == 1 ? "Group"
+                           : b[9] == 2 ? "Org"
+                                       : "Invalid";
       out.push_back({Value::string("domain"), Value::string(domain)});
     }
   }
@@ -230,8 +236,8 @@ void register_crypto(BuiltinRegistry& r) {
   def(r, c, "crypto.sha256", {"string"}, "string", "Hex SHA-256 digest.", sha256);
   def(r, c, "crypto.hmac.md5", {"string", "string"}, "string", "Hex HMAC-MD5 of (message, key).",
       hmac_md5);
-  def(r, c, "crypto.hmac.sha1", {"string", "string"}, "string",
-      "Hex HMAC-SHA1 of (message, key).", hmac_sha1);
+  def(r, c, "crypto.hmac.sha1", {"string", "string"}, "string", "Hex HMAC-SHA1 of (message, key).",
+      hmac_sha1);
   def(r, c, "crypto.hmac.sha256", {"string", "string"}, "string",
       "Hex HMAC-SHA256 of (message, key).", hmac_sha256);
   def(r, c, "crypto.hmac.sha512", {"string", "string"}, "string",

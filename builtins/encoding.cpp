@@ -117,10 +117,16 @@ Value base64url_decode(Args a, BuiltinContext&) {
   // Encoders often omit the padding (RFC 7515); restore it as OPA does.
   if (!s.ends_with("=")) {
     switch (s.size() % 4) {
-      case 0: break;
-      case 2: s += "=="; break;
-      case 3: s += "="; break;
-      default: fail("base64url.decode", "illegal base64url string: " + s);
+      case 0:
+        break;
+      case 2:
+        s += "==";
+        break;
+      case 3:
+        s += "=";
+        break;
+      default:
+        fail("base64url.decode", "illegal base64url string: " + s);
     }
   }
   std::string out;
@@ -228,12 +234,14 @@ Value urlquery_encode_object(Args a, BuiltinContext&) {
   need_object(fn, a[0], 1);
   std::string out;
   auto add = [&](const std::string& k, const Value& v) {
-    if (!v.is_string()) operand_error(fn, 1, "object[string: string|array[string]|set[string]]", a[0]);
+    if (!v.is_string())
+      operand_error(fn, 1, "object[string: string|array[string]|set[string]]", a[0]);
     if (!out.empty()) out += '&';
     out += query_escape(k) + "=" + query_escape(v.str());
   };
   for (const auto& [k, v] : a[0].entries()) {
-    if (!k.is_string()) operand_error(fn, 1, "object[string: string|array[string]|set[string]]", a[0]);
+    if (!k.is_string())
+      operand_error(fn, 1, "object[string: string|array[string]|set[string]]", a[0]);
     if (v.is_array() || v.is_set()) {
       for (const auto& x : v.items()) add(k.str(), x);
     } else {
@@ -252,15 +260,19 @@ Value urlquery_decode_object(Args a, BuiltinContext&) {
     std::string part = s.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
     start = amp == std::string::npos ? s.size() + 1 : amp + 1;
     if (part.empty()) continue;
-    if (part.find(';') != std::string::npos) fail("urlquery.decode_object", "invalid semicolon separator in query");
+    if (part.find(';') != std::string::npos)
+      fail("urlquery.decode_object", "invalid semicolon separator in query");
     size_t eq = part.find('=');
     std::string key, value, err;
     if (!query_unescape(part.substr(0, eq), key, err)) fail("urlquery.decode_object", err);
     if (eq != std::string::npos && !query_unescape(part.substr(eq + 1), value, err))
       fail("urlquery.decode_object", err);
-    auto it = std::find_if(pairs.begin(), pairs.end(), [&](const auto& p) { return p.first == key; });
-    if (it == pairs.end()) pairs.push_back({key, {value}});
-    else it->second.push_back(value);
+    auto it =
+        std::find_if(pairs.begin(), pairs.end(), [&](const auto& p) { return p.first == key; });
+    if (it == pairs.end())
+      pairs.push_back({key, {value}});
+    else
+      it->second.push_back(value);
   }
   ObjectEntries out;
   for (auto& [k, vs] : pairs) out.push_back({Value::string(k), string_array(vs)});
@@ -363,9 +375,10 @@ Value json_is_valid(Args a, BuiltinContext&) {
 
 bool yaml_plain_ok(const std::string& s) {
   if (s.empty()) return false;
-  static const char* reserved[] = {"true", "false", "yes", "no", "on", "off", "y", "n", "null",
-                                   "~", "True", "False", "TRUE", "FALSE", "Yes", "No", "YES",
-                                   "NO", "On", "Off", "ON", "OFF", "Y", "N", "Null", "NULL"};
+  static const char* reserved[] = {"true", "false", "yes", "no",   "on",    "off",  "y",
+                                   "n",    "null",  "~",   "True", "False", "TRUE", "FALSE",
+                                   "Yes",  "No",    "YES", "NO",   "On",    "Off",  "ON",
+                                   "OFF",  "Y",     "N",   "Null", "NULL"};
   for (const char* r : reserved)
     if (s == r) return false;
   if (Value::number_from_text(s).is_defined()) return false;
@@ -390,16 +403,20 @@ bool yaml_plain_ok(const std::string& s) {
 
 std::string yaml_scalar(const Value& v) {
   switch (v.kind()) {
-    case Kind::Null: return "null";
-    case Kind::Boolean: return v.as_bool() ? "true" : "false";
-    case Kind::Number: return v.number_to_string();
+    case Kind::Null:
+      return "null";
+    case Kind::Boolean:
+      return v.as_bool() ? "true" : "false";
+    case Kind::Number:
+      return v.number_to_string();
     case Kind::String: {
       const std::string& s = v.str();
       if (yaml_plain_ok(s)) return s;
       if (s.find('\n') != std::string::npos) return v.to_json();
       return go_quote(s);
     }
-    default: return v.to_json();
+    default:
+      return v.to_json();
   }
 }
 
@@ -437,10 +454,10 @@ void write_yaml(std::string& out, const Value& v, int indent, bool in_seq) {
       if (!(first && in_seq)) out += pad;
       first = false;
       out += "- ";
-      if ((x.is_object() && !x.entries().empty()) || ((x.is_array() || x.is_set()) && !x.items().empty()))
+      if ((x.is_object() && !x.entries().empty()) ||
+          ((x.is_array() || x.is_set()) && !x.items().empty()))
         write_yaml(out, x, indent + 2, true);
-      else
-      {
+      else {
         out += yaml_inline(x);
         out += '\n';
       }
@@ -487,10 +504,9 @@ void register_encoding(BuiltinRegistry& r) {
       base64url_encode);
   def(r, c, "base64url.encode_no_pad", {"string"}, "string", "URL-safe base64 without padding.",
       base64url_encode_no_pad);
-  def(r, c, "base64url.decode", {"string"}, "string",
-      "Decodes URL-safe base64, padded or not.", base64url_decode);
-  def(r, c, "hex.encode", {"string"}, "string", "Lower-case hex of a string's bytes.",
-      hex_encode);
+  def(r, c, "base64url.decode", {"string"}, "string", "Decodes URL-safe base64, padded or not.",
+      base64url_decode);
+  def(r, c, "hex.encode", {"string"}, "string", "Lower-case hex of a string's bytes.", hex_encode);
   def(r, c, "hex.decode", {"string"}, "string", "Decodes hex into bytes.", hex_decode);
   def(r, c, "urlquery.encode", {"string"}, "string", "URL query escaping.", urlquery_encode);
   def(r, c, "urlquery.decode", {"string"}, "string", "URL query unescaping.", urlquery_decode);

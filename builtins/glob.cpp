@@ -36,7 +36,9 @@ struct GlobTranslator {
             out += not_sep + "*";
           }
           break;
-        case '?': out += not_sep; break;
+        case '?':
+          out += not_sep;
+          break;
         case '\\':
           if (i >= src.size()) {
             error = "unexpected end of input after escape";
@@ -93,7 +95,8 @@ struct GlobTranslator {
           out += ")";
           break;
         }
-        default: out += quote_char(c);
+        default:
+          out += quote_char(c);
       }
     }
     if (depth > 0) {
@@ -168,12 +171,14 @@ bool tokens_match(const GlobToken& a, const GlobToken& b) {
   return false;
 }
 
-bool same_token(const GlobToken& a, const GlobToken& b) { return a.dot == b.dot && a.chars == b.chars; }
+bool same_token(const GlobToken& a, const GlobToken& b) {
+  return a.dot == b.dot && a.chars == b.chars;
+}
 
 [[noreturn]] void glob_syntax_error(const std::vector<char32_t>& input, size_t pos,
                                     const std::string& what) {
-  fail("regex.globs_match", "input:" + utf8_encode(input) + ", pos:" + std::to_string(pos) +
-                                ", " + what + ": the input provided is invalid");
+  fail("regex.globs_match", "input:" + utf8_encode(input) + ", pos:" + std::to_string(pos) + ", " +
+                                what + ": the input provided is invalid");
 }
 
 struct GlobLexer {
@@ -208,17 +213,20 @@ struct GlobLexer {
     while (next_rune(i, next, r, escaped)) {
       if (!escaped && r == '-') {
         if (!prev_exists)
-          glob_syntax_error(in, next, "range character '-' must be preceded by a Unicode character");
+          glob_syntax_error(in, next,
+                            "range character '-' must be preceded by a Unicode character");
         if (next >= in.size() - 1)
-          glob_syntax_error(in, next, "range character '-' must be followed by a Unicode character");
+          glob_syntax_error(in, next,
+                            "range character '-' must be followed by a Unicode character");
         size_t after;
         if (!next_rune(next, after, r, escaped)) break;
         next = after;
         if (!escaped && (r == ']' || r == '-'))
           glob_syntax_error(in, next, "range character '-' cannot be followed by a special symbol");
         if (r < prev)
-          glob_syntax_error(in, next, "range is out of order: '" + rune_text(r) + "' comes before '" +
-                                          rune_text(prev) + "' in Unicode");
+          glob_syntax_error(in, next,
+                            "range is out of order: '" + rune_text(r) + "' comes before '" +
+                                rune_text(prev) + "' in Unicode");
         for (char32_t x = prev; x <= r; ++x) t.chars.push_back(x);
         prev_exists = false;
       } else if (!escaped && r == ']') {

@@ -18,7 +18,9 @@ Value reachable(Args a, BuiltinContext&) {
   need_kinds("graph.reachable", a[1], 2, {Kind::Set, Kind::Array});
   std::deque<Value> queue(a[1].items().begin(), a[1].items().end());
   ValueVec reached;
-  auto seen = [&](const Value& v) { return std::find(reached.begin(), reached.end(), v) != reached.end(); };
+  auto seen = [&](const Value& v) {
+    return std::find(reached.begin(), reached.end(), v) != reached.end();
+  };
   while (!queue.empty()) {
     Value node = std::move(queue.front());
     queue.pop_front();

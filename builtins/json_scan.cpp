@@ -40,8 +40,8 @@ struct Scanner {
     for (size_t k = 0; k < word.size(); ++k, ++i) {
       if (i >= s.size()) return invalid("");
       if (s[i] != word[k]) {
-        std::string ctx = "in literal " + std::string(word) + " (expecting " +
-                          quote_char(word[k]) + ")";
+        std::string ctx =
+            "in literal " + std::string(word) + " (expecting " + quote_char(word[k]) + ")";
         return invalid(ctx.c_str());
       }
     }
@@ -57,8 +57,10 @@ struct Scanner {
       ++i;
       if (i >= s.size() || s[i] < '0' || s[i] > '9') return invalid("in numeric literal");
     }
-    if (s[i] == '0') ++i;
-    else digits();
+    if (s[i] == '0')
+      ++i;
+    else
+      digits();
     if (i < s.size() && s[i] == '.') {
       ++i;
       if (!digits()) return invalid("after decimal point in numeric literal");
@@ -113,7 +115,8 @@ struct Scanner {
       if (i < s.size() && s[i] == '}') return ++i, true;
       for (;;) {
         ws();
-        if (i >= s.size() || s[i] != '"') return invalid("looking for beginning of object key string");
+        if (i >= s.size() || s[i] != '"')
+          return invalid("looking for beginning of object key string");
         if (!string()) return false;
         ws();
         if (i >= s.size() || s[i] != ':') return invalid("after object key");

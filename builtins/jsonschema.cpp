@@ -30,13 +30,19 @@ struct Validator {
 
   static std::string json_type(const Value& v) {
     switch (v.kind()) {
-      case Kind::Null: return "null";
-      case Kind::Boolean: return "boolean";
-      case Kind::Number: return v.is_integer() ? "integer" : "number";
-      case Kind::String: return "string";
+      case Kind::Null:
+        return "null";
+      case Kind::Boolean:
+        return "boolean";
+      case Kind::Number:
+        return v.is_integer() ? "integer" : "number";
+      case Kind::String:
+        return "string";
       case Kind::Array:
-      case Kind::Set: return "array";
-      default: return "object";
+      case Kind::Set:
+        return "array";
+      default:
+        return "object";
     }
   }
 
@@ -58,7 +64,8 @@ struct Validator {
     size_t start = 2;
     while (start <= r.size() && r.size() > 1) {
       size_t slash = r.find('/', start);
-      std::string seg = r.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+      std::string seg =
+          r.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
       cur = cur.get(Value::string(seg));
       if (cur.is_undefined()) throw SchemaError{"unresolvable $ref " + r};
       if (slash == std::string::npos) break;
@@ -85,7 +92,8 @@ struct Validator {
     if (!schema.is_object()) return;
     if (const Value* t = get(schema, "type")) {
       std::vector<std::string> types;
-      if (t->is_string()) types.push_back(t->str());
+      if (t->is_string())
+        types.push_back(t->str());
       else
         for (const auto& x : t->items())
           if (x.is_string()) types.push_back(x.str());
@@ -137,7 +145,8 @@ struct Validator {
   void validate_object(const Value& v, const Value& schema, const std::string& field) {
     if (const Value* req = get(schema, "required"))
       for (const auto& k : req->items())
-        if (!v.find(k)) report(field, "required", (k.is_string() ? k.str() : k.to_json()) + " is required");
+        if (!v.find(k))
+          report(field, "required", (k.is_string() ? k.str() : k.to_json()) + " is required");
     if (const Value* n = get(schema, "minProperties"))
       if (static_cast<double>(v.size()) < n->to_double())
         report(field, "array_min_properties", "Must have at least " + num(*n) + " properties");
@@ -185,8 +194,9 @@ struct Validator {
       for (size_t i = 0; i < xs.size(); ++i)
         for (size_t j = i + 1; j < xs.size(); ++j)
           if (xs[i] == xs[j]) {
-            report(field, "unique", "array items[" + std::to_string(i) + "," + std::to_string(j) +
-                                        "] must be unique");
+            report(
+                field, "unique",
+                "array items[" + std::to_string(i) + "," + std::to_string(j) + "] must be unique");
             i = j = xs.size();
           }
     }
@@ -231,14 +241,17 @@ struct Validator {
     if (const Value* m = get(schema, "minimum"); m && m->is_number()) {
       bool exclusive = ex_min && ex_min->is_true();
       if (exclusive ? q <= m->to_rational() : q < m->to_rational())
-        report(field, exclusive ? "number_gt" : "number_gte",
-               std::string(exclusive ? "Must be greater than " : "Must be greater than or equal to ") + num(*m));
+        report(
+            field, exclusive ? "number_gt" : "number_gte",
+            std::string(exclusive ? "Must be greater than " : "Must be greater than or equal to ") +
+                num(*m));
     }
     if (const Value* m = get(schema, "maximum"); m && m->is_number()) {
       bool exclusive = ex_max && ex_max->is_true();
       if (exclusive ? q >= m->to_rational() : q > m->to_rational())
         report(field, exclusive ? "number_lt" : "number_lte",
-               std::string(exclusive ? "Must be less than " : "Must be less than or equal to ") + num(*m));
+               std::string(exclusive ? "Must be less than " : "Must be less than or equal to ") +
+                   num(*m));
     }
     if (ex_min && ex_min->is_number() && q <= ex_min->to_rational())
       report(field, "number_gt", "Must be greater than " + num(*ex_min));
@@ -256,7 +269,8 @@ const char* kValidTypes[] = {"array", "boolean", "integer", "number", "null", "o
 // Checks the parts of the meta-schema that matter in practice: types and keyword shapes.
 void check_schema(const Value& s) {
   if (s.is_bool()) return;
-  if (!s.is_object()) throw SchemaError{"Invalid type. Expected: object, given: " + std::string(kind_name(s.kind()))};
+  if (!s.is_object())
+    throw SchemaError{"Invalid type. Expected: object, given: " + std::string(kind_name(s.kind()))};
   if (const Value* t = s.find(Value::string("type"))) {
     ValueVec types = t->is_string() ? ValueVec{*t} : t->items();
     if (!t->is_string() && !t->is_array()) throw SchemaError{"type must be a string or an array"};
@@ -264,9 +278,10 @@ void check_schema(const Value& s) {
       bool ok = false;
       for (const char* name : kValidTypes) ok = ok || (x.is_string() && x.str() == name);
       if (!ok)
-        throw SchemaError{"has a primitive type that is NOT VALID -- given: /" +
-                          (x.is_string() ? x.str() : x.to_json()) +
-                          "/ Expected valid values are:[array boolean integer number null object string]"};
+        throw SchemaError{
+            "has a primitive type that is NOT VALID -- given: /" +
+            (x.is_string() ? x.str() : x.to_json()) +
+            "/ Expected valid values are:[array boolean integer number null object string]"};
     }
   }
   for (const char* key : {"properties", "patternProperties", "definitions"})
@@ -283,7 +298,8 @@ void check_schema(const Value& s) {
     }
   for (const char* key : {"allOf", "anyOf", "oneOf"})
     if (const Value* p = s.find(Value::string(key))) {
-      if (!p->is_array() || p->items().empty()) throw SchemaError{std::string(key) + " must be a non-empty array"};
+      if (!p->is_array() || p->items().empty())
+        throw SchemaError{std::string(key) + " must be a non-empty array"};
       for (const auto& sub : p->items()) check_schema(sub);
     }
   if (const Value* r = s.find(Value::string("required")); r && !r->is_array())
@@ -313,14 +329,16 @@ Value verify_schema(Args a, BuiltinContext&) {
   need_kinds("json.verify_schema", a[0], 1, {Kind::String, Kind::Object, Kind::Boolean});
   Value schema;
   std::string err;
-  if (!load_schema(a[0], schema, err)) return Value::array({Value::boolean(false), Value::string(err)});
+  if (!load_schema(a[0], schema, err))
+    return Value::array({Value::boolean(false), Value::string(err)});
   return Value::array({Value::boolean(true), Value::null()});
 }
 
 Value match_schema(Args a, BuiltinContext&) {
   const char* fn = "json.match_schema";
-  need_kinds(fn, a[0], 1, {Kind::String, Kind::Object, Kind::Array, Kind::Set, Kind::Number,
-                           Kind::Boolean, Kind::Null});
+  need_kinds(fn, a[0], 1,
+             {Kind::String, Kind::Object, Kind::Array, Kind::Set, Kind::Number, Kind::Boolean,
+              Kind::Null});
   need_kinds(fn, a[1], 2, {Kind::String, Kind::Object, Kind::Boolean});
   Value doc = a[0];
   if (doc.is_string()) {

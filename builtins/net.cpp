@@ -73,7 +73,8 @@ std::optional<u128> parse_v6(std::string_view s) {
       break;
     }
     if (j == i || j - i > 4) return std::nullopt;
-    uint16_t group = static_cast<uint16_t>(std::stoul(std::string(s.substr(i, j - i)), nullptr, 16));
+    uint16_t group =
+        static_cast<uint16_t>(std::stoul(std::string(s.substr(i, j - i)), nullptr, 16));
     (ellipsis ? tail : head).push_back(group);
     i = j;
     if (i == s.size()) break;
@@ -131,8 +132,10 @@ std::optional<Net> parse_cidr(std::string_view s) {
   n.prefix = prefix;
   n.base = *ip;
   int host = ip->bits() - prefix;
-  if (host >= 128) n.base.value = 0;
-  else n.base.value &= ~((u128(1) << host) - 1);
+  if (host >= 128)
+    n.base.value = 0;
+  else
+    n.base.value &= ~((u128(1) << host) - 1);
   return n;
 }
 
@@ -236,8 +239,10 @@ void ranges_to_cidrs(u128 lo, u128 hi, bool v4, std::vector<std::string>& out) {
     int size = 0;  // host bits of the largest aligned block starting at lo within hi
     while (size < bits) {
       u128 block = u128(1) << (size + 1);
-      if ((size + 1 < 128) && (lo & (block - 1)) == 0 && lo + (block - 1) <= hi) ++size;
-      else break;
+      if ((size + 1 < 128) && (lo & (block - 1)) == 0 && lo + (block - 1) <= hi)
+        ++size;
+      else
+        break;
     }
     out.push_back(format_net(Net{Addr{lo, v4}, bits - size}));
     u128 end = lo + ((size >= 128 ? ~u128(0) : (u128(1) << size) - 1));
@@ -294,7 +299,9 @@ std::vector<std::pair<Value, Value>> match_terms(std::string_view fn, const Valu
   };
   std::vector<std::pair<Value, Value>> out;
   switch (v.kind()) {
-    case Kind::String: out.push_back({v, v}); break;
+    case Kind::String:
+      out.push_back({v, v});
+      break;
     case Kind::Array:
       for (size_t i = 0; i < v.items().size(); ++i)
         out.push_back({Value::integer(static_cast<int64_t>(i)), cidr_of(v.items()[i])});
@@ -332,16 +339,16 @@ void register_net(BuiltinRegistry& r) {
   const char* c = "net";
   def(r, c, "net.cidr_contains", {"string", "string"}, "boolean",
       "Whether a CIDR contains an IP or another CIDR.", cidr_contains);
-  def(r, c, "net.cidr_intersects", {"string", "string"}, "boolean",
-      "Whether two CIDRs overlap.", cidr_intersects);
+  def(r, c, "net.cidr_intersects", {"string", "string"}, "boolean", "Whether two CIDRs overlap.",
+      cidr_intersects);
   def(r, c, "net.cidr_is_valid", {"any"}, "boolean", "Whether a string is a valid CIDR.",
       cidr_is_valid);
-  def(r, c, "net.cidr_expand", {"string"}, "set[string]", "All addresses of a CIDR.",
-      cidr_expand);
+  def(r, c, "net.cidr_expand", {"string"}, "set[string]", "All addresses of a CIDR.", cidr_expand);
   def(r, c, "net.cidr_merge", {"array[string]|set[string]"}, "set[string]",
       "Merges addresses and CIDRs into the smallest covering set of CIDRs.", cidr_merge);
   def(r, c, "net.cidr_contains_matches",
-      {"string|array[any]|set[any]|object[any: any]", "string|array[any]|set[any]|object[any: any]"},
+      {"string|array[any]|set[any]|object[any: any]",
+       "string|array[any]|set[any]|object[any: any]"},
       "set[array[any]]", "Pairs of keys whose CIDR contains the other's IP or CIDR.",
       cidr_contains_matches);
 }

@@ -243,8 +243,10 @@ Value remove_value(const Value& v, const PathTrie& t) {
     ObjectEntries out;
     for (const auto& [k, x] : v.entries()) {
       const PathTrie* c = t.child(k);
-      if (!c) out.push_back({k, x});
-      else if (!c->leaf) out.push_back({k, remove_value(x, *c)});
+      if (!c)
+        out.push_back({k, x});
+      else if (!c->leaf)
+        out.push_back({k, remove_value(x, *c)});
     }
     return Value::object_sorted(std::move(out));
   }
@@ -252,8 +254,10 @@ Value remove_value(const Value& v, const PathTrie& t) {
     ValueVec out;
     for (size_t i = 0; i < v.items().size(); ++i) {
       const PathTrie* c = t.child(Value::integer(static_cast<int64_t>(i)));
-      if (!c) out.push_back(v.items()[i]);
-      else if (!c->leaf) out.push_back(remove_value(v.items()[i], *c));
+      if (!c)
+        out.push_back(v.items()[i]);
+      else if (!c->leaf)
+        out.push_back(remove_value(v.items()[i], *c));
     }
     return Value::array(std::move(out));
   }
@@ -261,8 +265,10 @@ Value remove_value(const Value& v, const PathTrie& t) {
     ValueVec out;
     for (const auto& x : v.items()) {
       const PathTrie* c = t.child(x);
-      if (!c) out.push_back(x);
-      else if (!c->leaf) out.push_back(remove_value(x, *c));
+      if (!c)
+        out.push_back(x);
+      else if (!c->leaf)
+        out.push_back(remove_value(x, *c));
     }
     return Value::set(std::move(out));
   }
@@ -304,19 +310,24 @@ Value apply_at(const Value& doc, const ValueVec& path, size_t i, PatchOp op, con
   const Value& seg = path[i];
   bool last = i + 1 == path.size();
   if (doc.is_object()) {
-    Value key = seg.is_string() ? seg : Value::string(seg.is_number() ? seg.number_to_string() : "");
+    Value key =
+        seg.is_string() ? seg : Value::string(seg.is_number() ? seg.number_to_string() : "");
     ObjectEntries out = doc.entries();
     auto it = std::lower_bound(out.begin(), out.end(), key,
                                [](const auto& e, const Value& k) { return e.first < k; });
     bool found = it != out.end() && it->first == key;
     if (last) {
       if (op == PatchOp::Add) {
-        if (found) it->second = val;
-        else out.insert(it, {key, val});
+        if (found)
+          it->second = val;
+        else
+          out.insert(it, {key, val});
       } else {
         if (!found) throw PatchFailed{};
-        if (op == PatchOp::Remove) out.erase(it);
-        else it->second = val;
+        if (op == PatchOp::Remove)
+          out.erase(it);
+        else
+          it->second = val;
       }
     } else {
       if (!found) throw PatchFailed{};
@@ -329,9 +340,12 @@ Value apply_at(const Value& doc, const ValueVec& path, size_t i, PatchOp op, con
     size_t idx;
     if (!array_index(seg, out.size(), last && op == PatchOp::Add, idx)) throw PatchFailed{};
     if (last) {
-      if (op == PatchOp::Add) out.insert(out.begin() + static_cast<long>(idx), val);
-      else if (op == PatchOp::Remove) out.erase(out.begin() + static_cast<long>(idx));
-      else out[idx] = val;
+      if (op == PatchOp::Add)
+        out.insert(out.begin() + static_cast<long>(idx), val);
+      else if (op == PatchOp::Remove)
+        out.erase(out.begin() + static_cast<long>(idx));
+      else
+        out[idx] = val;
     } else {
       out[idx] = apply_at(out[idx], path, i + 1, op, val);
     }

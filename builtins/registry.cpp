@@ -48,10 +48,11 @@ const std::vector<UnsupportedBuiltin>& unsupported_builtins() {
         {"graphql.parse_query", "GraphQL parsing is out of scope"},
         {"graphql.parse_schema", "GraphQL parsing is out of scope"},
         {"graphql.schema_is_valid", "GraphQL parsing is out of scope"},
-        {"rego.parse_module", "its result is OPA's internal AST JSON, which policyc does not model"},
+        {"rego.parse_module",
+         "its result is OPA's internal AST JSON, which policyc does not model"},
     };
-    for (const char* alg : {"es256", "es384", "es512", "hs256", "hs384", "hs512", "ps256",
-                            "ps384", "ps512", "rs256", "rs384", "rs512", "eddsa"})
+    for (const char* alg : {"es256", "es384", "es512", "hs256", "hs384", "hs512", "ps256", "ps384",
+                            "ps512", "rs256", "rs384", "rs512", "eddsa"})
       v.push_back({std::string("io.jwt.verify_") + alg,
                    "JWT signature verification is out of scope (key handling)"});
     return v;

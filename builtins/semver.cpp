@@ -78,9 +78,12 @@ int compare_versions(const Version& a, const Version& b) {
     const auto &x = a.pre[i], &y = b.pre[i];
     bool nx = numeric(x), ny = numeric(y);
     int c;
-    if (nx && ny) c = cmp(mpz_class(x), mpz_class(y));
-    else if (nx != ny) c = nx ? -1 : 1;
-    else c = x.compare(y);
+    if (nx && ny)
+      c = cmp(mpz_class(x), mpz_class(y));
+    else if (nx != ny)
+      c = nx ? -1 : 1;
+    else
+      c = x.compare(y);
     if (c) return c < 0 ? -1 : 1;
   }
   if (a.pre.size() == b.pre.size()) return 0;

@@ -19,8 +19,10 @@ struct GoArg {
 
 std::string rego_text(const Value& v) {
   switch (v.kind()) {
-    case Kind::String: return go_quote(v.str());
-    case Kind::Number: return v.number_to_string();
+    case Kind::String:
+      return go_quote(v.str());
+    case Kind::Number:
+      return v.number_to_string();
     case Kind::Array:
     case Kind::Set: {
       if (v.is_set() && v.items().empty()) return "set()";
@@ -43,7 +45,8 @@ std::string rego_text(const Value& v) {
       }
       return out + "}";
     }
-    default: return v.to_json();
+    default:
+      return v.to_json();
   }
 }
 
@@ -101,7 +104,8 @@ void pad(std::string& out, const std::string& body, const Spec& sp, bool zero_ok
     out.append(fill, ' ');
   } else if (sp.zero && zero_ok) {
     // Zeros go after a sign.
-    size_t signlen = (!body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ')) ? 1 : 0;
+    size_t signlen =
+        (!body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ')) ? 1 : 0;
     out += body.substr(0, signlen);
     out.append(fill, '0');
     out += body.substr(signlen);
@@ -178,12 +182,28 @@ std::string format_integer(const mpz_class& z, const Spec& sp, char verb) {
   int base = 10;
   std::string prefix;
   switch (verb) {
-    case 'b': base = 2; if (sp.sharp) prefix = "0b"; break;
-    case 'o': base = 8; if (sp.sharp) prefix = "0"; break;
-    case 'O': base = 8; prefix = "0o"; break;
-    case 'x': base = 16; if (sp.sharp) prefix = "0x"; break;
-    case 'X': base = 16; if (sp.sharp) prefix = "0X"; break;
-    default: break;
+    case 'b':
+      base = 2;
+      if (sp.sharp) prefix = "0b";
+      break;
+    case 'o':
+      base = 8;
+      if (sp.sharp) prefix = "0";
+      break;
+    case 'O':
+      base = 8;
+      prefix = "0o";
+      break;
+    case 'x':
+      base = 16;
+      if (sp.sharp) prefix = "0x";
+      break;
+    case 'X':
+      base = 16;
+      if (sp.sharp) prefix = "0X";
+      break;
+    default:
+      break;
   }
   mpz_class a = abs(z);
   std::string digits = a.get_str(base);
@@ -206,10 +226,14 @@ std::string format_integer(const mpz_class& z, const Spec& sp, char verb) {
 
 const char* go_type(const GoArg& g) {
   switch (g.type) {
-    case GoArg::Int: return "int";
-    case GoArg::BigInt: return "*big.Int";
-    case GoArg::Float: return "float64";
-    case GoArg::String: return "string";
+    case GoArg::Int:
+      return "int";
+    case GoArg::BigInt:
+      return "*big.Int";
+    case GoArg::Float:
+      return "float64";
+    case GoArg::String:
+      return "string";
   }
   return "?";
 }
@@ -217,9 +241,12 @@ const char* go_type(const GoArg& g) {
 std::string plain_v(const GoArg& g) {
   switch (g.type) {
     case GoArg::Int:
-    case GoArg::BigInt: return g.z.get_str();
-    case GoArg::Float: return shortest_g(g.f, false, 6);
-    case GoArg::String: return g.s;
+    case GoArg::BigInt:
+      return g.z.get_str();
+    case GoArg::Float:
+      return shortest_g(g.f, false, 6);
+    case GoArg::String:
+      return g.s;
   }
   return "";
 }
@@ -249,7 +276,13 @@ void format_one(std::string& out, const GoArg& g, const Spec& sp) {
     case GoArg::BigInt: {
       bool big = g.type == GoArg::BigInt;
       switch (verb) {
-        case 'v': case 'd': case 'b': case 'o': case 'O': case 'x': case 'X':
+        case 'v':
+        case 'd':
+        case 'b':
+        case 'o':
+        case 'O':
+        case 'x':
+        case 'X':
           pad(out, format_integer(g.z, sp, verb == 'v' ? 'd' : verb), sp, false);
           return;
         case 's':
@@ -283,23 +316,37 @@ void format_one(std::string& out, const GoArg& g, const Spec& sp) {
             return;
           }
           break;
-        case 'e': case 'E': case 'f': case 'F': case 'g': case 'G':
+        case 'e':
+        case 'E':
+        case 'f':
+        case 'F':
+        case 'g':
+        case 'G':
           if (!big) {
             pad(out, format_float(g.z.get_d(), sp, verb), sp);
             return;
           }
           break;
-        default: break;
+        default:
+          break;
       }
       out += bad_verb(g, verb);
       return;
     }
     case GoArg::Float:
       switch (verb) {
-        case 'v': case 'e': case 'E': case 'f': case 'F': case 'g': case 'G':
+        case 'v':
+        case 'e':
+        case 'E':
+        case 'f':
+        case 'F':
+        case 'g':
+        case 'G':
           pad(out, format_float(g.f, sp, verb), sp);
           return;
-        default: out += bad_verb(g, verb); return;
+        default:
+          out += bad_verb(g, verb);
+          return;
       }
     case GoArg::String:
       switch (verb) {
@@ -314,10 +361,18 @@ void format_one(std::string& out, const GoArg& g, const Spec& sp) {
           pad(out, s, sp);
           return;
         }
-        case 'q': pad(out, go_quote(g.s), sp); return;
-        case 'x': pad(out, hex_string(g.s, sp, false), sp); return;
-        case 'X': pad(out, hex_string(g.s, sp, true), sp); return;
-        default: out += bad_verb(g, verb); return;
+        case 'q':
+          pad(out, go_quote(g.s), sp);
+          return;
+        case 'x':
+          pad(out, hex_string(g.s, sp, false), sp);
+          return;
+        case 'X':
+          pad(out, hex_string(g.s, sp, true), sp);
+          return;
+        default:
+          out += bad_verb(g, verb);
+          return;
       }
   }
 }
@@ -342,12 +397,18 @@ Value sprintf(Args a, BuiltinContext&) {
     Spec sp;
     for (; i < n; ++i) {
       char c = fmt[i];
-      if (c == '-') sp.minus = true, sp.zero = false;
-      else if (c == '+') sp.plus = true;
-      else if (c == '#') sp.sharp = true;
-      else if (c == ' ') sp.space = true;
-      else if (c == '0') sp.zero = !sp.minus;
-      else break;
+      if (c == '-')
+        sp.minus = true, sp.zero = false;
+      else if (c == '+')
+        sp.plus = true;
+      else if (c == '#')
+        sp.sharp = true;
+      else if (c == ' ')
+        sp.space = true;
+      else if (c == '0')
+        sp.zero = !sp.minus;
+      else
+        break;
     }
     auto read_num = [&](int& target, const char* bad) {
       if (i < n && fmt[i] == '*') {
@@ -384,9 +445,12 @@ Value sprintf(Args a, BuiltinContext&) {
     // The verb is one code point.
     size_t vlen = 1;
     unsigned char vc = static_cast<unsigned char>(fmt[i]);
-    if (vc >= 0xF0) vlen = 4;
-    else if (vc >= 0xE0) vlen = 3;
-    else if (vc >= 0xC0) vlen = 2;
+    if (vc >= 0xF0)
+      vlen = 4;
+    else if (vc >= 0xE0)
+      vlen = 3;
+    else if (vc >= 0xC0)
+      vlen = 2;
     std::string verb_text = fmt.substr(i, vlen);
     i += vlen;
     if (verb_text == "%") {

@@ -16,8 +16,9 @@ Value concat(Args a, BuiltinContext&) {
   bool first = true;
   for (const auto& x : a[1].items()) {
     if (!x.is_string())
-      operand_error_text("concat", 2, std::string(kind_name(a[1].kind())) + " of strings",
-                         std::string(kind_name(a[1].kind())) + " containing " + kind_name(x.kind()));
+      operand_error_text(
+          "concat", 2, std::string(kind_name(a[1].kind())) + " of strings",
+          std::string(kind_name(a[1].kind())) + " containing " + kind_name(x.kind()));
     if (!first) out += delim;
     first = false;
     out += x.str();
@@ -249,10 +250,23 @@ Value trim_suffix(Args a, BuiltinContext&) {
 
 bool go_is_space(char32_t c) {
   switch (c) {
-    case '\t': case '\n': case '\v': case '\f': case '\r': case ' ': case 0x85: case 0xA0:
-    case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+    case '\t':
+    case '\n':
+    case '\v':
+    case '\f':
+    case '\r':
+    case ' ':
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
       return true;
-    default: return c >= 0x2000 && c <= 0x200A;
+    default:
+      return c >= 0x2000 && c <= 0x200A;
   }
 }
 
@@ -304,8 +318,7 @@ Value strings_count(Args a, BuiltinContext&) {
   const std::string& sub = need_string("strings.count", a[1], 2);
   if (sub.empty()) return Value::integer(static_cast<int64_t>(a[0].size()) + 1);
   int64_t n = 0;
-  for (size_t pos = s.find(sub); pos != std::string::npos; pos = s.find(sub, pos + sub.size()))
-    ++n;
+  for (size_t pos = s.find(sub); pos != std::string::npos; pos = s.find(sub, pos + sub.size())) ++n;
   return Value::integer(n);
 }
 
@@ -363,12 +376,12 @@ void register_strings(BuiltinRegistry& r) {
       trim_space);
   def(r, c, "strings.reverse", {"string"}, "string", "Reverses the code points of a string.",
       reverse);
-  def(r, c, "strings.any_prefix_match", {"string|array[string]|set[string]",
-                                         "string|array[string]|set[string]"},
-      "boolean", "Whether any string starts with any of the prefixes.", any_prefix_match);
-  def(r, c, "strings.any_suffix_match", {"string|array[string]|set[string]",
-                                         "string|array[string]|set[string]"},
-      "boolean", "Whether any string ends with any of the suffixes.", any_suffix_match);
+  def(r, c, "strings.any_prefix_match",
+      {"string|array[string]|set[string]", "string|array[string]|set[string]"}, "boolean",
+      "Whether any string starts with any of the prefixes.", any_prefix_match);
+  def(r, c, "strings.any_suffix_match",
+      {"string|array[string]|set[string]", "string|array[string]|set[string]"}, "boolean",
+      "Whether any string ends with any of the suffixes.", any_suffix_match);
   def(r, c, "strings.count", {"string", "string"}, "number",
       "Number of non-overlapping occurrences of a substring.", strings_count);
   def(r, c, "strings.render_template", {"string", "object[string: any]"}, "string",

@@ -46,7 +46,8 @@ void lex(const std::string& src, std::vector<std::pair<bool, Action>>& pieces) {
     bool trim_left = src.compare(body, 2, "- ") == 0 || src.compare(body, 2, "-\t") == 0 ||
                      src.compare(body, 2, "-\n") == 0;
     if (trim_left) {
-      while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+      while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+        text.pop_back();
       body += 1;
     }
     pieces.push_back({false, {text, line}});
@@ -58,8 +59,10 @@ void lex(const std::string& src, std::vector<std::pair<bool, Action>>& pieces) {
     char quote = 0;
     for (; j + 1 < src.size(); ++j) {
       if (in_str) {
-        if (src[j] == '\\') ++j;
-        else if (src[j] == quote) in_str = false;
+        if (src[j] == '\\')
+          ++j;
+        else if (src[j] == quote)
+          in_str = false;
         continue;
       }
       if (src[j] == '"' || src[j] == '`' || src[j] == '\'') {
@@ -74,7 +77,8 @@ void lex(const std::string& src, std::vector<std::pair<bool, Action>>& pieces) {
     if (j + 1 >= src.size())
       throw TemplateError{"template: template:" + std::to_string(line) + ": unclosed action"};
     size_t end = j;
-    bool trim_right = end >= 2 && src[end - 1] == '-' && std::isspace(static_cast<unsigned char>(src[end - 2]));
+    bool trim_right =
+        end >= 2 && src[end - 1] == '-' && std::isspace(static_cast<unsigned char>(src[end - 2]));
     std::string action = src.substr(body, (trim_right ? end - 1 : end) - body);
     pieces.push_back({true, {action, line}});
     for (char c : action)
@@ -101,7 +105,8 @@ std::vector<std::string> tokenize(const std::string& s, int line) {
       size_t j = i + 1;
       while (j < s.size() && s[j] != c) j += (c == '"' && s[j] == '\\') ? 2 : 1;
       if (j >= s.size())
-        throw TemplateError{"template: template:" + std::to_string(line) + ": unterminated quoted string"};
+        throw TemplateError{"template: template:" + std::to_string(line) +
+                            ": unterminated quoted string"};
       out.push_back(s.substr(i, j + 1 - i));
       i = j + 1;
       continue;
@@ -199,11 +204,16 @@ struct Parser {
 // Go's fmt %v of the JSON-ish values OPA hands to the template.
 std::string print_value(const Value& v, bool top = true) {
   switch (v.kind()) {
-    case Kind::Undefined: return "<no value>";
-    case Kind::Null: return "<nil>";
-    case Kind::Boolean: return v.as_bool() ? "true" : "false";
-    case Kind::Number: return v.number_to_string();
-    case Kind::String: return v.str();
+    case Kind::Undefined:
+      return "<no value>";
+    case Kind::Null:
+      return "<nil>";
+    case Kind::Boolean:
+      return v.as_bool() ? "true" : "false";
+    case Kind::Number:
+      return v.number_to_string();
+    case Kind::String:
+      return v.str();
     case Kind::Array:
     case Kind::Set: {
       std::string out = "[";
@@ -231,13 +241,19 @@ std::string print_value(const Value& v, bool top = true) {
 bool truthy(const Value& v) {
   switch (v.kind()) {
     case Kind::Undefined:
-    case Kind::Null: return false;
-    case Kind::Boolean: return v.as_bool();
-    case Kind::Number: return v.to_rational() != 0;
-    case Kind::String: return !v.str().empty();
+    case Kind::Null:
+      return false;
+    case Kind::Boolean:
+      return v.as_bool();
+    case Kind::Number:
+      return v.to_rational() != 0;
+    case Kind::String:
+      return !v.str().empty();
     case Kind::Array:
-    case Kind::Set: return !v.items().empty();
-    case Kind::Object: return !v.entries().empty();
+    case Kind::Set:
+      return !v.items().empty();
+    case Kind::Object:
+      return !v.entries().empty();
   }
   return false;
 }
@@ -256,7 +272,8 @@ struct Exec {
     while (i < chain.size()) {
       if (chain[i] != '.') break;
       size_t j = chain.find('.', i + 1);
-      std::string name = chain.substr(i + 1, j == std::string::npos ? std::string::npos : j - i - 1);
+      std::string name =
+          chain.substr(i + 1, j == std::string::npos ? std::string::npos : j - i - 1);
       if (name.empty()) break;
       if (base.is_object()) {
         const Value* f = base.find(Value::string(name));
@@ -322,7 +339,8 @@ struct Exec {
     }
     if (fn == "len") {
       need(1);
-      return Value::integer(static_cast<int64_t>(args[0].is_string() ? args[0].str().size() : args[0].size()));
+      return Value::integer(
+          static_cast<int64_t>(args[0].is_string() ? args[0].str().size() : args[0].size()));
     }
     if (fn == "index") {
       if (args.empty()) throw TemplateError{"template: template:1: wrong number of args for index"};
@@ -331,7 +349,8 @@ struct Exec {
       return cur;
     }
     if (fn == "eq" || fn == "ne" || fn == "lt" || fn == "le" || fn == "gt" || fn == "ge") {
-      if (args.size() < 2) throw TemplateError{"template: template:1: missing argument for comparison"};
+      if (args.size() < 2)
+        throw TemplateError{"template: template:1: missing argument for comparison"};
       int c = compare(args[0], args[1]);
       if (fn == "eq") {
         for (size_t i = 1; i < args.size(); ++i)
@@ -361,8 +380,10 @@ struct Exec {
     // Split on top-level pipes.
     int depth = 0;
     for (size_t i = e; i-- > b;) {
-      if (t[i] == ")") ++depth;
-      else if (t[i] == "(") --depth;
+      if (t[i] == ")")
+        ++depth;
+      else if (t[i] == "(")
+        --depth;
       else if (t[i] == "|" && depth == 0) {
         Value left = eval(t, b, i, dot, piped);
         return eval(t, i + 1, e, dot, &left);
@@ -376,8 +397,10 @@ struct Exec {
         int d = 1;
         size_t j = i + 1;
         for (; j < e && d; ++j) {
-          if (t[j] == "(") ++d;
-          else if (t[j] == ")") --d;
+          if (t[j] == "(")
+            ++d;
+          else if (t[j] == ")")
+            --d;
         }
         v = eval(t, i + 1, j - 1, dot);
         i = j - 1;
@@ -392,14 +415,17 @@ struct Exec {
     }
     if (piped) args.push_back(*piped);
     if (!fn.empty()) return call(fn, args);
-    if (args.size() != 1) throw TemplateError{"template: template:1: can't give argument to non-function"};
+    if (args.size() != 1)
+      throw TemplateError{"template: template:1: can't give argument to non-function"};
     return args[0];
   }
 
   void run(const NodeList& nodes, const Value& dot, std::string& out) {
     for (const auto& n : nodes) {
       switch (n->kind) {
-        case NodeKind::Text: out += n->text; break;
+        case NodeKind::Text:
+          out += n->text;
+          break;
         case NodeKind::Action: {
           const auto& p = n->pipeline;
           if (p.size() >= 2 && p[0][0] == '$' && (p[1] == ":=" || p[1] == "=")) {

@@ -44,7 +44,7 @@ int days_in(int m, int64_t y) {
   return m == 2 && is_leap(y) ? 29 : days[m - 1];
 }
 
-const char* kLongDays[] = {"Sunday", "Monday", "Tuesday", "Wednesday",
+const char* kLongDays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                            "Thursday", "Friday", "Saturday"};
 const char* kLongMonths[] = {"January", "February", "March",     "April",   "May",      "June",
                              "July",    "August",   "September", "October", "November", "December"};
@@ -98,11 +98,42 @@ bool from_civil(int64_t year, int64_t month, int64_t day, int64_t hour, int64_t 
 // --- Go layouts -----------------------------------------------------------------------
 
 enum Std {
-  kNone, kLongMonth, kMonth, kNumMonth, kZeroMonth, kLongWeekDay, kWeekDay, kDay, kUnderDay,
-  kZeroDay, kUnderYearDay, kZeroYearDay, kHour, kHour12, kZeroHour12, kMinute, kZeroMinute,
-  kSecond, kZeroSecond, kLongYear, kYear, kPM, kpm, kTZ, kISO8601TZ, kISO8601SecondsTZ,
-  kISO8601ShortTZ, kISO8601ColonTZ, kISO8601ColonSecondsTZ, kNumTZ, kNumSecondsTz, kNumShortTZ,
-  kNumColonTZ, kNumColonSecondsTZ, kFracSecond0, kFracSecond9
+  kNone,
+  kLongMonth,
+  kMonth,
+  kNumMonth,
+  kZeroMonth,
+  kLongWeekDay,
+  kWeekDay,
+  kDay,
+  kUnderDay,
+  kZeroDay,
+  kUnderYearDay,
+  kZeroYearDay,
+  kHour,
+  kHour12,
+  kZeroHour12,
+  kMinute,
+  kZeroMinute,
+  kSecond,
+  kZeroSecond,
+  kLongYear,
+  kYear,
+  kPM,
+  kpm,
+  kTZ,
+  kISO8601TZ,
+  kISO8601SecondsTZ,
+  kISO8601ShortTZ,
+  kISO8601ColonTZ,
+  kISO8601ColonSecondsTZ,
+  kNumTZ,
+  kNumSecondsTz,
+  kNumShortTZ,
+  kNumColonTZ,
+  kNumColonSecondsTZ,
+  kFracSecond0,
+  kFracSecond9
 };
 
 struct Chunk {
@@ -114,7 +145,9 @@ struct Chunk {
   std::string suffix;
 };
 
-bool starts(const std::string& s, size_t i, const char* p) { return s.compare(i, std::strlen(p), p) == 0; }
+bool starts(const std::string& s, size_t i, const char* p) {
+  return s.compare(i, std::strlen(p), p) == 0;
+}
 
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 
@@ -128,20 +161,25 @@ Chunk next_chunk(const std::string& l) {
     switch (ch) {
       case 'J':
         if (starts(l, i, "Jan")) {
-          if (starts(l, i, "January")) s = kLongMonth, len = 7;
-          else if (i + 3 >= l.size() || !is_lower(l[i + 3])) s = kMonth, len = 3;
+          if (starts(l, i, "January"))
+            s = kLongMonth, len = 7;
+          else if (i + 3 >= l.size() || !is_lower(l[i + 3]))
+            s = kMonth, len = 3;
         }
         break;
       case 'M':
         if (starts(l, i, "Mon")) {
-          if (starts(l, i, "Monday")) s = kLongWeekDay, len = 6;
-          else if (i + 3 >= l.size() || !is_lower(l[i + 3])) s = kWeekDay, len = 3;
+          if (starts(l, i, "Monday"))
+            s = kLongWeekDay, len = 6;
+          else if (i + 3 >= l.size() || !is_lower(l[i + 3]))
+            s = kWeekDay, len = 3;
         }
         if (s == kNone && starts(l, i, "MST")) s = kTZ, len = 3;
         break;
       case '0':
         if (i + 1 < l.size() && l[i + 1] >= '1' && l[i + 1] <= '6') {
-          static const Std std0x[] = {kZeroMonth, kZeroDay, kZeroHour12, kZeroMinute, kZeroSecond, kYear};
+          static const Std std0x[] = {kZeroMonth,  kZeroDay,    kZeroHour12,
+                                      kZeroMinute, kZeroSecond, kYear};
           s = std0x[l[i + 1] - '1'];
           len = 2;
         } else if (starts(l, i, "002")) {
@@ -149,12 +187,16 @@ Chunk next_chunk(const std::string& l) {
         }
         break;
       case '1':
-        if (starts(l, i, "15")) s = kHour, len = 2;
-        else s = kNumMonth, len = 1;
+        if (starts(l, i, "15"))
+          s = kHour, len = 2;
+        else
+          s = kNumMonth, len = 1;
         break;
       case '2':
-        if (starts(l, i, "2006")) s = kLongYear, len = 4;
-        else s = kDay, len = 1;
+        if (starts(l, i, "2006"))
+          s = kLongYear, len = 4;
+        else
+          s = kDay, len = 1;
         break;
       case '_':
         if (starts(l, i, "_2")) {
@@ -170,9 +212,15 @@ Chunk next_chunk(const std::string& l) {
         }
         if (starts(l, i, "__2")) s = kUnderYearDay, len = 3;
         break;
-      case '3': s = kHour12, len = 1; break;
-      case '4': s = kMinute, len = 1; break;
-      case '5': s = kSecond, len = 1; break;
+      case '3':
+        s = kHour12, len = 1;
+        break;
+      case '4':
+        s = kMinute, len = 1;
+        break;
+      case '5':
+        s = kSecond, len = 1;
+        break;
       case 'P':
         if (starts(l, i, "PM")) s = kPM, len = 2;
         break;
@@ -180,18 +228,28 @@ Chunk next_chunk(const std::string& l) {
         if (starts(l, i, "pm")) s = kpm, len = 2;
         break;
       case '-':
-        if (starts(l, i, "-070000")) s = kNumSecondsTz, len = 7;
-        else if (starts(l, i, "-07:00:00")) s = kNumColonSecondsTZ, len = 9;
-        else if (starts(l, i, "-0700")) s = kNumTZ, len = 5;
-        else if (starts(l, i, "-07:00")) s = kNumColonTZ, len = 6;
-        else if (starts(l, i, "-07")) s = kNumShortTZ, len = 3;
+        if (starts(l, i, "-070000"))
+          s = kNumSecondsTz, len = 7;
+        else if (starts(l, i, "-07:00:00"))
+          s = kNumColonSecondsTZ, len = 9;
+        else if (starts(l, i, "-0700"))
+          s = kNumTZ, len = 5;
+        else if (starts(l, i, "-07:00"))
+          s = kNumColonTZ, len = 6;
+        else if (starts(l, i, "-07"))
+          s = kNumShortTZ, len = 3;
         break;
       case 'Z':
-        if (starts(l, i, "Z070000")) s = kISO8601SecondsTZ, len = 7;
-        else if (starts(l, i, "Z07:00:00")) s = kISO8601ColonSecondsTZ, len = 9;
-        else if (starts(l, i, "Z0700")) s = kISO8601TZ, len = 5;
-        else if (starts(l, i, "Z07:00")) s = kISO8601ColonTZ, len = 6;
-        else if (starts(l, i, "Z07")) s = kISO8601ShortTZ, len = 3;
+        if (starts(l, i, "Z070000"))
+          s = kISO8601SecondsTZ, len = 7;
+        else if (starts(l, i, "Z07:00:00"))
+          s = kISO8601ColonSecondsTZ, len = 9;
+        else if (starts(l, i, "Z0700"))
+          s = kISO8601TZ, len = 5;
+        else if (starts(l, i, "Z07:00"))
+          s = kISO8601ColonTZ, len = 6;
+        else if (starts(l, i, "Z07"))
+          s = kISO8601ShortTZ, len = 3;
         break;
       case '.':
       case ',':
@@ -207,7 +265,8 @@ Chunk next_chunk(const std::string& l) {
           }
         }
         break;
-      default: break;
+      default:
+        break;
     }
     if (s != kNone) {
       c.prefix = l.substr(0, i);
@@ -237,34 +296,74 @@ std::string format_layout(const Civil& t, std::string layout) {
     layout = c.suffix;
     int hour12 = t.hour % 12 == 0 ? 12 : t.hour % 12;
     switch (c.std) {
-      case kYear: append_int(out, ((t.year % 100) + 100) % 100, 2); break;
-      case kLongYear: append_int(out, t.year, 4); break;
-      case kMonth: out += std::string(kLongMonths[t.month - 1]).substr(0, 3); break;
-      case kLongMonth: out += kLongMonths[t.month - 1]; break;
-      case kNumMonth: append_int(out, t.month, 0); break;
-      case kZeroMonth: append_int(out, t.month, 2); break;
-      case kWeekDay: out += std::string(kLongDays[t.weekday]).substr(0, 3); break;
-      case kLongWeekDay: out += kLongDays[t.weekday]; break;
-      case kDay: append_int(out, t.day, 0); break;
+      case kYear:
+        append_int(out, ((t.year % 100) + 100) % 100, 2);
+        break;
+      case kLongYear:
+        append_int(out, t.year, 4);
+        break;
+      case kMonth:
+        out += std::string(kLongMonths[t.month - 1]).substr(0, 3);
+        break;
+      case kLongMonth:
+        out += kLongMonths[t.month - 1];
+        break;
+      case kNumMonth:
+        append_int(out, t.month, 0);
+        break;
+      case kZeroMonth:
+        append_int(out, t.month, 2);
+        break;
+      case kWeekDay:
+        out += std::string(kLongDays[t.weekday]).substr(0, 3);
+        break;
+      case kLongWeekDay:
+        out += kLongDays[t.weekday];
+        break;
+      case kDay:
+        append_int(out, t.day, 0);
+        break;
       case kUnderDay:
         if (t.day < 10) out += ' ';
         append_int(out, t.day, 0);
         break;
-      case kZeroDay: append_int(out, t.day, 2); break;
+      case kZeroDay:
+        append_int(out, t.day, 2);
+        break;
       case kUnderYearDay:
         if (t.yday < 100) out += t.yday < 10 ? "  " : " ";
         append_int(out, t.yday, 0);
         break;
-      case kZeroYearDay: append_int(out, t.yday, 3); break;
-      case kHour: append_int(out, t.hour, 2); break;
-      case kHour12: append_int(out, hour12, 0); break;
-      case kZeroHour12: append_int(out, hour12, 2); break;
-      case kMinute: append_int(out, t.minute, 0); break;
-      case kZeroMinute: append_int(out, t.minute, 2); break;
-      case kSecond: append_int(out, t.second, 0); break;
-      case kZeroSecond: append_int(out, t.second, 2); break;
-      case kPM: out += t.hour >= 12 ? "PM" : "AM"; break;
-      case kpm: out += t.hour >= 12 ? "pm" : "am"; break;
+      case kZeroYearDay:
+        append_int(out, t.yday, 3);
+        break;
+      case kHour:
+        append_int(out, t.hour, 2);
+        break;
+      case kHour12:
+        append_int(out, hour12, 0);
+        break;
+      case kZeroHour12:
+        append_int(out, hour12, 2);
+        break;
+      case kMinute:
+        append_int(out, t.minute, 0);
+        break;
+      case kZeroMinute:
+        append_int(out, t.minute, 2);
+        break;
+      case kSecond:
+        append_int(out, t.second, 0);
+        break;
+      case kZeroSecond:
+        append_int(out, t.second, 2);
+        break;
+      case kPM:
+        out += t.hour >= 12 ? "PM" : "AM";
+        break;
+      case kpm:
+        out += t.hour >= 12 ? "pm" : "am";
+        break;
       case kTZ:
         if (!t.abbr.empty()) {
           out += t.abbr;
@@ -275,9 +374,16 @@ std::string format_layout(const Civil& t, std::string layout) {
           append_int(out, std::abs(m) % 60, 2);
         }
         break;
-      case kISO8601TZ: case kISO8601ColonTZ: case kISO8601SecondsTZ: case kISO8601ShortTZ:
-      case kISO8601ColonSecondsTZ: case kNumTZ: case kNumColonTZ: case kNumSecondsTz:
-      case kNumShortTZ: case kNumColonSecondsTZ: {
+      case kISO8601TZ:
+      case kISO8601ColonTZ:
+      case kISO8601SecondsTZ:
+      case kISO8601ShortTZ:
+      case kISO8601ColonSecondsTZ:
+      case kNumTZ:
+      case kNumColonTZ:
+      case kNumSecondsTz:
+      case kNumShortTZ:
+      case kNumColonSecondsTZ: {
         bool iso = c.std >= kISO8601TZ && c.std <= kISO8601ColonSecondsTZ;
         if (iso && t.offset == 0) {
           out += 'Z';
@@ -293,8 +399,8 @@ std::string format_layout(const Civil& t, std::string layout) {
           if (colon) out += ':';
           append_int(out, std::abs(zone) % 60, 2);
         }
-        if (c.std == kISO8601SecondsTZ || c.std == kNumSecondsTz ||
-            c.std == kNumColonSecondsTZ || c.std == kISO8601ColonSecondsTZ) {
+        if (c.std == kISO8601SecondsTZ || c.std == kNumSecondsTz || c.std == kNumColonSecondsTZ ||
+            c.std == kISO8601ColonSecondsTZ) {
           if (colon) out += ':';
           append_int(out, abs_off % 60, 2);
         }
@@ -313,7 +419,8 @@ std::string format_layout(const Civil& t, std::string layout) {
         out += digits;
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   return out;
@@ -353,7 +460,8 @@ bool getnum(std::string& v, bool fixed, int& out) {
 
 bool getnum3(std::string& v, bool fixed, int& out) {
   int n = 0, i = 0;
-  for (; i < 3 && is_digit_at(v, static_cast<size_t>(i)); ++i) n = n * 10 + (v[static_cast<size_t>(i)] - '0');
+  for (; i < 3 && is_digit_at(v, static_cast<size_t>(i)); ++i)
+    n = n * 10 + (v[static_cast<size_t>(i)] - '0');
   if (i == 0 || (fixed && i != 3)) return false;
   v.erase(0, static_cast<size_t>(i));
   out = n;
@@ -463,14 +571,18 @@ int64_t parse_time(const std::string& layout_in, const std::string& value_in,
       }
       case kMonth: {
         int m = lookup_name(kLongMonths, 12, 3, value);
-        if (m < 0) ok = false;
-        else month = m + 1;
+        if (m < 0)
+          ok = false;
+        else
+          month = m + 1;
         break;
       }
       case kLongMonth: {
         int m = lookup_name(kLongMonths, 12, 0, value);
-        if (m < 0) ok = false;
-        else month = m + 1;
+        if (m < 0)
+          ok = false;
+        else
+          month = m + 1;
         break;
       }
       case kNumMonth:
@@ -478,8 +590,12 @@ int64_t parse_time(const std::string& layout_in, const std::string& value_in,
         ok = getnum(value, c.std == kZeroMonth, month);
         if (ok && (month <= 0 || month > 12)) range = "month";
         break;
-      case kWeekDay: ok = lookup_name(kLongDays, 7, 3, value) >= 0; break;
-      case kLongWeekDay: ok = lookup_name(kLongDays, 7, 0, value) >= 0; break;
+      case kWeekDay:
+        ok = lookup_name(kLongDays, 7, 3, value) >= 0;
+        break;
+      case kLongWeekDay:
+        ok = lookup_name(kLongDays, 7, 0, value) >= 0;
+        break;
       case kDay:
       case kUnderDay:
       case kZeroDay:
@@ -530,14 +646,24 @@ int64_t parse_time(const std::string& layout_in, const std::string& value_in,
         }
         std::string p = value.substr(0, 2);
         value.erase(0, 2);
-        if (p == (c.std == kPM ? "PM" : "pm")) pm_set = true;
-        else if (p == (c.std == kPM ? "AM" : "am")) am_set = true;
-        else ok = false;
+        if (p == (c.std == kPM ? "PM" : "pm"))
+          pm_set = true;
+        else if (p == (c.std == kPM ? "AM" : "am"))
+          am_set = true;
+        else
+          ok = false;
         break;
       }
-      case kISO8601TZ: case kISO8601ColonTZ: case kISO8601SecondsTZ: case kISO8601ShortTZ:
-      case kISO8601ColonSecondsTZ: case kNumTZ: case kNumShortTZ: case kNumColonTZ:
-      case kNumSecondsTz: case kNumColonSecondsTZ: {
+      case kISO8601TZ:
+      case kISO8601ColonTZ:
+      case kISO8601SecondsTZ:
+      case kISO8601ShortTZ:
+      case kISO8601ColonSecondsTZ:
+      case kNumTZ:
+      case kNumShortTZ:
+      case kNumColonTZ:
+      case kNumSecondsTz:
+      case kNumColonSecondsTZ: {
         bool iso = c.std >= kISO8601TZ && c.std <= kISO8601ColonSecondsTZ;
         if (iso && !value.empty() && value[0] == 'Z') {
           value.erase(0, 1);
@@ -624,13 +750,16 @@ int64_t parse_time(const std::string& layout_in, const std::string& value_in,
           break;
         parse_frac(value, nanos);
         break;
-      default: break;
+      default:
+        break;
     }
     if (range) out_of_range(value_in, range);
     if (!ok) cannot_parse(layout_in, value_in, value == hold ? hold : value, c.std_text);
   }
-  if (pm_set && hour < 12) hour += 12;
-  else if (am_set && hour == 12) hour = 0;
+  if (pm_set && hour < 12)
+    hour += 12;
+  else if (am_set && hour == 12)
+    hour = 0;
   if (yday >= 0) {
     if (yday < 1 || yday > (is_leap(year) ? 366 : 365)) out_of_range(value_in, "day-of-year");
     int m = 1, d = yday;
@@ -683,8 +812,7 @@ TimeArg time_operand(std::string_view fn, const Value& v, bool allow_layout = fa
   }
   if (!v.is_array()) operand_error(fn, 1, expected, v);
   const auto& xs = v.items();
-  if (xs.size() != 2 && !(allow_layout && xs.size() == 3))
-    fail(fn, "array should have 2 elements");
+  if (xs.size() != 2 && !(allow_layout && xs.size() == 3)) fail(fn, "array should have 2 elements");
   if (!xs[0].is_number()) operand_error(fn, 1, expected, v);
   t.ns = ns_operand(fn, xs[0], 1);
   if (!xs[1].is_string()) operand_error(fn, 1, expected, v);
@@ -765,22 +893,32 @@ Value parse_duration_ns(Args a, BuiltinContext&) {
     if (us == i) fail(fn, "time: missing unit in duration " + go_quote(orig));
     std::string unit = s.substr(us, i - us);
     uint64_t mult;
-    if (unit == "ns") mult = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") mult = 1000;
-    else if (unit == "ms") mult = 1000000;
-    else if (unit == "s") mult = kNsPerSec;
-    else if (unit == "m") mult = 60 * kNsPerSec;
-    else if (unit == "h") mult = 3600 * kNsPerSec;
-    else fail(fn, "time: unknown unit " + go_quote(unit) + " in duration " + go_quote(orig));
+    if (unit == "ns")
+      mult = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
+      mult = 1000;
+    else if (unit == "ms")
+      mult = 1000000;
+    else if (unit == "s")
+      mult = kNsPerSec;
+    else if (unit == "m")
+      mult = 60 * kNsPerSec;
+    else if (unit == "h")
+      mult = 3600 * kNsPerSec;
+    else
+      fail(fn, "time: unknown unit " + go_quote(unit) + " in duration " + go_quote(orig));
     if (whole > limit / mult) invalid();
     unsigned __int128 v = whole * mult;
-    if (frac) v += static_cast<unsigned __int128>(static_cast<long double>(frac) * mult / static_cast<long double>(scale));
+    if (frac)
+      v += static_cast<unsigned __int128>(static_cast<long double>(frac) * mult /
+                                          static_cast<long double>(scale));
     total += v;
     if (total > limit) invalid();
     s.erase(0, i);
   }
   if (!neg && total > limit - 1) invalid();
-  int64_t r = neg ? static_cast<int64_t>(-static_cast<__int128>(total)) : static_cast<int64_t>(total);
+  int64_t r =
+      neg ? static_cast<int64_t>(-static_cast<__int128>(total)) : static_cast<int64_t>(total);
   return Value::integer(r);
 }
 
@@ -807,8 +945,8 @@ Value time_add_date(Args a, BuiltinContext&) {
   int64_t y = need_int64(fn, a[1], 2), m = need_int64(fn, a[2], 3), d = need_int64(fn, a[3], 4);
   Civil c = to_civil(t.ns, *t.zone);
   int64_t out;
-  if (!from_civil(c.year + y, c.month + m, c.day + d, c.hour, c.minute, c.second, c.nanos,
-                  *t.zone, out))
+  if (!from_civil(c.year + y, c.month + m, c.day + d, c.hour, c.minute, c.second, c.nanos, *t.zone,
+                  out))
     fail(fn, "time outside of valid range");
   return Value::integer(out);
 }

@@ -30,8 +30,7 @@ void register_types(BuiltinRegistry& r) {
       is_kind<Kind::String>);
   def(r, c, "is_boolean", {"any"}, "boolean", "Whether the value is a boolean.",
       is_kind<Kind::Boolean>);
-  def(r, c, "is_array", {"any"}, "boolean", "Whether the value is an array.",
-      is_kind<Kind::Array>);
+  def(r, c, "is_array", {"any"}, "boolean", "Whether the value is an array.", is_kind<Kind::Array>);
   def(r, c, "is_set", {"any"}, "boolean", "Whether the value is a set.", is_kind<Kind::Set>);
   def(r, c, "is_object", {"any"}, "boolean", "Whether the value is an object.",
       is_kind<Kind::Object>);
@@ -40,8 +39,8 @@ void register_types(BuiltinRegistry& r) {
       "The value's type: null, boolean, number, string, array, object or set.", type_name);
   def(r, "opa", "opa.runtime", {}, "object",
       "Facts about the runtime configuration (empty: policyc has none).", opa_runtime);
-  def(r, "tracing", "trace", {"string"}, "boolean",
-      "Emits a note into the trace; always true.", trace);
+  def(r, "tracing", "trace", {"string"}, "boolean", "Emits a note into the trace; always true.",
+      trace);
 }
 
 }  // namespace policyc::builtins

@@ -12,7 +12,8 @@ namespace {
 
 int64_t read_be(const std::string& d, size_t pos, int bytes) {
   uint64_t v = 0;
-  for (int k = 0; k < bytes; ++k) v = (v << 8) | static_cast<uint8_t>(d[pos + static_cast<size_t>(k)]);
+  for (int k = 0; k < bytes; ++k)
+    v = (v << 8) | static_cast<uint8_t>(d[pos + static_cast<size_t>(k)]);
   if (bytes == 4) return static_cast<int32_t>(static_cast<uint32_t>(v));
   return static_cast<int64_t>(v);
 }
@@ -28,7 +29,8 @@ bool parse_tzif(const std::string& d, Zone& z) {
   int tsize = 4;
   if (d[4] >= '2') {
     // Skip the v1 block; the v2 block has 64-bit times.
-    size_t v1len = 44 + static_cast<size_t>(c[3] * 4 + c[3] + c[4] * 6 + c[5] + c[2] * 8 + c[1] + c[0]);
+    size_t v1len =
+        44 + static_cast<size_t>(c[3] * 4 + c[3] + c[4] * 6 + c[5] + c[2] * 8 + c[1] + c[0]);
     if (d.size() < v1len + 44) return false;
     base = v1len;
     counts(base, c);
@@ -98,7 +100,8 @@ std::shared_ptr<const Zone> utc_zone() {
 
 std::shared_ptr<const Zone> load_zone(const std::string& name) {
   if (name.empty() || name == "UTC") return utc_zone();
-  if (name.find("..") != std::string::npos || name[0] == '/' || name.find('\\') != std::string::npos)
+  if (name.find("..") != std::string::npos || name[0] == '/' ||
+      name.find('\\') != std::string::npos)
     return nullptr;
   static std::mutex mu;
   static std::map<std::string, std::shared_ptr<const Zone>> cache;

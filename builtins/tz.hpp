@@ -16,7 +16,7 @@ struct ZoneType {
 class Zone {
  public:
   std::string name;
-  std::vector<int64_t> transitions;     // UTC seconds
+  std::vector<int64_t> transitions;      // UTC seconds
   std::vector<uint8_t> transition_type;  // index into types
   std::vector<ZoneType> types;
   size_t initial_type = 0;

@@ -63,8 +63,8 @@ mpq_class power(long base, unsigned exp) {
 std::optional<mpq_class> si_multiplier(const std::string& unit) {
   if (unit.empty()) return mpq_class(1);
   if (unit == "m") return mpq_class(1, 1000);
-  static const std::pair<const char*, unsigned> decimal[] = {
-      {"k", 1}, {"K", 1}, {"M", 2}, {"G", 3}, {"T", 4}, {"P", 5}, {"E", 6}};
+  static const std::pair<const char*, unsigned> decimal[] = {{"k", 1}, {"K", 1}, {"M", 2}, {"G", 3},
+                                                             {"T", 4}, {"P", 5}, {"E", 6}};
   static const std::pair<const char*, unsigned> binary[] = {
       {"ki", 1}, {"Ki", 1}, {"Mi", 2}, {"Gi", 3}, {"Ti", 4}, {"Pi", 5}, {"Ei", 6}};
   for (const auto& [u, p] : decimal)
@@ -83,7 +83,8 @@ std::string strip_quotes(const std::string& s) {
 
 Value units_parse(Args a, BuiltinContext&) {
   std::string s = strip_quotes(need_string("units.parse", a[0], 1));
-  if (s.find(' ') != std::string::npos) fail("units.parse", "spaces not allowed in resource strings");
+  if (s.find(' ') != std::string::npos)
+    fail("units.parse", "spaces not allowed in resource strings");
   std::string num, unit;
   split_amount(s, num, unit);
   if (num.empty()) fail("units.parse", "no amount provided");
@@ -113,8 +114,10 @@ Value units_parse_bytes(Args a, BuiltinContext&) {
   if (found) mult = 1;
   for (unsigned k = 0; k < 6 && !found; ++k) {
     std::string u = units[k];
-    if (unit == u || unit == u + "b") mult = power(1000, k + 1), found = true;
-    else if (unit == u + "i" || unit == u + "ib") mult = power(1024, k + 1), found = true;
+    if (unit == u || unit == u + "b")
+      mult = power(1000, k + 1), found = true;
+    else if (unit == u + "i" || unit == u + "ib")
+      mult = power(1024, k + 1), found = true;
   }
   if (!found) fail(fn, "units.parse_bytes: byte unit " + unit + " not recognized");
   auto amount = parse_amount(num);

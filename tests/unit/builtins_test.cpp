@@ -1,9 +1,10 @@
 // Direct calls into the builtin library through the registry, as the evaluator makes them.
+#include "policyc/builtins/builtins.hpp"
+
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "policyc/builtins/builtins.hpp"
 #include "policyc/engine/io.hpp"
 
 namespace policyc {
