@@ -297,6 +297,7 @@ class Parser {
     }
     if (rule.is_default) {
       if (at(Tok::LBrace) || is_keyword("if")) fail("default rules must not have a body");
+      if (contains_var(*rule.value)) fail_at(rule.loc, "illegal default rule (value cannot contain var)");
       rule.loc = span(rule.loc);
       finish_rule(m, std::move(rule), annotations);
       return;
@@ -355,9 +356,18 @@ class Parser {
         // `if {` opens a body, unless what follows only parses as one expression
         // (`if {x: 1 | ...}`).
         size_t save = pos_;
+        bool braced = true;
         try {
           rule.body = parse_braced_body();
+          // `if {x} = {1}`: the braces were a term of an expression.
+          if (!cur().newline_before && !at(Tok::End) && !at(Tok::LBrace) && !is_ident("else") &&
+              !at(Tok::Semicolon)) {
+            braced = false;
+          }
         } catch (const ParseFailure&) {
+          braced = false;
+        }
+        if (!braced) {
           pos_ = save;
           rule.body.clear();
           rule.body.push_back(parse_literal());
@@ -654,7 +664,9 @@ class Parser {
           t = std::make_shared<Term>();
           t->kind = TermKind::Set;
           t->loc = span(start);
-        } else if (kReservedWords.count(w) || keywords_.count(w)) {
+        } else if (kReservedWords.count(w) ||
+                   (keywords_.count(w) && !(peek().kind == Tok::LParen && peek().offset == cur().end))) {
+          // Keywords name builtins when called: contains(s, "x").
           unexpected("expected term");
         } else {
           Token id = next();
@@ -707,11 +719,20 @@ class Parser {
     return t;
   }
 
+  static bool contains_var(const Term& t) {
+    if (t.kind == TermKind::Var || t.kind == TermKind::Ref || t.kind == TermKind::Call) return true;
+    for (const auto& i : t.items)
+      if (contains_var(*i)) return true;
+    for (const auto& [k, v] : t.pairs)
+      if (contains_var(*k) || contains_var(*v)) return true;
+    return false;  // comprehensions bind their own variables
+  }
+
   static bool is_refable(const Term& t) {
     return t.kind == TermKind::Var || t.kind == TermKind::Ref || t.kind == TermKind::Call ||
            t.kind == TermKind::Array || t.kind == TermKind::Object || t.kind == TermKind::Set ||
            t.kind == TermKind::ArrayCompr || t.kind == TermKind::SetCompr ||
-           t.kind == TermKind::ObjectCompr || (t.kind == TermKind::Scalar && t.value.is_string());
+           t.kind == TermKind::ObjectCompr;
   }
 
   static bool is_callable(const Term& t) {

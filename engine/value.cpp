@@ -185,7 +185,7 @@ Value Value::object(ObjectEntries entries) {
   out.reserve(entries.size());
   for (auto& e : entries) {
     if (!out.empty() && out.back().first == e.first) {
-      out.back() = std::move(e);
+      out.back().second = std::move(e.second);  // the first key's spelling (1 vs 1.0) stays
     } else {
       out.push_back(std::move(e));
     }

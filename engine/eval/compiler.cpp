@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "internal.hpp"
+#include "policyc/engine/io.hpp"
 
 namespace policyc::eval {
 
@@ -234,6 +235,7 @@ class BodyCompiler {
   std::vector<std::string>& slot_names_;
   std::vector<Location> slot_locs_;
   std::unordered_map<std::string, const ast::Import*> imports_;
+  const Term* statement_call_ = nullptr;
 
  private:
   void predeclare(Expr& e, Scope& scope) {
@@ -245,6 +247,14 @@ class BodyCompiler {
         }
         break;
       case ExprKind::SomeIn:
+        for (const auto* t : {&e.key, &e.val}) {
+          if (*t && (*t)->kind == TermKind::Var) {
+            auto it = scope.vars.find((*t)->name);
+            if (it != scope.vars.end() && assigned_.count(it->second)) {
+              throw CompileError{make_diag("rego_compile_error", "var " + (*t)->name + " assigned above", (*t)->loc)};
+            }
+          }
+        }
         declare_pattern_names(e.key, scope);
         declare_pattern_names(e.val, scope);
         break;
@@ -265,6 +275,11 @@ class BodyCompiler {
   void declare_assign_lhs(const TermPtr& t, Scope& scope) {
     if (t->kind == TermKind::Var) {
       if (t->name == "_") return;
+      if (t->name == "input" || t->name == "data") {
+        throw CompileError{make_diag("rego_compile_error",
+                                     "variables must not shadow " + t->name + " (use a different variable name)",
+                                     t->loc)};
+      }
       if (scope.vars.count(t->name) && assigned_.count(scope.vars[t->name])) {
         throw CompileError{make_diag("rego_compile_error", "var " + t->name + " assigned above", t->loc)};
       }
@@ -423,6 +438,8 @@ class BodyCompiler {
   }
 
   void resolve_call(TermPtr& t, Scope& scope) {
+    bool output_allowed = statement_call_ == t.get();
+    statement_call_ = nullptr;
     for (size_t i = 1; i < t->items.size(); ++i) resolve_term(t->items[i], scope);
     std::vector<std::string> path;
     if (!operator_path(t->items[0], path)) {
@@ -453,7 +470,7 @@ class BodyCompiler {
         if (!n->is_function) {
           throw CompileError{make_diag("rego_type_error", "undefined function " + dotted, t->loc)};
         }
-        if (nargs != static_cast<size_t>(arity) && nargs != static_cast<size_t>(arity) + 1) {
+        if (nargs != static_cast<size_t>(arity) && !(output_allowed && nargs == static_cast<size_t>(arity) + 1)) {
           throw CompileError{make_diag("rego_type_error",
                                        "function " + join_path(fpath) + " has arity " + std::to_string(arity) +
                                            ", got " + std::to_string(nargs) + " arguments",
@@ -471,7 +488,8 @@ class BodyCompiler {
       t->call_name = dotted;
       // The special id travels in call_target's integer form.
       t->call_target = reinterpret_cast<const void*>(static_cast<intptr_t>(sp->second));
-      if (t->slot >= 0 && nargs != static_cast<size_t>(t->slot) && nargs != static_cast<size_t>(t->slot) + 1) {
+      if (t->slot >= 0 && nargs != static_cast<size_t>(t->slot) &&
+          !(output_allowed && nargs == static_cast<size_t>(t->slot) + 1)) {
         arity_error(dotted, t->slot, nargs, t->loc);
       }
       return;
@@ -485,8 +503,13 @@ class BodyCompiler {
       t->call_target = decl;
       int arity = static_cast<int>(decl->arg_types.size());
       t->slot = arity;
-      if (nargs != static_cast<size_t>(arity) && nargs != static_cast<size_t>(arity) + 1) {
+      if (nargs != static_cast<size_t>(arity) && !(output_allowed && nargs == static_cast<size_t>(arity) + 1)) {
         arity_error(dotted, arity, nargs, t->loc);
+      }
+      for (size_t i = 0; i < static_cast<size_t>(arity) && i < nargs; ++i) {
+        if (!literal_fits(*t->items[i + 1], decl->arg_types[i])) {
+          throw CompileError{make_diag("rego_type_error", dotted + ": invalid argument(s)", t->loc)};
+        }
       }
       return;
     }
@@ -494,6 +517,37 @@ class BodyCompiler {
     std::string near = st_.registry.suggest(dotted);
     if (!near.empty()) msg += " (did you mean " + near + "?)";
     throw CompileError{make_diag("rego_type_error", msg, t->loc)};
+  }
+
+  // Whether a literal argument can have a declared type ("string", "array[any]|set[any]",
+  // "any", ...). Non-literal arguments are checked at evaluation time.
+  static bool literal_fits(const Term& arg, const std::string& type) {
+    const char* kind = nullptr;
+    switch (arg.kind) {
+      case TermKind::Scalar: kind = kind_name(arg.value.kind()); break;
+      case TermKind::Array:
+      case TermKind::ArrayCompr: kind = "array"; break;
+      case TermKind::Set:
+      case TermKind::SetCompr: kind = "set"; break;
+      case TermKind::Object:
+      case TermKind::ObjectCompr: kind = "object"; break;
+      default: return true;
+    }
+    size_t start = 0;
+    int depth = 0;
+    for (size_t i = 0; i <= type.size(); ++i) {
+      char c = i < type.size() ? type[i] : '|';
+      if (c == '[' || c == '<') ++depth;
+      if (c == ']' || c == '>') --depth;
+      if (c != '|' || depth != 0) continue;
+      std::string alt = type.substr(start, i - start);
+      start = i + 1;
+      size_t end = alt.find_first_of("[<");
+      std::string base = alt.substr(0, end);
+      while (!base.empty() && base.front() == ' ') base.erase(0, 1);
+      if (base == "any" || base == kind || base.empty()) return true;
+    }
+    return false;
   }
 
   static bool is_deprecated(const std::string& n) {
@@ -512,7 +566,12 @@ class BodyCompiler {
 
   void resolve_expr(Expr& e, Scope& scope) {
     switch (e.kind) {
-      case ExprKind::Term: resolve_term(e.a, scope); break;
+      case ExprKind::Term:
+        // Only a call that is a whole expression may take an output argument: `count(x, n)`.
+        statement_call_ = e.a.get();
+        resolve_term(e.a, scope);
+        statement_call_ = nullptr;
+        break;
       case ExprKind::Unify:
         resolve_term(e.a, scope);
         resolve_term(e.b, scope);
@@ -598,9 +657,8 @@ class BodyCompiler {
         if (st_.registry.find(dotted) || special_calls().count(dotted)) return;
       }
     }
-    throw CompileError{make_diag("rego_compile_error",
-                                 "with keyword cannot replace " + ast::term_to_string(*t) +
-                                     ": target must be a ref to input, data, or a function",
+    throw CompileError{make_diag("rego_type_error",
+                                 "with keyword target must reference existing input, data, or a function",
                                  w.loc)};
   }
 
@@ -681,6 +739,15 @@ class BodyCompiler {
   }
 
   bool unify_ready(const Term& a, const Term& b, const std::set<int>& bound) const {
+    if (a.kind == TermKind::Array && b.kind == TermKind::Array && a.items.size() != b.items.size()) {
+      // OPA reports the variables of mismatched array patterns as unsafe.
+      std::set<int> n, o;
+      collect(a, n, o, true);
+      collect(b, n, o, true);
+      for (const auto* set : {&n, &o})
+        for (int s : *set)
+          if (!bound.count(s)) return false;
+    }
     std::set<int> an, ao, bn, bo;
     collect(a, an, ao, false);
     collect(b, bn, bo, false);
@@ -736,10 +803,10 @@ class BodyCompiler {
       case ExprKind::Not: {
         std::set<int> n, o;
         collect_expr_all(*e.inner, n, o);
-        for (int s : n)
-          if (others_bind.count(s) && !bound.count(s)) return false;
-        for (int s : o)
-          if (others_bind.count(s) && !bound.count(s)) return false;
+        // Every named variable of a negation must be bound elsewhere; wildcards may not be.
+        for (const auto* set : {&n, &o})
+          for (int s : *set)
+            if (!bound.count(s) && slot_names_[static_cast<size_t>(s)][0] != '$') return false;
         return true;
       }
       case ExprKind::SomeDecl: return true;
@@ -881,12 +948,43 @@ void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
   for (auto& t : cr.rest) resolve_head(t);
   resolve_head(rule.key);
   resolve_head(rule.value);
+  // `some x` must be used.
+  std::set<int> used;
+  for (const auto& e : rule.body) {
+    if (e.kind == ExprKind::SomeDecl) continue;
+    std::set<int> n, o;
+    bc.collect_expr_all(e, n, o);
+    used.insert(n.begin(), n.end());
+    used.insert(o.begin(), o.end());
+  }
+  for (const auto* t : {&rule.key, &rule.value}) {
+    if (!*t) continue;
+    std::set<int> n, o;
+    bc.collect(**t, n, o, false);
+    used.insert(n.begin(), n.end());
+    used.insert(o.begin(), o.end());
+  }
+  for (const auto& t : cr.rest) {
+    std::set<int> n, o;
+    bc.collect(*t, n, o, false);
+    used.insert(n.begin(), n.end());
+    used.insert(o.begin(), o.end());
+  }
+  for (const auto& e : rule.body) {
+    if (e.kind != ExprKind::SomeDecl) continue;
+    for (const auto& v : e.vars) {
+      if (v->name == "_") continue;
+      if (v->slot < 0 || !used.count(v->slot)) {
+        throw CompileError{make_diag("rego_compile_error", "declared var " + v->name + " unused", v->loc)};
+      }
+    }
+  }
   for (auto& ec : rule.elses) {
     BodyCompiler ebc(st, &m, cr.slot_names);
     ebc.slot_locs_.resize(cr.slot_names.size());
     Scope escope;
     for (auto& a : rule.args) escope.vars[a->kind == TermKind::Var ? a->name : ""] = a->slot;
-    std::set<int> eb = ebc.compile_body(ec.body, escope, entry);
+    std::set<int> eb = ec.body.empty() ? entry : ebc.compile_body(ec.body, escope, entry);
     if (ec.value) {
       ebc.resolve_term(ec.value, escope);
       std::set<int> n, o;
@@ -900,7 +998,32 @@ void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
 
 }  // namespace
 
+// METADATA blocks are YAML; rules default to scope "rule", packages to "package".
+void parse_annotations(ast::Annotations& a, const char* default_scope, std::vector<Diagnostic>& errors) {
+  std::vector<Value> docs;
+  TextError err;
+  if (!parse_yaml(a.yaml, docs, err)) {
+    Location l = a.loc;
+    l.line += err.line;
+    errors.push_back(make_diag("rego_parse_error", "yaml: " + err.message, l));
+    return;
+  }
+  Value v = docs.empty() || !docs[0].is_object() ? Value::empty_object() : docs[0];
+  if (!v.find(Value::string("scope"))) {
+    ObjectEntries e = v.entries();
+    e.emplace_back(Value::string("scope"), Value::string(default_scope));
+    v = Value::object(std::move(e));
+  }
+  a.parsed = v;
+}
+
 bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
+  for (const auto& mod : st.modules) {
+    for (const auto& a : mod->package_annotations) parse_annotations(*a, "package", errors);
+    for (const auto& r : mod->rules)
+      if (r.annotations && r.annotations->parsed.is_undefined()) parse_annotations(*r.annotations, "rule", errors);
+  }
+  if (!errors.empty()) return false;
   st.root = std::make_unique<RuleNode>();
   st.scope_start.clear();
   std::vector<CompiledRule*> all;

@@ -604,7 +604,8 @@ bool Evaluator::eval_data(const Term& ref, size_t i, const RuleNode* node, const
     Value child = base.get(key);
     if (!data_overrides_.empty() && key.is_string()) {
       path.push_back(key.str());
-      child = apply_overrides_below(path, child);
+      Value ov;
+      child = override_at(path, ov) ? ov : apply_overrides_below(path, child);
       path.pop_back();
     }
     if (child.is_undefined()) return false;
@@ -676,6 +677,7 @@ Value Evaluator::node_value(const RuleNode* node) {
 
 void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, bool& found) {
   const ast::Rule& r = *cr.rule;
+  RuleScope scope(rule_stack_, &cr);
   Frame fr(static_cast<size_t>(cr.num_slots));
   auto run = [&](const Body& body, const TermPtr& value, const Location& loc) {
     bool any = false;
@@ -768,6 +770,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
   std::vector<HeadEntry> dynamic;
   for (const auto& cr : node->rules) {
     const ast::Rule& r = *cr->rule;
+    RuleScope scope(rule_stack_, cr.get());
     if (cr->rest.empty() && r.kind == ast::RuleKind::Complete) {
       eval_complete_rule(*cr, values, found);
       continue;
@@ -913,6 +916,30 @@ Value Evaluator::merge_rule_values(const Value& a, const Value& b, const Locatio
     return Value::object(std::move(entries));
   }
   conflict("object keys must be unique", loc);
+}
+
+// rego.metadata.rule() and rego.metadata.chain() for the rule being evaluated.
+Value Evaluator::metadata(bool chain) const {
+  const CompiledRule* cr = rule_stack_.empty() ? nullptr : rule_stack_.back();
+  if (!chain) {
+    if (!cr || !cr->rule->annotations) return Value::empty_object();
+    return cr->rule->annotations->parsed;
+  }
+  ValueVec entries;
+  if (!cr) return Value::array({});
+  auto path_value = [](const std::vector<std::string>& p) {
+    ValueVec items;
+    for (const auto& s : p) items.push_back(Value::string(s));
+    return Value::array(std::move(items));
+  };
+  ObjectEntries rule_entry{{Value::string("path"), path_value(cr->node->path)}};
+  if (cr->rule->annotations) rule_entry.emplace_back(Value::string("annotations"), cr->rule->annotations->parsed);
+  entries.push_back(Value::object(std::move(rule_entry)));
+  for (const auto& a : cr->module->package_annotations) {
+    entries.push_back(Value::object({{Value::string("path"), path_value(cr->module->package)},
+                                     {Value::string("annotations"), a->parsed}}));
+  }
+  return Value::array(std::move(entries));
 }
 
 Value Evaluator::call_builtin(const BuiltinDecl* decl, const ValueVec& args, const Term& call) {
@@ -1084,7 +1111,7 @@ bool Evaluator::call_with_args(const Term& t, ValueVec& args, Frame& f, KValue k
           return walk(args[0]);
         }
         case kSpecialMetadataRule:
-        case kSpecialMetadataChain: return k(id == kSpecialMetadataRule ? Value::empty_object() : Value::empty_array());
+        case kSpecialMetadataChain: return k(metadata(id == kSpecialMetadataChain));
         default: return false;
       }
     }
@@ -1112,6 +1139,7 @@ bool Evaluator::call_function(const RuleNode* node, const ValueVec& args, const 
   };
   for (const auto& cr : node->rules) {
     const ast::Rule& r = *cr->rule;
+    RuleScope scope(rule_stack_, cr.get());
     Frame fr(static_cast<size_t>(cr->num_slots));
     std::function<bool(size_t)> match_args = [&](size_t i) -> bool {
       if (i == r.args.size()) {

@@ -59,6 +59,13 @@ class Evaluator {
   std::unordered_map<const void*, Mock> mocks_;
   std::unordered_map<std::string, Mock> special_mocks_;
   std::vector<const RuleNode*> in_progress_;
+  std::vector<const CompiledRule*> rule_stack_;  // for rego.metadata.*
+  struct RuleScope {
+    RuleScope(std::vector<const CompiledRule*>& s, const CompiledRule* r) : stack(s) { stack.push_back(r); }
+    ~RuleScope() { stack.pop_back(); }
+    std::vector<const CompiledRule*>& stack;
+  };
+  Value metadata(bool chain) const;
   int depth_ = 0;
 
   bool eval_body(const Body& body, size_t i, Frame& f, KDone k);

@@ -18,10 +18,8 @@ namespace {
 // Deep nesting is legal JSON but would overflow the native stack in a recursive parser.
 constexpr int kMaxJsonDepth = 1000;
 
-// Longer strings rarely repeat; caching them would only cost memory and hashing.
+// Keys longer than this are rarely repeated; caching them would only cost memory.
 constexpr size_t kMaxInternedKeyLength = 64;
-constexpr size_t kMaxInternedValueLength = 16;
-constexpr size_t kMaxInternedStrings = 4096;
 
 class JsonParser {
  public:
@@ -78,7 +76,12 @@ class JsonParser {
         return parse_object(out, depth + 1);
       case '[':
         return parse_array(out, depth + 1);
-      case '"': return parse_shared_string(out, kMaxInternedValueLength);
+      case '"': {
+        std::string s;
+        if (!parse_string(s)) return false;
+        out = Value::string(std::move(s));
+        return true;
+      }
       case 't':
         if (!expect_literal("true")) return false;
         out = Value::boolean(true);
@@ -143,7 +146,7 @@ class JsonParser {
       skip_whitespace();
       if (at_end() || peek() != '"') return fail("expected a string key in object");
       Value key;
-      if (!parse_shared_string(key, kMaxInternedKeyLength)) return false;
+      if (!parse_key(key)) return false;
       skip_whitespace();
       if (at_end() || peek() != ':') return fail("expected ':' after object key");
       ++pos_;
@@ -195,28 +198,26 @@ class JsonParser {
     return Value::object_sorted(std::move(entries));
   }
 
-  // Keys, and short values such as enum-like tags, repeat across the elements of an array;
-  // one shared payload per distinct string saves an allocation per repetition. The cache is
-  // keyed by views into the input, so only escape-free strings use it, and it stops
-  // growing at kMaxInternedStrings so unique values (ids, names) cannot bloat it.
-  bool parse_shared_string(Value& out, size_t max_length) {
+  // Keys repeat across the elements of an array; share one string payload per distinct
+  // key. The cache is keyed by views into the input, so only escape-free keys use it.
+  bool parse_key(Value& out) {
     size_t start = pos_ + 1;
     size_t end = start;
-    while (end < text_.size() && end - start <= max_length) {
+    while (end < text_.size() && end - start <= kMaxInternedKeyLength) {
       char c = text_[end];
       if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) break;
       ++end;
     }
-    if (end < text_.size() && text_[end] == '"' && end - start <= max_length) {
+    if (end < text_.size() && text_[end] == '"' && end - start <= kMaxInternedKeyLength) {
       std::string_view raw = text_.substr(start, end - start);
       pos_ = end + 1;
-      auto it = interned_.find(raw);
-      if (it != interned_.end()) {
+      auto it = interned_keys_.find(raw);
+      if (it != interned_keys_.end()) {
         out = it->second;
-        return true;
+      } else {
+        out = Value::string(raw);
+        interned_keys_.emplace(raw, out);
       }
-      out = Value::string(raw);
-      if (interned_.size() < kMaxInternedStrings) interned_.emplace(raw, out);
       return true;
     }
     std::string s;
@@ -398,7 +399,7 @@ class JsonParser {
   std::string_view text_;
   size_t pos_ = 0;
   TextError& err_;
-  std::unordered_map<std::string_view, Value> interned_;
+  std::unordered_map<std::string_view, Value> interned_keys_;
   ValueVec item_stack_;
   ObjectEntries entry_stack_;
 };
