@@ -95,6 +95,15 @@ Value set_or(const Value& x, const Value& y) {
   return Value::set_sorted(std::move(out));
 }
 
+Value set_diff(Args a, BuiltinContext&) {
+  need_set("set_diff", a[0], 1);
+  need_set("set_diff", a[1], 2);
+  ValueVec out;
+  std::set_difference(a[0].items().begin(), a[0].items().end(), a[1].items().begin(),
+                      a[1].items().end(), std::back_inserter(out));
+  return Value::set_sorted(std::move(out));
+}
+
 Value and_fn(Args a, BuiltinContext&) {
   need_set("and", a[0], 1);
   need_set("and", a[1], 2);
@@ -191,6 +200,8 @@ void register_aggregates(BuiltinRegistry& r) {
   def(r, s, "and", {"set[any]", "set[any]"}, "set[any]", "Set intersection (the & operator).",
       and_fn);
   def(r, s, "or", {"set[any]", "set[any]"}, "set[any]", "Set union (the | operator).", or_fn);
+  def(r, s, "set_diff", {"set[any]", "set[any]"}, "set[any]",
+      "Deprecated: set difference (use the - operator).", set_diff);
   def(r, s, "intersection", {"set[set[any]]"}, "set[any]", "Intersection of a set of sets.",
       intersection);
   def(r, s, "union", {"set[set[any]]"}, "set[any]", "Union of a set of sets.", union_fn);

@@ -202,6 +202,12 @@ Value cidr_contains(Args a, BuiltinContext&) {
   return Value::boolean(net_contains(n, m));
 }
 
+Value cidr_overlap(Args a, BuiltinContext&) {
+  Net n = need_cidr("net.cidr_overlap", a[0], 1);
+  Net m = need_cidr_or_ip("net.cidr_overlap", a[1], 2);
+  return Value::boolean(net_contains(n, m));
+}
+
 Value cidr_intersects(Args a, BuiltinContext&) {
   Net n = need_cidr("net.cidr_intersects", a[0], 1);
   Net m = need_cidr("net.cidr_intersects", a[1], 2);
@@ -339,6 +345,8 @@ void register_net(BuiltinRegistry& r) {
   const char* c = "net";
   def(r, c, "net.cidr_contains", {"string", "string"}, "boolean",
       "Whether a CIDR contains an IP or another CIDR.", cidr_contains);
+  def(r, c, "net.cidr_overlap", {"string", "string"}, "boolean",
+      "Deprecated alias of net.cidr_contains.", cidr_overlap);
   def(r, c, "net.cidr_intersects", {"string", "string"}, "boolean", "Whether two CIDRs overlap.",
       cidr_intersects);
   def(r, c, "net.cidr_is_valid", {"any"}, "boolean", "Whether a string is a valid CIDR.",

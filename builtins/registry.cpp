@@ -24,6 +24,8 @@ void register_standard_builtins(BuiltinRegistry& registry) {
   register_crypto(registry);
   register_graph(registry);
   register_types(registry);
+  // Known but unsupported: calls are compile errors naming the reason (unless mocked with `with`).
+  for (const auto& u : unsupported_builtins()) registry.add_unsupported(u.name, u.reason);
 }
 
 const std::vector<UnsupportedBuiltin>& unsupported_builtins() {
