@@ -90,42 +90,56 @@ Value object_union_n(Args a, BuiltinContext&) {
   return acc;
 }
 
-bool is_subset(const Value& super, const Value& sub) {
-  if (super.is_object() && sub.is_object()) {
-    for (const auto& [k, v] : sub.entries()) {
-      const Value* sv = super.find(k);
-      if (!sv || !is_subset(*sv, v)) return false;
+bool array_subset(const ValueVec& super, const ValueVec& sub) {
+  if (sub.size() > super.size()) return false;
+  return std::search(super.begin(), super.end(), sub.begin(), sub.end()) != super.end();
+}
+
+bool set_subset(const Value& super, const Value& sub) {
+  for (const auto& x : sub.items())
+    if (!super.contains(x)) return false;
+  return true;
+}
+
+// OPA counts down once per super element found in the set, so duplicates in the array
+// count repeatedly and an empty array never matches.
+bool array_set_subset(const Value& super, const Value& sub) {
+  size_t unmatched = sub.items().size();
+  for (const auto& x : super.items()) {
+    if (sub.contains(x)) --unmatched;
+    if (unmatched == 0) return true;
+  }
+  return false;
+}
+
+bool object_subset(const Value& super, const Value& sub) {
+  for (const auto& [k, v] : sub.entries()) {
+    const Value* sv = super.find(k);
+    if (!sv) return false;
+    if (*sv == v) continue;
+    if (sv->is_object() && v.is_object()) {
+      if (!object_subset(*sv, v)) return false;
+    } else if (sv->is_set() && v.is_set()) {
+      if (!set_subset(*sv, v)) return false;
+    } else if (sv->is_array() && v.is_array()) {
+      if (!array_subset(sv->items(), v.items())) return false;
+    } else {
+      return false;
     }
-    return true;
   }
-  if (super.is_set() && sub.is_set()) {
-    for (const auto& x : sub.items())
-      if (!super.contains(x)) return false;
-    return true;
-  }
-  if (super.is_array() && sub.is_set()) {
-    const auto& xs = super.items();
-    for (const auto& x : sub.items())
-      if (std::find(xs.begin(), xs.end(), x) == xs.end()) return false;
-    return true;
-  }
-  if (super.is_array() && sub.is_array()) {
-    const auto& xs = super.items();
-    const auto& ys = sub.items();
-    return std::search(xs.begin(), xs.end(), ys.begin(), ys.end()) != xs.end();
-  }
-  return super == sub;
+  return true;
 }
 
 Value object_subset(Args a, BuiltinContext&) {
-  need_kinds("object.subset", a[0], 1, {Kind::Object, Kind::Array, Kind::Set});
-  need_kinds("object.subset", a[1], 2, {Kind::Object, Kind::Array, Kind::Set});
-  bool ok = (a[0].is_object() && a[1].is_object()) || (a[0].is_set() && a[1].is_set()) ||
-            (a[0].is_array() && (a[1].is_array() || a[1].is_set()));
-  if (!ok)
-    fail("object.subset",
-         "operand 2: both arguments to object.subset must be of the same type or array and set");
-  return Value::boolean(is_subset(a[0], a[1]));
+  const Value &super = a[0], &sub = a[1];
+  if (super.is_object() && sub.is_object()) return Value::boolean(object_subset(super, sub));
+  if (super.is_set() && sub.is_set()) return Value::boolean(set_subset(super, sub));
+  if (super.is_array() && sub.is_array())
+    return Value::boolean(array_subset(super.items(), sub.items()));
+  if (super.is_array() && sub.is_set()) return Value::boolean(array_set_subset(super, sub));
+  throw BuiltinError(
+      "object.subset: both arguments object.subset must be of the same type or array and set",
+      kTypeError);
 }
 
 // --- paths ---------------------------------------------------------------------------
