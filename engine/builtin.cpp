@@ -14,6 +14,15 @@ const BuiltinDecl* BuiltinRegistry::find(std::string_view name) const {
   return it == decls_.end() ? nullptr : &it->second;
 }
 
+void BuiltinRegistry::add_unsupported(std::string name, std::string reason) {
+  unsupported_[std::move(name)] = std::move(reason);
+}
+
+const std::string* BuiltinRegistry::unsupported_reason(std::string_view name) const {
+  auto it = unsupported_.find(name);
+  return it == unsupported_.end() ? nullptr : &it->second;
+}
+
 namespace {
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);

@@ -513,6 +513,17 @@ class BodyCompiler {
       }
       return;
     }
+    if (const std::string* reason = st_.registry.unsupported_reason(dotted)) {
+      if (st_.mocked_names.count(dotted)) {
+        t->call_kind = kCallUnsupported;
+        t->slot = -1;
+        return;
+      }
+      throw CompileError{make_diag("rego_type_error",
+                                   "undefined function " + dotted + ": policyc does not support it (" +
+                                       *reason + ")",
+                                   t->loc)};
+    }
     std::string msg = "undefined function " + dotted;
     std::string near = st_.registry.suggest(dotted);
     if (!near.empty()) msg += " (did you mean " + near + "?)";
@@ -654,7 +665,10 @@ class BodyCompiler {
         }
         std::string dotted;
         for (size_t i = 0; i < path.size(); ++i) dotted += (i ? "." : "") + path[i];
-        if (st_.registry.find(dotted) || special_calls().count(dotted)) return;
+        if (st_.registry.find(dotted) || special_calls().count(dotted) ||
+            st_.registry.unsupported_reason(dotted)) {
+          return;
+        }
       }
     }
     throw CompileError{make_diag("rego_type_error",
@@ -1024,6 +1038,18 @@ bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
       if (r.annotations && r.annotations->parsed.is_undefined()) parse_annotations(*r.annotations, "rule", errors);
   }
   if (!errors.empty()) return false;
+  st.mocked_names.clear();
+  std::function<void(const Body&)> scan_withs = [&](const Body& body) {
+    for (const auto& e : body) {
+      for (const auto& w : e.withs) st.mocked_names.insert(ast::term_to_string(*w.target));
+      if (e.body) scan_withs(*e.body);
+    }
+  };
+  for (const auto& mod : st.modules)
+    for (const auto& r : mod->rules) {
+      scan_withs(r.body);
+      for (const auto& ec : r.elses) scan_withs(ec.body);
+    }
   st.root = std::make_unique<RuleNode>();
   st.scope_start.clear();
   std::vector<CompiledRule*> all;

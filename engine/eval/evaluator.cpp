@@ -995,22 +995,34 @@ bool Evaluator::eval_call(const Term& t, Frame& f, KValue k) {
 
 bool Evaluator::call_with_args(const Term& t, ValueVec& args, Frame& f, KValue k) {
   (void)f;
-  if (!mocks_.empty()) {
+  if (!mocks_.empty() || !special_mocks_.empty()) {
+    const Mock* found = nullptr;
     auto it = mocks_.find(t.call_target);
-    if (it != mocks_.end()) {
-      Mock m = it->second;
+    if (t.call_target && it != mocks_.end()) found = &it->second;
+    if (!found) {
+      auto sit = special_mocks_.find(t.call_name);
+      if (sit != special_mocks_.end()) found = &sit->second;
+    }
+    if (found) {
+      Mock m = *found;
       if (m.is_value) return k(m.value);
       // The replacement runs without mocks: it may call the original, and mocks do not
       // call other mocks. Its result is passed on with the mocks back in place.
       Value result;
       {
         auto saved = std::move(mocks_);
+        auto saved_special = std::move(special_mocks_);
         mocks_.clear();
+        special_mocks_.clear();
         struct Restore {
-          std::unordered_map<const void*, Mock>& target;
+          Evaluator& ev;
           std::unordered_map<const void*, Mock>& saved;
-          ~Restore() { target = std::move(saved); }
-        } restore{mocks_, saved};
+          std::unordered_map<std::string, Mock>& saved_special;
+          ~Restore() {
+            ev.mocks_ = std::move(saved);
+            ev.special_mocks_ = std::move(saved_special);
+          }
+        } restore{*this, saved, saved_special};
         if (m.value.is_string()) {
           result = call_builtin(static_cast<const BuiltinDecl*>(m.fn), args, t);
         } else {
@@ -1037,6 +1049,8 @@ bool Evaluator::call_with_args(const Term& t, ValueVec& args, Frame& f, KValue k
       return k(v);
     }
     case kCallFunction: return call_function(static_cast<const RuleNode*>(t.call_target), args, t, k);
+    case kCallUnsupported:
+      throw EvalError("eval_builtin_error", t.call_name + " is not supported by policyc", t.loc);
     case kCallSpecial: {
       int id = static_cast<int>(reinterpret_cast<intptr_t>(t.call_target));
       switch (id) {

@@ -70,7 +70,9 @@ using Frame = std::vector<Value>;
 
 namespace policyc::eval {
 
-enum CallKind { kCallUnresolved = 0, kCallBuiltin = 1, kCallFunction = 2, kCallSpecial = 3 };
+// kCallUnsupported: a builtin policyc does not implement, allowed only because a `with`
+// somewhere replaces it; unmocked calls fail at evaluation.
+enum CallKind { kCallUnresolved = 0, kCallBuiltin = 1, kCallFunction = 2, kCallSpecial = 3, kCallUnsupported = 4 };
 
 // Calls the evaluator handles itself.
 enum SpecialCall {
@@ -99,6 +101,8 @@ struct EngineState {
   std::unique_ptr<RuleNode> root;
   // Slot counts for comprehension/every scopes: slots >= start are local to them.
   std::unordered_map<const void*, int> scope_start;
+  // Dotted names that some `with` replaces (for unsupported builtins).
+  std::set<std::string> mocked_names;
 };
 
 // Compiles all modules into the rule tree. False on errors.

@@ -72,8 +72,13 @@ class BuiltinRegistry {
   // The known name nearest to `name` (edit distance), or empty.
   std::string suggest(std::string_view name) const;
 
+  // OPA builtins policyc does not implement, with the reason.
+  void add_unsupported(std::string name, std::string reason);
+  const std::string* unsupported_reason(std::string_view name) const;
+
  private:
   std::map<std::string, BuiltinDecl, std::less<>> decls_;
+  std::map<std::string, std::string, std::less<>> unsupported_;
 };
 
 // Builtins OPA has that policyc deliberately does not support; calling one is a compile
