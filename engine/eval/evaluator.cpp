@@ -877,6 +877,13 @@ Value Evaluator::compute_node(const RuleNode* node) {
       Value cv = materialize(child.get(), Value(), child->path);
       if (cv.is_undefined()) continue;
       Value key = Value::string(name);
+      // A deeper rule may add keys beside a ref-head rule's value, never inside it.
+      for (const auto& d : dynamic) {
+        if (d.set_elem || d.keys.empty() || d.keys[0] != key) continue;
+        const Value* sub = &cv;
+        for (size_t i = 1; i < d.keys.size() && sub; ++i) sub = sub->get_ptr(d.keys[i]);
+        if (sub && *sub != d.value) conflict("object keys must be unique", child->rules.empty() ? d.loc : child->rules.front()->rule->loc);
+      }
       bool merged = false;
       for (auto& e : entries) {
         if (e.first != key) continue;
