@@ -762,7 +762,17 @@ Value build_object(std::vector<HeadEntry>& entries, size_t begin, size_t end, si
 }  // namespace
 
 Value Evaluator::compute_node(const RuleNode* node) {
-  if (node->is_function) return Value();
+  if (node->is_function) {
+    // A function without parameters referenced without parentheses is its value (OPA).
+    if (node->arity != 0) return Value();
+    Value out;
+    ValueVec no_args;
+    call_function(node, no_args, *node->rules.front()->rule->ref[0], [&](const Value& v) {
+      out = v;
+      return true;
+    });
+    return out;
+  }
   ValueVec values;
   bool found = false;
   ValueVec set_elems;
