@@ -63,15 +63,30 @@ mpq_class power(long base, unsigned exp) {
 std::optional<mpq_class> si_multiplier(const std::string& unit) {
   if (unit.empty()) return mpq_class(1);
   if (unit == "m") return mpq_class(1, 1000);
-  static const std::pair<const char*, unsigned> decimal[] = {{"k", 1}, {"K", 1}, {"M", 2}, {"G", 3},
-                                                             {"T", 4}, {"P", 5}, {"E", 6}};
+  static const std::pair<const char*, unsigned> decimal[] = {{"k", 1}, {"K", 1}, {"M", 2}, {"g", 3},
+                                                             {"G", 3}, {"t", 4}, {"T", 4}, {"p", 5},
+                                                             {"P", 5}, {"e", 6}, {"E", 6}};
   static const std::pair<const char*, unsigned> binary[] = {
-      {"ki", 1}, {"Ki", 1}, {"Mi", 2}, {"Gi", 3}, {"Ti", 4}, {"Pi", 5}, {"Ei", 6}};
+      {"ki", 1}, {"Ki", 1}, {"mi", 2}, {"Mi", 2}, {"gi", 3}, {"Gi", 3},
+      {"ti", 4}, {"Ti", 4}, {"pi", 5}, {"Pi", 5}, {"ei", 6}, {"Ei", 6}};
   for (const auto& [u, p] : decimal)
     if (unit == u) return power(1000, p);
   for (const auto& [u, p] : binary)
     if (unit == u) return power(1024, p);
   return std::nullopt;
+}
+
+// OPA prints non-integral results with ten decimals (big.Rat.FloatString(10)).
+Value ten_decimals(const mpq_class& q) {
+  mpz_class scaled = q.get_num() * power(10, 10).get_num();
+  mpz_class den = q.get_den();
+  mpz_class twice = 2 * abs(scaled) + den, quo;
+  mpz_fdiv_q(quo.get_mpz_t(), twice.get_mpz_t(), mpz_class(2 * den).get_mpz_t());
+  std::string digits = quo.get_str();
+  if (digits.size() < 11) digits.insert(0, 11 - digits.size(), '0');
+  std::string text = (q < 0 ? "-" : "") + digits.substr(0, digits.size() - 10) + "." +
+                     digits.substr(digits.size() - 10);
+  return Value::number_from_text(text);
 }
 
 std::string strip_quotes(const std::string& s) {
@@ -84,19 +99,21 @@ std::string strip_quotes(const std::string& s) {
 Value units_parse(Args a, BuiltinContext&) {
   std::string s = strip_quotes(need_string("units.parse", a[0], 1));
   if (s.find(' ') != std::string::npos)
-    fail("units.parse", "spaces not allowed in resource strings");
+    fail("units.parse", "units.parse: spaces not allowed in resource strings");
   std::string num, unit;
   split_amount(s, num, unit);
-  if (num.empty()) fail("units.parse", "no amount provided");
+  if (num.empty()) fail("units.parse", "units.parse: no amount provided");
   if (unit.size() > 1) {
     for (size_t i = 1; i < unit.size(); ++i)
       unit[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(unit[i])));
   }
   auto mult = si_multiplier(unit);
-  if (!mult) fail("units.parse", "unit " + unit + " not recognized");
+  if (!mult) fail("units.parse", "units.parse: unit " + unit + " not recognized");
   auto amount = parse_amount(num);
-  if (!amount) fail("units.parse", "could not parse amount to a number");
-  return Value::rational(*amount * *mult);
+  if (!amount) fail("units.parse", "units.parse: could not parse amount to a number");
+  mpq_class total = *amount * *mult;
+  if (total.get_den() == 1) return Value::rational(total);
+  return ten_decimals(total);
 }
 
 Value units_parse_bytes(Args a, BuiltinContext&) {
