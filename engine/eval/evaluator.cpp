@@ -271,7 +271,8 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
   switch (e.kind) {
     case ExprKind::Term:
       return eval_term(*e.a, f, [&](const Value& v) {
-        if (v.is_false()) return false;
+        // In rule bodies false fails; a query reports it as the expression's value (OPA).
+        if (v.is_false() && e.capture_slot < 0) return false;
         if (e.capture_slot >= 0) {
           f[static_cast<size_t>(e.capture_slot)] = v;
           bool r = k();
