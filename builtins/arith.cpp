@@ -221,7 +221,12 @@ Value to_number(Args a, BuiltinContext&) {
     case Kind::String: {
       const std::string& s = v.str();
       Value n = Value::number_from_text(s);
-      if (n.is_defined()) return n;
+      if (n.is_defined()) {
+        // Go's ParseFloat rejects magnitudes beyond float64.
+        if (!n.is_small_int() && std::isinf(n.to_rational().get_d()))
+          fail("to_number", "strconv.ParseFloat: parsing " + go_quote(s) + ": value out of range");
+        return n;
+      }
       // Go's ParseFloat also takes a leading '+' and a bare leading or trailing '.'.
       std::string norm;
       norm.reserve(s.size() + 2);

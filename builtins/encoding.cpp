@@ -420,9 +420,32 @@ std::string yaml_scalar(const Value& v) {
   }
 }
 
-std::string yaml_inline(const Value& v) {
+// Multi-line strings use literal block style, as yaml.v2 emits them.
+std::string yaml_literal(const std::string& s, int content_indent) {
+  size_t trailing = 0;
+  while (trailing < s.size() && s[s.size() - 1 - trailing] == '\n') ++trailing;
+  std::string body = s.substr(0, s.size() - trailing);
+  std::string out = trailing == 0 ? "|-" : trailing == 1 ? "|" : "|+";
+  std::string pad(static_cast<size_t>(content_indent), ' ');
+  size_t start = 0;
+  for (;;) {
+    size_t nl = body.find('\n', start);
+    std::string line = body.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    out += '\n';
+    if (!line.empty()) out += pad + line;
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  for (size_t i = 1; i < trailing; ++i) out += '\n';
+  return out;
+}
+
+std::string yaml_inline(const Value& v, int content_indent) {
   if (v.is_object()) return "{}";
   if (v.is_collection()) return "[]";
+  if (v.is_string() && v.str().find('\n') != std::string::npos && v.str()[0] != ' ' &&
+      v.str()[0] != '\n')
+    return yaml_literal(v.str(), content_indent);
   return yaml_scalar(v);
 }
 
@@ -442,7 +465,7 @@ void write_yaml(std::string& out, const Value& v, int indent, bool in_seq) {
         write_yaml(out, x, indent, false);
       } else {
         out += ' ';
-        out += yaml_inline(x);
+        out += yaml_inline(x, indent + 2);
         out += '\n';
       }
     }
@@ -458,14 +481,14 @@ void write_yaml(std::string& out, const Value& v, int indent, bool in_seq) {
           ((x.is_array() || x.is_set()) && !x.items().empty()))
         write_yaml(out, x, indent + 2, true);
       else {
-        out += yaml_inline(x);
+        out += yaml_inline(x, indent + 2);
         out += '\n';
       }
     }
     return;
   }
   if (!in_seq) out += pad;
-  out += yaml_inline(v);
+  out += yaml_inline(v, indent + 2);
   out += '\n';
 }
 
