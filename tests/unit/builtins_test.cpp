@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <vector>
 
 #include "policyc/engine/io.hpp"
@@ -160,6 +161,15 @@ TEST_F(BuiltinsTest, EveryDeclarationIsComplete) {
   std::string md = builtins_markdown(*registry_);
   EXPECT_NE(md.find("| `sprintf` |"), std::string::npos);
   EXPECT_NE(md.find("## Unsupported"), std::string::npos);
+}
+
+// docs/builtins.md is generated from the registry; regenerate it when builtins change.
+TEST_F(BuiltinsTest, DocsMatchTheRegistry) {
+  auto docs = std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "docs" / "builtins.md";
+  std::string text;
+  if (!read_file(docs.string(), text)) GTEST_SKIP() << "no " << docs;
+  EXPECT_EQ(text, builtins_markdown(*registry_))
+      << "docs/builtins.md is stale: regenerate it with builtins_markdown()";
 }
 
 }  // namespace
