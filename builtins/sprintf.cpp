@@ -63,6 +63,9 @@ GoArg to_go(const Value& v) {
   if (v.is_string()) {
     g.type = GoArg::String;
     g.s = v.str();
+  } else if (v.is_small_int()) {
+    g.type = GoArg::Int;
+    g.z = static_cast<long>(v.small_int());
   } else if (v.is_number()) {
     const std::string* text = v.number_text();
     bool integral = text ? plain_integer_text(*text) : v.is_integer();
@@ -205,8 +208,18 @@ std::string format_integer(const mpz_class& z, const Spec& sp, char verb) {
     default:
       break;
   }
-  mpz_class a = abs(z);
-  std::string digits = a.get_str(base);
+  std::string digits;
+  if (z.fits_slong_p()) {
+    long n = z.get_si();
+    unsigned long magnitude =
+        n < 0 ? 0UL - static_cast<unsigned long>(n) : static_cast<unsigned long>(n);
+    char buf[72];
+    auto res = std::to_chars(buf, buf + sizeof buf, magnitude, base);
+    digits.assign(buf, res.ptr);
+  } else {
+    mpz_class a = abs(z);
+    digits = a.get_str(base);
+  }
   if (verb == 'X')
     for (char& c : digits) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (sp.prec >= 0) {
