@@ -267,66 +267,122 @@ const std::string* Value::number_text() const {
 
 namespace {
 
-// Decimal text of a non-integral rational: exact when the expansion terminates within
-// a reasonable length, otherwise 20 significant digits (as OPA's big.Float output shows).
-std::string format_rational(const mpq_class& q) {
-  mpz_class num = q.get_num();
-  mpz_class den = q.get_den();
-  bool neg = num < 0;
-  if (neg) num = -num;
-  // Terminating iff den has only factors 2 and 5.
-  mpz_class d = den;
-  int twos = 0, fives = 0;
-  while (mpz_divisible_ui_p(d.get_mpz_t(), 2)) {
-    d /= 2;
-    ++twos;
+// OPA computes non-integral results in binary floating point with a 64-bit mantissa
+// (Go's big.Float) and prints the shortest decimal that reads back to the same value, in
+// %e form when the exponent is below -4 or at least 6. We keep exact rationals and print
+// them the same way, so 1/3 shows as 0.33333333333333333334.
+constexpr int kMantissaBits = 64;
+
+// The 64-bit-mantissa binary value nearest to q (> 0), as m * 2^-e.
+void round_to_binary(const mpq_class& q, mpz_class& m, long& e) {
+  // Find e with 2^63 <= q * 2^e < 2^64.
+  long bits = static_cast<long>(mpz_sizeinbase(q.get_num().get_mpz_t(), 2)) -
+              static_cast<long>(mpz_sizeinbase(q.get_den().get_mpz_t(), 2));
+  e = kMantissaBits - bits;
+  for (int tries = 0; tries < 4; ++tries) {
+    mpq_class scaled = q;
+    if (e >= 0) {
+      mpq_mul_2exp(scaled.get_mpq_t(), scaled.get_mpq_t(), static_cast<mp_bitcnt_t>(e));
+    } else {
+      mpq_div_2exp(scaled.get_mpq_t(), scaled.get_mpq_t(), static_cast<mp_bitcnt_t>(-e));
+    }
+    mpz_class lo = scaled.get_num() / scaled.get_den();
+    size_t size = mpz_sizeinbase(lo.get_mpz_t(), 2);
+    if (size < kMantissaBits) {
+      ++e;
+      continue;
+    }
+    if (size > kMantissaBits) {
+      --e;
+      continue;
+    }
+    mpq_class frac = scaled - mpq_class(lo);
+    int c = cmp(frac, mpq_class(1, 2));
+    m = lo;
+    if (c > 0 || (c == 0 && mpz_odd_p(lo.get_mpz_t()))) ++m;
+    return;
   }
-  while (mpz_divisible_ui_p(d.get_mpz_t(), 5)) {
-    d /= 5;
-    ++fives;
-  }
-  std::string out = neg ? "-" : "";
-  if (d == 1 && std::max(twos, fives) <= 40) {
-    int scale = std::max(twos, fives);
-    mpz_class p10;
-    mpz_ui_pow_ui(p10.get_mpz_t(), 10, scale);
-    mpz_class scaled = num * p10 / den;
-    std::string digits = scaled.get_str();
-    if (static_cast<int>(digits.size()) <= scale) digits.insert(0, scale - digits.size() + 1, '0');
-    std::string ip = digits.substr(0, digits.size() - scale);
-    std::string fp = digits.substr(digits.size() - scale);
-    while (!fp.empty() && fp.back() == '0') fp.pop_back();
-    out += ip;
-    if (!fp.empty()) out += "." + fp;
-    return out;
-  }
-  // 20 significant digits, rounded half up, scientific when very small or large.
-  mpf_class f(q, 256);
-  if (neg) f = -f;
-  mp_exp_t exp = 0;
-  char* s = mpf_get_str(nullptr, &exp, 10, 20, f.get_mpf_t());
-  std::string digits(s);
-  void (*freefunc)(void*, size_t);
-  mp_get_memory_functions(nullptr, nullptr, &freefunc);
-  freefunc(s, std::strlen(s) + 1);
-  while (!digits.empty() && digits.back() == '0') digits.pop_back();
-  if (digits.empty()) return "0";
-  long e = static_cast<long>(exp);  // value = 0.digits * 10^e
-  if (e > 21 || e < -4) {
-    std::string m = digits.substr(0, 1);
-    if (digits.size() > 1) m += "." + digits.substr(1);
-    long ex = e - 1;
-    out += m + "e" + (ex < 0 ? "-" : "+") + (std::abs(ex) < 10 ? "0" : "") + std::to_string(std::abs(ex));
-    return out;
-  }
-  if (e <= 0) {
-    out += "0." + std::string(static_cast<size_t>(-e), '0') + digits;
-  } else if (static_cast<size_t>(e) >= digits.size()) {
-    out += digits + std::string(static_cast<size_t>(e) - digits.size(), '0');
+  m = q.get_num() / q.get_den();
+}
+
+mpq_class pow10q(long k) {
+  mpz_class p;
+  mpz_ui_pow_ui(p.get_mpz_t(), 10, static_cast<unsigned long>(k < 0 ? -k : k));
+  return k >= 0 ? mpq_class(p) : mpq_class(mpz_class(1), p);
+}
+
+}  // namespace
+
+mpq_class round_to_mantissa64(const mpq_class& value) {
+  if (value == 0 || value.get_den() == 1) return value;
+  bool neg = value < 0;
+  mpq_class q = neg ? mpq_class(-value) : value;
+  mpz_class m;
+  long e;
+  round_to_binary(q, m, e);
+  mpq_class out(m);
+  if (e >= 0) {
+    mpq_div_2exp(out.get_mpq_t(), out.get_mpq_t(), static_cast<mp_bitcnt_t>(e));
   } else {
-    out += digits.substr(0, static_cast<size_t>(e)) + "." + digits.substr(static_cast<size_t>(e));
+    mpq_mul_2exp(out.get_mpq_t(), out.get_mpq_t(), static_cast<mp_bitcnt_t>(-e));
   }
-  return out;
+  return neg ? mpq_class(-out) : out;
+}
+
+namespace {
+
+std::string format_rational(const mpq_class& value) {
+  bool neg = value < 0;
+  mpq_class q = neg ? mpq_class(-value) : value;
+  mpz_class m;
+  long e;
+  round_to_binary(q, m, e);
+  // Digits are those of the binary value, as Go prints it.
+  q = mpq_class(m);
+  if (e >= 0) {
+    mpq_div_2exp(q.get_mpq_t(), q.get_mpq_t(), static_cast<mp_bitcnt_t>(e));
+  } else {
+    mpq_mul_2exp(q.get_mpq_t(), q.get_mpq_t(), static_cast<mp_bitcnt_t>(-e));
+  }
+  // Decimal exponent of q: 10^d10 <= q < 10^(d10+1).
+  long d10 = static_cast<long>(mpz_sizeinbase(q.get_num().get_mpz_t(), 10)) -
+             static_cast<long>(mpz_sizeinbase(q.get_den().get_mpz_t(), 10));
+  while (q >= pow10q(d10 + 1)) ++d10;
+  while (q < pow10q(d10)) --d10;
+  std::string digits;
+  long exp10 = d10;
+  for (int n = 1; n <= 40; ++n) {
+    // n significant digits: round(q / 10^(d10 - n + 1)).
+    mpq_class scaled = q / pow10q(d10 - n + 1);
+    mpz_class cand = scaled.get_num() / scaled.get_den();
+    mpq_class frac = scaled - mpq_class(cand);
+    if (frac >= mpq_class(1, 2)) ++cand;
+    mpq_class back = mpq_class(cand) * pow10q(d10 - n + 1);
+    mpz_class m2;
+    long e2;
+    round_to_binary(back, m2, e2);
+    if (m2 == m && e2 == e) {
+      digits = cand.get_str();
+      exp10 = d10;
+      if (static_cast<int>(digits.size()) > n) exp10 = d10 + 1;  // rounded up to 10^(d10+1)
+      break;
+    }
+  }
+  if (digits.empty()) digits = "0";
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  std::string out = neg ? "-" : "";
+  if (exp10 < -4 || exp10 >= 6) {
+    out += digits.substr(0, 1);
+    if (digits.size() > 1) out += "." + digits.substr(1);
+    out += exp10 < 0 ? "e-" : "e+";
+    std::string ex = std::to_string(exp10 < 0 ? -exp10 : exp10);
+    if (ex.size() < 2) ex.insert(0, "0");
+    return out + ex;
+  }
+  if (exp10 < 0) return out + "0." + std::string(static_cast<size_t>(-exp10 - 1), '0') + digits;
+  size_t int_len = static_cast<size_t>(exp10) + 1;
+  if (digits.size() <= int_len) return out + digits + std::string(int_len - digits.size(), '0');
+  return out + digits.substr(0, int_len) + "." + digits.substr(int_len);
 }
 
 }  // namespace

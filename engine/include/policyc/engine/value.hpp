@@ -127,6 +127,10 @@ struct ValueHash {
   size_t operator()(const Value& v) const { return v.hash(); }
 };
 
+// The value nearest to q with a 64-bit binary mantissa: how OPA (Go's big.Float) holds a
+// non-integral computed number. Integers are returned unchanged.
+mpq_class round_to_mantissa64(const mpq_class& q);
+
 // Number of runes in UTF-8 text, counting each invalid byte as one (as Go does).
 size_t utf8_rune_count(std::string_view s);
 
