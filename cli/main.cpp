@@ -134,8 +134,10 @@ int main(int argc, char** argv) {
 
   EvalArgs eval_args;
   CLI::App* eval = app.add_subcommand("eval", "Evaluate a Rego query");
+  // One path per -d, so `-d policy/ data.x --format values` leaves the query positional.
   eval->add_option("-d,--data", eval_args.data_paths,
-                   "Policy or data file or directory (repeatable)");
+                   "Policy or data file or directory (repeatable)")
+      ->allow_extra_args(false);
   eval->add_option("-i,--input", eval_args.input_path, "Input document (JSON or YAML)");
   eval->add_flag("--v0-compatible", eval_args.v0_compatible, "Parse modules with Rego v0 syntax");
   eval->add_flag("--strict-builtin-errors", eval_args.strict_builtin_errors,

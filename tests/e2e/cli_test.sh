@@ -58,6 +58,10 @@ if run 0 eval -d "$fixtures/policy" -i "$fixtures/input.json" data.example.allow
   expect "$out" '"row": 1'
 fi
 
+# Options after the query, and repeated -d (a directory given to -d is the data root).
+run 0 eval -d "$fixtures/policy/example.rego" -d "$fixtures/policy/config" data.region \
+  --format values && expect "$out" '"westeurope"'
+
 # Data files land under data at their directory path.
 if run 0 eval -d "$fixtures/policy" 'x := data.config.region'; then
   expect "$out" '"bindings": {'
