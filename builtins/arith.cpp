@@ -8,6 +8,18 @@
 namespace policyc::builtins {
 namespace {
 
+// Integers stay exact at any size; a computation involving a non-integer runs as OPA's
+// does, in binary floating point with a 64-bit mantissa (Go's big.Float).
+Value float_result(const Value& x, const Value& y, mpq_class (*op)(const mpq_class&, const mpq_class&)) {
+  mpq_class qx = x.to_rational(), qy = y.to_rational();
+  if (qx.get_den() == 1 && qy.get_den() == 1) return Value::rational(op(qx, qy));
+  return Value::rational(round_to_mantissa64(op(round_to_mantissa64(qx), round_to_mantissa64(qy))));
+}
+
+mpq_class add_q(const mpq_class& x, const mpq_class& y) { return x + y; }
+mpq_class sub_q(const mpq_class& x, const mpq_class& y) { return x - y; }
+mpq_class mul_q(const mpq_class& x, const mpq_class& y) { return x * y; }
+
 Value plus(Args a, BuiltinContext&) {
   need_number("plus", a[0], 1);
   need_number("plus", a[1], 2);
@@ -15,7 +27,7 @@ Value plus(Args a, BuiltinContext&) {
   if (a[0].is_small_int() && a[1].is_small_int() &&
       !__builtin_add_overflow(a[0].small_int(), a[1].small_int(), &r))
     return Value::integer(r);
-  return Value::rational(a[0].to_rational() + a[1].to_rational());
+  return float_result(a[0], a[1], add_q);
 }
 
 Value set_difference(const Value& x, const Value& y) {
@@ -31,7 +43,7 @@ Value minus(Args a, BuiltinContext&) {
     if (a[0].is_small_int() && a[1].is_small_int() &&
         !__builtin_sub_overflow(a[0].small_int(), a[1].small_int(), &r))
       return Value::integer(r);
-    return Value::rational(a[0].to_rational() - a[1].to_rational());
+    return float_result(a[0], a[1], sub_q);
   }
   if (a[0].is_set() && a[1].is_set()) return set_difference(a[0], a[1]);
   if (!a[0].is_number() && !a[0].is_set())
@@ -47,7 +59,7 @@ Value mul(Args a, BuiltinContext&) {
   if (a[0].is_small_int() && a[1].is_small_int() &&
       !__builtin_mul_overflow(a[0].small_int(), a[1].small_int(), &r))
     return Value::integer(r);
-  return Value::rational(a[0].to_rational() * a[1].to_rational());
+  return float_result(a[0], a[1], mul_q);
 }
 
 Value div(Args a, BuiltinContext&) {
@@ -58,7 +70,10 @@ Value div(Args a, BuiltinContext&) {
   if (a[0].is_small_int() && a[1].is_small_int() && a[1].small_int() != -1 &&
       a[0].small_int() % a[1].small_int() == 0)
     return Value::integer(a[0].small_int() / a[1].small_int());
-  return Value::rational(a[0].to_rational() / d);
+  // A quotient that is not an integer is a float in OPA, even for integer operands.
+  mpq_class q = a[0].to_rational() / d;
+  if (q.get_den() == 1) return Value::rational(q);
+  return Value::rational(round_to_mantissa64(round_to_mantissa64(a[0].to_rational()) / round_to_mantissa64(d)));
 }
 
 Value rem(Args a, BuiltinContext&) {

@@ -486,7 +486,7 @@ size_t Value::hash() const {
     case Kind::Number: {
       int64_t i;
       if (to_int64(i)) return std::hash<int64_t>{}(i);
-      return std::hash<double>{}(to_double());
+      return std::hash<double>{}(round_to_mantissa64(to_rational()).get_d());
     }
     case Kind::String: return static_cast<size_t>(int_);
     case Kind::Array:
@@ -512,7 +512,13 @@ int compare(const Value& a, const Value& b) {
     case Kind::Boolean: return a.bool_ == b.bool_ ? 0 : (a.bool_ ? 1 : -1);
     case Kind::Number: {
       if (!a.ptr_ && !b.ptr_) return a.int_ < b.int_ ? -1 : (a.int_ > b.int_ ? 1 : 0);
-      int c = cmp(a.to_rational(), b.to_rational());
+      // Non-integers compare as OPA holds them: with a 64-bit binary mantissa.
+      mpq_class x = a.to_rational(), y = b.to_rational();
+      if (x.get_den() != 1 || y.get_den() != 1) {
+        x = round_to_mantissa64(x);
+        y = round_to_mantissa64(y);
+      }
+      int c = cmp(x, y);
       return c < 0 ? -1 : (c > 0 ? 1 : 0);
     }
     case Kind::String: {

@@ -660,7 +660,7 @@ Value Evaluator::node_value(const RuleNode* node) {
       std::string name = "data";
       for (const auto& s : node->path) name += "." + s;
       const Location loc = node->rules.empty() ? Location{} : node->rules.front()->rule->loc;
-      throw EvalError("rego_recursion_error", "rego_recursion_error: rule " + name + " is recursive", loc);
+      throw EvalError("rego_recursion_error", "rule " + name + " is recursive", loc);
     }
   }
   in_progress_.push_back(node);
