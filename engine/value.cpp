@@ -9,9 +9,19 @@ namespace policyc {
 
 namespace {
 
-const BigNumber* as_big(const std::shared_ptr<const void>& p) {
-  return static_cast<const BigNumber*>(p.get());
-}
+struct BigBox : Value::Heap {
+  BigNumber n;
+};
+struct StrBox : Value::Heap {
+  std::string s;
+  size_t hash = 0;
+};
+struct VecBox : Value::Heap {
+  ValueVec v;
+};
+struct ObjBox : Value::Heap {
+  ObjectEntries e;
+};
 
 size_t mix(size_t h, size_t v) { return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); }
 
@@ -59,6 +69,22 @@ const char* kind_name(Kind k) {
   return "unknown";
 }
 
+const BigNumber* Value::big() const {
+  if (kind_ != Kind::Number || !bool_) return nullptr;
+  return &static_cast<const BigBox*>(heap_)->n;
+}
+
+void Value::destroy() {
+  switch (kind_) {
+    case Kind::Number: delete static_cast<BigBox*>(heap_); break;
+    case Kind::String: delete static_cast<StrBox*>(heap_); break;
+    case Kind::Array:
+    case Kind::Set: delete static_cast<VecBox*>(heap_); break;
+    case Kind::Object: delete static_cast<ObjBox*>(heap_); break;
+    default: break;
+  }
+}
+
 Value Value::null() {
   Value v;
   v.kind_ = Kind::Null;
@@ -83,10 +109,11 @@ Value Value::rational(const mpq_class& q) {
   if (q.get_den() == 1 && fits_int64(q.get_num())) return integer(q.get_num().get_si());
   Value v;
   v.kind_ = Kind::Number;
-  auto big = std::make_shared<BigNumber>();
-  big->q = q;
-  big->q.canonicalize();
-  v.ptr_ = std::move(big);
+  auto* box = new BigBox;
+  box->n.q = q;
+  box->n.q.canonicalize();
+  v.bool_ = true;
+  v.heap_ = box;
   return v;
 }
 
@@ -155,25 +182,30 @@ Value Value::number_from_text(std::string_view text) {
   if (plain_int) return rational(q);
   Value v;
   v.kind_ = Kind::Number;
-  auto big = std::make_shared<BigNumber>();
-  big->q = q;
-  big->text = std::string(text);
-  v.ptr_ = std::move(big);
+  auto* box = new BigBox;
+  box->n.q = q;
+  box->n.text = std::string(text);
+  v.bool_ = true;
+  v.heap_ = box;
   return v;
 }
 
 Value Value::string(std::string s) {
   Value v;
   v.kind_ = Kind::String;
-  v.int_ = static_cast<int64_t>(hash_string(s));
-  v.ptr_ = std::make_shared<const std::string>(std::move(s));
+  auto* box = new StrBox;
+  box->hash = hash_string(s);
+  box->s = std::move(s);
+  v.heap_ = box;
   return v;
 }
 
 Value Value::array(ValueVec items) {
   Value v;
   v.kind_ = Kind::Array;
-  v.ptr_ = std::make_shared<const ValueVec>(std::move(items));
+  auto* box = new VecBox;
+  box->v = std::move(items);
+  v.heap_ = box;
   return v;
 }
 
@@ -196,7 +228,9 @@ Value Value::object(ObjectEntries entries) {
 Value Value::object_sorted(ObjectEntries entries) {
   Value v;
   v.kind_ = Kind::Object;
-  v.ptr_ = std::make_shared<const ObjectEntries>(std::move(entries));
+  auto* box = new ObjBox;
+  box->e = std::move(entries);
+  v.heap_ = box;
   return v;
 }
 
@@ -211,7 +245,9 @@ Value Value::set(ValueVec items) {
 Value Value::set_sorted(ValueVec items) {
   Value v;
   v.kind_ = Kind::Set;
-  v.ptr_ = std::make_shared<const ValueVec>(std::move(items));
+  auto* box = new VecBox;
+  box->v = std::move(items);
+  v.heap_ = box;
   return v;
 }
 
@@ -230,17 +266,17 @@ Value Value::empty_set() {
 
 bool Value::is_integer() const {
   if (kind_ != Kind::Number) return false;
-  if (!ptr_) return true;
-  return as_big(ptr_)->q.get_den() == 1;
+  if (!bool_) return true;
+  return big()->q.get_den() == 1;
 }
 
 bool Value::to_int64(int64_t& out) const {
   if (kind_ != Kind::Number) return false;
-  if (!ptr_) {
+  if (!bool_) {
     out = int_;
     return true;
   }
-  const auto& q = as_big(ptr_)->q;
+  const auto& q = big()->q;
   if (q.get_den() != 1 || !fits_int64(q.get_num())) return false;
   out = q.get_num().get_si();
   return true;
@@ -248,20 +284,21 @@ bool Value::to_int64(int64_t& out) const {
 
 double Value::to_double() const {
   if (kind_ != Kind::Number) return 0;
-  if (!ptr_) return static_cast<double>(int_);
-  const auto* b = as_big(ptr_);
+  if (!bool_) return static_cast<double>(int_);
+  const auto* b = big();
   if (!b->text.empty()) return std::strtod(b->text.c_str(), nullptr);
   return b->q.get_d();
 }
 
 mpq_class Value::to_rational() const {
-  if (!ptr_) return mpq_class(static_cast<long>(int_));
-  return as_big(ptr_)->q;
+  if (kind_ != Kind::Number) return mpq_class(0);
+  if (!bool_) return mpq_class(static_cast<long>(int_));
+  return big()->q;
 }
 
 const std::string* Value::number_text() const {
-  if (kind_ != Kind::Number || !ptr_) return nullptr;
-  const auto* b = as_big(ptr_);
+  if (kind_ != Kind::Number || !bool_) return nullptr;
+  const auto* b = big();
   return b->text.empty() ? nullptr : &b->text;
 }
 
@@ -388,8 +425,8 @@ std::string format_rational(const mpq_class& value) {
 }  // namespace
 
 std::string Value::number_to_string() const {
-  if (!ptr_) return std::to_string(int_);
-  const auto* b = as_big(ptr_);
+  if (!bool_) return std::to_string(int_);
+  const auto* b = big();
   if (!b->text.empty()) return b->text;
   if (b->q.get_den() == 1) return b->q.get_num().get_str();
   return format_rational(b->q);
@@ -398,19 +435,19 @@ std::string Value::number_to_string() const {
 const std::string& Value::str() const {
   static const std::string empty;
   if (kind_ != Kind::String) return empty;
-  return *static_cast<const std::string*>(ptr_.get());
+  return static_cast<const StrBox*>(heap_)->s;
 }
 
 const ValueVec& Value::items() const {
   static const ValueVec empty;
   if (kind_ != Kind::Array && kind_ != Kind::Set) return empty;
-  return *static_cast<const ValueVec*>(ptr_.get());
+  return static_cast<const VecBox*>(heap_)->v;
 }
 
 const ObjectEntries& Value::entries() const {
   static const ObjectEntries empty;
   if (kind_ != Kind::Object) return empty;
-  return *static_cast<const ObjectEntries*>(ptr_.get());
+  return static_cast<const ObjBox*>(heap_)->e;
 }
 
 size_t Value::size() const {
@@ -488,7 +525,7 @@ size_t Value::hash() const {
       if (to_int64(i)) return std::hash<int64_t>{}(i);
       return std::hash<double>{}(round_to_mantissa64(to_rational()).get_d());
     }
-    case Kind::String: return static_cast<size_t>(int_);
+    case Kind::String: return static_cast<const StrBox*>(heap_)->hash;
     case Kind::Array:
     case Kind::Set: {
       size_t h = kind_ == Kind::Array ? 0xA1 : 0x5E;
@@ -511,7 +548,7 @@ int compare(const Value& a, const Value& b) {
     case Kind::Null: return 0;
     case Kind::Boolean: return a.bool_ == b.bool_ ? 0 : (a.bool_ ? 1 : -1);
     case Kind::Number: {
-      if (!a.ptr_ && !b.ptr_) return a.int_ < b.int_ ? -1 : (a.int_ > b.int_ ? 1 : 0);
+      if (!a.bool_ && !b.bool_) return a.int_ < b.int_ ? -1 : (a.int_ > b.int_ ? 1 : 0);
       // Non-integers compare as OPA holds them: with a 64-bit binary mantissa.
       mpq_class x = a.to_rational(), y = b.to_rational();
       if (x.get_den() != 1 || y.get_den() != 1) {
@@ -522,13 +559,13 @@ int compare(const Value& a, const Value& b) {
       return c < 0 ? -1 : (c > 0 ? 1 : 0);
     }
     case Kind::String: {
-      if (a.ptr_ == b.ptr_) return 0;
+      if (a.heap_ == b.heap_) return 0;
       int c = a.str().compare(b.str());
       return c < 0 ? -1 : (c > 0 ? 1 : 0);
     }
     case Kind::Array:
     case Kind::Set: {
-      if (a.ptr_ == b.ptr_) return 0;
+      if (a.heap_ == b.heap_) return 0;
       const auto& x = a.items();
       const auto& y = b.items();
       size_t n = std::min(x.size(), y.size());
@@ -539,7 +576,7 @@ int compare(const Value& a, const Value& b) {
       return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
     }
     case Kind::Object: {
-      if (a.ptr_ == b.ptr_) return 0;
+      if (a.heap_ == b.heap_) return 0;
       const auto& x = a.entries();
       const auto& y = b.entries();
       size_t n = std::min(x.size(), y.size());
