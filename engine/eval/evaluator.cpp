@@ -399,18 +399,9 @@ bool Evaluator::eval_term(const Term& t, Frame& f, KValue k) {
       return eval_terms(t.items, 0, 0, out, f, [&](ValueVec& vals) { return k(Value::set(vals)); });
     }
     case TermKind::Object: {
-      std::vector<TermPtr> flat;
-      for (const auto& [kt, vt] : t.pairs) {
-        flat.push_back(kt);
-        flat.push_back(vt);
-      }
-      ValueVec out;
-      return eval_terms(flat, 0, 0, out, f, [&](ValueVec& vals) {
-        ObjectEntries entries;
-        entries.reserve(vals.size() / 2);
-        for (size_t i = 0; i + 1 < vals.size(); i += 2) entries.emplace_back(vals[i], vals[i + 1]);
-        return k(Value::object(std::move(entries)));
-      });
+      ObjectEntries entries;
+      entries.reserve(t.pairs.size());
+      return eval_pairs(t, 0, entries, f, k);
     }
     case TermKind::ArrayCompr:
     case TermKind::SetCompr:
@@ -418,6 +409,18 @@ bool Evaluator::eval_term(const Term& t, Frame& f, KValue k) {
     case TermKind::Call: return eval_call(t, f, k);
   }
   return false;
+}
+
+bool Evaluator::eval_pairs(const Term& t, size_t i, ObjectEntries& entries, Frame& f, KValue k) {
+  if (i == t.pairs.size()) return k(Value::object(entries));
+  return eval_term(*t.pairs[i].first, f, [&](const Value& key) {
+    return eval_term(*t.pairs[i].second, f, [&](const Value& val) {
+      entries.emplace_back(key, val);
+      bool r = eval_pairs(t, i + 1, entries, f, k);
+      entries.pop_back();
+      return r;
+    });
+  });
 }
 
 bool Evaluator::eval_compr(const Term& t, Frame& f, KValue k) {
@@ -767,8 +770,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
     // A function without parameters referenced without parentheses is its value (OPA).
     if (node->arity != 0) return Value();
     Value out;
-    ValueVec no_args;
-    call_function(node, no_args, *node->rules.front()->rule->ref[0], [&](const Value& v) {
+    call_function(node, {}, *node->rules.front()->rule->ref[0], [&](const Value& v) {
       out = v;
       return true;
     });
@@ -960,9 +962,9 @@ Value Evaluator::metadata(bool chain) const {
   return Value::array(std::move(entries));
 }
 
-Value Evaluator::call_builtin(const BuiltinDecl* decl, const ValueVec& args, const Term& call) {
+Value Evaluator::call_builtin(const BuiltinDecl* decl, std::span<const Value> args, const Term& call) {
   try {
-    return decl->fn(std::span<const Value>(args.data(), args.size()), bctx_);
+    return decl->fn(args, bctx_);
   } catch (const BuiltinError& e) {
     if (bctx_.strict) throw EvalError(e.code, e.what(), call.loc);
     return Value();
@@ -1000,18 +1002,35 @@ bool Evaluator::eval_call(const Term& t, Frame& f, KValue k) {
       return k(kTrue);
     }
   }
-  std::vector<TermPtr> inputs(t.items.begin() + 1, t.items.end() - (has_output ? 1 : 0));
-  ValueVec args;
-  args.reserve(inputs.size());
-  return eval_terms(inputs, 0, 0, args, f, [&](ValueVec& vals) {
+  size_t end = t.items.size() - (has_output ? 1 : 0);
+  auto call = [&](std::span<const Value> vals) {
     if (has_output) {
-      return call_with_args(t, vals, f, [&](const Value& out) { return match(*t.items.back(), out, f, [&]() { return k(kTrue); }); });
+      return call_with_args(t, vals, f, [&](const Value& out) {
+        return match(*t.items.back(), out, f, [&]() { return k(kTrue); });
+      });
     }
     return call_with_args(t, vals, f, k);
+  };
+  // Arguments live on the stack for the usual small arities.
+  constexpr size_t kInlineArgs = 6;
+  if (end - 1 <= kInlineArgs) {
+    Value buf[kInlineArgs];
+    return eval_args(t, 1, end, buf, f, call);
+  }
+  std::vector<Value> buf(end - 1);
+  return eval_args(t, 1, end, buf.data(), f, call);
+}
+
+bool Evaluator::eval_args(const Term& t, size_t i, size_t end, Value* buf, Frame& f,
+                          FnRef<bool(std::span<const Value>)> k) {
+  if (i == end) return k(std::span<const Value>(buf, end - 1));
+  return eval_term(*t.items[i], f, [&](const Value& v) {
+    buf[i - 1] = v;
+    return eval_args(t, i + 1, end, buf, f, k);
   });
 }
 
-bool Evaluator::call_with_args(const Term& t, ValueVec& args, Frame& f, KValue k) {
+bool Evaluator::call_with_args(const Term& t, std::span<const Value> args, Frame& f, KValue k) {
   (void)f;
   if (!mocks_.empty() || !special_mocks_.empty()) {
     const Mock* found = nullptr;
@@ -1151,7 +1170,7 @@ bool Evaluator::call_with_args(const Term& t, ValueVec& args, Frame& f, KValue k
   }
 }
 
-bool Evaluator::call_function(const RuleNode* node, const ValueVec& args, const Term& call, KValue k) {
+bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args, const Term& call, KValue k) {
   if (++depth_ > 2000) {
     --depth_;
     throw EvalError("eval_recursion_error", "function call depth exceeded", call.loc);

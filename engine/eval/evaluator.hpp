@@ -89,7 +89,10 @@ class Evaluator {
   bool eval_data(const Term& ref, size_t i, const RuleNode* node, const Value& base,
                  std::vector<std::string>& path, Frame& f, KValue k);
   bool eval_call(const Term& t, Frame& f, KValue k);
-  bool call_with_args(const Term& t, ValueVec& args, Frame& f, KValue k);
+  bool eval_args(const Term& t, size_t i, size_t end, Value* buf, Frame& f,
+                 FnRef<bool(std::span<const Value>)> k);
+  bool eval_pairs(const Term& t, size_t i, ObjectEntries& entries, Frame& f, KValue k);
+  bool call_with_args(const Term& t, std::span<const Value> args, Frame& f, KValue k);
   bool eval_compr(const Term& t, Frame& f, KValue k);
 
   bool unify(const Term& a, const Term& b, Frame& f, KDone k);
@@ -103,9 +106,9 @@ class Evaluator {
   bool override_at(const std::vector<std::string>& path, Value& out) const;
   Value apply_overrides_below(const std::vector<std::string>& path, Value v) const;
   void eval_complete_rule(const CompiledRule& cr, ValueVec& values, bool& found);
-  bool call_function(const RuleNode* node, const ValueVec& args, const Term& call, KValue k);
+  bool call_function(const RuleNode* node, std::span<const Value> args, const Term& call, KValue k);
   Value merge_rule_values(const Value& a, const Value& b, const Location& loc);
-  Value call_builtin(const BuiltinDecl* decl, const ValueVec& args, const Term& call);
+  Value call_builtin(const BuiltinDecl* decl, std::span<const Value> args, const Term& call);
 
   [[noreturn]] void conflict(const std::string& msg, const Location& loc);
   void trace_failed(const Expr& e, const Frame& f);
