@@ -56,7 +56,8 @@ TermPtr make_call(std::string op, std::vector<TermPtr> args, Location loc) {
     ref->kind = TermKind::Ref;
     ref->loc = loc;
     ref->items.push_back(fn);
-    for (size_t i = 1; i < parts.size(); ++i) ref->items.push_back(make_scalar(Value::string(parts[i]), loc));
+    for (size_t i = 1; i < parts.size(); ++i)
+      ref->items.push_back(make_scalar(Value::string(parts[i]), loc));
     fn = ref;
   }
   t->items.push_back(fn);
@@ -66,8 +67,10 @@ TermPtr make_call(std::string op, std::vector<TermPtr> args, Location loc) {
 
 std::string term_to_string(const Term& t) {
   switch (t.kind) {
-    case TermKind::Scalar: return t.value.to_rego();
-    case TermKind::Var: return t.name;
+    case TermKind::Scalar:
+      return t.value.to_rego();
+    case TermKind::Var:
+      return t.name;
     case TermKind::Ref: {
       std::string out = term_to_string(*t.items[0]);
       for (size_t i = 1; i < t.items.size(); ++i) {
@@ -80,7 +83,8 @@ std::string term_to_string(const Term& t) {
       }
       return out;
     }
-    default: return t.loc.text();
+    default:
+      return t.loc.text();
   }
 }
 

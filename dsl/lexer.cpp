@@ -6,36 +6,66 @@ namespace policyc::dsl {
 
 const char* tok_name(Tok t) {
   switch (t) {
-    case Tok::End: return "EOF";
-    case Tok::Ident: return "ident";
-    case Tok::String: return "string";
-    case Tok::Number: return "number";
-    case Tok::LBrace: return "{";
-    case Tok::RBrace: return "}";
-    case Tok::LBrack: return "[";
-    case Tok::RBrack: return "]";
-    case Tok::LParen: return "(";
-    case Tok::RParen: return ")";
-    case Tok::Dot: return ".";
-    case Tok::Comma: return ",";
-    case Tok::Semicolon: return ";";
-    case Tok::Colon: return ":";
-    case Tok::Assign: return "assign";
-    case Tok::Unify: return "=";
-    case Tok::Eq: return "==";
-    case Tok::Neq: return "!=";
-    case Tok::Lt: return "<";
-    case Tok::Lte: return "<=";
-    case Tok::Gt: return ">";
-    case Tok::Gte: return ">=";
-    case Tok::Plus: return "+";
-    case Tok::Minus: return "-";
-    case Tok::Star: return "*";
-    case Tok::Slash: return "/";
-    case Tok::Percent: return "%";
-    case Tok::Pipe: return "|";
-    case Tok::Amp: return "&";
-    case Tok::Error: return "error";
+    case Tok::End:
+      return "EOF";
+    case Tok::Ident:
+      return "ident";
+    case Tok::String:
+      return "string";
+    case Tok::Number:
+      return "number";
+    case Tok::LBrace:
+      return "{";
+    case Tok::RBrace:
+      return "}";
+    case Tok::LBrack:
+      return "[";
+    case Tok::RBrack:
+      return "]";
+    case Tok::LParen:
+      return "(";
+    case Tok::RParen:
+      return ")";
+    case Tok::Dot:
+      return ".";
+    case Tok::Comma:
+      return ",";
+    case Tok::Semicolon:
+      return ";";
+    case Tok::Colon:
+      return ":";
+    case Tok::Assign:
+      return "assign";
+    case Tok::Unify:
+      return "=";
+    case Tok::Eq:
+      return "==";
+    case Tok::Neq:
+      return "!=";
+    case Tok::Lt:
+      return "<";
+    case Tok::Lte:
+      return "<=";
+    case Tok::Gt:
+      return ">";
+    case Tok::Gte:
+      return ">=";
+    case Tok::Plus:
+      return "+";
+    case Tok::Minus:
+      return "-";
+    case Tok::Star:
+      return "*";
+    case Tok::Slash:
+      return "/";
+    case Tok::Percent:
+      return "%";
+    case Tok::Pipe:
+      return "|";
+    case Tok::Amp:
+      return "&";
+    case Tok::Error:
+      return "error";
   }
   return "?";
 }
@@ -114,7 +144,8 @@ std::vector<Token> tokenize(const std::string& s, std::vector<Comment>& comments
     if (c == '#') {
       size_t start = i;
       while (i < n && s[i] != '\n') ++i;
-      comments.push_back({s.substr(start + 1, i - start - 1), line, col_of(start), static_cast<int>(start)});
+      comments.push_back(
+          {s.substr(start + 1, i - start - 1), line, col_of(start), static_cast<int>(start)});
       continue;
     }
     size_t start = i;
@@ -163,14 +194,30 @@ std::vector<Token> tokenize(const std::string& s, std::vector<Comment>& comments
           char e = s[i + 1];
           i += 2;
           switch (e) {
-            case '"': out.push_back('"'); break;
-            case '\\': out.push_back('\\'); break;
-            case '/': out.push_back('/'); break;
-            case 'b': out.push_back('\b'); break;
-            case 'f': out.push_back('\f'); break;
-            case 'n': out.push_back('\n'); break;
-            case 'r': out.push_back('\r'); break;
-            case 't': out.push_back('\t'); break;
+            case '"':
+              out.push_back('"');
+              break;
+            case '\\':
+              out.push_back('\\');
+              break;
+            case '/':
+              out.push_back('/');
+              break;
+            case 'b':
+              out.push_back('\b');
+              break;
+            case 'f':
+              out.push_back('\f');
+              break;
+            case 'n':
+              out.push_back('\n');
+              break;
+            case 'r':
+              out.push_back('\r');
+              break;
+            case 't':
+              out.push_back('\t');
+              break;
             case 'u': {
               auto read4 = [&](uint32_t& cp) {
                 if (i + 4 > n) return false;
@@ -270,26 +317,66 @@ std::vector<Token> tokenize(const std::string& s, std::vector<Comment>& comments
       len = 2;
     } else {
       switch (c) {
-        case '{': k = Tok::LBrace; break;
-        case '}': k = Tok::RBrace; break;
-        case '[': k = Tok::LBrack; break;
-        case ']': k = Tok::RBrack; break;
-        case '(': k = Tok::LParen; break;
-        case ')': k = Tok::RParen; break;
-        case '.': k = Tok::Dot; break;
-        case ',': k = Tok::Comma; break;
-        case ';': k = Tok::Semicolon; break;
-        case ':': k = Tok::Colon; break;
-        case '=': k = Tok::Unify; break;
-        case '<': k = Tok::Lt; break;
-        case '>': k = Tok::Gt; break;
-        case '+': k = Tok::Plus; break;
-        case '-': k = Tok::Minus; break;
-        case '*': k = Tok::Star; break;
-        case '/': k = Tok::Slash; break;
-        case '%': k = Tok::Percent; break;
-        case '|': k = Tok::Pipe; break;
-        case '&': k = Tok::Amp; break;
+        case '{':
+          k = Tok::LBrace;
+          break;
+        case '}':
+          k = Tok::RBrace;
+          break;
+        case '[':
+          k = Tok::LBrack;
+          break;
+        case ']':
+          k = Tok::RBrack;
+          break;
+        case '(':
+          k = Tok::LParen;
+          break;
+        case ')':
+          k = Tok::RParen;
+          break;
+        case '.':
+          k = Tok::Dot;
+          break;
+        case ',':
+          k = Tok::Comma;
+          break;
+        case ';':
+          k = Tok::Semicolon;
+          break;
+        case ':':
+          k = Tok::Colon;
+          break;
+        case '=':
+          k = Tok::Unify;
+          break;
+        case '<':
+          k = Tok::Lt;
+          break;
+        case '>':
+          k = Tok::Gt;
+          break;
+        case '+':
+          k = Tok::Plus;
+          break;
+        case '-':
+          k = Tok::Minus;
+          break;
+        case '*':
+          k = Tok::Star;
+          break;
+        case '/':
+          k = Tok::Slash;
+          break;
+        case '%':
+          k = Tok::Percent;
+          break;
+        case '|':
+          k = Tok::Pipe;
+          break;
+        case '&':
+          k = Tok::Amp;
+          break;
         default:
           error(i, std::string("illegal token '") + c + "'");
           return toks;

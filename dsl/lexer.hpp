@@ -14,12 +14,31 @@ enum class Tok {
   Ident,
   String,  // value holds the decoded text
   Number,  // text holds the literal
-  LBrace, RBrace, LBrack, RBrack, LParen, RParen,
-  Dot, Comma, Semicolon, Colon,
-  Assign,   // :=
-  Unify,    // =
-  Eq, Neq, Lt, Lte, Gt, Gte,
-  Plus, Minus, Star, Slash, Percent, Pipe, Amp,
+  LBrace,
+  RBrace,
+  LBrack,
+  RBrack,
+  LParen,
+  RParen,
+  Dot,
+  Comma,
+  Semicolon,
+  Colon,
+  Assign,  // :=
+  Unify,   // =
+  Eq,
+  Neq,
+  Lt,
+  Lte,
+  Gt,
+  Gte,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Percent,
+  Pipe,
+  Amp,
   Error,
 };
 

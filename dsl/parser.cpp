@@ -16,9 +16,8 @@ struct ParseFailure : std::runtime_error {
   Token tok;
 };
 
-const std::set<std::string, std::less<>> kReservedWords = {"package", "import", "default", "not",
-                                                           "with",    "as",     "null",    "true",
-                                                           "false",   "some",   "else"};
+const std::set<std::string, std::less<>> kReservedWords = {
+    "package", "import", "default", "not", "with", "as", "null", "true", "false", "some", "else"};
 
 class Parser {
  public:
@@ -123,20 +122,27 @@ class Parser {
 
   std::string describe(const Token& t) const {
     switch (t.kind) {
-      case Tok::Ident: return "ident";
-      case Tok::String: return "string";
-      case Tok::Number: return "number";
-      case Tok::Assign: return "assign";
-      case Tok::End: return "eof";
-      default: return tok_name(t.kind);
+      case Tok::Ident:
+        return "ident";
+      case Tok::String:
+        return "string";
+      case Tok::Number:
+        return "number";
+      case Tok::Assign:
+        return "assign";
+      case Tok::End:
+        return "eof";
+      default:
+        return tok_name(t.kind);
     }
   }
 
   [[noreturn]] void unexpected(const std::string& expected) {
     const Token& t = cur();
-    std::string what = t.kind == Tok::Ident && (kReservedWords.count(t.text) || keywords_.count(t.text))
-                           ? t.text + " keyword"
-                           : describe(t) + " token";
+    std::string what =
+        t.kind == Tok::Ident && (kReservedWords.count(t.text) || keywords_.count(t.text))
+            ? t.text + " keyword"
+            : describe(t) + " token";
     fail("unexpected " + what + ": " + expected);
   }
 
@@ -182,13 +188,17 @@ class Parser {
     Import imp;
     imp.loc = loc_of(kw);
     imp.path = parse_ref_path();
-    if (imp.path.empty() || imp.path[0]->kind != TermKind::Var) fail_at(imp.loc, "invalid import path");
+    if (imp.path.empty() || imp.path[0]->kind != TermKind::Var)
+      fail_at(imp.loc, "invalid import path");
     const std::string& head = imp.path[0]->name;
     if (head != "data" && head != "input" && head != "future" && head != "rego") {
-      fail_at(imp.loc, "unexpected import path, must begin with one of: {data, future, input, rego}, got: " + head);
+      fail_at(imp.loc,
+              "unexpected import path, must begin with one of: {data, future, input, rego}, got: " +
+                  head);
     }
     if (head == "future") {
-      if (imp.path.size() < 2 || !imp.path[1]->value.is_string() || imp.path[1]->value.str() != "keywords") {
+      if (imp.path.size() < 2 || !imp.path[1]->value.is_string() ||
+          imp.path[1]->value.str() != "keywords") {
         fail_at(imp.loc, "invalid import, must be `future.keywords`");
       }
       if (imp.path.size() == 2) {
@@ -201,7 +211,8 @@ class Parser {
         keywords_.insert(kw2);
       }
     } else if (head == "rego") {
-      if (imp.path.size() != 2 || !imp.path[1]->value.is_string() || imp.path[1]->value.str() != "v1") {
+      if (imp.path.size() != 2 || !imp.path[1]->value.is_string() ||
+          imp.path[1]->value.str() != "v1") {
         fail_at(imp.loc, "invalid import `" + imp.loc.text() + "`, must be `rego.v1`");
       }
       keywords_ = {"if", "contains", "in", "every"};
@@ -211,7 +222,8 @@ class Parser {
       next();
       Token alias = expect(Tok::Ident, "import alias");
       imp.alias = alias.text;
-      if (head == "future" || head == "rego") fail_at(imp.loc, "`" + head + "` imports cannot be aliased");
+      if (head == "future" || head == "rego")
+        fail_at(imp.loc, "`" + head + "` imports cannot be aliased");
     }
     imp.loc = span(imp.loc);
     return imp;
@@ -297,7 +309,8 @@ class Parser {
     }
     if (rule.is_default) {
       if (at(Tok::LBrace) || is_keyword("if")) fail("default rules must not have a body");
-      if (contains_var(*rule.value)) fail_at(rule.loc, "illegal default rule (value cannot contain var)");
+      if (contains_var(*rule.value))
+        fail_at(rule.loc, "illegal default rule (value cannot contain var)");
       rule.loc = span(rule.loc);
       finish_rule(m, std::move(rule), annotations);
       return;
@@ -317,7 +330,8 @@ class Parser {
     parse_rule_body(rule);
     // else chain
     while (is_ident("else")) {
-      if (rule.kind == RuleKind::MultiValue) fail("else keyword cannot be used on multi-value rules");
+      if (rule.kind == RuleKind::MultiValue)
+        fail("else keyword cannot be used on multi-value rules");
       if (!rule.has_body) fail("expected rule body before else");
       Token e = next();
       ElseClause ec;
@@ -397,7 +411,8 @@ class Parser {
     }
   }
 
-  void finish_rule(Module& m, Rule rule, const std::vector<std::shared_ptr<Annotations>>& annotations) {
+  void finish_rule(Module& m, Rule rule,
+                   const std::vector<std::shared_ptr<Annotations>>& annotations) {
     if (!annotations.empty()) rule.annotations = annotations.back();
     m.rules.push_back(std::move(rule));
   }
@@ -434,7 +449,8 @@ class Parser {
       }
       if (is_keyword("in")) {
         next();
-        if (terms.size() > 2) fail_at(start, "unexpected , token: expected `some x in xs` or `some k, v in xs`");
+        if (terms.size() > 2)
+          fail_at(start, "unexpected , token: expected `some x in xs` or `some k, v in xs`");
         e.kind = ExprKind::SomeIn;
         if (terms.size() == 2) {
           e.key = terms[0];
@@ -541,13 +557,26 @@ class Parser {
     while (true) {
       const char* op = nullptr;
       switch (cur().kind) {
-        case Tok::Eq: op = "equal"; break;
-        case Tok::Neq: op = "neq"; break;
-        case Tok::Lt: op = "lt"; break;
-        case Tok::Lte: op = "lte"; break;
-        case Tok::Gt: op = "gt"; break;
-        case Tok::Gte: op = "gte"; break;
-        default: break;
+        case Tok::Eq:
+          op = "equal";
+          break;
+        case Tok::Neq:
+          op = "neq";
+          break;
+        case Tok::Lt:
+          op = "lt";
+          break;
+        case Tok::Lte:
+          op = "lte";
+          break;
+        case Tok::Gt:
+          op = "gt";
+          break;
+        case Tok::Gte:
+          op = "gte";
+          break;
+        default:
+          break;
       }
       if (!op) break;
       next();
@@ -647,8 +676,12 @@ class Parser {
         expect(Tok::RParen, ")");
         break;
       }
-      case Tok::LBrack: t = parse_array(); break;
-      case Tok::LBrace: t = parse_brace(); break;
+      case Tok::LBrack:
+        t = parse_array();
+        break;
+      case Tok::LBrace:
+        t = parse_brace();
+        break;
       case Tok::Ident: {
         const std::string& w = cur().text;
         if (w == "null") {
@@ -665,7 +698,8 @@ class Parser {
           t->kind = TermKind::Set;
           t->loc = span(start);
         } else if (kReservedWords.count(w) ||
-                   (keywords_.count(w) && !(peek().kind == Tok::LParen && peek().offset == cur().end))) {
+                   (keywords_.count(w) &&
+                    !(peek().kind == Tok::LParen && peek().offset == cur().end))) {
           // Keywords name builtins when called: contains(s, "x").
           unexpected("expected term");
         } else {
@@ -674,7 +708,8 @@ class Parser {
         }
         break;
       }
-      default: unexpected("expected term");
+      default:
+        unexpected("expected term");
     }
     return parse_ref_suffix(t, start);
   }
@@ -788,6 +823,43 @@ class Parser {
     pos_ = save;
     auto t = std::make_shared<Term>();
     t->kind = TermKind::Array;
+    try {
+      parse_array_items(*t);
+    } catch (const ParseFailure&) {
+      // `[x * 2 | ...]`: say what is wrong rather than where the union operator broke down.
+      const Token* pipe = comprehension_pipe(save);
+      if (pipe) {
+        fail_at(loc_of(*pipe),
+                "a comprehension head with an operator needs parentheses, e.g. [(x * 2) | ...]");
+      }
+      throw;
+    }
+    t->loc = span(start);
+    return t;
+  }
+
+  // The `|` at bracket depth zero of the array starting at token `from`, if the text after it
+  // starts a comprehension body.
+  const Token* comprehension_pipe(size_t from) const {
+    int depth = 0;
+    for (size_t i = from; i < toks_.size(); ++i) {
+      Tok k = toks_[i].kind;
+      if (k == Tok::LBrack || k == Tok::LBrace || k == Tok::LParen) ++depth;
+      if (k == Tok::RBrack || k == Tok::RBrace || k == Tok::RParen) {
+        if (depth == 0) return nullptr;
+        --depth;
+      }
+      if (k == Tok::Pipe && depth == 0 && i + 1 < toks_.size() && toks_[i + 1].kind == Tok::Ident &&
+          toks_[i + 1].text == "some") {
+        return &toks_[i];
+      }
+      if (k == Tok::End) return nullptr;
+    }
+    return nullptr;
+  }
+
+  void parse_array_items(Term& array) {
+    auto* t = &array;
     while (true) {
       t->items.push_back(parse_term_in());
       if (at(Tok::Comma)) {
@@ -798,8 +870,6 @@ class Parser {
       break;
     }
     expect(Tok::RBrack, "]");
-    t->loc = span(start);
-    return t;
   }
 
   Body parse_compr_body(Tok close) {
@@ -911,7 +981,8 @@ std::unique_ptr<Module> parse_module(std::shared_ptr<SourceFile> file, const Par
   }
 }
 
-std::unique_ptr<Body> parse_query(std::shared_ptr<SourceFile> file, std::vector<Diagnostic>& errors) {
+std::unique_ptr<Body> parse_query(std::shared_ptr<SourceFile> file,
+                                  std::vector<Diagnostic>& errors) {
   Parser p(file, false);
   try {
     return p.query();

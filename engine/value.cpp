@@ -36,7 +36,11 @@ size_t utf8_rune_count(std::string_view s) {
   size_t n = 0, i = 0;
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
     bool valid = len > 0 && i + len <= s.size();
     for (size_t k = 1; valid && k < len; ++k)
       valid = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
@@ -57,14 +61,22 @@ size_t utf8_rune_count(std::string_view s) {
 
 const char* kind_name(Kind k) {
   switch (k) {
-    case Kind::Undefined: return "undefined";
-    case Kind::Null: return "null";
-    case Kind::Boolean: return "boolean";
-    case Kind::Number: return "number";
-    case Kind::String: return "string";
-    case Kind::Array: return "array";
-    case Kind::Object: return "object";
-    case Kind::Set: return "set";
+    case Kind::Undefined:
+      return "undefined";
+    case Kind::Null:
+      return "null";
+    case Kind::Boolean:
+      return "boolean";
+    case Kind::Number:
+      return "number";
+    case Kind::String:
+      return "string";
+    case Kind::Array:
+      return "array";
+    case Kind::Object:
+      return "object";
+    case Kind::Set:
+      return "set";
   }
   return "unknown";
 }
@@ -76,12 +88,21 @@ const BigNumber* Value::big() const {
 
 void Value::destroy() {
   switch (kind_) {
-    case Kind::Number: delete static_cast<BigBox*>(heap_); break;
-    case Kind::String: delete static_cast<StrBox*>(heap_); break;
+    case Kind::Number:
+      delete static_cast<BigBox*>(heap_);
+      break;
+    case Kind::String:
+      delete static_cast<StrBox*>(heap_);
+      break;
     case Kind::Array:
-    case Kind::Set: delete static_cast<VecBox*>(heap_); break;
-    case Kind::Object: delete static_cast<ObjBox*>(heap_); break;
-    default: break;
+    case Kind::Set:
+      delete static_cast<VecBox*>(heap_);
+      break;
+    case Kind::Object:
+      delete static_cast<ObjBox*>(heap_);
+      break;
+    default:
+      break;
   }
 }
 
@@ -235,7 +256,8 @@ Value Value::object_sorted(ObjectEntries entries) {
 }
 
 Value Value::set(ValueVec items) {
-  std::sort(items.begin(), items.end(), [](const Value& a, const Value& b) { return compare(a, b) < 0; });
+  std::sort(items.begin(), items.end(),
+            [](const Value& a, const Value& b) { return compare(a, b) < 0; });
   items.erase(std::unique(items.begin(), items.end(),
                           [](const Value& a, const Value& b) { return compare(a, b) == 0; }),
               items.end());
@@ -453,18 +475,23 @@ const ObjectEntries& Value::entries() const {
 size_t Value::size() const {
   switch (kind_) {
     case Kind::Array:
-    case Kind::Set: return items().size();
-    case Kind::Object: return entries().size();
-    case Kind::String: return utf8_rune_count(str());
-    default: return 0;
+    case Kind::Set:
+      return items().size();
+    case Kind::Object:
+      return entries().size();
+    case Kind::String:
+      return utf8_rune_count(str());
+    default:
+      return 0;
   }
 }
 
 const Value* Value::find(const Value& key) const {
   if (kind_ != Kind::Object) return nullptr;
   const auto& e = entries();
-  auto it = std::lower_bound(e.begin(), e.end(), key,
-                             [](const auto& entry, const Value& k) { return compare(entry.first, k) < 0; });
+  auto it = std::lower_bound(e.begin(), e.end(), key, [](const auto& entry, const Value& k) {
+    return compare(entry.first, k) < 0;
+  });
   if (it != e.end() && compare(it->first, key) == 0) return &it->second;
   return nullptr;
 }
@@ -490,14 +517,17 @@ Value Value::get(const Value& key) const {
       if (i < 0 || static_cast<size_t>(i) >= v.size()) return Value();
       return v[static_cast<size_t>(i)];
     }
-    case Kind::Set: return contains(key) ? key : Value();
-    default: return Value();
+    case Kind::Set:
+      return contains(key) ? key : Value();
+    default:
+      return Value();
   }
 }
 
 const Value* Value::get_ptr(const Value& key) const {
   switch (kind_) {
-    case Kind::Object: return find(key);
+    case Kind::Object:
+      return find(key);
     case Kind::Array: {
       int64_t i;
       if (!key.to_int64(i)) return nullptr;
@@ -511,21 +541,26 @@ const Value* Value::get_ptr(const Value& key) const {
                                  [](const Value& a, const Value& b) { return compare(a, b) < 0; });
       return it != v.end() && compare(*it, key) == 0 ? &*it : nullptr;
     }
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
 size_t Value::hash() const {
   switch (kind_) {
-    case Kind::Undefined: return 0;
-    case Kind::Null: return 0x51;
-    case Kind::Boolean: return bool_ ? 0x77 : 0x78;
+    case Kind::Undefined:
+      return 0;
+    case Kind::Null:
+      return 0x51;
+    case Kind::Boolean:
+      return bool_ ? 0x77 : 0x78;
     case Kind::Number: {
       int64_t i;
       if (to_int64(i)) return std::hash<int64_t>{}(i);
       return std::hash<double>{}(round_to_mantissa64(to_rational()).get_d());
     }
-    case Kind::String: return static_cast<const StrBox*>(heap_)->hash;
+    case Kind::String:
+      return static_cast<const StrBox*>(heap_)->hash;
     case Kind::Array:
     case Kind::Set: {
       size_t h = kind_ == Kind::Array ? 0xA1 : 0x5E;
@@ -545,8 +580,10 @@ int compare(const Value& a, const Value& b) {
   if (a.kind_ != b.kind_) return a.kind_ < b.kind_ ? -1 : 1;
   switch (a.kind_) {
     case Kind::Undefined:
-    case Kind::Null: return 0;
-    case Kind::Boolean: return a.bool_ == b.bool_ ? 0 : (a.bool_ ? 1 : -1);
+    case Kind::Null:
+      return 0;
+    case Kind::Boolean:
+      return a.bool_ == b.bool_ ? 0 : (a.bool_ ? 1 : -1);
     case Kind::Number: {
       if (!a.bool_ && !b.bool_) return a.int_ < b.int_ ? -1 : (a.int_ > b.int_ ? 1 : 0);
       // Non-integers compare as OPA holds them: with a 64-bit binary mantissa.
@@ -599,11 +636,21 @@ void write_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       case '<':
       case '>':
       case '&':
@@ -634,11 +681,21 @@ void newline(std::string& out, bool pretty, int indent) {
 
 void write_json(std::string& out, const Value& v, bool pretty, int indent) {
   switch (v.kind()) {
-    case Kind::Undefined: out += "null"; return;
-    case Kind::Null: out += "null"; return;
-    case Kind::Boolean: out += v.as_bool() ? "true" : "false"; return;
-    case Kind::Number: out += v.number_to_string(); return;
-    case Kind::String: write_json_string(out, v.str()); return;
+    case Kind::Undefined:
+      out += "null";
+      return;
+    case Kind::Null:
+      out += "null";
+      return;
+    case Kind::Boolean:
+      out += v.as_bool() ? "true" : "false";
+      return;
+    case Kind::Number:
+      out += v.number_to_string();
+      return;
+    case Kind::String:
+      write_json_string(out, v.str());
+      return;
     case Kind::Array:
     case Kind::Set: {
       const auto& items = v.items();
@@ -738,8 +795,11 @@ std::string Value::to_rego() const {
       }
       return out + "}";
     }
-    case Kind::Undefined: return "undefined";
-    default: write_json(out, *this); return out;
+    case Kind::Undefined:
+      return "undefined";
+    default:
+      write_json(out, *this);
+      return out;
   }
 }
 

@@ -77,25 +77,37 @@ struct Scope {
 
 const std::unordered_map<std::string, int>& special_calls() {
   static const std::unordered_map<std::string, int> m = {
-      {"internal.member_2", kSpecialMember2}, {"internal.member_3", kSpecialMember3},
-      {"print", kSpecialPrint},               {"equal", kSpecialEqual},
-      {"neq", kSpecialNeq},                   {"lt", kSpecialLt},
-      {"lte", kSpecialLte},                   {"gt", kSpecialGt},
-      {"gte", kSpecialGte},                   {"trace", kSpecialTrace},
-      {"rego.metadata.rule", kSpecialMetadataRule}, {"rego.metadata.chain", kSpecialMetadataChain},
+      {"internal.member_2", kSpecialMember2},
+      {"internal.member_3", kSpecialMember3},
+      {"print", kSpecialPrint},
+      {"equal", kSpecialEqual},
+      {"neq", kSpecialNeq},
+      {"lt", kSpecialLt},
+      {"lte", kSpecialLte},
+      {"gt", kSpecialGt},
+      {"gte", kSpecialGte},
+      {"trace", kSpecialTrace},
+      {"rego.metadata.rule", kSpecialMetadataRule},
+      {"rego.metadata.chain", kSpecialMetadataChain},
       {"walk", kSpecialWalk}};
   return m;
 }
 
 int special_arity(int s) {
   switch (s) {
-    case kSpecialMember3: return 3;
-    case kSpecialPrint: return -1;
-    case kSpecialTrace: return 1;
-    case kSpecialWalk: return 1;
+    case kSpecialMember3:
+      return 3;
+    case kSpecialPrint:
+      return -1;
+    case kSpecialTrace:
+      return 1;
+    case kSpecialWalk:
+      return 1;
     case kSpecialMetadataRule:
-    case kSpecialMetadataChain: return 0;
-    default: return 2;
+    case kSpecialMetadataChain:
+      return 0;
+    default:
+      return 2;
   }
 }
 
@@ -168,8 +180,11 @@ class BodyCompiler {
 
   void resolve_term(TermPtr& t, Scope& scope) {
     switch (t->kind) {
-      case TermKind::Scalar: return;
-      case TermKind::Var: resolve_var(t, scope); return;
+      case TermKind::Scalar:
+        return;
+      case TermKind::Var:
+        resolve_var(t, scope);
+        return;
       case TermKind::Ref: {
         // Dotted segments are strings already; bracket segments are terms.
         resolve_term(t->items[0], scope);
@@ -206,7 +221,9 @@ class BodyCompiler {
         check_safe_terms({t->key, t->head}, bound);
         return;
       }
-      case TermKind::Call: resolve_call(t, scope); return;
+      case TermKind::Call:
+        resolve_call(t, scope);
+        return;
     }
   }
 
@@ -226,7 +243,8 @@ class BodyCompiler {
 
   [[noreturn]] void unsafe(int slot) {
     const std::string& n = slot_names_[static_cast<size_t>(slot)];
-    throw CompileError{make_diag("rego_unsafe_var_error", "var " + (n[0] == '$' ? std::string("_") : n) + " is unsafe",
+    throw CompileError{make_diag("rego_unsafe_var_error",
+                                 "var " + (n[0] == '$' ? std::string("_") : n) + " is unsafe",
                                  slot_locs_[static_cast<size_t>(slot)])};
   }
 
@@ -240,7 +258,9 @@ class BodyCompiler {
  private:
   void predeclare(Expr& e, Scope& scope) {
     switch (e.kind) {
-      case ExprKind::Assign: declare_assign_lhs(e.a, scope); break;
+      case ExprKind::Assign:
+        declare_assign_lhs(e.a, scope);
+        break;
       case ExprKind::SomeDecl:
         for (auto& v : e.vars) {
           if (v->name != "_") scope.vars[v->name] = new_slot(v->name, v->loc);
@@ -251,21 +271,24 @@ class BodyCompiler {
           if (*t && (*t)->kind == TermKind::Var) {
             auto it = scope.vars.find((*t)->name);
             if (it != scope.vars.end() && assigned_.count(it->second)) {
-              throw CompileError{make_diag("rego_compile_error", "var " + (*t)->name + " assigned above", (*t)->loc)};
+              throw CompileError{make_diag("rego_compile_error",
+                                           "var " + (*t)->name + " assigned above", (*t)->loc)};
             }
           }
         }
         declare_pattern_names(e.key, scope);
         declare_pattern_names(e.val, scope);
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
   void declare_pattern_names(const TermPtr& t, Scope& scope) {
     if (!t) return;
     if (t->kind == TermKind::Var) {
-      if (t->name != "_" && !scope.vars.count(t->name)) scope.vars[t->name] = new_slot(t->name, t->loc);
+      if (t->name != "_" && !scope.vars.count(t->name))
+        scope.vars[t->name] = new_slot(t->name, t->loc);
       return;
     }
     for (auto& i : t->items) declare_pattern_names(i, scope);
@@ -276,12 +299,13 @@ class BodyCompiler {
     if (t->kind == TermKind::Var) {
       if (t->name == "_") return;
       if (t->name == "input" || t->name == "data") {
-        throw CompileError{make_diag("rego_compile_error",
-                                     "variables must not shadow " + t->name + " (use a different variable name)",
-                                     t->loc)};
+        throw CompileError{make_diag(
+            "rego_compile_error",
+            "variables must not shadow " + t->name + " (use a different variable name)", t->loc)};
       }
       if (scope.vars.count(t->name) && assigned_.count(scope.vars[t->name])) {
-        throw CompileError{make_diag("rego_compile_error", "var " + t->name + " assigned above", t->loc)};
+        throw CompileError{
+            make_diag("rego_compile_error", "var " + t->name + " assigned above", t->loc)};
       }
       int s = new_slot(t->name, t->loc);
       scope.vars[t->name] = s;
@@ -296,8 +320,12 @@ class BodyCompiler {
       for (auto& [k, v] : t->pairs) declare_assign_lhs(v, scope);
       return;
     }
-    throw CompileError{make_diag("rego_parse_error", "cannot assign to " + std::string(
-        t->kind == TermKind::Ref ? "ref" : t->kind == TermKind::Call ? "call" : "scalar"), t->loc)};
+    throw CompileError{
+        make_diag("rego_parse_error",
+                  "cannot assign to " + std::string(t->kind == TermKind::Ref    ? "ref"
+                                                    : t->kind == TermKind::Call ? "call"
+                                                                                : "scalar"),
+                  t->loc)};
   }
 
   // Free variables at the top level of a body (not inside comprehensions or every) become
@@ -328,22 +356,30 @@ class BodyCompiler {
             visit(v);
           }
           return;
-        default: return;
+        default:
+          return;
       }
     };
     switch (e.kind) {
-      case ExprKind::Term: visit(e.a); break;
+      case ExprKind::Term:
+        visit(e.a);
+        break;
       case ExprKind::Unify:
       case ExprKind::Assign:
         visit(e.a);
         visit(e.b);
         break;
-      case ExprKind::Not: collect_locals(*e.inner, scope); break;
+      case ExprKind::Not:
+        collect_locals(*e.inner, scope);
+        break;
       case ExprKind::SomeIn:
         visit(e.domain);
         break;
-      case ExprKind::Every: visit(e.domain); break;
-      default: break;
+      case ExprKind::Every:
+        visit(e.domain);
+        break;
+      default:
+        break;
     }
     for (auto& w : e.withs)
       if (!names_builtin(w.value)) visit(w.value);
@@ -411,7 +447,8 @@ class BodyCompiler {
         ref->kind = TermKind::Ref;
         ref->loc = t->loc;
         ref->items.push_back(ast::make_var("data", t->loc));
-        for (const auto& seg : p) ref->items.push_back(ast::make_scalar(Value::string(seg), t->loc));
+        for (const auto& seg : p)
+          ref->items.push_back(ast::make_scalar(Value::string(seg), t->loc));
         t = ref;
         return;
       }
@@ -470,10 +507,12 @@ class BodyCompiler {
         if (!n->is_function) {
           throw CompileError{make_diag("rego_type_error", "undefined function " + dotted, t->loc)};
         }
-        if (nargs != static_cast<size_t>(arity) && !(output_allowed && nargs == static_cast<size_t>(arity) + 1)) {
+        if (nargs != static_cast<size_t>(arity) &&
+            !(output_allowed && nargs == static_cast<size_t>(arity) + 1)) {
           throw CompileError{make_diag("rego_type_error",
-                                       "function " + join_path(fpath) + " has arity " + std::to_string(arity) +
-                                           ", got " + std::to_string(nargs) + " arguments",
+                                       "function " + join_path(fpath) + " has arity " +
+                                           std::to_string(arity) + ", got " +
+                                           std::to_string(nargs) + " arguments",
                                        t->loc)};
         }
         t->slot = arity;
@@ -497,18 +536,22 @@ class BodyCompiler {
     const BuiltinDecl* decl = st_.registry.find(dotted);
     if (decl) {
       if (module_ && module_->v1 && is_deprecated(dotted)) {
-        throw CompileError{make_diag("rego_type_error", "deprecated built-in function calls in expression: " + dotted, t->loc)};
+        throw CompileError{make_diag("rego_type_error",
+                                     "deprecated built-in function calls in expression: " + dotted,
+                                     t->loc)};
       }
       t->call_kind = kCallBuiltin;
       t->call_target = decl;
       int arity = static_cast<int>(decl->arg_types.size());
       t->slot = arity;
-      if (nargs != static_cast<size_t>(arity) && !(output_allowed && nargs == static_cast<size_t>(arity) + 1)) {
+      if (nargs != static_cast<size_t>(arity) &&
+          !(output_allowed && nargs == static_cast<size_t>(arity) + 1)) {
         arity_error(dotted, arity, nargs, t->loc);
       }
       for (size_t i = 0; i < static_cast<size_t>(arity) && i < nargs; ++i) {
         if (!literal_fits(*t->items[i + 1], decl->arg_types[i])) {
-          throw CompileError{make_diag("rego_type_error", dotted + ": invalid argument(s)", t->loc)};
+          throw CompileError{
+              make_diag("rego_type_error", dotted + ": invalid argument(s)", t->loc)};
         }
       }
       return;
@@ -519,10 +562,10 @@ class BodyCompiler {
         t->slot = -1;
         return;
       }
-      throw CompileError{make_diag("rego_type_error",
-                                   "undefined function " + dotted + ": policyc does not support it (" +
-                                       *reason + ")",
-                                   t->loc)};
+      throw CompileError{make_diag(
+          "rego_type_error",
+          "undefined function " + dotted + ": policyc does not support it (" + *reason + ")",
+          t->loc)};
     }
     std::string msg = "undefined function " + dotted;
     std::string near = st_.registry.suggest(dotted);
@@ -535,14 +578,23 @@ class BodyCompiler {
   static bool literal_fits(const Term& arg, const std::string& type) {
     const char* kind = nullptr;
     switch (arg.kind) {
-      case TermKind::Scalar: kind = kind_name(arg.value.kind()); break;
+      case TermKind::Scalar:
+        kind = kind_name(arg.value.kind());
+        break;
       case TermKind::Array:
-      case TermKind::ArrayCompr: kind = "array"; break;
+      case TermKind::ArrayCompr:
+        kind = "array";
+        break;
       case TermKind::Set:
-      case TermKind::SetCompr: kind = "set"; break;
+      case TermKind::SetCompr:
+        kind = "set";
+        break;
       case TermKind::Object:
-      case TermKind::ObjectCompr: kind = "object"; break;
-      default: return true;
+      case TermKind::ObjectCompr:
+        kind = "object";
+        break;
+      default:
+        return true;
     }
     size_t start = 0;
     int depth = 0;
@@ -562,13 +614,14 @@ class BodyCompiler {
   }
 
   static bool is_deprecated(const std::string& n) {
-    static const std::set<std::string> d = {"any", "all", "re_match", "net.cidr_overlap", "set_diff",
-                                            "cast_array", "cast_set", "cast_string", "cast_boolean",
-                                            "cast_null", "cast_object"};
+    static const std::set<std::string> d = {
+        "any",      "all",         "re_match",     "net.cidr_overlap", "set_diff",   "cast_array",
+        "cast_set", "cast_string", "cast_boolean", "cast_null",        "cast_object"};
     return d.count(n) > 0;
   }
 
-  [[noreturn]] void arity_error(const std::string& name, int arity, size_t nargs, const Location& loc) {
+  [[noreturn]] void arity_error(const std::string& name, int arity, size_t nargs,
+                                const Location& loc) {
     throw CompileError{make_diag("rego_type_error",
                                  name + ": arity mismatch: expected " + std::to_string(arity) +
                                      " arguments, got " + std::to_string(nargs),
@@ -597,7 +650,9 @@ class BodyCompiler {
         resolve_term(e.a, scope);
         break;
       }
-      case ExprKind::Not: resolve_expr(*e.inner, scope); break;
+      case ExprKind::Not:
+        resolve_expr(*e.inner, scope);
+        break;
       case ExprKind::SomeDecl:
         for (auto& v : e.vars) resolve_term(v, scope);
         break;
@@ -624,7 +679,8 @@ class BodyCompiler {
     }
   }
 
-  void hide_assigned(const TermPtr& t, Scope& scope, std::vector<std::pair<std::string, int>>& hidden) {
+  void hide_assigned(const TermPtr& t, Scope& scope,
+                     std::vector<std::pair<std::string, int>>& hidden) {
     if (t->kind == TermKind::Var) {
       auto it = scope.vars.find(t->name);
       if (it != scope.vars.end() && assigned_.count(it->second)) {
@@ -658,7 +714,8 @@ class BodyCompiler {
             ref->kind = TermKind::Ref;
             ref->loc = t->loc;
             ref->items.push_back(ast::make_var("data", t->loc));
-            for (const auto& seg : p) ref->items.push_back(ast::make_scalar(Value::string(seg), t->loc));
+            for (const auto& seg : p)
+              ref->items.push_back(ast::make_scalar(Value::string(seg), t->loc));
             t = ref;
             return;
           }
@@ -671,16 +728,17 @@ class BodyCompiler {
         }
       }
     }
-    throw CompileError{make_diag("rego_type_error",
-                                 "with keyword target must reference existing input, data, or a function",
-                                 w.loc)};
+    throw CompileError{
+        make_diag("rego_type_error",
+                  "with keyword target must reference existing input, data, or a function", w.loc)};
   }
 
  public:
   // ----- safety and ordering -----
   void collect(const Term& t, std::set<int>& needs, std::set<int>& outs, bool pattern) const {
     switch (t.kind) {
-      case TermKind::Scalar: return;
+      case TermKind::Scalar:
+        return;
       case TermKind::Var:
         if (t.slot >= 0) (pattern ? outs : needs).insert(t.slot);
         return;
@@ -688,7 +746,8 @@ class BodyCompiler {
         collect(*t.items[0], needs, outs, false);
         for (size_t i = 1; i < t.items.size(); ++i) {
           const Term& seg = *t.items[i];
-          if (seg.kind == TermKind::Var || seg.kind == TermKind::Array || seg.kind == TermKind::Object) {
+          if (seg.kind == TermKind::Var || seg.kind == TermKind::Array ||
+              seg.kind == TermKind::Object) {
             collect(seg, needs, outs, true);
           } else {
             collect(seg, needs, outs, false);
@@ -705,7 +764,8 @@ class BodyCompiler {
       }
       case TermKind::Array:
       case TermKind::Set:
-        for (const auto& i : t.items) collect(*i, needs, outs, pattern && t.kind == TermKind::Array);
+        for (const auto& i : t.items)
+          collect(*i, needs, outs, pattern && t.kind == TermKind::Array);
         return;
       case TermKind::Object:
         for (const auto& [k, v] : t.pairs) {
@@ -753,7 +813,8 @@ class BodyCompiler {
   }
 
   bool unify_ready(const Term& a, const Term& b, const std::set<int>& bound) const {
-    if (a.kind == TermKind::Array && b.kind == TermKind::Array && a.items.size() != b.items.size()) {
+    if (a.kind == TermKind::Array && b.kind == TermKind::Array &&
+        a.items.size() != b.items.size()) {
       // OPA reports the variables of mismatched array patterns as unsafe.
       std::set<int> n, o;
       collect(a, n, o, true);
@@ -775,7 +836,8 @@ class BodyCompiler {
     if (subset(an, bound) && subset(bpn, bound)) return true;
     if (subset(bn, bound) && subset(apn, bound)) return true;
     (void)value_ready;
-    if (a.kind == TermKind::Array && b.kind == TermKind::Array && a.items.size() == b.items.size()) {
+    if (a.kind == TermKind::Array && b.kind == TermKind::Array &&
+        a.items.size() == b.items.size()) {
       std::set<int> bnd = bound;
       std::vector<bool> done(a.items.size(), false);
       size_t remaining = a.items.size();
@@ -803,7 +865,8 @@ class BodyCompiler {
 
   // Which slots an expression needs bound before it can run (given `bound`), or false if
   // it cannot run yet.
-  bool expr_ready(const Expr& e, const std::set<int>& bound, const std::set<int>& others_bind) const {
+  bool expr_ready(const Expr& e, const std::set<int>& bound,
+                  const std::set<int>& others_bind) const {
     std::set<int> needs, outs;
     for (const auto& w : e.withs) collect(*w.value, needs, outs, false);
     if (!subset(needs, bound)) return false;
@@ -813,7 +876,8 @@ class BodyCompiler {
         collect(*e.a, needs, outs, false);
         return subset(needs, bound);
       case ExprKind::Unify:
-      case ExprKind::Assign: return unify_ready(*e.a, *e.b, bound);
+      case ExprKind::Assign:
+        return unify_ready(*e.a, *e.b, bound);
       case ExprKind::Not: {
         std::set<int> n, o;
         collect_expr_all(*e.inner, n, o);
@@ -823,7 +887,8 @@ class BodyCompiler {
             if (!bound.count(s) && slot_names_[static_cast<size_t>(s)][0] != '$') return false;
         return true;
       }
-      case ExprKind::SomeDecl: return true;
+      case ExprKind::SomeDecl:
+        return true;
       case ExprKind::SomeIn: {
         collect(*e.domain, needs, outs, false);
         if (!subset(needs, bound)) return false;
@@ -850,7 +915,9 @@ class BodyCompiler {
   void expr_outputs(const Expr& e, std::set<int>& bound) const {
     std::set<int> needs, outs;
     switch (e.kind) {
-      case ExprKind::Term: collect(*e.a, needs, outs, false); break;
+      case ExprKind::Term:
+        collect(*e.a, needs, outs, false);
+        break;
       case ExprKind::Unify:
       case ExprKind::Assign:
         collect(*e.a, needs, outs, true);
@@ -861,7 +928,8 @@ class BodyCompiler {
         collect(*e.val, needs, outs, true);
         collect(*e.domain, needs, outs, false);
         break;
-      default: break;
+      default:
+        break;
     }
     bound.insert(needs.begin(), needs.end());
     bound.insert(outs.begin(), outs.end());
@@ -912,10 +980,13 @@ class BodyCompiler {
     for (const auto* set : {&n, &o}) {
       for (int s : *set) {
         if (bound.count(s)) continue;
-        if (best < 0 || slot_locs_[static_cast<size_t>(s)].offset < slot_locs_[static_cast<size_t>(best)].offset) best = s;
+        if (best < 0 || slot_locs_[static_cast<size_t>(s)].offset <
+                            slot_locs_[static_cast<size_t>(best)].offset)
+          best = s;
       }
     }
-    if (best < 0) throw CompileError{make_diag("rego_unsafe_var_error", "expression is unsafe", e.loc)};
+    if (best < 0)
+      throw CompileError{make_diag("rego_unsafe_var_error", "expression is unsafe", e.loc)};
     unsafe(best);
   }
 
@@ -989,7 +1060,8 @@ void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
     for (const auto& v : e.vars) {
       if (v->name == "_") continue;
       if (v->slot < 0 || !used.count(v->slot)) {
-        throw CompileError{make_diag("rego_compile_error", "declared var " + v->name + " unused", v->loc)};
+        throw CompileError{
+            make_diag("rego_compile_error", "declared var " + v->name + " unused", v->loc)};
       }
     }
   }
@@ -1111,9 +1183,11 @@ bool check_recursion(EngineState& st, std::vector<Diagnostic>& errors) {
         for (auto it = std::find(stack.begin(), stack.end(), d); it != stack.end(); ++it)
           chain += join_path((*it)->path) + " -> ";
         chain += join_path(d->path);
-        const ast::Rule& r = d->rules.empty() ? *d->defaults.front()->rule : *d->rules.front()->rule;
+        const ast::Rule& r =
+            d->rules.empty() ? *d->defaults.front()->rule : *d->rules.front()->rule;
         errors.push_back(make_diag("rego_recursion_error",
-                                   "rule " + join_path(d->path) + " is recursive: " + chain, r.loc));
+                                   "rule " + join_path(d->path) + " is recursive: " + chain,
+                                   r.loc));
         return false;
       }
       if (color[d] == 0 && !dfs(d)) return false;
@@ -1128,7 +1202,8 @@ bool check_recursion(EngineState& st, std::vector<Diagnostic>& errors) {
 }
 
 // METADATA blocks are YAML; rules default to scope "rule", packages to "package".
-void parse_annotations(ast::Annotations& a, const char* default_scope, std::vector<Diagnostic>& errors) {
+void parse_annotations(ast::Annotations& a, const char* default_scope,
+                       std::vector<Diagnostic>& errors) {
   std::vector<Value> docs;
   TextError err;
   if (!parse_yaml(a.yaml, docs, err)) {
@@ -1152,7 +1227,8 @@ bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
   for (const auto& mod : st.modules) {
     for (const auto& a : mod->package_annotations) parse_annotations(*a, "package", errors);
     for (const auto& r : mod->rules)
-      if (r.annotations && r.annotations->parsed.is_undefined()) parse_annotations(*r.annotations, "rule", errors);
+      if (r.annotations && r.annotations->parsed.is_undefined())
+        parse_annotations(*r.annotations, "rule", errors);
   }
   if (!errors.empty()) return false;
   st.mocked_names.clear();
@@ -1184,18 +1260,21 @@ bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
       cr->rest = rest;
       if (rule.kind == ast::RuleKind::Function) {
         if (!node->rules.empty() && !node->is_function) {
-          errors.push_back(make_diag("rego_type_error", "conflicting rules " + join_path(prefix) + " found", rule.loc));
+          errors.push_back(make_diag(
+              "rego_type_error", "conflicting rules " + join_path(prefix) + " found", rule.loc));
           return false;
         }
         node->is_function = true;
         int arity = static_cast<int>(rule.args.size());
         if (node->arity >= 0 && node->arity != arity) {
-          errors.push_back(make_diag("rego_type_error", "conflicting rules " + join_path(prefix) + " found", rule.loc));
+          errors.push_back(make_diag(
+              "rego_type_error", "conflicting rules " + join_path(prefix) + " found", rule.loc));
           return false;
         }
         node->arity = arity;
       } else if (node->is_function) {
-        errors.push_back(make_diag("rego_type_error", "conflicting rules " + join_path(prefix) + " found", rule.loc));
+        errors.push_back(make_diag("rego_type_error",
+                                   "conflicting rules " + join_path(prefix) + " found", rule.loc));
         return false;
       }
       if (rule.kind == ast::RuleKind::MultiValue) node->is_multi_value = true;
@@ -1212,12 +1291,14 @@ bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
       if (r->rule->kind == ast::RuleKind::Complete && r->rest.empty()) single = true;
     }
     if (single && multi) {
-      errors.push_back(make_diag("rego_type_error", "conflicting rules " + join_path(n->path) + " found",
+      errors.push_back(make_diag("rego_type_error",
+                                 "conflicting rules " + join_path(n->path) + " found",
                                  n->rules.front()->rule->loc));
       return false;
     }
     if (n->defaults.size() > 1) {
-      errors.push_back(make_diag("rego_type_error", "multiple default rules " + join_path(n->path) + " found",
+      errors.push_back(make_diag("rego_type_error",
+                                 "multiple default rules " + join_path(n->path) + " found",
                                  n->defaults[1]->rule->loc));
       return false;
     }

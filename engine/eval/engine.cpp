@@ -53,7 +53,8 @@ Value wrap(const std::vector<std::string>& path, size_t i, const Value& doc) {
 
 }  // namespace
 
-bool Engine::add_data(const std::vector<std::string>& path, const Value& doc, std::vector<Diagnostic>& errors) {
+bool Engine::add_data(const std::vector<std::string>& path, const Value& doc,
+                      std::vector<Diagnostic>& errors) {
   if (path.empty() && !doc.is_object()) {
     Diagnostic d;
     d.code = "data_error";
@@ -73,8 +74,8 @@ bool Engine::compile(std::vector<Diagnostic>& errors) {
   return eval::compile_modules(impl_->st, errors);
 }
 
-bool Engine::query(std::string_view query, const EvalOptions& options, std::vector<QueryResult>& results,
-                   std::vector<Diagnostic>& errors) {
+bool Engine::query(std::string_view query, const EvalOptions& options,
+                   std::vector<QueryResult>& results, std::vector<Diagnostic>& errors) {
   if (!compile(errors)) return false;
   eval::CompiledQuery q;
   q.file = std::make_shared<ast::SourceFile>();
@@ -92,7 +93,8 @@ bool Engine::query(std::string_view query, const EvalOptions& options, std::vect
         qe.text = e.loc.text();
         qe.row = e.loc.line;
         qe.col = e.loc.col;
-        qe.value = e.capture_slot >= 0 ? f[static_cast<size_t>(e.capture_slot)] : Value::boolean(true);
+        qe.value =
+            e.capture_slot >= 0 ? f[static_cast<size_t>(e.capture_slot)] : Value::boolean(true);
         r.expressions.push_back(std::move(qe));
       }
       for (int s : q.output_slots) {

@@ -110,7 +110,8 @@ bool Evaluator::eval_with(const Expr& e, size_t wi, Frame& f, KDone k, WithState
         out = t.name;
         return true;
       }
-      if (t.kind != TermKind::Ref || t.items[0]->kind != TermKind::Var || t.items[0]->slot >= 0) return false;
+      if (t.kind != TermKind::Ref || t.items[0]->kind != TermKind::Var || t.items[0]->slot >= 0)
+        return false;
       out = t.items[0]->name;
       for (size_t i = 1; i < t.items.size(); ++i) {
         if (!(t.items[i]->kind == TermKind::Scalar && t.items[i]->value.is_string())) return false;
@@ -282,12 +283,14 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
         return k();
       });
     case ExprKind::Unify:
-    case ExprKind::Assign: return unify(*e.a, *e.b, f, k);
+    case ExprKind::Assign:
+      return unify(*e.a, *e.b, f, k);
     case ExprKind::Not: {
       bool found = eval_expr(*e.inner, f, []() { return true; });
       return found ? false : k();
     }
-    case ExprKind::SomeDecl: return k();
+    case ExprKind::SomeDecl:
+      return k();
     case ExprKind::SomeIn:
       return eval_term(*e.domain, f, [&](const Value& coll) {
         auto visit = [&](const Value& key, const Value& val) {
@@ -311,7 +314,8 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
             for (const auto& [key, val] : coll.entries())
               if (visit(key, val)) return true;
             return false;
-          default: return false;
+          default:
+            return false;
         }
       });
     case ExprKind::Every:
@@ -341,7 +345,8 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
 
 bool Evaluator::is_ground(const Term& t, const Frame& f) const {
   switch (t.kind) {
-    case TermKind::Var: return t.slot < 0 || f[static_cast<size_t>(t.slot)].is_defined();
+    case TermKind::Var:
+      return t.slot < 0 || f[static_cast<size_t>(t.slot)].is_defined();
     case TermKind::Array:
     case TermKind::Set:
       for (const auto& i : t.items)
@@ -351,12 +356,13 @@ bool Evaluator::is_ground(const Term& t, const Frame& f) const {
       for (const auto& [k, v] : t.pairs)
         if (!is_ground(*k, f) || !is_ground(*v, f)) return false;
       return true;
-    default: return true;
+    default:
+      return true;
   }
 }
 
-bool Evaluator::eval_terms(const std::vector<TermPtr>& ts, size_t from, size_t i, ValueVec& out, Frame& f,
-                           FnRef<bool(ValueVec&)> k) {
+bool Evaluator::eval_terms(const std::vector<TermPtr>& ts, size_t from, size_t i, ValueVec& out,
+                           Frame& f, FnRef<bool(ValueVec&)> k) {
   if (i == ts.size()) return k(out);
   return eval_term(*ts[i], f, [&](const Value& v) {
     out.push_back(v);
@@ -368,7 +374,8 @@ bool Evaluator::eval_terms(const std::vector<TermPtr>& ts, size_t from, size_t i
 
 bool Evaluator::eval_term(const Term& t, Frame& f, KValue k) {
   switch (t.kind) {
-    case TermKind::Scalar: return k(t.value);
+    case TermKind::Scalar:
+      return k(t.value);
     case TermKind::Var: {
       if (t.slot >= 0) {
         // A bound slot keeps its value until the continuation returns.
@@ -388,11 +395,13 @@ bool Evaluator::eval_term(const Term& t, Frame& f, KValue k) {
       }
       return false;
     }
-    case TermKind::Ref: return eval_ref(t, f, k);
+    case TermKind::Ref:
+      return eval_ref(t, f, k);
     case TermKind::Array: {
       ValueVec out;
       out.reserve(t.items.size());
-      return eval_terms(t.items, 0, 0, out, f, [&](ValueVec& vals) { return k(Value::array(vals)); });
+      return eval_terms(t.items, 0, 0, out, f,
+                        [&](ValueVec& vals) { return k(Value::array(vals)); });
     }
     case TermKind::Set: {
       ValueVec out;
@@ -405,8 +414,10 @@ bool Evaluator::eval_term(const Term& t, Frame& f, KValue k) {
     }
     case TermKind::ArrayCompr:
     case TermKind::SetCompr:
-    case TermKind::ObjectCompr: return eval_compr(t, f, k);
-    case TermKind::Call: return eval_call(t, f, k);
+    case TermKind::ObjectCompr:
+      return eval_compr(t, f, k);
+    case TermKind::Call:
+      return eval_call(t, f, k);
   }
   return false;
 }
@@ -475,7 +486,8 @@ bool Evaluator::eval_ref(const Term& t, Frame& f, KValue k) {
 bool Evaluator::index_rest(const Value& v, const Term& ref, size_t i, Frame& f, KValue k) {
   if (i == ref.items.size()) return k(v);
   const Term& seg = *ref.items[i];
-  if (seg.kind == TermKind::Var && seg.slot >= 0 && f[static_cast<size_t>(seg.slot)].is_undefined()) {
+  if (seg.kind == TermKind::Var && seg.slot >= 0 &&
+      f[static_cast<size_t>(seg.slot)].is_undefined()) {
     Value& slot = f[static_cast<size_t>(seg.slot)];
     bool r = false;
     switch (v.kind()) {
@@ -499,7 +511,8 @@ bool Evaluator::index_rest(const Value& v, const Term& ref, size_t i, Frame& f, 
           if ((r = index_rest(item, ref, i + 1, f, k))) break;
         }
         break;
-      default: break;
+      default:
+        break;
     }
     f[static_cast<size_t>(seg.slot)] = Value();
     return r;
@@ -523,7 +536,8 @@ bool Evaluator::index_rest(const Value& v, const Term& ref, size_t i, Frame& f, 
         for (const auto& item : v.items())
           if (visit(item, item)) return true;
         return false;
-      default: return false;
+      default:
+        return false;
     }
   }
   if (seg.kind == TermKind::Scalar) {
@@ -550,7 +564,8 @@ bool Evaluator::override_at(const std::vector<std::string>& path, Value& out) co
     }
     if (!prefix) continue;
     Value v = it->value;
-    for (size_t i = it->path.size(); i < path.size() && v.is_defined(); ++i) v = v.get(Value::string(path[i]));
+    for (size_t i = it->path.size(); i < path.size() && v.is_defined(); ++i)
+      v = v.get(Value::string(path[i]));
     out = v;
     return true;
   }
@@ -622,7 +637,8 @@ bool Evaluator::eval_data(const Term& ref, size_t i, const RuleNode* node, const
   return index_rest(v, ref, i, f, k);
 }
 
-Value Evaluator::materialize(const RuleNode* node, const Value& base, const std::vector<std::string>& path) {
+Value Evaluator::materialize(const RuleNode* node, const Value& base,
+                             const std::vector<std::string>& path) {
   if (!data_overrides_.empty()) {
     Value ov;
     if (override_at(path, ov)) return ov;
@@ -691,7 +707,8 @@ void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, boo
     auto on_solution = [&]() {
       auto add = [&](const Value& v) {
         any = true;
-        if (!values.empty() && values.front() != v) conflict("complete rules must not produce multiple outputs", r.loc);
+        if (!values.empty() && values.front() != v)
+          conflict("complete rules must not produce multiple outputs", r.loc);
         if (values.empty()) values.push_back(v);
         return false;
       };
@@ -895,7 +912,9 @@ Value Evaluator::compute_node(const RuleNode* node) {
         if (d.set_elem || d.keys.empty() || d.keys[0] != key) continue;
         const Value* sub = &cv;
         for (size_t i = 1; i < d.keys.size() && sub; ++i) sub = sub->get_ptr(d.keys[i]);
-        if (sub && *sub != d.value) conflict("object keys must be unique", child->rules.empty() ? d.loc : child->rules.front()->rule->loc);
+        if (sub && *sub != d.value)
+          conflict("object keys must be unique",
+                   child->rules.empty() ? d.loc : child->rules.front()->rule->loc);
       }
       bool merged = false;
       for (auto& e : entries) {
@@ -953,7 +972,8 @@ Value Evaluator::metadata(bool chain) const {
     return Value::array(std::move(items));
   };
   ObjectEntries rule_entry{{Value::string("path"), path_value(cr->node->path)}};
-  if (cr->rule->annotations) rule_entry.emplace_back(Value::string("annotations"), cr->rule->annotations->parsed);
+  if (cr->rule->annotations)
+    rule_entry.emplace_back(Value::string("annotations"), cr->rule->annotations->parsed);
   entries.push_back(Value::object(std::move(rule_entry)));
   for (const auto& a : cr->module->package_annotations) {
     entries.push_back(Value::object({{Value::string("path"), path_value(cr->module->package)},
@@ -962,7 +982,8 @@ Value Evaluator::metadata(bool chain) const {
   return Value::array(std::move(entries));
 }
 
-Value Evaluator::call_builtin(const BuiltinDecl* decl, std::span<const Value> args, const Term& call) {
+Value Evaluator::call_builtin(const BuiltinDecl* decl, std::span<const Value> args,
+                              const Term& call) {
   try {
     return decl->fn(args, bctx_);
   } catch (const BuiltinError& e) {
@@ -1085,19 +1106,27 @@ bool Evaluator::call_with_args(const Term& t, std::span<const Value> args, Frame
       }
       return k(v);
     }
-    case kCallFunction: return call_function(static_cast<const RuleNode*>(t.call_target), args, t, k);
+    case kCallFunction:
+      return call_function(static_cast<const RuleNode*>(t.call_target), args, t, k);
     case kCallUnsupported:
       throw EvalError("eval_builtin_error", t.call_name + " is not supported by policyc", t.loc);
     case kCallSpecial: {
       int id = static_cast<int>(reinterpret_cast<intptr_t>(t.call_target));
       switch (id) {
-        case kSpecialEqual: return k(Value::boolean(args[0] == args[1]));
-        case kSpecialNeq: return k(Value::boolean(args[0] != args[1]));
-        case kSpecialLt: return k(Value::boolean(compare(args[0], args[1]) < 0));
-        case kSpecialLte: return k(Value::boolean(compare(args[0], args[1]) <= 0));
-        case kSpecialGt: return k(Value::boolean(compare(args[0], args[1]) > 0));
-        case kSpecialGte: return k(Value::boolean(compare(args[0], args[1]) >= 0));
-        case kSpecialTrace: return k(kTrue);
+        case kSpecialEqual:
+          return k(Value::boolean(args[0] == args[1]));
+        case kSpecialNeq:
+          return k(Value::boolean(args[0] != args[1]));
+        case kSpecialLt:
+          return k(Value::boolean(compare(args[0], args[1]) < 0));
+        case kSpecialLte:
+          return k(Value::boolean(compare(args[0], args[1]) <= 0));
+        case kSpecialGt:
+          return k(Value::boolean(compare(args[0], args[1]) > 0));
+        case kSpecialGte:
+          return k(Value::boolean(compare(args[0], args[1]) >= 0));
+        case kSpecialTrace:
+          return k(kTrue);
         case kSpecialMember2: {
           const Value& x = args[0];
           const Value& c = args[1];
@@ -1162,15 +1191,19 @@ bool Evaluator::call_with_args(const Term& t, std::span<const Value> args, Frame
           return walk(args[0]);
         }
         case kSpecialMetadataRule:
-        case kSpecialMetadataChain: return k(metadata(id == kSpecialMetadataChain));
-        default: return false;
+        case kSpecialMetadataChain:
+          return k(metadata(id == kSpecialMetadataChain));
+        default:
+          return false;
       }
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
-bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args, const Term& call, KValue k) {
+bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args, const Term& call,
+                              KValue k) {
   if (++depth_ > 2000) {
     --depth_;
     throw EvalError("eval_recursion_error", "function call depth exceeded", call.loc);
@@ -1293,7 +1326,8 @@ bool Evaluator::match(const Term& p, const Value& v, Frame& f, KDone k) {
       f[static_cast<size_t>(p.slot)] = Value();
       return r;
     }
-    case TermKind::Scalar: return p.value == v ? k() : false;
+    case TermKind::Scalar:
+      return p.value == v ? k() : false;
     case TermKind::Array: {
       if (!v.is_array() || v.items().size() != p.items.size()) return false;
       std::function<bool(size_t)> step = [&](size_t i) -> bool {
@@ -1314,7 +1348,8 @@ bool Evaluator::match(const Term& p, const Value& v, Frame& f, KDone k) {
       };
       return step(0);
     }
-    default: return eval_term(p, f, [&](const Value& pv) { return pv == v ? k() : false; });
+    default:
+      return eval_term(p, f, [&](const Value& pv) { return pv == v ? k() : false; });
   }
 }
 

@@ -15,8 +15,11 @@ template <typename R, typename... A>
 class FnRef<R(A...)> {
  public:
   template <typename F>
-  FnRef(F&& f) : obj_(const_cast<void*>(static_cast<const void*>(&f))),  // NOLINT
-                 call_([](void* o, A... a) -> R { return (*static_cast<std::remove_reference_t<F>*>(o))(a...); }) {}
+  FnRef(F&& f)
+      : obj_(const_cast<void*>(static_cast<const void*>(&f))),  // NOLINT
+        call_([](void* o, A... a) -> R {
+          return (*static_cast<std::remove_reference_t<F>*>(o))(a...);
+        }) {}
   R operator()(A... a) const { return call_(obj_, a...); }
 
  private:
@@ -61,7 +64,9 @@ class Evaluator {
   std::vector<const RuleNode*> in_progress_;
   std::vector<const CompiledRule*> rule_stack_;  // for rego.metadata.*
   struct RuleScope {
-    RuleScope(std::vector<const CompiledRule*>& s, const CompiledRule* r) : stack(s) { stack.push_back(r); }
+    RuleScope(std::vector<const CompiledRule*>& s, const CompiledRule* r) : stack(s) {
+      stack.push_back(r);
+    }
     ~RuleScope() { stack.pop_back(); }
     std::vector<const CompiledRule*>& stack;
   };

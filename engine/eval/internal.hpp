@@ -72,7 +72,13 @@ namespace policyc::eval {
 
 // kCallUnsupported: a builtin policyc does not implement, allowed only because a `with`
 // somewhere replaces it; unmocked calls fail at evaluation.
-enum CallKind { kCallUnresolved = 0, kCallBuiltin = 1, kCallFunction = 2, kCallSpecial = 3, kCallUnsupported = 4 };
+enum CallKind {
+  kCallUnresolved = 0,
+  kCallBuiltin = 1,
+  kCallFunction = 2,
+  kCallSpecial = 3,
+  kCallUnsupported = 4
+};
 
 // Calls the evaluator handles itself.
 enum SpecialCall {

@@ -21,8 +21,8 @@ struct Location {
   const SourceFile* file = nullptr;
   int line = 0;
   int col = 0;
-  int offset = 0;  // byte offset into file->text
-  int end = 0;     // byte offset one past the node's text
+  int offset = 0;            // byte offset into file->text
+  int end = 0;               // byte offset one past the node's text
   std::string text() const;  // the node's source text
 };
 
@@ -63,13 +63,13 @@ struct Term {
 };
 
 enum class ExprKind {
-  Term,     // a: true unless undefined or false
-  Unify,    // a = b
-  Assign,   // a := b
-  Not,      // not inner
-  SomeDecl, // some vars
-  SomeIn,   // some [key,] val in domain
-  Every,    // every [key,] val in domain { body }
+  Term,      // a: true unless undefined or false
+  Unify,     // a = b
+  Assign,    // a := b
+  Not,       // not inner
+  SomeDecl,  // some vars
+  SomeIn,    // some [key,] val in domain
+  Every,     // every [key,] val in domain { body }
 };
 
 struct With {
@@ -87,14 +87,14 @@ struct Expr {
   TermPtr key, val, domain;     // SomeIn, Every
   std::shared_ptr<Body> body;   // Every
   std::vector<With> withs;
-  bool generated = false;       // added by the compiler
-  int capture_slot = -1;        // query expressions: where the compiler keeps the value
+  bool generated = false;  // added by the compiler
+  int capture_slot = -1;   // query expressions: where the compiler keeps the value
 };
 
 struct Annotations {
   std::string yaml;  // the METADATA block's YAML text
   Location loc;
-  Value parsed;      // filled by the compiler
+  Value parsed;  // filled by the compiler
 };
 
 struct ElseClause {

@@ -36,8 +36,8 @@ struct HardBuiltinError : std::runtime_error {
 // Per-query state builtins may read or keep.
 struct BuiltinContext {
   bool strict = false;
-  int64_t now_ns = 0;            // fixed per query (time.now_ns)
-  uint64_t seed = 0;             // rand.intn, uuid.rfc4122
+  int64_t now_ns = 0;                             // fixed per query (time.now_ns)
+  uint64_t seed = 0;                              // rand.intn, uuid.rfc4122
   std::function<void(const std::string&)> print;  // print() output sink
   // Per-query caches keyed by builtin name + args (rand.intn, uuid.rfc4122 are memoised per
   // query, as OPA does). Builtins may use it freely.

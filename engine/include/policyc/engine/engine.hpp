@@ -19,7 +19,7 @@ struct EvalOptions {
   bool strict_builtin_errors = false;
   int64_t now_ns = 0;  // 0: the wall clock at the start of the query
   uint64_t seed = 0;
-  Tracer* tracer = nullptr;  // null: no tracing, full speed
+  Tracer* tracer = nullptr;                       // null: no tracing, full speed
   std::function<void(const std::string&)> print;  // print() sink; default stderr
 };
 
@@ -47,7 +47,8 @@ class Engine {
   bool add_module(const std::string& filename, std::string source, bool v0,
                   std::vector<Diagnostic>& errors);
   // Merges a document into the base data at `path` (empty: the root, must be an object).
-  bool add_data(const std::vector<std::string>& path, const Value& doc, std::vector<Diagnostic>& errors);
+  bool add_data(const std::vector<std::string>& path, const Value& doc,
+                std::vector<Diagnostic>& errors);
   void set_input(Value input);
   void clear_input();
 

@@ -7,14 +7,14 @@
 // and output are deterministic without extra sorting.
 #pragma once
 
+#include <gmpxx.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <gmpxx.h>
 
 namespace policyc {
 
@@ -104,12 +104,12 @@ class Value {
   // Numbers.
   bool is_small_int() const { return kind_ == Kind::Number && !bool_; }
   int64_t small_int() const { return int_; }
-  bool is_integer() const;                  // any integral number
-  bool to_int64(int64_t& out) const;        // integral and in range
+  bool is_integer() const;            // any integral number
+  bool to_int64(int64_t& out) const;  // integral and in range
   double to_double() const;
   mpq_class to_rational() const;
-  const std::string* number_text() const;   // literal text, if kept
-  std::string number_to_string() const;     // how OPA prints it
+  const std::string* number_text() const;  // literal text, if kept
+  std::string number_to_string() const;    // how OPA prints it
 
   // Strings.
   const std::string& str() const;
@@ -157,9 +157,7 @@ class Value {
     Heap* heap_;   // strings, big numbers, arrays, sets, objects
   };
 
-  bool has_heap() const {
-    return kind_ >= Kind::String || (kind_ == Kind::Number && bool_);
-  }
+  bool has_heap() const { return kind_ >= Kind::String || (kind_ == Kind::Number && bool_); }
   void release() {
     if (has_heap() && --heap_->refs == 0) destroy();
   }
