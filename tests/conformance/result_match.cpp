@@ -53,6 +53,11 @@ bool value_matches(const Value& got, const Value& want) {
     }
     return true;
   }
+  if (got.is_number() && want.is_number() && got != want) {
+    // OPA's harness compares results after a JSON round trip: a computed number equals the
+    // decimal it prints as (1/3 is 0.33333333333333333334 there, not the exact third).
+    return Value::number_from_text(got.number_to_string()) == want;
+  }
   return got == want;
 }
 

@@ -9,8 +9,8 @@
 namespace policyc::conformance {
 
 // True when `got` (an evaluation value) matches `want` (a value read from a case file):
-// numbers by value, a set against a list with the same members in any order, objects and
-// arrays structurally.
+// numbers by value (or by the decimal they print as), a set against a list with the same
+// members in any order, objects and arrays structurally.
 bool value_matches(const Value& got, const Value& want);
 
 // Matches solution lists as multisets: every wanted entry pairs with a distinct got entry.
