@@ -8,6 +8,7 @@ namespace policyc {
 struct Engine::Impl {
   explicit Impl(const BuiltinRegistry& r) : st(r) {}
   eval::EngineState st;
+  uint64_t generation = 0;  // bumped when modules change; prepared queries remember it
 };
 
 Engine::Engine(const BuiltinRegistry& registry) : impl_(std::make_unique<Impl>(registry)) {}
@@ -24,6 +25,7 @@ bool Engine::add_module(const std::string& filename, std::string source, bool v0
   if (!mod) return false;
   impl_->st.modules.push_back(std::move(mod));
   impl_->st.compiled = false;
+  ++impl_->generation;
   return true;
 }
 
@@ -74,16 +76,39 @@ bool Engine::compile(std::vector<Diagnostic>& errors) {
   return eval::compile_modules(impl_->st, errors);
 }
 
-bool Engine::query(std::string_view query, const EvalOptions& options,
-                   std::vector<QueryResult>& results, std::vector<Diagnostic>& errors) {
-  if (!compile(errors)) return false;
+struct PreparedQuery::Impl {
   eval::CompiledQuery q;
+  uint64_t generation = 0;
+};
+
+PreparedQuery::PreparedQuery() = default;
+PreparedQuery::~PreparedQuery() = default;
+PreparedQuery::PreparedQuery(PreparedQuery&&) noexcept = default;
+PreparedQuery& PreparedQuery::operator=(PreparedQuery&&) noexcept = default;
+
+bool Engine::prepare(std::string_view query, PreparedQuery& out, std::vector<Diagnostic>& errors) {
+  if (!compile(errors)) return false;
+  out.impl = std::make_unique<PreparedQuery::Impl>();
+  out.impl->generation = impl_->generation;
+  eval::CompiledQuery& q = out.impl->q;
   q.file = std::make_shared<ast::SourceFile>();
   q.file->name = "query";
   q.file->text = std::string(query);
   q.body = dsl::parse_query(q.file, errors);
   if (!q.body) return false;
-  if (!eval::compile_query(impl_->st, q, errors)) return false;
+  return eval::compile_query(impl_->st, q, errors);
+}
+
+bool Engine::eval(const PreparedQuery& prepared, const EvalOptions& options, std::vector<QueryResult>& results,
+                  std::vector<Diagnostic>& errors) {
+  if (!prepared.impl || prepared.impl->generation != impl_->generation || !impl_->st.compiled) {
+    Diagnostic d;
+    d.code = "eval_error";
+    d.message = "prepared query is stale: modules changed after it was prepared";
+    errors.push_back(d);
+    return false;
+  }
+  const eval::CompiledQuery& q = prepared.impl->q;
   eval::Evaluator ev(impl_->st, options);
   try {
     ev.run_query(q, [&](eval::Frame& f) {
@@ -93,8 +118,7 @@ bool Engine::query(std::string_view query, const EvalOptions& options,
         qe.text = e.loc.text();
         qe.row = e.loc.line;
         qe.col = e.loc.col;
-        qe.value =
-            e.capture_slot >= 0 ? f[static_cast<size_t>(e.capture_slot)] : Value::boolean(true);
+        qe.value = e.capture_slot >= 0 ? f[static_cast<size_t>(e.capture_slot)] : Value::boolean(true);
         r.expressions.push_back(std::move(qe));
       }
       for (int s : q.output_slots) {
@@ -109,6 +133,13 @@ bool Engine::query(std::string_view query, const EvalOptions& options,
     return false;
   }
   return true;
+}
+
+bool Engine::query(std::string_view query, const EvalOptions& options, std::vector<QueryResult>& results,
+                   std::vector<Diagnostic>& errors) {
+  PreparedQuery prepared;
+  if (!prepare(query, prepared, errors)) return false;
+  return eval(prepared, options, results, errors);
 }
 
 std::vector<Engine::RuleInfo> Engine::rules() const {

@@ -36,6 +36,18 @@ struct QueryResult {
   std::vector<std::pair<std::string, Value>> bindings;
 };
 
+// A query parsed and compiled once, to be evaluated many times (prepare after all modules
+// are added: adding modules later makes it stale, and eval() then reports an error).
+class PreparedQuery {
+ public:
+  PreparedQuery();
+  ~PreparedQuery();
+  PreparedQuery(PreparedQuery&&) noexcept;
+  PreparedQuery& operator=(PreparedQuery&&) noexcept;
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
+
 class Engine {
  public:
   explicit Engine(const BuiltinRegistry& registry);
@@ -58,6 +70,10 @@ class Engine {
   // Evaluates a query (e.g. `data.test.p = x`). Undefined yields no results.
   bool query(std::string_view query, const EvalOptions& options, std::vector<QueryResult>& results,
              std::vector<Diagnostic>& errors);
+
+  bool prepare(std::string_view query, PreparedQuery& out, std::vector<Diagnostic>& errors);
+  bool eval(const PreparedQuery& query, const EvalOptions& options, std::vector<QueryResult>& results,
+            std::vector<Diagnostic>& errors);
 
   // Package paths of the added modules, and their rules, for tools (check, test).
   struct RuleInfo {
