@@ -20,7 +20,6 @@ constexpr int kMaxJsonDepth = 1000;
 
 // Keys longer than this are rarely repeated; caching them would only cost memory.
 constexpr size_t kMaxInternedKeyLength = 64;
-constexpr size_t kMaxInternedStrings = 4096;
 
 class JsonParser {
  public:
@@ -77,16 +76,12 @@ class JsonParser {
         return parse_object(out, depth + 1);
       case '[':
         return parse_array(out, depth + 1);
-      case '"':
-        // Short string values repeat too (enums, tags): share them like keys, up to a bound
-        // so that unique values do not grow the table without limit.
-        if (interned_keys_.size() < kMaxInternedStrings) return parse_key(out);
-        {
-          std::string s;
-          if (!parse_string(s)) return false;
-          out = Value::string(std::move(s));
-          return true;
-        }
+      case '"': {
+        std::string s;
+        if (!parse_string(s)) return false;
+        out = Value::string(std::move(s));
+        return true;
+      }
       case 't':
         if (!expect_literal("true")) return false;
         out = Value::boolean(true);
