@@ -7,6 +7,8 @@
 // A case passes when every assertion in expected.json holds: the number of violations whose
 // `msg` matches `message_regex` (all when absent) is `violations` — "yes" at least one,
 // "no" none, a number exactly that many.
+#include <re2/re2.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
@@ -65,10 +67,15 @@ bool assertion_holds(const Value& assertion, const std::vector<std::string>& mes
   std::string pattern = string_field(assertion, "message_regex");
   size_t count = messages.size();
   if (!pattern.empty()) {
-    std::regex re(pattern);
+    // gator matches with Go's regexp; RE2 accepts the same syntax.
+    RE2 re(pattern, RE2::Quiet);
+    if (!re.ok()) {
+      why = "bad message_regex /" + pattern + "/: " + re.error();
+      return false;
+    }
     count = static_cast<size_t>(
         std::count_if(messages.begin(), messages.end(),
-                      [&](const std::string& m) { return std::regex_search(m, re); }));
+                      [&](const std::string& m) { return RE2::PartialMatch(m, re); }));
   }
   const Value* want = field(assertion, "violations");
   bool ok = false;
