@@ -142,15 +142,18 @@ result := {
   Engine engine(registry());
   std::vector<Diagnostic> errors;
   engine.add_module("iterate.rego", policy, false, errors);
+  // Keys shared across items, as the JSON loader shares them.
+  const Value id = Value::string("id"), value = Value::string("value"),
+              name = Value::string("name"), tags_key = Value::string("tags"),
+              red = Value::string("red"), blue = Value::string("blue"),
+              green = Value::string("green");
   ValueVec items;
   for (int64_t i = 0; i < state.range(0); ++i) {
-    ValueVec tags = i % 3 == 0 ? ValueVec{Value::string("red"), Value::string("blue")}
-                               : ValueVec{Value::string("green")};
-    items.push_back(
-        Value::object({{Value::string("id"), Value::integer(i)},
-                       {Value::string("value"), Value::integer((i * 37) % 1000)},
-                       {Value::string("name"), Value::string("item-" + std::to_string(i))},
-                       {Value::string("tags"), Value::array(tags)}}));
+    ValueVec tags = i % 3 == 0 ? ValueVec{red, blue} : ValueVec{green};
+    items.push_back(Value::object({{id, Value::integer(i)},
+                                   {value, Value::integer((i * 37) % 1000)},
+                                   {name, Value::string("item-" + std::to_string(i))},
+                                   {tags_key, Value::array(tags)}}));
   }
   engine.set_input(Value::object({{Value::string("items"), Value::array(items)}}));
   PreparedQuery query;

@@ -489,6 +489,20 @@ size_t Value::size() const {
 const Value* Value::find(const Value& key) const {
   if (kind_ != Kind::Object) return nullptr;
   const auto& e = entries();
+  // Small objects with string keys (most documents): a linear scan for equality beats a
+  // binary search of three-way comparisons, and shared key strings match by pointer.
+  if (e.size() <= 8 && key.kind_ == Kind::String) {
+    const std::string& k = key.str();
+    for (const auto& entry : e) {
+      const Value& ek = entry.first;
+      if (ek.kind_ != Kind::String) continue;
+      if (ek.heap_ == key.heap_) return &entry.second;
+      const std::string& s = ek.str();
+      if (s.size() == k.size() && std::memcmp(s.data(), k.data(), k.size()) == 0)
+        return &entry.second;
+    }
+    return nullptr;
+  }
   auto it = std::lower_bound(e.begin(), e.end(), key, [](const auto& entry, const Value& k) {
     return compare(entry.first, k) < 0;
   });
