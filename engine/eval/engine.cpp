@@ -99,8 +99,8 @@ bool Engine::prepare(std::string_view query, PreparedQuery& out, std::vector<Dia
   return eval::compile_query(impl_->st, q, errors);
 }
 
-bool Engine::eval(const PreparedQuery& prepared, const EvalOptions& options, std::vector<QueryResult>& results,
-                  std::vector<Diagnostic>& errors) {
+bool Engine::eval(const PreparedQuery& prepared, const EvalOptions& options,
+                  std::vector<QueryResult>& results, std::vector<Diagnostic>& errors) {
   if (!prepared.impl || prepared.impl->generation != impl_->generation || !impl_->st.compiled) {
     Diagnostic d;
     d.code = "eval_error";
@@ -118,7 +118,8 @@ bool Engine::eval(const PreparedQuery& prepared, const EvalOptions& options, std
         qe.text = e.loc.text();
         qe.row = e.loc.line;
         qe.col = e.loc.col;
-        qe.value = e.capture_slot >= 0 ? f[static_cast<size_t>(e.capture_slot)] : Value::boolean(true);
+        qe.value =
+            e.capture_slot >= 0 ? f[static_cast<size_t>(e.capture_slot)] : Value::boolean(true);
         r.expressions.push_back(std::move(qe));
       }
       for (int s : q.output_slots) {
@@ -135,8 +136,8 @@ bool Engine::eval(const PreparedQuery& prepared, const EvalOptions& options, std
   return true;
 }
 
-bool Engine::query(std::string_view query, const EvalOptions& options, std::vector<QueryResult>& results,
-                   std::vector<Diagnostic>& errors) {
+bool Engine::query(std::string_view query, const EvalOptions& options,
+                   std::vector<QueryResult>& results, std::vector<Diagnostic>& errors) {
   PreparedQuery prepared;
   if (!prepare(query, prepared, errors)) return false;
   return eval(prepared, options, results, errors);

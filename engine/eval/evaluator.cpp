@@ -67,6 +67,7 @@ void Evaluator::conflict(const std::string& msg, const Location& loc) {
 }
 
 void Evaluator::run_query(const CompiledQuery& q, FnRef<bool(Frame&)> on_solution) {
+  query_ = &q;
   Frame f(static_cast<size_t>(q.num_slots));
   eval_body(*q.body, 0, f, [&]() { return on_solution(f); });
 }
@@ -93,10 +94,29 @@ bool Evaluator::eval_expr(const Expr& e, Frame& f, KDone k) {
   return r;
 }
 
+// The failing expression with the variables bound at that point, by name.
 void Evaluator::trace_failed(const Expr& e, const Frame& f) {
+  const std::vector<std::string>* names = nullptr;
+  if (!rule_stack_.empty()) {
+    names = &rule_stack_.back()->slot_names;
+  } else if (query_) {
+    names = &query_->slot_names;
+  }
   std::vector<std::pair<std::string, Value>> bindings;
-  (void)f;
+  if (names) {
+    for (size_t i = 0; i < f.size() && i < names->size(); ++i) {
+      const std::string& n = (*names)[i];
+      if (n.empty() || n[0] == '$' || f[i].is_undefined()) continue;
+      bindings.emplace_back(n, f[i]);
+    }
+  }
   opts_.tracer->expr_failed(e.loc.text(), trace_loc(e.loc), bindings);
+}
+
+std::string Evaluator::rule_path(const CompiledRule& cr) {
+  std::string out = "data";
+  for (const auto& p : cr.node->path) out += "." + p;
+  return out;
 }
 
 bool Evaluator::eval_with(const Expr& e, size_t wi, Frame& f, KDone k, WithState& outer) {
@@ -702,7 +722,7 @@ void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, boo
   auto run = [&](const Body& body, const TermPtr& value, const Location& loc) {
     bool any = false;
     bool constant = is_constant_term(value);
-    if (opts_.tracer) opts_.tracer->enter_rule(ast::term_to_string(*r.ref[0]), trace_loc(loc));
+    if (opts_.tracer) opts_.tracer->enter_rule(rule_path(cr), trace_loc(loc));
     // A solution whose head value is undefined does not count: the else chain goes on.
     auto on_solution = [&]() {
       auto add = [&](const Value& v) {
@@ -724,7 +744,7 @@ void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, boo
     } else {
       eval_body(body, 0, fr, on_solution);
     }
-    if (opts_.tracer) opts_.tracer->exit_rule(ast::term_to_string(*r.ref[0]), any);
+    if (opts_.tracer) opts_.tracer->exit_rule(rule_path(cr), any);
     return any;
   };
   // A body that succeeds with an undefined head value leaves the rule undefined.
@@ -807,6 +827,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
     }
     if (cr->rest.empty() && r.kind == ast::RuleKind::MultiValue) {
       any_set = true;
+      if (opts_.tracer) opts_.tracer->enter_rule(rule_path(*cr), trace_loc(r.loc));
       Frame fr(static_cast<size_t>(cr->num_slots));
       auto on_solution = [&]() {
         eval_term(*r.key, fr, [&](const Value& v) {
@@ -815,11 +836,13 @@ Value Evaluator::compute_node(const RuleNode* node) {
         });
         return false;
       };
+      size_t before = set_elems.size();
       if (r.body.empty()) {
         on_solution();
       } else {
         eval_body(r.body, 0, fr, on_solution);
       }
+      if (opts_.tracer) opts_.tracer->exit_rule(rule_path(*cr), set_elems.size() > before);
       continue;
     }
     // Ref head with variable segments: contributes entries of an object.

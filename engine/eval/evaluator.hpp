@@ -71,6 +71,8 @@ class Evaluator {
     std::vector<const CompiledRule*>& stack;
   };
   Value metadata(bool chain) const;
+  const CompiledQuery* query_ = nullptr;
+  static std::string rule_path(const CompiledRule& cr);
   int depth_ = 0;
 
   bool eval_body(const Body& body, size_t i, Frame& f, KDone k);
