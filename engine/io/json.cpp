@@ -205,7 +205,11 @@ class JsonParser {
     size_t end = start;
     while (end < text_.size() && end - start <= kMaxInternedKeyLength) {
       char c = text_[end];
-      if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) break;
+      // Non-ASCII keys take parse_string, which checks their UTF-8.
+      if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 ||
+          static_cast<unsigned char>(c) >= 0x80) {
+        break;
+      }
       ++end;
     }
     if (end < text_.size() && text_[end] == '"' && end - start <= kMaxInternedKeyLength) {
@@ -288,15 +292,85 @@ class JsonParser {
     return true;
   }
 
+  // Length of the valid UTF-8 sequence at s[i], or 0 when it is invalid (overlong forms,
+  // surrogates and code points above U+10FFFF included), by Go's utf8.DecodeRune rules.
+  static size_t utf8_sequence_length(std::string_view s, size_t i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n;
+    uint32_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return 0;
+    }
+    if (i + n > s.size()) return 0;
+    unsigned char second = static_cast<unsigned char>(s[i + 1]);
+    if (second < lo || second > hi) return 0;
+    for (size_t k = 2; k < n; ++k) {
+      unsigned char b = static_cast<unsigned char>(s[i + k]);
+      if (b < 0x80 || b > 0xBF) return 0;
+    }
+    return n;
+  }
+
+  // Eight bytes at a time: most strings are ASCII and need no UTF-8 check at all.
+  static bool has_non_ascii(std::string_view s) {
+    size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
+      if (word & 0x8080808080808080ULL) return true;
+    }
+    for (; i < s.size(); ++i) {
+      if (static_cast<unsigned char>(s[i]) >= 0x80) return true;
+    }
+    return false;
+  }
+
+  // Go's encoding/json (and so OPA) turns each invalid UTF-8 byte into U+FFFD; strings
+  // stay valid UTF-8 for the string builtins.
+  static void replace_invalid_utf8(std::string& s) {
+    size_t i = 0;
+    while (i < s.size()) {
+      size_t n = utf8_sequence_length(s, i);
+      if (n == 0) break;
+      i += n;
+    }
+    if (i == s.size()) return;
+    std::string fixed = s.substr(0, i);
+    while (i < s.size()) {
+      size_t n = utf8_sequence_length(s, i);
+      if (n == 0) {
+        fixed += "\xEF\xBF\xBD";
+        ++i;
+      } else {
+        fixed.append(s, i, n);
+        i += n;
+      }
+    }
+    s = std::move(fixed);
+  }
+
   bool parse_string(std::string& s) {
     ++pos_;  // opening quote
     size_t start = pos_;
+    bool non_ascii = false;
     // Fast path: copy the run up to the closing quote when there is no escape in it.
     while (pos_ < text_.size()) {
       unsigned char c = static_cast<unsigned char>(text_[pos_]);
       if (c == '"') {
         s.assign(text_.data() + start, pos_ - start);
         ++pos_;
+        if (has_non_ascii(s)) replace_invalid_utf8(s);
         return true;
       }
       if (c == '\\') break;
@@ -304,15 +378,18 @@ class JsonParser {
       ++pos_;
     }
     s.assign(text_.data() + start, pos_ - start);
+    non_ascii = has_non_ascii(s);
     while (true) {
       if (at_end()) return fail_at(start - 1, "unterminated string");
       unsigned char c = static_cast<unsigned char>(text_[pos_]);
       if (c == '"') {
         ++pos_;
+        if (non_ascii) replace_invalid_utf8(s);
         return true;
       }
       if (c < 0x20) return fail("control character in string");
       if (c != '\\') {
+        non_ascii |= c >= 0x80;
         s.push_back(static_cast<char>(c));
         ++pos_;
         continue;

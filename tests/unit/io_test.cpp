@@ -71,6 +71,25 @@ TEST(JsonTest, DecodesEscapesAndSurrogatePairs) {
   EXPECT_EQ(json(R"("\ud83d!")").str(), "\xEF\xBF\xBD!");
 }
 
+TEST(JsonTest, InvalidUtf8BecomesReplacementCharacters) {
+  // Valid multi-byte text is kept as is.
+  EXPECT_EQ(json("\"caf\xC3\xA9 \xF0\x9F\x98\x80\"").str(), "caf\xC3\xA9 \xF0\x9F\x98\x80");
+  // A stray continuation byte, a truncated sequence, an overlong form and an encoded
+  // surrogate each become U+FFFD per invalid byte, as Go decodes them.
+  EXPECT_EQ(json("\"a\x80"
+                 "b\"")
+                .str(),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(json("\"\xE2\x82\"").str(), "\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(json("\"\xC0\xAF\"").str(), "\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(json("\"\xED\xA0\x80\"").str(), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  // Also in keys and next to escapes.
+  Value v = json("{\"k\xFF\": \"\\n\xFF\"}");
+  EXPECT_EQ(v.entries()[0].first.str(), "k\xEF\xBF\xBD");
+  EXPECT_EQ(v.entries()[0].second.str(), "\n\xEF\xBF\xBD");
+}
+
 TEST(JsonTest, DuplicateKeysKeepTheLast) {
   EXPECT_EQ(json(R"({"a": 1, "a": 2})").to_json(), R"({"a":2})");
 }
