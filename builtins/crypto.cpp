@@ -67,6 +67,8 @@ Value hmac_equal(Args a, BuiltinContext&) {
   return Value::boolean(CRYPTO_memcmp(x.data(), y.data(), x.size()) == 0);
 }
 
+}  // namespace
+
 // --- JWT -------------------------------------------------------------------------------
 
 bool b64url_decode(std::string s, std::string& out) {
@@ -91,16 +93,21 @@ bool b64url_decode(std::string s, std::string& out) {
   return true;
 }
 
-Value decode_json_object(const char* what, const std::string& encoded) {
+Value jwt_json_object(std::string_view fn, const char* what, const std::string& encoded) {
   std::string text;
   if (!b64url_decode(encoded, text))
-    fail("io.jwt.decode",
-         std::string("JWT ") + what + " had invalid encoding: illegal base64 data");
+    fail(fn, std::string("JWT ") + what + " had invalid encoding: illegal base64 data");
   Value v;
   TextError err;
   if (!parse_json(text, v, err) || !v.is_object())
-    fail("io.jwt.decode", std::string("JWT ") + what + " is not a valid JSON object");
+    fail(fn, std::string("JWT ") + what + " is not a valid JSON object");
   return v;
+}
+
+namespace {
+
+Value decode_json_object(const char* what, const std::string& encoded) {
+  return jwt_json_object("io.jwt.decode", what, encoded);
 }
 
 Value jwt_decode(Args a, BuiltinContext&) {

@@ -55,6 +55,11 @@ Value string_array(const std::vector<std::string>& strings);
 // Go's strconv.Quote output.
 std::string go_quote(std::string_view s);
 
+// Unpadded or padded base64url (JWT segments); false on bad input.
+bool b64url_decode(std::string s, std::string& out);
+// A base64url JWT segment holding a JSON object; fails "<fn>: JWT <what> ..." otherwise.
+Value jwt_json_object(std::string_view fn, const char* what, const std::string& encoded);
+
 // Category registration, one per source file.
 void register_arith(BuiltinRegistry& r);
 void register_aggregates(BuiltinRegistry& r);
@@ -70,6 +75,7 @@ void register_net(BuiltinRegistry& r);
 void register_semver(BuiltinRegistry& r);
 void register_units(BuiltinRegistry& r);
 void register_crypto(BuiltinRegistry& r);
+void register_jwt(BuiltinRegistry& r);
 void register_graph(BuiltinRegistry& r);
 void register_types(BuiltinRegistry& r);
 

@@ -22,6 +22,7 @@ void register_standard_builtins(BuiltinRegistry& registry) {
   register_semver(registry);
   register_units(registry);
   register_crypto(registry);
+  register_jwt(registry);
   register_graph(registry);
   register_types(registry);
   // Known but unsupported: calls are compile errors naming the reason (unless mocked with `with`).
@@ -36,14 +37,12 @@ const std::vector<UnsupportedBuiltin>& unsupported_builtins() {
         {"providers.aws.sign_req", "AWS request signing is out of scope"},
         {"io.jwt.encode_sign", "JWT signing is out of scope (key handling)"},
         {"io.jwt.encode_sign_raw", "JWT signing is out of scope (key handling)"},
-        {"io.jwt.decode_verify", "JWT signature verification is out of scope (key handling)"},
         {"crypto.x509.parse_certificates", "X.509 parsing is out of scope"},
         {"crypto.x509.parse_and_verify_certificates", "X.509 parsing is out of scope"},
         {"crypto.x509.parse_and_verify_certificates_with_options", "X.509 parsing is out of scope"},
         {"crypto.x509.parse_certificate_request", "X.509 parsing is out of scope"},
         {"crypto.x509.parse_keypair", "X.509 parsing is out of scope"},
         {"crypto.x509.parse_rsa_private_key", "X.509 parsing is out of scope"},
-        {"crypto.parse_private_keys", "key parsing is out of scope"},
         {"graphql.is_valid", "GraphQL parsing is out of scope"},
         {"graphql.parse", "GraphQL parsing is out of scope"},
         {"graphql.parse_and_verify", "GraphQL parsing is out of scope"},
