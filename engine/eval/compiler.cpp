@@ -63,6 +63,16 @@ std::string join_path(const std::vector<std::string>& p) {
   return out;
 }
 
+// `data.<path>` as a ref term: what a rule name or import resolves to.
+TermPtr data_ref(const std::vector<std::string>& path, const Location& loc) {
+  auto ref = std::make_shared<Term>();
+  ref->kind = TermKind::Ref;
+  ref->loc = loc;
+  ref->items.push_back(ast::make_var("data", loc));
+  for (const auto& seg : path) ref->items.push_back(ast::make_scalar(Value::string(seg), loc));
+  return ref;
+}
+
 struct Scope {
   std::unordered_map<std::string, int> vars;
   Scope* parent = nullptr;
@@ -443,13 +453,7 @@ class BodyCompiler {
       p.push_back(t->name);
       RuleNode* n = find_node(st_.root.get(), p);
       if (n) {
-        auto ref = std::make_shared<Term>();
-        ref->kind = TermKind::Ref;
-        ref->loc = t->loc;
-        ref->items.push_back(ast::make_var("data", t->loc));
-        for (const auto& seg : p)
-          ref->items.push_back(ast::make_scalar(Value::string(seg), t->loc));
-        t = ref;
+        t = data_ref(p, t->loc);
         return;
       }
     }
@@ -710,13 +714,7 @@ class BodyCompiler {
           std::vector<std::string> p = module_->package;
           p.insert(p.end(), path.begin(), path.end());
           if (find_node(st_.root.get(), p)) {
-            auto ref = std::make_shared<Term>();
-            ref->kind = TermKind::Ref;
-            ref->loc = t->loc;
-            ref->items.push_back(ast::make_var("data", t->loc));
-            for (const auto& seg : p)
-              ref->items.push_back(ast::make_scalar(Value::string(seg), t->loc));
-            t = ref;
+            t = data_ref(p, t->loc);
             return;
           }
         }
