@@ -1004,6 +1004,43 @@ void split_head(const ast::Rule& r, std::vector<std::string>& prefix, std::vecto
   for (; i < ref.size(); ++i) rest.push_back(ref[i]);
 }
 
+// A ground `input.x.y == <scalar>` (or `=`, either side) in a rule body, as an index guard.
+bool ground_input_path(const Term& t, std::vector<Value>& path) {
+  if (t.kind != TermKind::Ref || t.items[0]->kind != TermKind::Var || t.items[0]->slot >= 0 ||
+      t.items[0]->name != "input") {
+    return false;
+  }
+  for (size_t i = 1; i < t.items.size(); ++i) {
+    if (t.items[i]->kind != TermKind::Scalar) return false;
+    path.push_back(t.items[i]->value);
+  }
+  return true;
+}
+
+void add_guard(const Expr& e, std::vector<CompiledRule::Guard>& guards) {
+  if (!e.withs.empty()) return;
+  const Term* a = nullptr;
+  const Term* b = nullptr;
+  if (e.kind == ExprKind::Unify) {
+    a = e.a.get();
+    b = e.b.get();
+  } else if (e.kind == ExprKind::Term && e.a->kind == TermKind::Call &&
+             e.a->call_kind == kCallSpecial &&
+             reinterpret_cast<intptr_t>(e.a->call_target) == kSpecialEqual &&
+             e.a->items.size() == 3) {
+    a = e.a->items[1].get();
+    b = e.a->items[2].get();
+  } else {
+    return;
+  }
+  if (a->kind == TermKind::Scalar) std::swap(a, b);
+  if (b->kind != TermKind::Scalar) return;
+  CompiledRule::Guard g;
+  if (!ground_input_path(*a, g.path)) return;
+  g.value = b->value;
+  guards.push_back(std::move(g));
+}
+
 void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
   auto& rule = const_cast<ast::Rule&>(*cr.rule);
   BodyCompiler bc(st, &m, cr.slot_names);
@@ -1078,6 +1115,7 @@ void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
     }
   }
   cr.num_slots = static_cast<int>(cr.slot_names.size());
+  for (const auto& e : rule.body) add_guard(e, cr.guards);
 }
 
 // ----- recursion -----

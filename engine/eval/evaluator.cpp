@@ -715,6 +715,21 @@ Value Evaluator::node_value(const RuleNode* node) {
   return v;
 }
 
+// The rule index: a ground equality on input that fails rules the body out. With a tracer
+// attached every body runs, so that explain sees the expression that failed.
+bool Evaluator::guards_pass(const CompiledRule& cr) const {
+  if (opts_.tracer) return true;
+  for (const auto& g : cr.guards) {
+    const Value* v = &input_;
+    for (const auto& key : g.path) {
+      v = v->get_ptr(key);
+      if (!v) return false;
+    }
+    if (*v != g.value) return false;
+  }
+  return true;
+}
+
 void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, bool& found) {
   const ast::Rule& r = *cr.rule;
   RuleScope scope(rule_stack_, &cr);
@@ -748,7 +763,7 @@ void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, boo
     return any;
   };
   // A body that succeeds with an undefined head value leaves the rule undefined.
-  if (run(r.body, r.value, r.loc)) {
+  if (guards_pass(cr) && run(r.body, r.value, r.loc)) {
     found = found || !values.empty();
     return;
   }
@@ -827,6 +842,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
     }
     if (cr->rest.empty() && r.kind == ast::RuleKind::MultiValue) {
       any_set = true;
+      if (!guards_pass(*cr)) continue;
       if (opts_.tracer) opts_.tracer->enter_rule(rule_path(*cr), trace_loc(r.loc));
       Frame fr(static_cast<size_t>(cr->num_slots));
       auto on_solution = [&]() {
@@ -846,6 +862,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
       continue;
     }
     // Ref head with variable segments: contributes entries of an object.
+    if (!guards_pass(*cr)) continue;
     Frame fr(static_cast<size_t>(cr->num_slots));
     auto on_solution = [&]() {
       ValueVec keys;
@@ -1246,6 +1263,7 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
   };
   for (const auto& cr : node->rules) {
     const ast::Rule& r = *cr->rule;
+    if (r.elses.empty() && !guards_pass(*cr)) continue;
     RuleScope scope(rule_stack_, cr.get());
     Frame fr(static_cast<size_t>(cr->num_slots));
     std::function<bool(size_t)> match_args = [&](size_t i) -> bool {

@@ -112,6 +112,7 @@ class Evaluator {
   Value materialize(const RuleNode* node, const Value& base, const std::vector<std::string>& path);
   bool override_at(const std::vector<std::string>& path, Value& out) const;
   Value apply_overrides_below(const std::vector<std::string>& path, Value v) const;
+  bool guards_pass(const CompiledRule& cr) const;
   void eval_complete_rule(const CompiledRule& cr, ValueVec& values, bool& found);
   bool call_function(const RuleNode* node, std::span<const Value> args, const Term& call, KValue k);
   Value merge_rule_values(const Value& a, const Value& b, const Location& loc);

@@ -42,6 +42,13 @@ struct CompiledRule {
   std::vector<TermPtr> rest;            // head ref segments after the ground prefix
   int num_slots = 0;                    // frame size
   std::vector<std::string> slot_names;  // for tracing and bindings
+  // Rule index: `input.a.b == "x"` tests of the body that involve no variable. When one
+  // fails for the current input the body cannot succeed and is skipped without a frame.
+  struct Guard {
+    std::vector<Value> path;  // below input
+    Value value;
+  };
+  std::vector<Guard> guards;
 };
 
 struct RuleNode {
