@@ -42,11 +42,18 @@ class BoxPool {
   static inline char* end_ = nullptr;
 };
 
+// Under AddressSanitizer boxes come from the system allocator, so that a use after free
+// is reported rather than hidden by reuse.
+#if defined(__SANITIZE_ADDRESS__)
+template <typename Box>
+struct Pooled : Value::Heap {};
+#else
 template <typename Box>
 struct Pooled : Value::Heap {
   static void* operator new(size_t) { return BoxPool<sizeof(Box)>::allocate(); }
   static void operator delete(void* p) { BoxPool<sizeof(Box)>::release(p); }
 };
+#endif
 
 struct BigBox : Pooled<BigBox> {
   BigNumber n;
