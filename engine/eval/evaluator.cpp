@@ -1072,7 +1072,11 @@ bool Evaluator::eval_call(const Term& t, Frame& f, KValue k) {
     }
     return call_with_args(t, vals, f, k);
   };
-  // Arguments live on the stack for the usual small arities.
+  // Arguments live on the stack for the usual small arities (most calls take one or two).
+  if (end - 1 <= 2) {
+    Value buf[2];
+    return eval_args(t, 1, end, buf, f, call);
+  }
   constexpr size_t kInlineArgs = 6;
   if (end - 1 <= kInlineArgs) {
     Value buf[kInlineArgs];
