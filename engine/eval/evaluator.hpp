@@ -43,6 +43,12 @@ struct DataOverride {
   Value value;
 };
 
+// Shared by the evaluator's files.
+bool is_constant_term(const TermPtr& t);
+TraceLocation trace_loc(const Location& l);
+Value set_path(const Value& base, const std::vector<Value>& path, size_t i, const Value& v);
+extern const Value kTrue;
+
 class Evaluator {
  public:
   Evaluator(EngineState& st, const EvalOptions& opts);

@@ -1,0 +1,328 @@
+// Calls: builtins, user functions, the evaluator's own operators, and their mocks.
+#include <functional>
+#include <iostream>
+
+#include "evaluator.hpp"
+
+namespace policyc::eval {
+
+// rego.metadata.rule() and rego.metadata.chain() for the rule being evaluated.
+Value Evaluator::metadata(bool chain) const {
+  const CompiledRule* cr = rule_stack_.empty() ? nullptr : rule_stack_.back();
+  if (!chain) {
+    if (!cr || !cr->rule->annotations) return Value::empty_object();
+    return cr->rule->annotations->parsed;
+  }
+  ValueVec entries;
+  if (!cr) return Value::array({});
+  auto path_value = [](const std::vector<std::string>& p) {
+    ValueVec items;
+    for (const auto& s : p) items.push_back(Value::string(s));
+    return Value::array(std::move(items));
+  };
+  ObjectEntries rule_entry{{Value::string("path"), path_value(cr->node->path)}};
+  if (cr->rule->annotations)
+    rule_entry.emplace_back(Value::string("annotations"), cr->rule->annotations->parsed);
+  entries.push_back(Value::object(std::move(rule_entry)));
+  for (const auto& a : cr->module->package_annotations) {
+    entries.push_back(Value::object({{Value::string("path"), path_value(cr->module->package)},
+                                     {Value::string("annotations"), a->parsed}}));
+  }
+  return Value::array(std::move(entries));
+}
+
+Value Evaluator::call_builtin(const BuiltinDecl* decl, std::span<const Value> args,
+                              const Term& call) {
+  try {
+    return decl->fn(args, bctx_);
+  } catch (const BuiltinError& e) {
+    if (bctx_.strict) throw EvalError(e.code, e.what(), call.loc);
+    return Value();
+  } catch (const HardBuiltinError& e) {
+    throw EvalError(e.code, e.what(), call.loc);
+  }
+}
+
+bool Evaluator::eval_call(const Term& t, Frame& f, KValue k) {
+  size_t nargs = t.items.size() - 1;
+  int arity = t.slot;
+  bool has_output = arity >= 0 && nargs == static_cast<size_t>(arity) + 1;
+  if (t.call_kind == kCallSpecial) {
+    int id = static_cast<int>(reinterpret_cast<intptr_t>(t.call_target));
+    if (!special_mocks_.empty()) {
+      auto it = special_mocks_.find(t.call_name);
+      if (it != special_mocks_.end() && it->second.is_value) return k(it->second.value);
+    }
+    if (id == kSpecialPrint) {
+      std::string line;
+      for (size_t i = 1; i < t.items.size(); ++i) {
+        std::string part = "<undefined>";
+        eval_term(*t.items[i], f, [&](const Value& v) {
+          part = v.is_string() ? v.str() : v.to_rego();
+          return true;
+        });
+        if (i > 1) line += " ";
+        line += part;
+      }
+      if (bctx_.print) {
+        bctx_.print(line);
+      } else {
+        std::cerr << line << "\n";
+      }
+      return k(kTrue);
+    }
+  }
+  size_t end = t.items.size() - (has_output ? 1 : 0);
+  auto call = [&](std::span<const Value> vals) {
+    if (has_output) {
+      return call_with_args(t, vals, f, [&](const Value& out) {
+        return match(*t.items.back(), out, f, [&]() { return k(kTrue); });
+      });
+    }
+    return call_with_args(t, vals, f, k);
+  };
+  // Arguments live on the stack for the usual small arities (most calls take one or two).
+  if (end - 1 <= 2) {
+    Value buf[2];
+    return eval_args(t, 1, end, buf, f, call);
+  }
+  constexpr size_t kInlineArgs = 6;
+  if (end - 1 <= kInlineArgs) {
+    Value buf[kInlineArgs];
+    return eval_args(t, 1, end, buf, f, call);
+  }
+  std::vector<Value> buf(end - 1);
+  return eval_args(t, 1, end, buf.data(), f, call);
+}
+
+bool Evaluator::eval_args(const Term& t, size_t i, size_t end, Value* buf, Frame& f,
+                          FnRef<bool(std::span<const Value>)> k) {
+  if (i == end) return k(std::span<const Value>(buf, end - 1));
+  return eval_term(*t.items[i], f, [&](const Value& v) {
+    buf[i - 1] = v;
+    return eval_args(t, i + 1, end, buf, f, k);
+  });
+}
+
+bool Evaluator::call_with_args(const Term& t, std::span<const Value> args, Frame& f, KValue k) {
+  (void)f;
+  if (!mocks_.empty() || !special_mocks_.empty()) {
+    const Mock* found = nullptr;
+    auto it = mocks_.find(t.call_target);
+    if (t.call_target && it != mocks_.end()) found = &it->second;
+    if (!found) {
+      auto sit = special_mocks_.find(t.call_name);
+      if (sit != special_mocks_.end()) found = &sit->second;
+    }
+    if (found) {
+      Mock m = *found;
+      if (m.is_value) return k(m.value);
+      // The replacement runs without mocks: it may call the original, and mocks do not
+      // call other mocks. Its result is passed on with the mocks back in place.
+      Value result;
+      {
+        auto saved = std::move(mocks_);
+        auto saved_special = std::move(special_mocks_);
+        mocks_.clear();
+        special_mocks_.clear();
+        struct Restore {
+          Evaluator& ev;
+          std::unordered_map<const void*, Mock>& saved;
+          std::unordered_map<std::string, Mock>& saved_special;
+          ~Restore() {
+            ev.mocks_ = std::move(saved);
+            ev.special_mocks_ = std::move(saved_special);
+          }
+        } restore{*this, saved, saved_special};
+        if (m.value.is_string()) {
+          result = call_builtin(static_cast<const BuiltinDecl*>(m.fn), args, t);
+        } else {
+          call_function(static_cast<const RuleNode*>(m.fn), args, t, [&](const Value& v) {
+            result = v;
+            return true;
+          });
+        }
+      }
+      if (result.is_undefined()) return false;
+      return k(result);
+    }
+  }
+  switch (t.call_kind) {
+    case kCallBuiltin: {
+      const auto* decl = static_cast<const BuiltinDecl*>(t.call_target);
+      Value v = call_builtin(decl, args, t);
+      if (v.is_undefined()) return false;
+      if (decl->relation) {
+        for (const auto& item : v.items())
+          if (k(item)) return true;
+        return false;
+      }
+      return k(v);
+    }
+    case kCallFunction:
+      return call_function(static_cast<const RuleNode*>(t.call_target), args, t, k);
+    case kCallUnsupported:
+      throw EvalError("eval_builtin_error", t.call_name + " is not supported by policyc", t.loc);
+    case kCallSpecial: {
+      int id = static_cast<int>(reinterpret_cast<intptr_t>(t.call_target));
+      switch (id) {
+        case kSpecialEqual:
+          return k(Value::boolean(args[0] == args[1]));
+        case kSpecialNeq:
+          return k(Value::boolean(args[0] != args[1]));
+        case kSpecialLt:
+          return k(Value::boolean(compare(args[0], args[1]) < 0));
+        case kSpecialLte:
+          return k(Value::boolean(compare(args[0], args[1]) <= 0));
+        case kSpecialGt:
+          return k(Value::boolean(compare(args[0], args[1]) > 0));
+        case kSpecialGte:
+          return k(Value::boolean(compare(args[0], args[1]) >= 0));
+        case kSpecialTrace:
+          return k(kTrue);
+        case kSpecialMember2: {
+          const Value& x = args[0];
+          const Value& c = args[1];
+          bool found = false;
+          if (c.is_set()) {
+            found = c.contains(x);
+          } else if (c.is_array()) {
+            for (const auto& i : c.items())
+              if (i == x) {
+                found = true;
+                break;
+              }
+          } else if (c.is_object()) {
+            for (const auto& [key, val] : c.entries())
+              if (val == x) {
+                found = true;
+                break;
+              }
+          }
+          return k(Value::boolean(found));
+        }
+        case kSpecialMember3: {
+          const Value& c = args[2];
+          bool found = false;
+          if (c.is_array() || c.is_object()) {
+            Value v = c.get(args[0]);
+            found = v.is_defined() && v == args[1];
+          } else if (c.is_set()) {
+            found = c.contains(args[0]) && args[0] == args[1];
+          }
+          return k(Value::boolean(found));
+        }
+        case kSpecialWalk: {
+          ValueVec path;
+          std::function<bool(const Value&)> walk = [&](const Value& v) -> bool {
+            if (k(Value::array({Value::array(path), v}))) return true;
+            if (v.is_array()) {
+              const auto& items = v.items();
+              for (size_t i = 0; i < items.size(); ++i) {
+                path.push_back(Value::integer(static_cast<int64_t>(i)));
+                bool r = walk(items[i]);
+                path.pop_back();
+                if (r) return true;
+              }
+            } else if (v.is_object()) {
+              for (const auto& [key, val] : v.entries()) {
+                path.push_back(key);
+                bool r = walk(val);
+                path.pop_back();
+                if (r) return true;
+              }
+            } else if (v.is_set()) {
+              for (const auto& item : v.items()) {
+                path.push_back(item);
+                bool r = walk(item);
+                path.pop_back();
+                if (r) return true;
+              }
+            }
+            return false;
+          };
+          return walk(args[0]);
+        }
+        case kSpecialMetadataRule:
+        case kSpecialMetadataChain:
+          return k(metadata(id == kSpecialMetadataChain));
+        default:
+          return false;
+      }
+    }
+    default:
+      return false;
+  }
+}
+
+bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args, const Term& call,
+                              KValue k) {
+  if (++depth_ > 2000) {
+    --depth_;
+    throw EvalError("eval_recursion_error", "function call depth exceeded", call.loc);
+  }
+  struct DepthGuard {
+    int& d;
+    ~DepthGuard() { --d; }
+  } guard{depth_};
+  Value result;
+  Location first_loc;
+  auto add = [&](const Value& v, const Location& loc) {
+    if (result.is_defined() && result != v) {
+      conflict("functions must not produce multiple outputs for same inputs", loc);
+    }
+    result = v;
+    first_loc = loc;
+  };
+  for (const auto& cr : node->rules) {
+    const ast::Rule& r = *cr->rule;
+    if (r.elses.empty() && !guards_pass(*cr)) continue;
+    RuleScope scope(rule_stack_, cr.get());
+    Frame fr(static_cast<size_t>(cr->num_slots));
+    std::function<bool(size_t)> match_args = [&](size_t i) -> bool {
+      if (i == r.args.size()) {
+        auto run = [&](const Body& body, const TermPtr& value) {
+          bool any = false;
+          bool constant = is_constant_term(value);
+          auto on_solution = [&]() {
+            if (!value) {
+              any = true;
+              add(kTrue, r.loc);
+            } else {
+              eval_term(*value, fr, [&](const Value& v) {
+                any = true;
+                add(v, r.loc);
+                return false;
+              });
+            }
+            return constant;
+          };
+          if (body.empty()) {
+            on_solution();
+          } else {
+            eval_body(body, 0, fr, on_solution);
+          }
+          return any;
+        };
+        if (run(r.body, r.value)) return false;
+        for (const auto& ec : r.elses)
+          if (run(ec.body, ec.value)) return false;
+        return false;
+      }
+      return match(*r.args[i], args[i], fr, [&]() { return match_args(i + 1); });
+    };
+    match_args(0);
+  }
+  if (result.is_undefined() && !node->defaults.empty()) {
+    const auto& d = *node->defaults.front();
+    Frame fr(static_cast<size_t>(d.num_slots));
+    eval_term(*d.rule->value, fr, [&](const Value& v) {
+      result = v;
+      return true;
+    });
+  }
+  if (result.is_undefined()) return false;
+  return k(result);
+}
+
+}  // namespace policyc::eval
