@@ -30,10 +30,11 @@ class FnRef<R(A...)> {
 using KValue = FnRef<bool(const Value&)>;
 using KDone = FnRef<bool()>;
 
-// A `with` replacement of a function: a value, or another function (a BuiltinDecl when
-// `value` holds its name, else a RuleNode).
+// A `with` replacement of a function: a value, a builtin (fn is its BuiltinDecl) or a user
+// function (fn is its RuleNode).
 struct Mock {
-  bool is_value = false;
+  enum class Kind { Value, Builtin, Function };
+  Kind kind = Kind::Value;
   Value value;
   const void* fn = nullptr;
 };

@@ -51,7 +51,8 @@ bool Evaluator::eval_call(const Term& t, Frame& f, KValue k) {
     int id = static_cast<int>(reinterpret_cast<intptr_t>(t.call_target));
     if (!special_mocks_.empty()) {
       auto it = special_mocks_.find(t.call_name);
-      if (it != special_mocks_.end() && it->second.is_value) return k(it->second.value);
+      if (it != special_mocks_.end() && it->second.kind == Mock::Kind::Value)
+        return k(it->second.value);
     }
     if (id == kSpecialPrint) {
       std::string line;
@@ -116,7 +117,7 @@ bool Evaluator::call_with_args(const Term& t, std::span<const Value> args, Frame
     }
     if (found) {
       Mock m = *found;
-      if (m.is_value) return k(m.value);
+      if (m.kind == Mock::Kind::Value) return k(m.value);
       // The replacement runs without mocks: it may call the original, and mocks do not
       // call other mocks. Its result is passed on with the mocks back in place.
       Value result;
@@ -134,7 +135,7 @@ bool Evaluator::call_with_args(const Term& t, std::span<const Value> args, Frame
             ev.special_mocks_ = std::move(saved_special);
           }
         } restore{*this, saved, saved_special};
-        if (m.value.is_string()) {
+        if (m.kind == Mock::Kind::Builtin) {
           result = call_builtin(static_cast<const BuiltinDecl*>(m.fn), args, t);
         } else {
           call_function(static_cast<const RuleNode*>(m.fn), args, t, [&](const Value& v) {

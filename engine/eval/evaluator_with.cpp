@@ -1,117 +1,97 @@
 // `with`: replacing input, data and functions for one expression.
+#include <optional>
+
 #include "evaluator.hpp"
 
 namespace policyc::eval {
+
+namespace {
+
+// `count`, `data.lib.f` or `time.now_ns` as a dotted name; false for anything else.
+bool dotted_name(const Term& t, std::string& out) {
+  if (t.kind == TermKind::Var) {
+    if (t.slot >= 0) return false;
+    out = t.name;
+    return true;
+  }
+  if (t.kind != TermKind::Ref || t.items[0]->kind != TermKind::Var || t.items[0]->slot >= 0)
+    return false;
+  out = t.items[0]->name;
+  for (size_t i = 1; i < t.items.size(); ++i) {
+    if (!(t.items[i]->kind == TermKind::Scalar && t.items[i]->value.is_string())) return false;
+    out += "." + t.items[i]->value.str();
+  }
+  return true;
+}
+
+// The user function a `data.x.f` ref names, if any.
+const RuleNode* function_named(RuleNode* root, const Term& ref) {
+  std::vector<std::string> path;
+  for (size_t i = 1; i < ref.items.size(); ++i) path.push_back(ref.items[i]->value.str());
+  const RuleNode* n = find_node(root, path);
+  return n && n->is_function ? n : nullptr;
+}
+
+}  // namespace
 
 bool Evaluator::eval_with(const Expr& e, size_t wi, Frame& f, KDone k, WithState& outer) {
   if (wi < e.withs.size()) {
     const ast::With& w = e.withs[wi];
     const Term& target = *w.target;
-    // Function replacement?
-    auto dotted = [](const Term& t, std::string& out) {
-      if (t.kind == TermKind::Var) {
-        if (t.slot >= 0) return false;
-        out = t.name;
-        return true;
-      }
-      if (t.kind != TermKind::Ref || t.items[0]->kind != TermKind::Var || t.items[0]->slot >= 0)
-        return false;
-      out = t.items[0]->name;
-      for (size_t i = 1; i < t.items.size(); ++i) {
-        if (!(t.items[i]->kind == TermKind::Scalar && t.items[i]->value.is_string())) return false;
-        out += "." + t.items[i]->value.str();
-      }
-      return true;
-    };
-    std::string tname;
-    dotted(target, tname);
+    // Which function the target replaces: a user function or builtin (keyed by its node or
+    // declaration), or one the evaluator implements or policyc lacks (keyed by name).
+    std::string name;
+    dotted_name(target, name);
     const void* mock_key = nullptr;
-    std::string special_key;
-    const RuleNode* target_fn = nullptr;
-    if (tname.rfind("data.", 0) == 0) {
-      std::vector<std::string> path;
-      for (size_t i = 1; i < target.items.size(); ++i) path.push_back(target.items[i]->value.str());
-      RuleNode* n = find_node(st_.root.get(), path);
-      if (n && n->is_function) {
-        target_fn = n;
-        mock_key = n;
-      }
-    } else if (tname != "input" && tname.rfind("input.", 0) != 0 && !tname.empty()) {
-      const BuiltinDecl* d = st_.registry.find(tname);
-      if (d) {
-        mock_key = d;
-      } else {
-        special_key = tname;
-      }
+    std::string named_key;
+    if (name.rfind("data.", 0) == 0) {
+      mock_key = function_named(st_.root.get(), target);
+    } else if (!name.empty() && name != "input" && name.rfind("input.", 0) != 0) {
+      mock_key = st_.registry.find(name);
+      if (!mock_key) named_key = name;
     }
-    if (mock_key || !special_key.empty()) {
-      Mock m;
-      std::string vname;
-      const Term& vt = *w.value;
-      bool is_fn = false;
-      if (dotted(vt, vname)) {
-        if (vname.rfind("data.", 0) == 0) {
-          std::vector<std::string> path;
-          for (size_t i = 1; i < vt.items.size(); ++i) path.push_back(vt.items[i]->value.str());
-          RuleNode* n = find_node(st_.root.get(), path);
-          if (n && n->is_function) {
-            m.fn = nullptr;
-            m.value = Value();
-            is_fn = true;
-            m.is_value = false;
-            // Store the node pointer in fn via the value's absence; keep separately.
-            m.fn = n;
-          }
-        } else if (st_.registry.find(vname)) {
-          is_fn = true;
-          m.is_value = false;
-          m.fn = st_.registry.find(vname);
-          m.value = Value::string(vname);  // marks a builtin replacement
-        }
-      }
-      (void)target_fn;
-      auto apply = [&](Mock mock) {
-        Mock saved;
-        bool had = false;
+    if (mock_key || !named_key.empty()) {
+      auto apply = [&](const Mock& mock) {
+        std::optional<Mock> saved;
         if (mock_key) {
           auto it = mocks_.find(mock_key);
-          if (it != mocks_.end()) {
-            had = true;
-            saved = it->second;
-          }
+          if (it != mocks_.end()) saved = it->second;
           mocks_[mock_key] = mock;
         } else {
-          auto it = special_mocks_.find(special_key);
-          if (it != special_mocks_.end()) {
-            had = true;
-            saved = it->second;
-          }
-          special_mocks_[special_key] = mock;
+          auto it = special_mocks_.find(named_key);
+          if (it != special_mocks_.end()) saved = it->second;
+          special_mocks_[named_key] = mock;
         }
         caches_.emplace_back();
         bool r = eval_with(e, wi + 1, f, k, outer);
         caches_.pop_back();
         if (mock_key) {
-          if (had) {
-            mocks_[mock_key] = saved;
+          if (saved) {
+            mocks_[mock_key] = *saved;
           } else {
             mocks_.erase(mock_key);
           }
+        } else if (saved) {
+          special_mocks_[named_key] = *saved;
         } else {
-          if (had) {
-            special_mocks_[special_key] = saved;
-          } else {
-            special_mocks_.erase(special_key);
-          }
+          special_mocks_.erase(named_key);
         }
         return r;
       };
-      if (is_fn) return apply(m);
-      return eval_term(vt, f, [&](const Value& v) {
-        Mock mv;
-        mv.is_value = true;
-        mv.value = v;
-        return apply(mv);
+      // The replacement: another function, or a value.
+      const Term& replacement = *w.value;
+      std::string replacement_name;
+      if (dotted_name(replacement, replacement_name)) {
+        if (replacement_name.rfind("data.", 0) == 0) {
+          if (const RuleNode* fn = function_named(st_.root.get(), replacement)) {
+            return apply(Mock{Mock::Kind::Function, Value(), fn});
+          }
+        } else if (const BuiltinDecl* decl = st_.registry.find(replacement_name)) {
+          return apply(Mock{Mock::Kind::Builtin, Value(), decl});
+        }
+      }
+      return eval_term(replacement, f, [&](const Value& v) {
+        return apply(Mock{Mock::Kind::Value, v, nullptr});
       });
     }
     // input / data replacement.
