@@ -23,6 +23,14 @@ Diagnostic make_diag(const std::string& code, const std::string& msg, const Loca
   return d;
 }
 
+bool is_string_scalar(const Term& t) { return t.kind == TermKind::Scalar && t.value.is_string(); }
+
+std::string join_path(const std::vector<std::string>& p) {
+  std::string out = "data";
+  for (const auto& s : p) out += "." + s;
+  return out;
+}
+
 RuleNode* find_node(RuleNode* root, const std::vector<std::string>& path) {
   RuleNode* n = root;
   for (const auto& p : path) {
@@ -55,13 +63,7 @@ RuleNode* ensure_node(RuleNode* root, const std::vector<std::string>& path) {
   return n;
 }
 
-bool is_string_scalar(const Term& t) { return t.kind == TermKind::Scalar && t.value.is_string(); }
 
-std::string join_path(const std::vector<std::string>& p) {
-  std::string out = "data";
-  for (const auto& s : p) out += "." + s;
-  return out;
-}
 
 // `data.<path>` as a ref term: what a rule name or import resolves to.
 TermPtr data_ref(const std::vector<std::string>& path, const Location& loc) {
@@ -1116,125 +1118,6 @@ void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
   }
   cr.num_slots = static_cast<int>(cr.slot_names.size());
   for (const auto& e : rule.body) add_guard(e, cr.guards);
-}
-
-// ----- recursion -----
-
-void rule_nodes_below(RuleNode* n, std::set<RuleNode*>& out) {
-  if (!n->rules.empty() || !n->defaults.empty()) out.insert(n);
-  for (auto& [k, c] : n->children) rule_nodes_below(c.get(), out);
-}
-
-// The rule nodes a data reference can read.
-void ref_targets(RuleNode* root, const Term& ref, std::set<RuleNode*>& out) {
-  RuleNode* n = root;
-  for (size_t i = 1; i < ref.items.size(); ++i) {
-    if (!n->rules.empty() || !n->defaults.empty()) {
-      out.insert(n);
-      return;
-    }
-    const Term& seg = *ref.items[i];
-    // Like OPA, a dynamic step (`data[x]`) adds no static dependency; a cycle through it is
-    // caught when evaluation re-enters the rule.
-    if (!is_string_scalar(seg)) return;
-    auto it = n->children.find(seg.value.str());
-    if (it == n->children.end()) return;  // base data only
-    n = it->second.get();
-  }
-  rule_nodes_below(n, out);
-}
-
-void term_deps(RuleNode* root, const Term& t, std::set<RuleNode*>& out);
-
-void expr_deps(RuleNode* root, const Expr& e, std::set<RuleNode*>& out);
-
-void body_deps(RuleNode* root, const Body& body, std::set<RuleNode*>& out) {
-  for (const auto& e : body) expr_deps(root, e, out);
-}
-
-void expr_deps(RuleNode* root, const Expr& e, std::set<RuleNode*>& out) {
-  for (const auto* t : {&e.a, &e.b, &e.key, &e.val, &e.domain})
-    if (*t) term_deps(root, **t, out);
-  if (e.inner) expr_deps(root, *e.inner, out);
-  if (e.body) body_deps(root, *e.body, out);
-  for (const auto& w : e.withs) term_deps(root, *w.value, out);
-}
-
-void term_deps(RuleNode* root, const Term& t, std::set<RuleNode*>& out) {
-  if (t.kind == TermKind::Ref && t.items[0]->kind == TermKind::Var && t.items[0]->slot < 0 &&
-      t.items[0]->name == "data") {
-    ref_targets(root, t, out);
-    for (size_t i = 1; i < t.items.size(); ++i) term_deps(root, *t.items[i], out);
-    return;
-  }
-  if (t.kind == TermKind::Var && t.slot < 0 && t.name == "data") {
-    rule_nodes_below(root, out);
-  }
-  if (t.kind == TermKind::Call && t.call_kind == kCallFunction) {
-    out.insert(const_cast<RuleNode*>(static_cast<const RuleNode*>(t.call_target)));
-  }
-  for (const auto& i : t.items) term_deps(root, *i, out);
-  for (const auto& [k, v] : t.pairs) {
-    term_deps(root, *k, out);
-    term_deps(root, *v, out);
-  }
-  if (t.key) term_deps(root, *t.key, out);
-  if (t.head) term_deps(root, *t.head, out);
-  if (t.body) body_deps(root, *t.body, out);
-}
-
-// OPA rejects rules that depend on themselves: "rule data.x.p is recursive: p -> q -> p".
-bool check_recursion(EngineState& st, std::vector<Diagnostic>& errors) {
-  std::map<RuleNode*, std::set<RuleNode*>> deps;
-  std::vector<RuleNode*> nodes;
-  std::function<void(RuleNode*)> gather = [&](RuleNode* n) {
-    if (!n->rules.empty() || !n->defaults.empty()) {
-      nodes.push_back(n);
-      auto& d = deps[n];
-      for (const auto* list : {&n->rules, &n->defaults}) {
-        for (const auto& cr : *list) {
-          const ast::Rule& r = *cr->rule;
-          body_deps(st.root.get(), r.body, d);
-          for (const auto& ec : r.elses) {
-            body_deps(st.root.get(), ec.body, d);
-            if (ec.value) term_deps(st.root.get(), *ec.value, d);
-          }
-          for (const auto* t : {&r.key, &r.value})
-            if (*t) term_deps(st.root.get(), **t, d);
-          for (const auto& t : cr->rest) term_deps(st.root.get(), *t, d);
-        }
-      }
-    }
-    for (auto& [k, c] : n->children) gather(c.get());
-  };
-  gather(st.root.get());
-  std::map<RuleNode*, int> color;
-  std::vector<RuleNode*> stack;
-  std::function<bool(RuleNode*)> dfs = [&](RuleNode* n) -> bool {
-    color[n] = 1;
-    stack.push_back(n);
-    for (RuleNode* d : deps[n]) {
-      if (color[d] == 1) {
-        std::string chain;
-        for (auto it = std::find(stack.begin(), stack.end(), d); it != stack.end(); ++it)
-          chain += join_path((*it)->path) + " -> ";
-        chain += join_path(d->path);
-        const ast::Rule& r =
-            d->rules.empty() ? *d->defaults.front()->rule : *d->rules.front()->rule;
-        errors.push_back(make_diag("rego_recursion_error",
-                                   "rule " + join_path(d->path) + " is recursive: " + chain,
-                                   r.loc));
-        return false;
-      }
-      if (color[d] == 0 && !dfs(d)) return false;
-    }
-    stack.pop_back();
-    color[n] = 2;
-    return true;
-  };
-  for (RuleNode* n : nodes)
-    if (color[n] == 0 && !dfs(n)) return false;
-  return true;
 }
 
 // METADATA blocks are YAML; rules default to scope "rule", packages to "package".

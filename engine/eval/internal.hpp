@@ -131,7 +131,12 @@ struct CompiledQuery {
 
 bool compile_query(EngineState& st, CompiledQuery& q, std::vector<Diagnostic>& errors);
 
+// After names are resolved: reports a rule that depends on itself (rego_recursion_error).
+bool check_recursion(EngineState& st, std::vector<Diagnostic>& errors);
+
 RuleNode* find_node(RuleNode* root, const std::vector<std::string>& path);
+bool is_string_scalar(const Term& t);
+std::string join_path(const std::vector<std::string>& path);  // "data.a.b"
 
 Diagnostic make_diag(const std::string& code, const std::string& msg, const Location& loc);
 
