@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "blueprint_commands.hpp"
 #include "policyc/builtins/builtins.hpp"
 #include "policyc/engine/engine.hpp"
 #include "policyc/engine/eval_output.hpp"
@@ -164,6 +165,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"json", "table"}));
 
   CLI::App* version = app.add_subcommand("version", "Print the version");
+  auto blueprint_commands = policyc::cli::add_blueprint_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -181,6 +183,7 @@ int main(int argc, char** argv) {
     return run_eval(eval_args);
   }
   if (builtins->parsed()) return run_builtins(builtins_format);
+  if (int code = policyc::cli::run_blueprint_commands(*blueprint_commands); code >= 0) return code;
   if (version->parsed()) {
     fmt::print("policyc {}\n", POLICYC_VERSION);
     return kExitOk;

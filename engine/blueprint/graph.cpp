@@ -1,0 +1,144 @@
+// The dependency graph: nodes from services and their `dependencies[]` entries, an edge
+// from each entry's `name` to each of its `dependsOn`, cycle detection and a boot order.
+#include <algorithm>
+#include <map>
+#include <queue>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "policyc/engine/blueprint/blueprint.hpp"
+
+namespace policyc::blueprint {
+
+namespace {
+
+// Lower boots first when both are ready: infrastructure before the services on top of it.
+int tier_rank(const std::string& tier) {
+  if (tier == "core") return 0;
+  if (tier == "infra-service") return 1;
+  if (tier == "internal-api" || tier.empty()) return 2;
+  return 3;  // edge-facing, entrypoint
+}
+
+// Where an edge was declared, to point a cycle error at it.
+struct EdgeSource {
+  const ResolvedService* service = nullptr;
+  std::string path;  // dependencies[i].dependsOn[j]
+};
+
+const Value* field(const Value& object, const char* key) {
+  return object.is_object() ? object.get_ptr(Value::string(key)) : nullptr;
+}
+
+}  // namespace
+
+bool build_graph(const std::vector<ResolvedService>& services,
+                 const std::vector<SourceDocument>& files, Graph& graph,
+                 std::vector<Diagnostic>& errors) {
+  graph = Graph{};
+  std::map<std::string, std::string> tiers;  // node -> tier ("" when none given)
+  std::map<std::pair<std::string, std::string>, EdgeSource> edges;
+  for (const auto& service : services) {
+    tiers.emplace(service.id, "");
+    const Value* deps = field(service.value, "dependencies");
+    if (!deps || !deps->is_array()) continue;
+    for (size_t i = 0; i < deps->size(); ++i) {
+      const Value& entry = deps->items()[i];
+      const Value* name = field(entry, "name");
+      if (!name || !name->is_string()) continue;
+      std::string& tier = tiers[name->str()];
+      const Value* declared_tier = field(entry, "tier");
+      if (tier.empty() && declared_tier && declared_tier->is_string()) tier = declared_tier->str();
+      const Value* depends_on = field(entry, "dependsOn");
+      if (!depends_on || !depends_on->is_array()) continue;
+      for (size_t j = 0; j < depends_on->size(); ++j) {
+        const Value& target = depends_on->items()[j];
+        if (!target.is_string()) continue;
+        tiers.emplace(target.str(), "");
+        std::string path = index_path(child_path(index_path("dependencies", i), "dependsOn"), j);
+        edges.emplace(std::make_pair(name->str(), target.str()), EdgeSource{&service, path});
+      }
+    }
+  }
+  for (const auto& [name, tier] : tiers) graph.nodes.push_back(GraphNode{name, tier});
+  std::map<std::string, std::vector<std::string>> depends_on;
+  for (const auto& [edge, source] : edges) {
+    graph.edges.push_back(edge);
+    depends_on[edge.first].push_back(edge.second);
+  }
+
+  // Cycle detection: depth-first with an explicit stack; a grey node reached again closes
+  // a cycle, which is the stack from that node on.
+  enum class Color { White, Grey, Black };
+  std::map<std::string, Color> color;
+  for (const auto& node : graph.nodes) color[node.name] = Color::White;
+  for (const auto& start : graph.nodes) {
+    if (color[start.name] != Color::White) continue;
+    std::vector<std::pair<std::string, size_t>> stack{{start.name, 0}};
+    color[start.name] = Color::Grey;
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      const auto& targets = depends_on[node];
+      if (next == targets.size()) {
+        color[node] = Color::Black;
+        stack.pop_back();
+        continue;
+      }
+      std::string target = targets[next++];
+      if (color[target] == Color::White) {
+        color[target] = Color::Grey;
+        stack.emplace_back(target, 0);
+        continue;
+      }
+      if (color[target] != Color::Grey) continue;
+      std::string cycle;
+      bool in_cycle = false;
+      for (const auto& frame : stack) {
+        in_cycle = in_cycle || frame.first == target;
+        if (in_cycle) cycle += frame.first + " -> ";
+      }
+      cycle += target;
+      const EdgeSource& source = edges.at({stack.back().first, target});
+      Diagnostic d;
+      d.code = kGraphError;
+      d.message = "dependency cycle: " + cycle;
+      auto origin = source.service->provenance.find(source.path);
+      if (origin != source.service->provenance.end() && origin->second.file >= 0) {
+        const SourceDocument& file = files[origin->second.file];
+        d.file = file.file;
+        d.line = origin->second.line;
+        d.col = origin->second.col;
+        d.source_line = file.line_text(d.line);
+      }
+      errors.push_back(std::move(d));
+      return false;
+    }
+  }
+
+  // Boot order (Kahn): a node is ready once everything it depends on has booted; among ready
+  // nodes the lower tier goes first, then the name, so the order is deterministic.
+  std::map<std::string, size_t> waiting;
+  std::map<std::string, std::vector<std::string>> dependents;
+  for (const auto& [from, to] : graph.edges) {
+    ++waiting[from];
+    dependents[to].push_back(from);
+  }
+  using Ready = std::pair<int, std::string>;
+  std::priority_queue<Ready, std::vector<Ready>, std::greater<>> ready;
+  for (const auto& node : graph.nodes) {
+    if (waiting[node.name] == 0) ready.emplace(tier_rank(node.tier), node.name);
+  }
+  while (!ready.empty()) {
+    std::string node = ready.top().second;
+    ready.pop();
+    graph.order.push_back(node);
+    for (const auto& dependent : dependents[node]) {
+      if (--waiting[dependent] == 0) ready.emplace(tier_rank(tiers[dependent]), dependent);
+    }
+  }
+  return true;
+}
+
+}  // namespace policyc::blueprint

@@ -1,0 +1,146 @@
+// The blueprint model: blueprint files (YAML/JSON) to the `input` document policies see.
+//
+// Loading keeps the source position of every value, keyed by its path, so any value can be
+// traced back to file:line:col. Resolution applies overlays (base, then the environment's
+// overlay, then edition overlays) and keeps, for every resolved leaf, the file:line that set
+// it and the base value it replaced. The dependency graph is checked for cycles and sorted
+// into a boot order. This library uses the value type only, nothing of the evaluator.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "policyc/engine/diagnostic.hpp"
+#include "policyc/engine/value.hpp"
+
+namespace policyc::blueprint {
+
+// Diagnostic codes, so tests and tools can tell the kinds of input error apart.
+inline constexpr const char* kParseError = "blueprint_parse_error";
+inline constexpr const char* kSchemaError = "blueprint_schema_error";
+inline constexpr const char* kGraphError = "blueprint_graph_error";
+inline constexpr const char* kIoError = "blueprint_io_error";
+
+// Where a value starts, and for a mapping entry where its key starts (errors about a key,
+// such as an unknown key, point at the key; errors about a value point at the value).
+struct Position {
+  int line = 0;  // 1-based
+  int col = 0;
+  int key_line = 0;
+  int key_col = 0;
+};
+
+// Paths join object keys with '.' and array indexes as "[i]": "ingress.tls.enabled",
+// "dependencies[1].dependsOn[0]". The document root is "".
+using PositionMap = std::unordered_map<std::string, Position>;
+
+std::string child_path(std::string_view parent, std::string_view key);
+std::string index_path(std::string_view parent, size_t index);
+
+// One source file and the documents parsed from it.
+struct SourceDocument {
+  std::string file;
+  std::string text;
+  std::vector<Value> documents;
+  std::vector<PositionMap> positions;  // one per document
+
+  // The position of `path` in document `doc`, or of its nearest recorded ancestor (values
+  // reached through a YAML alias are recorded at the alias only).
+  Position find(size_t doc, std::string_view path) const;
+  // The text of a 1-based line, for the caret display.
+  std::string line_text(int line) const;
+};
+
+// Parses YAML (one or more documents) or JSON (by extension, or `force_json`) and records
+// positions. Bad input (tabs, duplicate keys, unterminated strings, alias bombs, deep
+// nesting) is a diagnostic, never a crash.
+bool parse_source(std::string file, std::string text, SourceDocument& out,
+                  std::vector<Diagnostic>& errors);
+bool load_source(const std::string& file, SourceDocument& out, std::vector<Diagnostic>& errors);
+
+// Schema validation, driven by the JSON Schema files in engine/blueprint/schema/ (embedded
+// at build time). Overlays are partial service blueprints: `required` is not checked and
+// null (which deletes) is accepted anywhere.
+enum class SchemaKind { Service, Overlay, System };
+bool validate(const SourceDocument& source, size_t doc, SchemaKind kind,
+              std::vector<Diagnostic>& errors);
+
+// The candidate nearest to `word` by edit distance, when near enough to be a plausible typo;
+// "" otherwise. Used for "did you mean ...?".
+std::string nearest_name(std::string_view word, const std::vector<std::string>& candidates);
+
+// Where a resolved leaf came from.
+struct Origin {
+  int file = -1;  // index into ResolvedSystem::files
+  int line = 0;
+  int col = 0;
+  Value replaced;  // the value it overrode (Undefined when nothing was overridden)
+};
+// Keyed by path within the service ("replicas", "secrets[0].name").
+using Provenance = std::map<std::string, Origin>;
+
+// Merges `overlay` into `base`: maps key by key, null deletes, lists of objects that all
+// carry `name` merge by name, other lists are replaced. Provenance is updated for every
+// leaf the overlay sets, removed for every value it deletes.
+Value merge_overlay(const Value& base, const Value& overlay, const PositionMap& overlay_positions,
+                    int overlay_file, Provenance& provenance);
+// Provenance of every leaf of a freshly loaded document.
+void record_provenance(const Value& value, const PositionMap& positions, int file,
+                       Provenance& provenance);
+
+struct ResolvedService {
+  std::string id;
+  Value value;
+  Provenance provenance;
+  int base_file = -1;
+};
+
+struct GraphNode {
+  std::string name;
+  std::string tier;  // "" when no dependency entry gave one
+};
+
+struct Graph {
+  std::vector<GraphNode> nodes;                            // sorted by name
+  std::vector<std::pair<std::string, std::string>> edges;  // [from, to]: from depends on to
+  std::vector<std::string> order;                          // boot order: dependencies first
+};
+
+// Builds the graph from the services' `dependencies[]` entries (`name` depends on each of
+// `dependsOn`). A cycle is an error that names the cycle and points at the edge closing it.
+bool build_graph(const std::vector<ResolvedService>& services,
+                 const std::vector<SourceDocument>& files, Graph& graph,
+                 std::vector<Diagnostic>& errors);
+
+struct ResolveOptions {
+  std::string environment = "dev";
+  // Edition overlays by name: services/<id>/overlays/<name>.yaml, applied after the
+  // environment overlay where present.
+  std::vector<std::string> editions;
+};
+
+struct ResolvedSystem {
+  std::string environment;
+  std::vector<SourceDocument> files;      // every file read, indexed by Origin::file
+  Value system;                           // system.yaml, or an empty object
+  std::vector<ResolvedService> services;  // sorted by id
+  Graph graph;
+};
+
+// `path` is a blueprint directory or a single service file.
+bool resolve(const std::string& path, const ResolveOptions& options, ResolvedSystem& out,
+             std::vector<Diagnostic>& errors);
+
+// {"environment", "services": {id: resolved}, "system", "graph"}: what policies see.
+Value input_document(const ResolvedSystem& system);
+Value graph_to_value(const Graph& graph);
+std::string graph_to_dot(const Graph& graph);
+// {"services.<id>.<path>": {"file", "line", "col", "replaced"?}} for every resolved leaf.
+Value provenance_to_value(const ResolvedSystem& system);
+// Block-style YAML for a value (keys sorted, strings quoted when they would not read back).
+std::string to_yaml(const Value& value);
+
+}  // namespace policyc::blueprint
