@@ -69,8 +69,8 @@ class Resolver {
         }
         if (base.empty()) {
           errors_.push_back(error_at(kIoError, nullptr, {},
-                                     "service directory " + entry.path().string() +
-                                         " has no infrastructure-blueprint.yaml"));
+                                     "service directory has no infrastructure-blueprint.yaml "
+                                     "(or .yml, .json)"));
           errors_.back().file = entry.path().string();
           continue;
         }

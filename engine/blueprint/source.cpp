@@ -146,7 +146,8 @@ class PositionedBuilder {
       int start_col = static_cast<int>(parser.context_mark.column) + 1;
       return fail(start_line, start_col, "unterminated quoted string");
     }
-    return fail(line, col, "invalid YAML: " + message);
+    bool json = out_.file.size() >= 5 && out_.file.compare(out_.file.size() - 5, 5, ".json") == 0;
+    return fail(line, col, (json ? "invalid JSON: " : "invalid YAML: ") + message);
   }
 
   std::string next_child_path() const {
