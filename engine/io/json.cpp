@@ -146,7 +146,7 @@ class JsonParser {
       skip_whitespace();
       if (at_end() || peek() != '"') return fail("expected a string key in object");
       Value key;
-      if (!parse_key(key)) return false;
+      if (!parse_key(key, entry_stack_.size() - base)) return false;
       skip_whitespace();
       if (at_end() || peek() != ':') return fail("expected ':' after object key");
       ++pos_;
@@ -169,10 +169,40 @@ class JsonParser {
     return true;
   }
 
+  // Objects in an array usually repeat their keys in the same order: reuse the sorted order
+  // of the previous object with the same (shared) keys instead of sorting again.
+  Value make_object(ObjectEntries entries) {
+    size_t n = entries.size();
+    bool same_keys = n == last_keys_.size() && n <= kMaxRememberedKeys;
+    for (size_t i = 0; same_keys && i < n; ++i)
+      same_keys = &entries[i].first.str() == last_keys_[i];
+    if (same_keys) {
+      ObjectEntries sorted;
+      sorted.reserve(n);
+      for (uint8_t from : last_order_) sorted.push_back(std::move(entries[from]));
+      return Value::object_sorted(std::move(sorted));
+    }
+    last_keys_.clear();
+    last_order_.clear();
+    if (n <= kMaxRememberedKeys) {
+      for (const auto& e : entries) last_keys_.push_back(&e.first.str());
+    }
+    std::vector<uint8_t> order(n <= kMaxRememberedKeys ? n : 0);
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint8_t>(i);
+    Value out = sort_object(std::move(entries), order);
+    if (out.entries().size() == n) {
+      last_order_ = std::move(order);
+    } else {
+      last_keys_.clear();  // duplicate keys: never reuse
+    }
+    return out;
+  }
+
   // JSON objects are small: a stable insertion sort on the key strings in place beats the
   // general sort-and-copy of Value::object. Duplicate keys (rare) take the general path,
   // which keeps the last one as Go's encoding/json does.
-  static Value make_object(ObjectEntries entries) {
+  // `order` (when not empty) follows the entries' moves: order[i] is where entry i came from.
+  static Value sort_object(ObjectEntries entries, std::vector<uint8_t>& order) {
     bool has_duplicates = false;
     for (size_t i = 1; i < entries.size(); ++i) {
       size_t j = i;
@@ -182,6 +212,7 @@ class JsonParser {
         continue;
       }
       auto moving = std::move(entries[i]);
+      uint8_t moving_from = order.empty() ? 0 : order[i];
       const std::string& key = moving.first.str();
       while (j > 0) {
         int d = entries[j - 1].first.str().compare(key);
@@ -190,9 +221,11 @@ class JsonParser {
           break;
         }
         entries[j] = std::move(entries[j - 1]);
+        if (!order.empty()) order[j] = order[j - 1];
         --j;
       }
       entries[j] = std::move(moving);
+      if (!order.empty()) order[j] = moving_from;
     }
     if (has_duplicates) return Value::object(std::move(entries));
     return Value::object_sorted(std::move(entries));
@@ -200,7 +233,7 @@ class JsonParser {
 
   // Keys repeat across the elements of an array; share one string payload per distinct
   // key. The cache is keyed by views into the input, so only escape-free keys use it.
-  bool parse_key(Value& out) {
+  bool parse_key(Value& out, size_t index) {
     size_t start = pos_ + 1;
     size_t end = start;
     while (end < text_.size() && end - start <= kMaxInternedKeyLength) {
@@ -215,12 +248,25 @@ class JsonParser {
     if (end < text_.size() && text_[end] == '"' && end - start <= kMaxInternedKeyLength) {
       std::string_view raw = text_.substr(start, end - start);
       pos_ = end + 1;
+      // The key at this position of the previous object is the likely match.
+      if (index < recent_keys_.size()) {
+        const std::string& recent = recent_keys_[index].str();
+        if (recent.size() == raw.size() &&
+            std::memcmp(recent.data(), raw.data(), raw.size()) == 0) {
+          out = recent_keys_[index];
+          return true;
+        }
+      }
       auto it = interned_keys_.find(raw);
       if (it != interned_keys_.end()) {
         out = it->second;
       } else {
         out = Value::string(raw);
         interned_keys_.emplace(raw, out);
+      }
+      if (index < kMaxRememberedKeys) {
+        if (recent_keys_.size() <= index) recent_keys_.resize(index + 1);
+        recent_keys_[index] = out;
       }
       return true;
     }
@@ -477,6 +523,10 @@ class JsonParser {
   size_t pos_ = 0;
   TextError& err_;
   std::unordered_map<std::string_view, Value> interned_keys_;
+  static constexpr size_t kMaxRememberedKeys = 32;
+  std::vector<Value> recent_keys_;             // by position within an object
+  std::vector<const std::string*> last_keys_;  // the previous object's keys, as parsed
+  std::vector<uint8_t> last_order_;            // and where each sorted entry came from
   ValueVec item_stack_;
   ObjectEntries entry_stack_;
 };
