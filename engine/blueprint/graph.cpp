@@ -34,13 +34,11 @@ const Value* field(const Value& object, const char* key) {
 
 }  // namespace
 
-bool build_graph(const std::vector<ResolvedService>& services,
-                 const std::vector<SourceDocument>& files, Graph& graph,
-                 std::vector<Diagnostic>& errors) {
+bool build_graph(const ResolvedSystem& system, Graph& graph, std::vector<Diagnostic>& errors) {
   graph = Graph{};
   std::map<std::string, std::string> tiers;  // node -> tier ("" when none given)
   std::map<std::pair<std::string, std::string>, EdgeSource> edges;
-  for (const auto& service : services) {
+  for (const auto& service : system.services) {
     tiers.emplace(service.id, "");
     const Value* deps = field(service.value, "dependencies");
     if (!deps || !deps->is_array()) continue;
@@ -104,12 +102,12 @@ bool build_graph(const std::vector<ResolvedService>& services,
       Diagnostic d;
       d.code = kGraphError;
       d.message = "dependency cycle: " + cycle;
-      auto origin = source.service->provenance.find(source.path);
-      if (origin != source.service->provenance.end() && origin->second.file >= 0) {
-        const SourceDocument& file = files[origin->second.file];
+      Origin origin = origin_of(system, *source.service, source.path);
+      if (origin.file >= 0) {
+        const SourceDocument& file = system.files[origin.file];
         d.file = file.file;
-        d.line = origin->second.line;
-        d.col = origin->second.col;
+        d.line = origin.line;
+        d.col = origin.col;
         d.source_line = file.line_text(d.line);
       }
       errors.push_back(std::move(d));

@@ -126,21 +126,54 @@ Value input_document(const ResolvedSystem& system) {
                         {Value::string("graph"), graph_to_value(system.graph)}});
 }
 
+Origin origin_of(const ResolvedSystem& system, const ResolvedService& service,
+                 std::string_view path) {
+  auto it = service.provenance.find(std::string(path));
+  if (it != service.provenance.end()) return it->second;
+  Origin origin;
+  if (service.base_file < 0) return origin;
+  Position pos = system.files[service.base_file].find(0, path);
+  origin.file = service.base_file;
+  origin.line = pos.line;
+  origin.col = pos.col;
+  return origin;
+}
+
+namespace {
+
+void add_leaf_origins(const ResolvedSystem& system, const ResolvedService& service,
+                      const Value& value, const std::string& path, ObjectEntries& out) {
+  if (value.is_object() && value.size() > 0) {
+    for (const auto& [key, child] : value.entries()) {
+      add_leaf_origins(system, service, child, child_path(path, key.str()), out);
+    }
+    return;
+  }
+  if (value.is_array() && value.size() > 0) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      add_leaf_origins(system, service, value.items()[i], index_path(path, i), out);
+    }
+    return;
+  }
+  Origin origin = origin_of(system, service, path);
+  ObjectEntries fields;
+  fields.emplace_back(Value::string("value"), value);
+  if (origin.file >= 0) {
+    fields.emplace_back(Value::string("file"), Value::string(system.files[origin.file].file));
+  }
+  fields.emplace_back(Value::string("line"), Value::integer(origin.line));
+  fields.emplace_back(Value::string("col"), Value::integer(origin.col));
+  if (origin.replaced.is_defined()) fields.emplace_back(Value::string("replaced"), origin.replaced);
+  out.emplace_back(Value::string(child_path("services." + service.id, path)),
+                   Value::object(std::move(fields)));
+}
+
+}  // namespace
+
 Value provenance_to_value(const ResolvedSystem& system) {
   ObjectEntries entries;
   for (const auto& service : system.services) {
-    std::string prefix = "services." + service.id;
-    for (const auto& [path, origin] : service.provenance) {
-      ObjectEntries fields;
-      if (origin.file >= 0)
-        fields.emplace_back(Value::string("file"), Value::string(system.files[origin.file].file));
-      fields.emplace_back(Value::string("line"), Value::integer(origin.line));
-      fields.emplace_back(Value::string("col"), Value::integer(origin.col));
-      if (origin.replaced.is_defined())
-        fields.emplace_back(Value::string("replaced"), origin.replaced);
-      entries.emplace_back(Value::string(child_path(prefix, path)),
-                           Value::object(std::move(fields)));
-    }
+    add_leaf_origins(system, service, service.value, "", entries);
   }
   return Value::object(std::move(entries));
 }

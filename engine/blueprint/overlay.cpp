@@ -195,10 +195,4 @@ Value merge_overlay(const Value& base, const Value& overlay, const PositionMap& 
   return merger.merge(base, overlay, "", "");
 }
 
-void record_provenance(const Value& value, const PositionMap& positions, int file,
-                       Provenance& provenance) {
-  OverlayMerger merger(positions, file, provenance);
-  merger.record(value, Value(), "", "");
-}
-
 }  // namespace policyc::blueprint

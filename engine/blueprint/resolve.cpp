@@ -177,7 +177,6 @@ class Resolver {
       }
       if (!validate(file, 0, SchemaKind::Service, errors_)) return;
       service.value = file.documents[0];
-      record_provenance(service.value, file.positions[0], base, service.provenance);
     }
     // Later documents in the same file refine the first, as overlays do.
     {
@@ -266,7 +265,7 @@ bool resolve(const std::string& path, const ResolveOptions& options, ResolvedSys
       return false;
     }
   }
-  return build_graph(out.services, out.files, out.graph, errors);
+  return build_graph(out, out.graph, errors);
 }
 
 }  // namespace policyc::blueprint

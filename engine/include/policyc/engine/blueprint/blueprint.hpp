@@ -79,7 +79,10 @@ struct Origin {
   int col = 0;
   Value replaced;  // the value it overrode (Undefined when nothing was overridden)
 };
-// Keyed by path within the service ("replicas", "secrets[0].name").
+// Keyed by path within the service ("replicas", "secrets[0].name"). Only leaves an overlay
+// set have an entry: every other resolved leaf is where the base file has it (merging keeps
+// the base's paths, appending new list items at the end), so the base's position table
+// answers for them and a 10,000-service system does not hold a million entries.
 using Provenance = std::map<std::string, Origin>;
 
 // Merges `overlay` into `base`: maps key by key, null deletes, lists of objects that all
@@ -87,9 +90,6 @@ using Provenance = std::map<std::string, Origin>;
 // leaf the overlay sets, removed for every value it deletes.
 Value merge_overlay(const Value& base, const Value& overlay, const PositionMap& overlay_positions,
                     int overlay_file, Provenance& provenance);
-// Provenance of every leaf of a freshly loaded document.
-void record_provenance(const Value& value, const PositionMap& positions, int file,
-                       Provenance& provenance);
 
 struct ResolvedService {
   std::string id;
@@ -109,12 +109,6 @@ struct Graph {
   std::vector<std::string> order;                          // boot order: dependencies first
 };
 
-// Builds the graph from the services' `dependencies[]` entries (`name` depends on each of
-// `dependsOn`). A cycle is an error that names the cycle and points at the edge closing it.
-bool build_graph(const std::vector<ResolvedService>& services,
-                 const std::vector<SourceDocument>& files, Graph& graph,
-                 std::vector<Diagnostic>& errors);
-
 struct ResolveOptions {
   std::string environment = "dev";
   // Edition overlays by name: services/<id>/overlays/<name>.yaml, applied after the
@@ -130,6 +124,10 @@ struct ResolvedSystem {
   Graph graph;
 };
 
+// Builds the graph from the services' `dependencies[]` entries (`name` depends on each of
+// `dependsOn`). A cycle is an error that names the cycle and points at the edge closing it.
+bool build_graph(const ResolvedSystem& system, Graph& graph, std::vector<Diagnostic>& errors);
+
 // `path` is a blueprint directory or a single service file.
 bool resolve(const std::string& path, const ResolveOptions& options, ResolvedSystem& out,
              std::vector<Diagnostic>& errors);
@@ -138,7 +136,11 @@ bool resolve(const std::string& path, const ResolveOptions& options, ResolvedSys
 Value input_document(const ResolvedSystem& system);
 Value graph_to_value(const Graph& graph);
 std::string graph_to_dot(const Graph& graph);
-// {"services.<id>.<path>": {"file", "line", "col", "replaced"?}} for every resolved leaf.
+// Where the resolved leaf at `path` (within `service`) was set.
+Origin origin_of(const ResolvedSystem& system, const ResolvedService& service,
+                 std::string_view path);
+// {"services.<id>.<path>": {"value", "file", "line", "col", "replaced"?}} for every resolved
+// leaf.
 Value provenance_to_value(const ResolvedSystem& system);
 // Block-style YAML for a value (keys sorted, strings quoted when they would not read back).
 std::string to_yaml(const Value& value);
