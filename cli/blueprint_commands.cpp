@@ -26,7 +26,8 @@ int report(const std::vector<Diagnostic>& errors) {
 // One line per resolved leaf: where it was set and, for overridden values, what the base had.
 std::string provenance_lines(const blueprint::ResolvedSystem& system) {
   std::string out;
-  for (const auto& [path, origin] : blueprint::provenance_to_value(system).entries()) {
+  Value provenance = blueprint::provenance_to_value(system);  // outlives the loop below
+  for (const auto& [path, origin] : provenance.entries()) {
     out += path.str() + " = " + origin.get(Value::string("value")).to_json() + "  # ";
     const Value* file = origin.get_ptr(Value::string("file"));
     if (file) out += file->str();
