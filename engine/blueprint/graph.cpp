@@ -32,6 +32,47 @@ const Value* field(const Value& object, const char* key) {
   return object.is_object() ? object.get_ptr(Value::string(key)) : nullptr;
 }
 
+// Edges from a service to the stores it uses, so they boot first and policies can ask
+// "who uses this database". Store nodes are named "<kind>:<name>" to keep them apart from
+// services of the same name.
+void add_store_edges(const ResolvedService& service, std::map<std::string, std::string>& tiers,
+                     std::map<std::pair<std::string, std::string>, EdgeSource>& edges) {
+  auto add = [&](const std::string& node, const std::string& path) {
+    tiers.emplace(node, "core");
+    edges.emplace(std::make_pair(service.id, node), EdgeSource{&service, path});
+  };
+  auto add_named = [&](const Value* list, const char* kind, const std::string& path) {
+    if (!list || !list->is_array()) return;
+    for (size_t i = 0; i < list->size(); ++i) {
+      const Value* name = field(list->items()[i], "name");
+      if (name && name->is_string())
+        add(std::string(kind) + ":" + name->str(), index_path(path, i));
+    }
+  };
+  if (const Value* storage = field(service.value, "storage")) {
+    add_named(field(*storage, "databases"), "database", "storage.databases");
+    add_named(field(*storage, "blobStores"), "blob", "storage.blobStores");
+    add_named(field(*storage, "cache"), "cache", "storage.cache");
+  }
+  if (const Value* messaging = field(service.value, "messaging")) {
+    const Value* bus = field(*messaging, "bus");
+    if (bus && bus->is_string()) add("bus:" + bus->str(), "messaging.bus");
+  }
+  const Value* vault = field(service.value, "keyVault");
+  const Value* vault_name = vault ? field(*vault, "name") : nullptr;
+  if (vault_name && vault_name->is_string()) {
+    add("keyvault:" + vault_name->str(), "keyVault.name");
+  } else if (const Value* secrets = field(service.value, "secrets");
+             secrets && secrets->is_array()) {
+    for (size_t i = 0; i < secrets->size(); ++i) {
+      const Value* source = field(secrets->items()[i], "source");
+      if (source && source->is_string()) {
+        add("secrets:" + source->str(), index_path("secrets", i) + ".source");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 bool build_graph(const ResolvedSystem& system, Graph& graph, std::vector<Diagnostic>& errors) {
@@ -40,6 +81,7 @@ bool build_graph(const ResolvedSystem& system, Graph& graph, std::vector<Diagnos
   std::map<std::pair<std::string, std::string>, EdgeSource> edges;
   for (const auto& service : system.services) {
     tiers.emplace(service.id, "");
+    add_store_edges(service, tiers, edges);
     const Value* deps = field(service.value, "dependencies");
     if (!deps || !deps->is_array()) continue;
     for (size_t i = 0; i < deps->size(); ++i) {

@@ -295,8 +295,20 @@ TEST(BlueprintResolve, ProdOverlayProvenance) {
   EXPECT_NE(protocol->get(Value::string("file")).str().find("infrastructure-blueprint.yaml"),
             std::string::npos);
   EXPECT_EQ(protocol->get(Value::string("line")), Value::integer(48));
+  // Stores (tier core) boot first, then services in dependency order.
   EXPECT_EQ(system.graph.order,
-            (std::vector<std::string>{"service-bus", "email-sender", "notifications"}));
+            (std::vector<std::string>{"blob:NotificationTemplates", "bus:azure-service-bus",
+                                      "keyvault:cs-factory-kv", "secrets:AzureKeyVault",
+                                      "service-bus", "email-sender", "notifications"}));
+  auto has_edge = [&](const std::string& from, const std::string& to) {
+    for (const auto& edge : system.graph.edges) {
+      if (edge.first == from && edge.second == to) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has_edge("notifications", "keyvault:cs-factory-kv"));
+  EXPECT_TRUE(has_edge("email-sender", "secrets:AzureKeyVault"));
+  EXPECT_TRUE(has_edge("notifications", "email-sender"));
 }
 
 // Every examples/broken/<case> states its first error in expected-error.txt.

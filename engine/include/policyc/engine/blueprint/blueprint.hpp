@@ -125,7 +125,9 @@ struct ResolvedSystem {
 };
 
 // Builds the graph from the services' `dependencies[]` entries (`name` depends on each of
-// `dependsOn`). A cycle is an error that names the cycle and points at the edge closing it.
+// `dependsOn`) and the stores each service uses (`database:<name>`, `blob:`, `cache:`,
+// `bus:`, `keyvault:`, or `secrets:<source>` without a keyVault block; tier "core"). A cycle is an
+// error that names the cycle and points at the edge closing it.
 bool build_graph(const ResolvedSystem& system, Graph& graph, std::vector<Diagnostic>& errors);
 
 // `path` is a blueprint directory or a single service file.
