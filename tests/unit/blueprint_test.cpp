@@ -342,3 +342,47 @@ TEST(BlueprintResolve, BrokenExamplesProduceTheirExpectedErrors) {
   }
   EXPECT_GE(cases, 25u);
 }
+
+// examples/<system>/expected/<env>.json holds the resolved input for each environment.
+TEST(BlueprintResolve, ExampleSystemsMatchTheirExpectedJson) {
+  size_t compared = 0;
+  for (const auto& system_dir : std::filesystem::directory_iterator(kExamples)) {
+    std::filesystem::path expected_dir = system_dir.path() / "expected";
+    if (!std::filesystem::is_directory(expected_dir)) continue;
+    for (const auto& expected : std::filesystem::directory_iterator(expected_dir)) {
+      bp::ResolveOptions options;
+      options.environment = expected.path().stem().string();
+      bp::ResolvedSystem system;
+      std::vector<Diagnostic> errors;
+      ASSERT_TRUE(bp::resolve(system_dir.path().string(), options, system, errors))
+          << expected.path() << ": "
+          << (errors.empty() ? "" : policyc::format_diagnostic(errors[0]));
+      std::string actual;
+      policyc::write_json(actual, bp::input_document(system), true, 0);
+      actual += '\n';
+      std::string wanted;
+      ASSERT_TRUE(policyc::read_file(expected.path().string(), wanted));
+      EXPECT_EQ(actual, wanted) << expected.path();
+      ++compared;
+    }
+  }
+  EXPECT_GE(compared, 6u);
+}
+
+TEST(BlueprintResolve, AuthPlatformProdProvenance) {
+  bp::ResolveOptions options;
+  options.environment = "prod";
+  bp::ResolvedSystem system;
+  std::vector<Diagnostic> errors;
+  ASSERT_TRUE(bp::resolve((kExamples / "auth-platform").string(), options, system, errors));
+  const bp::ResolvedService& auth = system.services[1];
+  ASSERT_EQ(auth.id, "auth-service");
+  bp::Origin sku = bp::origin_of(system, auth, "storage.databases[0].sku");
+  EXPECT_NE(system.files[sku.file].file.find("auth-service/overlays/prod.yaml"), std::string::npos);
+  EXPECT_EQ(sku.line, 16);
+  EXPECT_EQ(sku.replaced, Value::string("B2"));
+  bp::Origin engine = bp::origin_of(system, auth, "storage.databases[0].engine");
+  EXPECT_NE(system.files[engine.file].file.find("infrastructure-blueprint.yaml"),
+            std::string::npos);
+  EXPECT_FALSE(engine.replaced.is_defined());
+}
