@@ -386,3 +386,25 @@ TEST(BlueprintResolve, AuthPlatformProdProvenance) {
             std::string::npos);
   EXPECT_FALSE(engine.replaced.is_defined());
 }
+
+TEST(BlueprintResolve, EcommercePremiumEditionAppliesAfterProd) {
+  bp::ResolveOptions options;
+  options.environment = "prod";
+  options.editions = {"premium-edition"};
+  bp::ResolvedSystem system;
+  std::vector<Diagnostic> errors;
+  ASSERT_TRUE(bp::resolve((kExamples / "ecommerce").string(), options, system, errors));
+  ASSERT_GE(system.services.size(), 12u);
+  for (const auto& service : system.services) {
+    if (service.id != "payment-service") continue;
+    Value cost = service.value.get(Value::string("costProfile"));
+    EXPECT_EQ(cost.get(Value::string("sku")), Value::string("P1v3"));
+    bp::Origin tier = bp::origin_of(system, service, "costProfile.tier");
+    EXPECT_NE(system.files[tier.file].file.find("premium-edition.yaml"), std::string::npos);
+    EXPECT_EQ(tier.replaced, Value::string("standard"));
+    EXPECT_EQ(service.value.get(Value::string("regions")).get(Value::string("strategy")),
+              Value::string("active-active"));
+  }
+  // Services without an edition overlay are unchanged by it.
+  EXPECT_EQ(system.services[0].id, "api-gateway");
+}
