@@ -172,7 +172,9 @@ class Resolver {
       const SourceDocument& file = out_.files[base];
       if (!file.documents[0].is_object()) {
         errors_.push_back(error_at(kSchemaError, &file, file.find(0, ""),
-                                   "a service blueprint must be a mapping"));
+                                   file.documents[0].is_null()
+                                       ? "the service blueprint is empty"
+                                       : "a service blueprint must be a mapping"));
         return;
       }
       if (!validate(file, 0, SchemaKind::Service, errors_)) return;

@@ -439,7 +439,7 @@ class Validator {
     return overlay_ ? "overlay" : "document";
   }
 
-  static std::string display(const std::string& path) { return path.empty() ? "(root)" : path; }
+  static std::string display(const std::string& path) { return path.empty() ? "document" : path; }
 
   void report_value(const std::string& path, std::string message) {
     Position pos = source_.find(doc_, path);
