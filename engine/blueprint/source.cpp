@@ -98,8 +98,8 @@ class PositionedBuilder {
   }
 
  private:
+  // Where each key of a mapping starts; the key text itself is in Frame::entries.
   struct KeyMark {
-    std::string key;
     int line;
     int col;
   };
@@ -152,7 +152,7 @@ class PositionedBuilder {
 
   std::string next_child_path() const {
     const Frame& parent = stack_.back();
-    if (parent.is_mapping) return child_path(parent.path, parent.keys.back().key);
+    if (parent.is_mapping) return child_path(parent.path, parent.entries.back().first.str());
     return index_path(parent.path, parent.items.size());
   }
 
@@ -266,7 +266,7 @@ class PositionedBuilder {
 
   bool add_key(std::string key, int line, int col) {
     Frame& frame = stack_.back();
-    frame.keys.push_back(KeyMark{key, line, col});
+    frame.keys.push_back(KeyMark{line, col});
     frame.entries.emplace_back(Value::string(std::move(key)), Value());
     frame.expecting_key = false;
     return true;
@@ -291,16 +291,17 @@ class PositionedBuilder {
   // almost always a merge mistake, so it is an error at the second occurrence.
   bool check_duplicate_keys(const Frame& frame) {
     if (frame.keys.size() < 2) return true;
-    std::vector<const KeyMark*> sorted;
-    sorted.reserve(frame.keys.size());
-    for (const auto& k : frame.keys) sorted.push_back(&k);
-    std::stable_sort(sorted.begin(), sorted.end(),
-                     [](const KeyMark* a, const KeyMark* b) { return a->key < b->key; });
-    for (size_t i = 1; i < sorted.size(); ++i) {
-      if (sorted[i]->key == sorted[i - 1]->key) {
-        return fail(sorted[i]->line, sorted[i]->col,
-                    "duplicate key '" + sorted[i]->key + "' (first defined on line " +
-                        std::to_string(sorted[i - 1]->line) + ")");
+    std::vector<size_t> order(frame.keys.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    auto key = [&](size_t i) -> const std::string& { return frame.entries[i].first.str(); };
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return key(a) < key(b); });
+    for (size_t i = 1; i < order.size(); ++i) {
+      if (key(order[i]) == key(order[i - 1])) {
+        const KeyMark& second = frame.keys[order[i]];
+        return fail(second.line, second.col,
+                    "duplicate key '" + key(order[i]) + "' (first defined on line " +
+                        std::to_string(frame.keys[order[i - 1]].line) + ")");
       }
     }
     return true;
