@@ -58,16 +58,45 @@ struct Pooled : Value::Heap {
 struct BigBox : Pooled<BigBox> {
   BigNumber n;
 };
-struct StrBox : Pooled<StrBox> {
-  std::string s;
-  size_t hash = 0;
-};
-struct VecBox : Pooled<VecBox> {
-  ValueVec v;
-};
-struct ObjBox : Pooled<ObjBox> {
-  ObjectEntries e;
-};
+
+}  // namespace
+
+namespace value_detail {
+
+#if defined(__SANITIZE_ADDRESS__)
+#define POLICYC_BOX_ALLOCATION(Box)                                     \
+  void* Box::operator new(size_t size) { return ::operator new(size); } \
+  void Box::operator delete(void* p) { ::operator delete(p); }
+#else
+#define POLICYC_BOX_ALLOCATION(Box)                                            \
+  void* Box::operator new(size_t) { return BoxPool<sizeof(Box)>::allocate(); } \
+  void Box::operator delete(void* p) { BoxPool<sizeof(Box)>::release(p); }
+#endif
+POLICYC_BOX_ALLOCATION(StrBox)
+POLICYC_BOX_ALLOCATION(VecBox)
+POLICYC_BOX_ALLOCATION(ObjBox)
+#undef POLICYC_BOX_ALLOCATION
+
+const std::string& empty_string() {
+  static const std::string empty;
+  return empty;
+}
+const ValueVec& empty_items() {
+  static const ValueVec empty;
+  return empty;
+}
+const ObjectEntries& empty_entries() {
+  static const ObjectEntries empty;
+  return empty;
+}
+
+}  // namespace value_detail
+
+using value_detail::ObjBox;
+using value_detail::StrBox;
+using value_detail::VecBox;
+
+namespace {
 
 size_t mix(size_t h, size_t v) { return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); }
 
@@ -498,24 +527,6 @@ std::string Value::number_to_string() const {
   if (!b->text.empty()) return b->text;
   if (b->q.get_den() == 1) return b->q.get_num().get_str();
   return format_rational(b->q);
-}
-
-const std::string& Value::str() const {
-  static const std::string empty;
-  if (kind_ != Kind::String) return empty;
-  return static_cast<const StrBox*>(heap_)->s;
-}
-
-const ValueVec& Value::items() const {
-  static const ValueVec empty;
-  if (kind_ != Kind::Array && kind_ != Kind::Set) return empty;
-  return static_cast<const VecBox*>(heap_)->v;
-}
-
-const ObjectEntries& Value::entries() const {
-  static const ObjectEntries empty;
-  if (kind_ != Kind::Object) return empty;
-  return static_cast<const ObjBox*>(heap_)->e;
 }
 
 size_t Value::size() const {

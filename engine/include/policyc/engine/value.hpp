@@ -164,6 +164,45 @@ class Value {
   void destroy();
 };
 
+// Payload boxes of strings, arrays/sets and objects, here so the accessors inline; they are
+// allocated in value.cpp.
+namespace value_detail {
+struct StrBox : Value::Heap {
+  std::string s;
+  size_t hash = 0;
+  static void* operator new(size_t size);
+  static void operator delete(void* p);
+};
+struct VecBox : Value::Heap {
+  ValueVec v;
+  static void* operator new(size_t size);
+  static void operator delete(void* p);
+};
+struct ObjBox : Value::Heap {
+  ObjectEntries e;
+  static void* operator new(size_t size);
+  static void operator delete(void* p);
+};
+const std::string& empty_string();
+const ValueVec& empty_items();
+const ObjectEntries& empty_entries();
+}  // namespace value_detail
+
+inline const std::string& Value::str() const {
+  if (kind_ != Kind::String) return value_detail::empty_string();
+  return static_cast<const value_detail::StrBox*>(heap_)->s;
+}
+
+inline const ValueVec& Value::items() const {
+  if (kind_ != Kind::Array && kind_ != Kind::Set) return value_detail::empty_items();
+  return static_cast<const value_detail::VecBox*>(heap_)->v;
+}
+
+inline const ObjectEntries& Value::entries() const {
+  if (kind_ != Kind::Object) return value_detail::empty_entries();
+  return static_cast<const value_detail::ObjBox*>(heap_)->e;
+}
+
 struct ValueHash {
   size_t operator()(const Value& v) const { return v.hash(); }
 };
