@@ -2,6 +2,7 @@
 // Continuations return true to stop the enumeration (a solution was enough).
 #pragma once
 
+#include <type_traits>
 #include <unordered_map>
 
 #include "internal.hpp"
@@ -14,7 +15,9 @@ class FnRef;
 template <typename R, typename... A>
 class FnRef<R(A...)> {
  public:
-  template <typename F>
+  // Passing a FnRef on copies it; only other callables get wrapped (a FnRef wrapping a
+  // FnRef would add an indirect call at every level of the continuation chain).
+  template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, FnRef>>>
   FnRef(F&& f)
       : obj_(const_cast<void*>(static_cast<const void*>(&f))),  // NOLINT
         call_([](void* o, A... a) -> R {
