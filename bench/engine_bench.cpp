@@ -143,8 +143,8 @@ result := {
   std::vector<Diagnostic> errors;
   engine.add_module("iterate.rego", policy, false, errors);
   // Keys shared across items, as the JSON loader shares them.
-  const Value id = Value::string("id"), value = Value::string("value"),
-              name = Value::string("name"), tags_key = Value::string("tags"),
+  const Value id = Value::interned("id"), value = Value::interned("value"),
+              name = Value::interned("name"), tags_key = Value::interned("tags"),
               red = Value::string("red"), blue = Value::string("blue"),
               green = Value::string("green");
   ValueVec items;

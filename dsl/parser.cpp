@@ -238,7 +238,7 @@ class Parser {
       if (at(Tok::Dot) && peek().kind == Tok::Ident && peek().offset == cur().end) {
         next();
         Token id = next();
-        out.push_back(make_scalar(Value::string(id.text), loc_of(id)));
+        out.push_back(make_scalar(Value::interned(id.text), loc_of(id)));
       } else if (at(Tok::LBrack) && !cur().newline_before) {
         next();
         if (!at(Tok::String)) unexpected("expected string");
@@ -271,7 +271,7 @@ class Parser {
       if (at(Tok::Dot) && peek().kind == Tok::Ident) {
         next();
         Token id = next();
-        rule.ref.push_back(make_scalar(Value::string(id.text), loc_of(id)));
+        rule.ref.push_back(make_scalar(Value::interned(id.text), loc_of(id)));
       } else if (at(Tok::LBrack) && !cur().newline_before) {
         next();
         rule.ref.push_back(parse_term_in());
@@ -658,7 +658,9 @@ class Parser {
       }
       case Tok::String: {
         Token s = next();
-        t = make_scalar(Value::string(s.text), start);
+        // Short constants share payloads with document keys (pointer-equal lookups).
+        t = make_scalar(s.text.size() <= 64 ? Value::interned(s.text) : Value::string(s.text),
+                        start);
         break;
       }
       case Tok::LParen: {
@@ -720,7 +722,7 @@ class Parser {
         if (!is_refable(*t)) break;
         next();
         Token id = next();
-        t = append_ref(t, make_scalar(Value::string(id.text), loc_of(id)), start);
+        t = append_ref(t, make_scalar(Value::interned(id.text), loc_of(id)), start);
       } else if (at(Tok::LBrack) && cur().offset == toks_[pos_ - 1].end) {
         if (!is_refable(*t)) break;
         next();

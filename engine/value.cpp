@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <unordered_map>
 
 namespace policyc {
 
@@ -293,6 +294,15 @@ Value Value::string(std::string s) {
   box->hash = hash_string(s);
   box->s = std::move(s);
   v.heap_ = box;
+  return v;
+}
+
+Value Value::interned(std::string_view s) {
+  static std::unordered_map<std::string_view, Value> table;
+  auto it = table.find(s);
+  if (it != table.end()) return it->second;
+  Value v = string(s);
+  table.emplace(std::string_view(v.str()), v);  // the view points into the kept payload
   return v;
 }
 

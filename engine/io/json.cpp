@@ -7,7 +7,6 @@
 #include <cstring>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "policyc/engine/io.hpp"
 
@@ -231,8 +230,8 @@ class JsonParser {
     return Value::object_sorted(std::move(entries));
   }
 
-  // Keys repeat across the elements of an array; share one string payload per distinct
-  // key. The cache is keyed by views into the input, so only escape-free keys use it.
+  // Keys repeat across the elements of an array and match the policy's constants: escape-free
+  // keys use the shared (interned) payloads.
   bool parse_key(Value& out, size_t index) {
     size_t start = pos_ + 1;
     size_t end = start;
@@ -257,13 +256,7 @@ class JsonParser {
           return true;
         }
       }
-      auto it = interned_keys_.find(raw);
-      if (it != interned_keys_.end()) {
-        out = it->second;
-      } else {
-        out = Value::string(raw);
-        interned_keys_.emplace(raw, out);
-      }
+      out = Value::interned(raw);
       if (index < kMaxRememberedKeys) {
         if (recent_keys_.size() <= index) recent_keys_.resize(index + 1);
         recent_keys_[index] = out;
@@ -522,7 +515,6 @@ class JsonParser {
   std::string_view text_;
   size_t pos_ = 0;
   TextError& err_;
-  std::unordered_map<std::string_view, Value> interned_keys_;
   static constexpr size_t kMaxRememberedKeys = 32;
   std::vector<Value> recent_keys_;             // by position within an object
   std::vector<const std::string*> last_keys_;  // the previous object's keys, as parsed

@@ -73,6 +73,9 @@ class Value {
   static Value string(std::string s);
   static Value string(std::string_view s) { return string(std::string(s)); }
   static Value string(const char* s) { return string(std::string(s)); }
+  // One shared payload per distinct text (object keys, policy string constants), so that key
+  // lookups usually match by pointer. The table lives for the process.
+  static Value interned(std::string_view s);
   static Value array(ValueVec items);
   // Sorts by key; for duplicate keys the last one wins.
   static Value object(ObjectEntries entries);
