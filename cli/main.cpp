@@ -14,6 +14,7 @@
 #include "policyc/engine/eval_output.hpp"
 #include "policyc/engine/io.hpp"
 #include "policyc/engine/loader.hpp"
+#include "policyc/engine/memory.hpp"
 
 namespace {
 
@@ -140,6 +141,7 @@ int run_builtins(const std::string& format) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  policyc::prefer_huge_pages();
   CLI::App app{"policyc: a Rego policy engine for infrastructure blueprints"};
   app.require_subcommand(1);
 
