@@ -1,5 +1,6 @@
 #include "policyc/dsl/parser.hpp"
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -79,6 +80,9 @@ class Parser {
   size_t pos_ = 0;
   std::set<std::string, std::less<>> keywords_;
   size_t next_comment_ = 0;
+  int nesting_ = 0;
+  int backtracks_ = 0;
+  static constexpr int kMaxBacktracks = 10000;
 
   const Token& cur() const { return toks_[pos_]; }
   const Token& peek(size_t k = 1) const { return toks_[std::min(pos_ + k, toks_.size() - 1)]; }
@@ -537,23 +541,28 @@ class Parser {
   }
 
   // ----- terms, by OPA's precedence: in < relation < | < & < + - < * / % -----
-  TermPtr parse_term_in() {
-    Location start = loc_of(cur());
-    return continue_in(parse_term_relation(), start);
+  // Each precedence level may start from an already parsed primary term (`first`): array and
+  // set literals parse their first element's primary once, to tell a comprehension head from
+  // an expression without parsing it twice (which nested literals would make exponential).
+  Location start_of(const TermPtr& first) const { return first ? first->loc : loc_of(cur()); }
+
+  TermPtr parse_term_in(TermPtr first = nullptr) {
+    Location start = start_of(first);
+    return continue_in(parse_term_relation(first), start);
   }
 
   TermPtr continue_in(TermPtr lhs, const Location& start) {
     while (is_keyword("in") && !cur().newline_before) {
       next();
       TermPtr rhs = parse_term_relation();
-      lhs = make_call("internal.member_2", {lhs, rhs}, span(start));
+      lhs = infix("internal.member_2", lhs, rhs, start);
     }
     return lhs;
   }
 
-  TermPtr parse_term_relation() {
-    Location start = loc_of(cur());
-    TermPtr lhs = parse_term_or();
+  TermPtr parse_term_relation(TermPtr first = nullptr) {
+    Location start = start_of(first);
+    TermPtr lhs = parse_term_or(first);
     while (true) {
       const char* op = nullptr;
       switch (cur().kind) {
@@ -581,58 +590,80 @@ class Parser {
       if (!op) break;
       next();
       TermPtr rhs = parse_term_or();
-      lhs = make_call(op, {lhs, rhs}, span(start));
+      lhs = infix(op, lhs, rhs, start);
     }
     return lhs;
   }
 
-  TermPtr parse_term_or() {
-    Location start = loc_of(cur());
-    TermPtr lhs = parse_term_and();
+  TermPtr parse_term_or(TermPtr first = nullptr) {
+    Location start = start_of(first);
+    TermPtr lhs = parse_term_and(first);
     while (at(Tok::Pipe)) {
       next();
       TermPtr rhs = parse_term_and();
-      lhs = make_call("or", {lhs, rhs}, span(start));
+      lhs = infix("or", lhs, rhs, start);
     }
     return lhs;
   }
 
-  TermPtr parse_term_and() {
-    Location start = loc_of(cur());
-    TermPtr lhs = parse_term_arith();
+  TermPtr parse_term_and(TermPtr first = nullptr) {
+    Location start = start_of(first);
+    TermPtr lhs = parse_term_arith(first);
     while (at(Tok::Amp)) {
       next();
       TermPtr rhs = parse_term_arith();
-      lhs = make_call("and", {lhs, rhs}, span(start));
+      lhs = infix("and", lhs, rhs, start);
     }
     return lhs;
   }
 
-  TermPtr parse_term_arith() {
-    Location start = loc_of(cur());
-    TermPtr lhs = parse_term_factor();
+  TermPtr parse_term_arith(TermPtr first = nullptr) {
+    Location start = start_of(first);
+    TermPtr lhs = parse_term_factor(first);
     while (at(Tok::Plus) || (at(Tok::Minus) && !cur().newline_before)) {
       const char* op = at(Tok::Plus) ? "plus" : "minus";
       next();
       TermPtr rhs = parse_term_factor();
-      lhs = make_call(op, {lhs, rhs}, span(start));
+      lhs = infix(op, lhs, rhs, start);
     }
     return lhs;
   }
 
-  TermPtr parse_term_factor() {
-    Location start = loc_of(cur());
-    TermPtr lhs = parse_term();
+  TermPtr parse_term_factor(TermPtr first = nullptr) {
+    Location start = start_of(first);
+    TermPtr lhs = first ? first : parse_term();
     while (at(Tok::Star) || at(Tok::Slash) || at(Tok::Percent)) {
       const char* op = at(Tok::Star) ? "mul" : (at(Tok::Slash) ? "div" : "rem");
       next();
       TermPtr rhs = parse_term();
-      lhs = make_call(op, {lhs, rhs}, span(start));
+      lhs = infix(op, lhs, rhs, start);
     }
     return lhs;
   }
 
+  // Nesting is bounded so that a hostile or generated module gets an error, not a stack
+  // overflow in the parser, compiler or evaluator (each walks the tree recursively).
+  static constexpr int kMaxNesting = 500;
+
+  struct NestingGuard {
+    Parser& p;
+    explicit NestingGuard(Parser& parser) : p(parser) {
+      if (++p.nesting_ > kMaxNesting) p.fail("expression nested too deeply (more than 500 levels)");
+    }
+    ~NestingGuard() { --p.nesting_; }
+  };
+
+  // A left-associative operator chain (`a + b + c ...`) nests one level per operator.
+  TermPtr infix(const char* op, const TermPtr& lhs, const TermPtr& rhs, const Location& start) {
+    int depth = std::max(lhs->slot, rhs->slot) + 1;  // slot is unused until compilation
+    if (depth > kMaxNesting) fail("expression nested too deeply (more than 500 operators)");
+    TermPtr call = make_call(op, {lhs, rhs}, span(start));
+    call->slot = depth;
+    return call;
+  }
+
   TermPtr parse_term() {
+    NestingGuard guard(*this);
     Location start = loc_of(cur());
     TermPtr t;
     switch (cur().kind) {
@@ -809,24 +840,15 @@ class Parser {
       return t;
     }
     size_t save = pos_;
-    try {
-      TermPtr head = parse_term();
-      if (at(Tok::Pipe)) {
-        next();
-        auto t = std::make_shared<Term>();
-        t->kind = TermKind::ArrayCompr;
-        t->head = head;
-        t->body = std::make_shared<Body>(parse_compr_body(Tok::RBrack));
-        t->loc = span(start);
-        return t;
-      }
-    } catch (const ParseFailure&) {
+    TermPtr head = parse_term();
+    if (TermPtr compr =
+            try_comprehension(TermKind::ArrayCompr, nullptr, head, Tok::RBrack, start)) {
+      return compr;
     }
-    pos_ = save;
     auto t = std::make_shared<Term>();
     t->kind = TermKind::Array;
     try {
-      parse_array_items(*t);
+      parse_array_items(*t, head);
     } catch (const ParseFailure&) {
       // `[x * 2 | ...]`: say what is wrong rather than where the union operator broke down.
       const Token* pipe = comprehension_pipe(save);
@@ -860,10 +882,11 @@ class Parser {
     return nullptr;
   }
 
-  void parse_array_items(Term& array) {
+  void parse_array_items(Term& array, TermPtr first) {
     auto* t = &array;
     while (true) {
-      t->items.push_back(parse_term_in());
+      t->items.push_back(parse_term_in(first));
+      first = nullptr;
       if (at(Tok::Comma)) {
         next();
         if (at(Tok::RBrack)) break;
@@ -890,6 +913,44 @@ class Parser {
     return body;
   }
 
+  // At `|` after a literal's first term: a comprehension if a body and the closing bracket
+  // follow, otherwise null with the position back at `|` (then it is the union operator, as
+  // in `[a | b, 4]`). The head is not parsed again either way.
+  TermPtr try_comprehension(TermKind kind, TermPtr key, TermPtr head, Tok close,
+                            const Location& start) {
+    if (!at(Tok::Pipe)) return nullptr;
+    size_t pipe = pos_;
+    next();
+    try {
+      auto t = std::make_shared<Term>();
+      t->kind = kind;
+      t->key = std::move(key);
+      t->head = std::move(head);
+      t->body = std::make_shared<Body>(parse_compr_body(close));
+      t->loc = span(start);
+      return t;
+    } catch (const ParseFailure&) {
+      // Each failed attempt re-reads what follows `|` once more; bound the total so nested
+      // failing attempts cannot take exponential time.
+      if (++backtracks_ > kMaxBacktracks) fail("expression too complex to parse");
+      pos_ = pipe;
+      return nullptr;
+    }
+  }
+
+  // The pairs after the first of an object literal, and its closing brace.
+  void parse_object_rest(Term& object) {
+    while (at(Tok::Comma)) {
+      next();
+      if (at(Tok::RBrace)) break;
+      TermPtr k = parse_term_in();
+      expect(Tok::Colon, ":");
+      TermPtr val = parse_term_in();
+      object.pairs.emplace_back(k, val);
+    }
+    expect(Tok::RBrace, "}");
+  }
+
   TermPtr parse_brace() {
     Location start = loc_of(cur());
     next();
@@ -900,50 +961,34 @@ class Parser {
       t->loc = span(start);
       return t;
     }
-    size_t save = pos_;
-    try {
-      TermPtr first = parse_term();
-      if (at(Tok::Pipe)) {
-        next();
-        auto t = std::make_shared<Term>();
-        t->kind = TermKind::SetCompr;
-        t->head = first;
-        t->body = std::make_shared<Body>(parse_compr_body(Tok::RBrace));
-        t->loc = span(start);
-        return t;
-      }
-      if (at(Tok::Colon)) {
-        next();
-        TermPtr value = parse_term();
-        if (at(Tok::Pipe)) {
-          next();
-          auto t = std::make_shared<Term>();
-          t->kind = TermKind::ObjectCompr;
-          t->key = first;
-          t->head = value;
-          t->body = std::make_shared<Body>(parse_compr_body(Tok::RBrace));
-          t->loc = span(start);
-          return t;
-        }
-      }
-    } catch (const ParseFailure&) {
+    TermPtr first = parse_term();
+    if (TermPtr compr = try_comprehension(TermKind::SetCompr, nullptr, first, Tok::RBrace, start)) {
+      return compr;
     }
-    pos_ = save;
-    TermPtr first = parse_term_in();
+    TermPtr first_value;
+    if (at(Tok::Colon)) {
+      next();
+      first_value = parse_term();
+      if (TermPtr compr =
+              try_comprehension(TermKind::ObjectCompr, first, first_value, Tok::RBrace, start)) {
+        return compr;
+      }
+      auto t = std::make_shared<Term>();
+      t->kind = TermKind::Object;
+      t->pairs.emplace_back(first, parse_term_in(first_value));
+      parse_object_rest(*t);
+      t->loc = span(start);
+      return t;
+    }
+    first = parse_term_in(first);
     auto t = std::make_shared<Term>();
     if (at(Tok::Colon)) {
       t->kind = TermKind::Object;
       next();
-      TermPtr v = parse_term_in();
-      t->pairs.emplace_back(first, v);
-      while (at(Tok::Comma)) {
-        next();
-        if (at(Tok::RBrace)) break;
-        TermPtr k = parse_term_in();
-        expect(Tok::Colon, ":");
-        TermPtr val = parse_term_in();
-        t->pairs.emplace_back(k, val);
-      }
+      t->pairs.emplace_back(first, parse_term_in());
+      parse_object_rest(*t);
+      t->loc = span(start);
+      return t;
     } else {
       t->kind = TermKind::Set;
       t->items.push_back(first);
