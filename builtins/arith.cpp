@@ -10,7 +10,8 @@ namespace {
 
 // Integers stay exact at any size; a computation involving a non-integer runs as OPA's
 // does, in binary floating point with a 64-bit mantissa (Go's big.Float).
-Value float_result(const Value& x, const Value& y, mpq_class (*op)(const mpq_class&, const mpq_class&)) {
+Value float_result(const Value& x, const Value& y,
+                   mpq_class (*op)(const mpq_class&, const mpq_class&)) {
   mpq_class qx = x.to_rational(), qy = y.to_rational();
   if (qx.get_den() == 1 && qy.get_den() == 1) return Value::rational(op(qx, qy));
   return Value::rational(round_to_mantissa64(op(round_to_mantissa64(qx), round_to_mantissa64(qy))));
@@ -73,7 +74,8 @@ Value div(Args a, BuiltinContext&) {
   // A quotient that is not an integer is a float in OPA, even for integer operands.
   mpq_class q = a[0].to_rational() / d;
   if (q.get_den() == 1) return Value::rational(q);
-  return Value::rational(round_to_mantissa64(round_to_mantissa64(a[0].to_rational()) / round_to_mantissa64(d)));
+  return Value::rational(
+      round_to_mantissa64(round_to_mantissa64(a[0].to_rational()) / round_to_mantissa64(d)));
 }
 
 Value rem(Args a, BuiltinContext&) {

@@ -63,8 +63,6 @@ RuleNode* ensure_node(RuleNode* root, const std::vector<std::string>& path) {
   return n;
 }
 
-
-
 // `data.<path>` as a ref term: what a rule name or import resolves to.
 TermPtr data_ref(const std::vector<std::string>& path, const Location& loc) {
   auto ref = std::make_shared<Term>();

@@ -40,21 +40,26 @@ allow if {
 }
 )";
 
-TEST(Tracer, ReportsRuleTriedAndFirstFailingExpressionWithBindings) {
+// Evaluates data.app.allow for a user with `role`, with `tracer` attached.
+Value allow_for(const std::string& role, RecordingTracer& tracer) {
   BuiltinRegistry registry;
   register_standard_builtins(registry);
   Engine engine(registry);
   std::vector<Diagnostic> errors;
-  ASSERT_TRUE(engine.add_module("app.rego", kPolicy, false, errors));
+  EXPECT_TRUE(engine.add_module("app.rego", kPolicy, false, errors));
   engine.set_input(Value::object(
-      {{Value::string("user"), Value::object({{Value::string("role"), Value::string("dev")}})}}));
-  RecordingTracer tracer;
+      {{Value::string("user"), Value::object({{Value::string("role"), Value::string(role)}})}}));
   EvalOptions options;
   options.tracer = &tracer;
   std::vector<QueryResult> results;
-  ASSERT_TRUE(engine.query("data.app.allow", options, results, errors));
-  ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(results[0].expressions[0].value, Value::boolean(false));
+  EXPECT_TRUE(engine.query("data.app.allow", options, results, errors));
+  EXPECT_EQ(results.size(), 1u);
+  return results.empty() ? Value() : results[0].expressions[0].value;
+}
+
+TEST(Tracer, ReportsRuleTriedAndFirstFailingExpressionWithBindings) {
+  RecordingTracer tracer;
+  EXPECT_EQ(allow_for("dev", tracer), Value::boolean(false));
 
   ASSERT_EQ(tracer.entered, std::vector<std::string>{"data.app.allow"});
   ASSERT_EQ(tracer.exited.size(), 1u);
@@ -71,20 +76,8 @@ TEST(Tracer, ReportsRuleTriedAndFirstFailingExpressionWithBindings) {
 }
 
 TEST(Tracer, SilentWhenTheRuleSucceeds) {
-  BuiltinRegistry registry;
-  register_standard_builtins(registry);
-  Engine engine(registry);
-  std::vector<Diagnostic> errors;
-  ASSERT_TRUE(engine.add_module("app.rego", kPolicy, false, errors));
-  engine.set_input(Value::object(
-      {{Value::string("user"), Value::object({{Value::string("role"), Value::string("admin")}})}}));
   RecordingTracer tracer;
-  EvalOptions options;
-  options.tracer = &tracer;
-  std::vector<QueryResult> results;
-  ASSERT_TRUE(engine.query("data.app.allow", options, results, errors));
-  ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(results[0].expressions[0].value, Value::boolean(true));
+  EXPECT_EQ(allow_for("admin", tracer), Value::boolean(true));
   EXPECT_TRUE(tracer.failures.empty());
   ASSERT_EQ(tracer.exited.size(), 1u);
   EXPECT_TRUE(tracer.exited[0].second);

@@ -72,8 +72,8 @@ class Engine {
              std::vector<Diagnostic>& errors);
 
   bool prepare(std::string_view query, PreparedQuery& out, std::vector<Diagnostic>& errors);
-  bool eval(const PreparedQuery& query, const EvalOptions& options, std::vector<QueryResult>& results,
-            std::vector<Diagnostic>& errors);
+  bool eval(const PreparedQuery& query, const EvalOptions& options,
+            std::vector<QueryResult>& results, std::vector<Diagnostic>& errors);
 
   // Package paths of the added modules, and their rules, for tools (check, test).
   struct RuleInfo {
