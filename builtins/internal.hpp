@@ -78,5 +78,6 @@ void register_crypto(BuiltinRegistry& r);
 void register_jwt(BuiltinRegistry& r);
 void register_graph(BuiltinRegistry& r);
 void register_types(BuiltinRegistry& r);
+void register_evaluator_builtins(BuiltinRegistry& r);
 
 }  // namespace policyc::builtins

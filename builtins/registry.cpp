@@ -25,6 +25,7 @@ void register_standard_builtins(BuiltinRegistry& registry) {
   register_jwt(registry);
   register_graph(registry);
   register_types(registry);
+  register_evaluator_builtins(registry);
   // Known but unsupported: calls are compile errors naming the reason (unless mocked with `with`).
   for (const auto& u : unsupported_builtins()) registry.add_unsupported(u.name, u.reason);
 }
