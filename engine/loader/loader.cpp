@@ -61,6 +61,50 @@ void append_string_list(const Value* list, std::vector<std::string>& out) {
   }
 }
 
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+std::string_view trimmed(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+// Rego embedded in a ConstraintTemplate, re-indented and preceded by blank lines so that its
+// lines and columns are those of the template file. The block scalar is found by its first
+// non-empty line; false when it is not there verbatim (e.g. a quoted scalar with escapes).
+bool align_with_template(std::string_view yaml, std::string_view rego, std::string& out) {
+  auto rego_lines = split_lines(rego);
+  size_t first = 0;
+  while (first < rego_lines.size() && trimmed(rego_lines[first]).empty()) ++first;
+  if (first == rego_lines.size()) return false;
+  auto yaml_lines = split_lines(yaml);
+  for (size_t y = first; y < yaml_lines.size(); ++y) {
+    if (trimmed(yaml_lines[y]) != trimmed(rego_lines[first])) continue;
+    size_t indent = yaml_lines[y].find_first_not_of(' ');
+    if (indent == std::string_view::npos) return false;
+    std::string pad(indent, ' ');
+    out.assign(y - first, '\n');
+    for (size_t i = 0; i < rego_lines.size(); ++i) {
+      if (!rego_lines[i].empty()) out += pad;
+      out += rego_lines[i];
+      if (i + 1 < rego_lines.size()) out += '\n';
+    }
+    return true;
+  }
+  return false;
+}
+
 bool add_rego(Engine& engine, const std::string& file, std::string source, bool v0,
               std::vector<Diagnostic>& errors) {
   return engine.add_module(file, std::move(source), v0, errors);
@@ -123,8 +167,16 @@ bool load_file(Engine& engine, const fs::path& root, const fs::path& file,
     if (any_template) {
       bool ok = true;
       for (size_t i = 0; i < sources.size(); ++i) {
-        std::string label = name + "#" + std::to_string(i);
-        ok = add_rego(engine, label, std::move(sources[i]), true, errors) && ok;
+        // Aligned with the template file when the block is found there, so that every
+        // parse, compile and evaluation error points at the template's own line and column.
+        std::string aligned;
+        if (align_with_template(text, sources[i], aligned)) {
+          ok = add_rego(engine, name, std::move(aligned), true, errors) && ok;
+        } else {
+          ok = add_rego(engine, name + "#" + std::to_string(i), std::move(sources[i]), true,
+                        errors) &&
+               ok;
+        }
       }
       return ok;
     }

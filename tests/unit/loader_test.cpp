@@ -118,6 +118,38 @@ TEST(LoaderTest, ParseErrorsCarryFileLineAndSourceLine) {
   EXPECT_NE(errors[0].file.find("bad.json"), std::string::npos);
 }
 
+// Errors in Rego embedded in a ConstraintTemplate point at the template file's own line and
+// column, for compile errors found at query time as well as parse errors.
+TEST(LoaderTest, TemplateRegoErrorsPointAtTheTemplateLine) {
+  TempDir dir;
+  dir.write("template.yaml",
+            "apiVersion: templates.gatekeeper.sh/v1\n"
+            "kind: ConstraintTemplate\n"
+            "spec:\n"
+            "  targets:\n"
+            "    - target: admission.k8s.gatekeeper.sh\n"
+            "      rego: |\n"
+            "        package k8sexample\n"
+            "\n"
+            "        violation[{\"msg\": msg}] {\n"
+            "          x > 1\n"
+            "          msg := \"no\"\n"
+            "        }\n");
+  BuiltinRegistry registry;
+  Engine engine(registry);
+  std::vector<Diagnostic> errors;
+  std::string path = (dir.path() / "template.yaml").string();
+  ASSERT_TRUE(load_paths(engine, {path}, LoadOptions{}, errors));
+  std::vector<QueryResult> results;
+  EXPECT_FALSE(engine.query("data.k8sexample.violation", EvalOptions{}, results, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].code, "rego_unsafe_var_error");
+  EXPECT_EQ(errors[0].file, path);
+  EXPECT_EQ(errors[0].line, 10);
+  EXPECT_EQ(errors[0].col, 11);
+  EXPECT_EQ(errors[0].source_line, "          x > 1");
+}
+
 TEST(LoaderTest, MissingPathIsAnError) {
   BuiltinRegistry registry;
   Engine engine(registry);
