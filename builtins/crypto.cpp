@@ -93,6 +93,20 @@ bool b64url_decode(std::string s, std::string& out) {
   return true;
 }
 
+std::vector<std::string> split_jwt(std::string_view fn, const std::string& token) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (;;) {
+    size_t dot = token.find('.', start);
+    parts.push_back(token.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  if (parts.size() != 3)
+    fail(fn, "encoded JWT must have 3 sections, found " + std::to_string(parts.size()));
+  return parts;
+}
+
 Value jwt_json_object(std::string_view fn, const char* what, const std::string& encoded) {
   std::string text;
   if (!b64url_decode(encoded, text))
@@ -112,17 +126,7 @@ Value decode_json_object(const char* what, const std::string& encoded) {
 
 Value jwt_decode(Args a, BuiltinContext&) {
   const std::string& token = need_string("io.jwt.decode", a[0], 1);
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (;;) {
-    size_t dot = token.find('.', start);
-    parts.push_back(token.substr(start, dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  if (parts.size() != 3)
-    fail("io.jwt.decode",
-         "encoded JWT must have 3 sections, found " + std::to_string(parts.size()));
+  std::vector<std::string> parts = split_jwt("io.jwt.decode", token);
   Value header = decode_json_object("header", parts[0]);
   Value payload = decode_json_object("payload", parts[1]);
   std::string sig;

@@ -59,6 +59,9 @@ std::string go_quote(std::string_view s);
 bool b64url_decode(std::string s, std::string& out);
 // A base64url JWT segment holding a JSON object; fails "<fn>: JWT <what> ..." otherwise.
 Value jwt_json_object(std::string_view fn, const char* what, const std::string& encoded);
+// The three dot-separated segments of a compact JWT; fails "<fn>: encoded JWT must have 3
+// sections, found N" otherwise.
+std::vector<std::string> split_jwt(std::string_view fn, const std::string& token);
 
 // Category registration, one per source file.
 void register_arith(BuiltinRegistry& r);

@@ -93,6 +93,20 @@ BIGNUM* bn_from_b64url(const Value* v) {
                    nullptr);
 }
 
+// A public key of `type` ("RSA", "EC") from the parameters built in `bld`; empty on failure.
+Pkey public_key_from(OSSL_PARAM_BLD* bld, const char* type) {
+  Pkey out;
+  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr);
+  EVP_PKEY* k = nullptr;
+  if (params && ctx && EVP_PKEY_fromdata_init(ctx) == 1 &&
+      EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) == 1)
+    out = wrap(k);
+  EVP_PKEY_CTX_free(ctx);
+  OSSL_PARAM_free(params);
+  return out;
+}
+
 Pkey rsa_from_jwk(const Value& jwk) {
   BIGNUM* n = bn_from_b64url(jwk.find(Value::string("n")));
   BIGNUM* e = bn_from_b64url(jwk.find(Value::string("e")));
@@ -100,14 +114,7 @@ Pkey rsa_from_jwk(const Value& jwk) {
   OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
   if (n && e && bld && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
       OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e)) {
-    OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
-    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
-    EVP_PKEY* k = nullptr;
-    if (params && ctx && EVP_PKEY_fromdata_init(ctx) == 1 &&
-        EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) == 1)
-      out = wrap(k);
-    EVP_PKEY_CTX_free(ctx);
-    OSSL_PARAM_free(params);
+    out = public_key_from(bld, "RSA");
   }
   OSSL_PARAM_BLD_free(bld);
   BN_free(n);
@@ -136,14 +143,7 @@ Pkey ec_from_jwk(const Value& jwk) {
   OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
   if (bld && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
       OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size())) {
-    OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
-    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
-    EVP_PKEY* k = nullptr;
-    if (params && ctx && EVP_PKEY_fromdata_init(ctx) == 1 &&
-        EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) == 1)
-      out = wrap(k);
-    EVP_PKEY_CTX_free(ctx);
-    OSSL_PARAM_free(params);
+    out = public_key_from(bld, "EC");
   }
   OSSL_PARAM_BLD_free(bld);
   return out;
@@ -362,17 +362,7 @@ Header parse_header(const Value& h) {
 
 std::vector<std::string> split_token(const std::string& token) {
   if (token.find('.') == std::string::npos) fail(kVerify, "encoded JWT had no period separators");
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (;;) {
-    size_t dot = token.find('.', start);
-    parts.push_back(token.substr(start, dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  if (parts.size() != 3)
-    fail(kVerify, "encoded JWT must have 3 sections, found " + std::to_string(parts.size()));
-  return parts;
+  return split_jwt(kVerify, token);
 }
 
 // Whether the signature verifies; throws for an unknown algorithm.
