@@ -208,12 +208,12 @@ bool Evaluator::is_ground(const Term& t, const Frame& f) const {
   }
 }
 
-bool Evaluator::eval_terms(const std::vector<TermPtr>& ts, size_t from, size_t i, ValueVec& out,
-                           Frame& f, FnRef<bool(ValueVec&)> k) {
+bool Evaluator::eval_terms(const std::vector<TermPtr>& ts, size_t i, ValueVec& out, Frame& f,
+                           FnRef<bool(ValueVec&)> k) {
   if (i == ts.size()) return k(out);
   return eval_term(*ts[i], f, [&](const Value& v) {
     out.push_back(v);
-    bool r = eval_terms(ts, from, i + 1, out, f, k);
+    bool r = eval_terms(ts, i + 1, out, f, k);
     out.pop_back();
     return r;
   });
@@ -247,12 +247,11 @@ bool Evaluator::eval_term(const Term& t, Frame& f, KValue k) {
     case TermKind::Array: {
       ValueVec out;
       out.reserve(t.items.size());
-      return eval_terms(t.items, 0, 0, out, f,
-                        [&](ValueVec& vals) { return k(Value::array(vals)); });
+      return eval_terms(t.items, 0, out, f, [&](ValueVec& vals) { return k(Value::array(vals)); });
     }
     case TermKind::Set: {
       ValueVec out;
-      return eval_terms(t.items, 0, 0, out, f, [&](ValueVec& vals) { return k(Value::set(vals)); });
+      return eval_terms(t.items, 0, out, f, [&](ValueVec& vals) { return k(Value::set(vals)); });
     }
     case TermKind::Object: {
       ObjectEntries entries;
@@ -722,20 +721,10 @@ Value Evaluator::compute_node(const RuleNode* node) {
       }
       return false;
     };
-    bool any = false;
-    auto track = [&]() {
-      any = true;
-      return on_solution();
-    };
     if (r.body.empty()) {
-      track();
+      on_solution();
     } else {
-      eval_body(r.body, 0, fr, track);
-    }
-    if (!any) {
-      for (const auto& ec : r.elses) {
-        (void)ec;
-      }
+      eval_body(r.body, 0, fr, on_solution);
     }
   }
   Value result;

@@ -99,7 +99,7 @@ class Evaluator {
   };
   bool eval_with(const Expr& e, size_t wi, Frame& f, KDone k, WithState& outer);
   bool eval_term(const Term& t, Frame& f, KValue k);
-  bool eval_terms(const std::vector<TermPtr>& ts, size_t from, size_t i, ValueVec& out, Frame& f,
+  bool eval_terms(const std::vector<TermPtr>& ts, size_t i, ValueVec& out, Frame& f,
                   FnRef<bool(ValueVec&)> k);
   bool eval_ref(const Term& t, Frame& f, KValue k);
   bool index_rest(const Value& v, const Term& ref, size_t i, Frame& f, KValue k);
