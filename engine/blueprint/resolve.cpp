@@ -205,7 +205,8 @@ class Resolver {
       service.id = service_id->str();
     }
     fs::path overlays = fs::path(base_path).parent_path() / "overlays";
-    std::vector<std::string> layers{options_.environment};
+    std::vector<std::string> layers;
+    if (!options_.environment.empty()) layers.push_back(options_.environment);
     layers.insert(layers.end(), options_.editions.begin(), options_.editions.end());
     for (const auto& layer : layers) {
       std::string overlay_path = find_with_extensions(overlays, layer);
@@ -215,7 +216,7 @@ class Resolver {
     }
     // A service that lists the environments it opts into is absent from the others.
     const Value* opted = field(service.value, "environments");
-    if (opted && opted->is_array() && opted->size() > 0) {
+    if (opted && opted->is_array() && opted->size() > 0 && !options_.environment.empty()) {
       bool listed = false;
       for (const auto& e : opted->items())
         listed = listed || e == Value::string(options_.environment);
@@ -242,7 +243,7 @@ bool resolve(const std::string& path, const ResolveOptions& options, ResolvedSys
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     resolver.load_directory(path);
-    resolver.check_environment();
+    if (!options.environment.empty()) resolver.check_environment();
   } else if (fs::is_regular_file(path, ec)) {
     resolver.load_single_file(path);
   } else {
@@ -268,6 +269,27 @@ bool resolve(const std::string& path, const ResolveOptions& options, ResolvedSys
     }
   }
   return build_graph(out, out.graph, errors);
+}
+
+std::vector<std::string> declared_environments(const ResolvedSystem& system) {
+  std::vector<std::string> names;
+  auto add = [&](const Value& name) {
+    if (name.is_string() && std::find(names.begin(), names.end(), name.str()) == names.end())
+      names.push_back(name.str());
+  };
+  if (const Value* environments = field(system.system, "environments");
+      environments && environments->is_array()) {
+    for (const auto& env : environments->items()) {
+      if (const Value* name = field(env, "name")) add(*name);
+    }
+  }
+  if (!names.empty()) return names;
+  for (const auto& service : system.services) {
+    const Value* opted = field(service.value, "environments");
+    if (!opted || !opted->is_array()) continue;
+    for (const auto& name : opted->items()) add(name);
+  }
+  return names;
 }
 
 }  // namespace policyc::blueprint

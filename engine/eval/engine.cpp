@@ -152,6 +152,8 @@ std::vector<Engine::RuleInfo> Engine::rules() const {
       info.name = r.ref[0]->name;
       info.file = m->file->name;
       info.line = r.loc.line;
+      info.is_function = r.kind == ast::RuleKind::Function;
+      if (r.annotations) info.annotations = r.annotations->parsed;
       out.push_back(std::move(info));
     }
   }

@@ -75,12 +75,17 @@ class Engine {
   bool eval(const PreparedQuery& query, const EvalOptions& options,
             std::vector<QueryResult>& results, std::vector<Diagnostic>& errors);
 
-  // Package paths of the added modules, and their rules, for tools (check, test).
+  // Package paths of the added modules, and their rules, for tools (check, test). One entry
+  // per definition, in module order.
   struct RuleInfo {
     std::vector<std::string> package;  // e.g. {"policies", "security"}
     std::string name;                  // e.g. "deny"
     std::string file;
     int line = 0;
+    bool is_function = false;
+    // The rule's `# METADATA` block as OPA's rego.metadata.rule() shows it (title,
+    // description, custom, ...); Undefined when it has none or before compile().
+    Value annotations;
   };
   std::vector<RuleInfo> rules() const;
 

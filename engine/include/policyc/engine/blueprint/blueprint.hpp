@@ -110,6 +110,7 @@ struct Graph {
 };
 
 struct ResolveOptions {
+  // "": no environment overlay and every service (the base system, to read what it declares).
   std::string environment = "dev";
   // Edition overlays by name: services/<id>/overlays/<name>.yaml, applied after the
   // environment overlay where present.
@@ -133,6 +134,10 @@ bool build_graph(const ResolvedSystem& system, Graph& graph, std::vector<Diagnos
 // `path` is a blueprint directory or a single service file.
 bool resolve(const std::string& path, const ResolveOptions& options, ResolvedSystem& out,
              std::vector<Diagnostic>& errors);
+
+// The environments system.yaml declares, in its order; without them, the union of the
+// services' `environments` lists in order of appearance. Empty when nothing declares any.
+std::vector<std::string> declared_environments(const ResolvedSystem& system);
 
 // {"environment", "services": {id: resolved}, "system", "graph"}: what policies see.
 Value input_document(const ResolvedSystem& system);

@@ -1,0 +1,169 @@
+// Argument parsing and wiring for `policyc check` and `policyc test`; the work is in
+// policyc_check, the stock packs in policyc_policies.
+#include "check_commands.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "policyc/builtins/builtins.hpp"
+#include "policyc/engine/check/check.hpp"
+#include "policyc/engine/check/test_runner.hpp"
+#include "policyc/engine/diagnostic.hpp"
+#include "policyc/engine/io.hpp"
+#include "policyc/policies/stock.hpp"
+
+namespace policyc::cli {
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailCondition = 1;
+constexpr int kExitUsageOrInput = 2;
+
+int report_errors(std::vector<Diagnostic>& errors) {
+  for (auto& d : errors) {
+    if (d.source_line.empty() && d.line > 0 && !d.file.empty()) {
+      std::string text;
+      if (read_file(d.file, text)) {
+        size_t start = 0;
+        for (int line = 1; line < d.line && start != std::string::npos; ++line) {
+          start = text.find('\n', start);
+          if (start != std::string::npos) ++start;
+        }
+        if (start != std::string::npos)
+          d.source_line = text.substr(start, text.find('\n', start) - start);
+      }
+    }
+    std::fputs(format_diagnostic(d).c_str(), stderr);
+  }
+  return kExitUsageOrInput;
+}
+
+// A large system is a million values; freeing them one by one would be a fifth of the run,
+// and the OS reclaims it all at exit anyway.
+[[noreturn]] void exit_without_teardown(int code) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(code);
+}
+
+}  // namespace
+
+struct CheckCommands {
+  CLI::App* check = nullptr;
+  CLI::App* test = nullptr;
+  std::string path;
+  check::CheckOptions options;
+  bool no_default_policies = false;
+  std::string format = "text";
+  std::string fail_level = "error";
+  std::string output;
+  bool no_color = false;
+  check::TestOptions test_options;
+  bool verbose = false;
+};
+
+std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
+  auto c = std::make_shared<CheckCommands>();
+  c->check = app.add_subcommand("check", "Check a blueprint system against policy packs");
+  c->check->add_option("path", c->path, "Blueprint directory or service file")->required();
+  c->check
+      ->add_option("-e,--env", c->options.environments,
+                   "Environment to check (repeatable; default: every declared one)")
+      ->allow_extra_args(false);
+  c->check
+      ->add_option("--edition", c->options.editions,
+                   "Edition overlay applied after the environment's (repeatable)")
+      ->allow_extra_args(false);
+  c->check
+      ->add_option("-p,--policy", c->options.policy_paths,
+                   "Policy file or directory added to the stock packs (repeatable)")
+      ->allow_extra_args(false);
+  c->check->add_flag("--no-default-policies", c->no_default_policies,
+                     "Do not load the built-in stock packs");
+  c->check->add_flag("--all-namespaces", c->options.all_namespaces,
+                     "Read deny/warn/violation rules in every package, not only policies.*");
+  c->check->add_flag("--v0-compatible", c->options.v0_compatible,
+                     "Parse --policy modules with Rego v0 syntax");
+  c->check->add_option("-f,--format", c->format, "Output format")
+      ->check(CLI::IsMember({"text", "json", "sarif", "junit", "github"}));
+  c->check->add_option("--fail-level", c->fail_level, "Lowest severity that fails the check")
+      ->check(CLI::IsMember({"error", "warning", "info"}));
+  c->check->add_option("--waivers", c->options.waivers_path, "Waivers file (YAML or JSON)");
+  c->check->add_option("-o,--output", c->output, "Write the report to FILE instead of stdout");
+  c->check->add_flag("--no-color", c->no_color, "No colors in text output");
+
+  c->test = app.add_subcommand("test", "Run Rego unit tests (test_ rules)");
+  c->test->add_option("paths", c->test_options.paths, "Policy files or directories")->required();
+  c->test->add_flag("-v,--verbose", c->verbose, "Report every test, with timings and prints");
+  c->test->add_option("-r,--run", c->test_options.run, "Run only tests matching REGEX");
+  c->test->add_flag("--v0-compatible", c->test_options.v0_compatible,
+                    "Parse modules with Rego v0 syntax");
+  return c;
+}
+
+namespace {
+
+int run_check(const CheckCommands& c) {
+  BuiltinRegistry registry;
+  register_standard_builtins(registry);
+  check::CheckOptions options = c.options;
+  if (!c.no_default_policies) {
+    for (const auto& file : policies::stock_files())
+      options.stock_policies.push_back({std::string(file.path), std::string(file.text)});
+  }
+  check::CheckReport report;
+  std::vector<Diagnostic> errors;
+  if (!check::run_check(c.path, options, registry, report, errors)) return report_errors(errors);
+  check::Severity fail_level;
+  check::parse_severity(c.fail_level, fail_level);
+  std::string out;
+  if (c.format == "json") {
+    out = check::to_json(report, fail_level);
+  } else if (c.format == "sarif") {
+    out = check::to_sarif(report, POLICYC_VERSION);
+  } else if (c.format == "junit") {
+    out = check::to_junit(report, fail_level);
+  } else if (c.format == "github") {
+    out = check::to_github(report);
+  } else {
+    bool color = !c.no_color && c.output.empty() && isatty(fileno(stdout)) &&
+                 std::getenv("NO_COLOR") == nullptr;
+    out = check::to_text(report, fail_level, color);
+  }
+  if (c.output.empty()) {
+    std::fputs(out.c_str(), stdout);
+  } else {
+    std::FILE* file = std::fopen(c.output.c_str(), "wb");
+    if (!file || std::fwrite(out.data(), 1, out.size(), file) != out.size() ||
+        std::fclose(file) != 0) {
+      std::fprintf(stderr, "%s: error: cannot write the report\n", c.output.c_str());
+      return kExitUsageOrInput;
+    }
+  }
+  exit_without_teardown(report.failed(fail_level) ? kExitFailCondition : kExitOk);
+}
+
+int run_test(const CheckCommands& c) {
+  BuiltinRegistry registry;
+  register_standard_builtins(registry);
+  std::vector<check::TestResult> results;
+  std::vector<Diagnostic> errors;
+  if (!check::run_tests(c.test_options, registry, results, errors)) return report_errors(errors);
+  std::fputs(check::tests_to_text(results, c.verbose).c_str(), stdout);
+  exit_without_teardown(check::tests_passed(results) ? kExitOk : kExitFailCondition);
+}
+
+}  // namespace
+
+int run_check_commands(const CheckCommands& commands) {
+  if (commands.check->parsed()) return run_check(commands);
+  if (commands.test->parsed()) return run_test(commands);
+  return -1;
+}
+
+}  // namespace policyc::cli

@@ -1,0 +1,40 @@
+// Shared between the check runner, waivers and renderers; not part of the public API.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "policyc/engine/check/check.hpp"
+#include "policyc/engine/diagnostic.hpp"
+
+namespace policyc::check {
+
+inline constexpr const char* kWaiverError = "waiver_error";
+
+struct Waiver {
+  std::string rule;
+  std::string service;      // "" or "*": any
+  std::string environment;  // "" or "*": any
+  std::string path;         // "": any; else the path or a parent of it
+  std::string justification;
+  std::string expires;  // YYYY-MM-DD
+  std::string approved_by;
+  std::string file;
+  int line = 0;
+  int col = 0;
+  std::string source_line;
+};
+
+bool load_waivers(const std::string& path, std::vector<Waiver>& out,
+                  std::vector<Diagnostic>& errors);
+// Marks the findings the waivers cover; expired waivers annotate instead, and waivers that
+// match nothing become warnings.
+void apply_waivers(const std::vector<Waiver>& waivers, const std::string& today,
+                   CheckReport& report);
+// YYYY-MM-DD (UTC) from SOURCE_DATE_EPOCH when set, else the clock.
+std::string today_utc();
+
+// The display location of a finding: "file:line:col", or "" when it has none.
+std::string location_text(const Finding& f);
+
+}  // namespace policyc::check

@@ -1,0 +1,546 @@
+// The check runner: policies in, blueprint resolved per environment, decisions out as
+// findings located in the blueprint.
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "internal.hpp"
+#include "policyc/engine/blueprint/blueprint.hpp"
+#include "policyc/engine/check/check.hpp"
+#include "policyc/engine/engine.hpp"
+#include "policyc/engine/io.hpp"
+#include "policyc/engine/loader.hpp"
+
+namespace policyc::check {
+
+namespace fs = std::filesystem;
+
+const char* severity_name(Severity s) {
+  switch (s) {
+    case Severity::Error:
+      return "error";
+    case Severity::Warning:
+      return "warning";
+    case Severity::Info:
+      return "info";
+  }
+  return "error";
+}
+
+bool parse_severity(const std::string& text, Severity& out) {
+  if (text == "error" || text == "critical" || text == "high") {
+    out = Severity::Error;
+  } else if (text == "warning" || text == "warn" || text == "medium") {
+    out = Severity::Warning;
+  } else if (text == "info" || text == "low" || text == "note") {
+    out = Severity::Info;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+size_t CheckReport::count(Severity s) const {
+  return static_cast<size_t>(std::count_if(findings.begin(), findings.end(), [&](const Finding& f) {
+    return !f.waived && f.severity == s;
+  }));
+}
+
+size_t CheckReport::waived() const {
+  return static_cast<size_t>(
+      std::count_if(findings.begin(), findings.end(), [](const Finding& f) { return f.waived; }));
+}
+
+bool CheckReport::failed(Severity fail_level) const {
+  return std::any_of(findings.begin(), findings.end(), [&](const Finding& f) {
+    return !f.waived && static_cast<int>(f.severity) <= static_cast<int>(fail_level);
+  });
+}
+
+std::string location_text(const Finding& f) {
+  if (f.file.empty()) return "";
+  return f.file + ":" + std::to_string(f.line) + ":" + std::to_string(f.column);
+}
+
+namespace {
+
+const Value* field(const Value& object, const char* key) {
+  return object.is_object() ? object.get_ptr(Value::string(key)) : nullptr;
+}
+
+std::string string_field(const Value& object, const char* key) {
+  const Value* v = field(object, key);
+  return v && v->is_string() ? v->str() : "";
+}
+
+// deny, violation (errors) and warn (warnings), bare or with a `_suffix`, as conftest reads them.
+bool decision_kind(const std::string& name, Severity& severity) {
+  static const std::pair<std::string_view, Severity> kKinds[] = {
+      {"deny", Severity::Error}, {"violation", Severity::Error}, {"warn", Severity::Warning}};
+  for (const auto& [prefix, sev] : kKinds) {
+    if (name == prefix || (name.size() > prefix.size() + 1 && name.starts_with(prefix) &&
+                           name[prefix.size()] == '_')) {
+      severity = sev;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool is_identifier(const std::string& s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+std::string data_ref(const std::vector<std::string>& package, const std::string& name) {
+  std::string ref = "data";
+  auto append = [&](const std::string& part) {
+    ref += is_identifier(part) ? "." + part : "[" + Value::string(part).to_json() + "]";
+  };
+  for (const auto& part : package) append(part);
+  append(name);
+  return ref;
+}
+
+std::string join(const std::vector<std::string>& parts, char sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+bool load_policy_text(Engine& engine, const PolicyText& policy, std::vector<Diagnostic>& errors) {
+  fs::path path(policy.path);
+  if (path.extension() == ".rego")
+    return engine.add_module(policy.path, policy.text, false, errors);
+  Value doc;
+  TextError err;
+  if (!parse_json(policy.text, doc, err)) {
+    errors.push_back(text_error_diagnostic(policy.path, policy.text, err, "rego_parse_error"));
+    return false;
+  }
+  // Data lands at its directory below the pack root, as `opa eval -d policies` places it.
+  std::vector<std::string> data_path;
+  for (const auto& part : path.parent_path()) data_path.push_back(part.string());
+  if (!data_path.empty()) data_path.erase(data_path.begin());
+  return engine.add_data(data_path, doc, errors);
+}
+
+// Literal values that look like secrets, so no output ever shows them even when a policy
+// or a caret line would.
+class SecretMask {
+ public:
+  void collect(const blueprint::ResolvedSystem& system) {
+    for (size_t f = 0; f < system.files.size(); ++f) {
+      const auto& file = system.files[f];
+      for (size_t d = 0; d < file.documents.size(); ++d) {
+        const Value* config = field(file.documents[d], "runtimeConfig");
+        const Value* env = config ? field(*config, "environment") : nullptr;
+        if (!env || !env->is_object()) continue;
+        for (const auto& [key, value] : env->entries()) {
+          if (!value.is_string() || !looks_secret(key.str(), value.str())) continue;
+          if (value.str().size() >= 3) values_.insert(value.str());
+          auto pos = file.positions[d].find("runtimeConfig.environment." + key.str());
+          if (pos != file.positions[d].end()) lines_.insert({file.file, pos->second.line});
+        }
+      }
+    }
+  }
+
+  std::string apply(std::string text) const {
+    for (const auto& secret : values_) {
+      for (size_t at = text.find(secret); at != std::string::npos;
+           at = text.find(secret, at + kMask.size())) {
+        text.replace(at, secret.size(), kMask);
+      }
+    }
+    return text;
+  }
+
+  // A source line holding a secret literal keeps its key and loses its value.
+  std::string apply_to_line(const std::string& file, int line, std::string text) const {
+    if (lines_.count({file, line})) {
+      size_t colon = text.find(':');
+      if (colon != std::string::npos) text = text.substr(0, colon + 1) + " " + std::string(kMask);
+    }
+    return apply(std::move(text));
+  }
+
+ private:
+  static constexpr std::string_view kMask = "********";
+
+  static bool looks_secret(const std::string& key, const std::string& value) {
+    if (value.starts_with("${{") || value.starts_with("@")) return false;
+    std::string upper;
+    for (char c : key) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (const char* word :
+         {"PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CONNECTION", "CONN_STR", "CREDENTIAL"}) {
+      if (upper.find(word) != std::string::npos) return true;
+    }
+    for (const char* marker : {"Password=", "password=", "AccountKey=", "SharedAccessKey="}) {
+      if (value.find(marker) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  std::set<std::string, std::greater<>> values_;  // longest first among shared prefixes
+  std::set<std::pair<std::string, int>> lines_;
+};
+
+std::string parent_path(const std::string& path) {
+  size_t cut = path.find_last_of(".[");
+  return cut == std::string::npos ? "" : path.substr(0, cut);
+}
+
+bool has_descendant(const blueprint::Provenance& provenance, const std::string& path,
+                    blueprint::Provenance::const_iterator& found) {
+  for (const char* sep : {".", "["}) {
+    std::string prefix = path + sep;
+    auto it = provenance.lower_bound(prefix);
+    if (it != provenance.end() && it->first.starts_with(prefix)) {
+      found = it;
+      return true;
+    }
+  }
+  return false;
+}
+
+class Locator {
+ public:
+  Locator(const blueprint::ResolvedSystem& system, const SecretMask& mask)
+      : system_(system), mask_(mask) {
+    for (size_t i = 0; i < system.files.size(); ++i) {
+      std::string name = fs::path(system.files[i].file).filename().string();
+      if (name == "system.yaml" || name == "system.yml" || name == "system.json")
+        system_file_ = static_cast<int>(i);
+    }
+  }
+
+  const blueprint::ResolvedService* service(const std::string& id) const {
+    for (const auto& s : system_.services)
+      if (s.id == id) return &s;
+    return nullptr;
+  }
+
+  // The deepest existing value on `path`, preferring what an overlay set: the overlay that
+  // set it, else the base file, else an overlay that set something beneath it.
+  void locate(const blueprint::ResolvedService& service, const std::string& path,
+              Finding& f) const {
+    for (std::string p = path; !p.empty(); p = parent_path(p)) {
+      auto exact = service.provenance.find(p);
+      if (exact != service.provenance.end()) {
+        set_from_origin(service, exact->second, true, f);
+        return;
+      }
+      const auto& base = system_.files[service.base_file];
+      if (base.positions[0].count(p)) {
+        set_position(service.base_file, base.positions[0].at(p), f);
+        return;
+      }
+      blueprint::Provenance::const_iterator below;
+      if (has_descendant(service.provenance, p, below)) {
+        blueprint::Origin origin = below->second;
+        const auto& overlay = system_.files[origin.file];
+        auto pos = overlay.positions[0].find(p);
+        if (pos != overlay.positions[0].end()) {
+          origin.line = pos->second.line;
+          origin.col = pos->second.col;
+        }
+        origin.replaced = Value();
+        set_from_origin(service, origin, false, f);
+        return;
+      }
+    }
+    set_position(service.base_file, system_.files[service.base_file].find(0, ""), f);
+  }
+
+  void locate_system(const std::string& path, Finding& f) const {
+    if (system_file_ < 0) return;
+    set_position(system_file_, system_.files[system_file_].find(0, path), f);
+  }
+
+  // A service's base file, for findings that name no path.
+  void locate_file(const blueprint::ResolvedService& service, Finding& f) const {
+    set_position(service.base_file, {1, 1, 1, 1}, f);
+  }
+
+  bool has_system_file() const { return system_file_ >= 0; }
+
+ private:
+  void set_position(int file, blueprint::Position pos, Finding& f) const {
+    const auto& source = system_.files[file];
+    f.file = source.file;
+    f.line = pos.line > 0 ? pos.line : 1;
+    f.column = pos.col > 0 ? pos.col : 1;
+    f.source_line = mask_.apply_to_line(source.file, f.line, source.line_text(f.line));
+  }
+
+  void set_from_origin(const blueprint::ResolvedService& service, const blueprint::Origin& origin,
+                       bool exact, Finding& f) const {
+    set_position(origin.file, {origin.line, origin.col, origin.line, origin.col}, f);
+    if (origin.file == service.base_file) return;
+    fs::path service_dir = fs::path(system_.files[service.base_file].file).parent_path();
+    f.set_by =
+        fs::path(f.file).lexically_relative(service_dir).string() + ":" + std::to_string(f.line);
+    if (exact && origin.replaced.is_defined())
+      f.base_value = mask_.apply(origin.replaced.to_json());
+  }
+
+  const blueprint::ResolvedSystem& system_;
+  const SecretMask& mask_;
+  int system_file_ = -1;
+};
+
+struct DecisionRule {
+  RuleDescriptor descriptor;
+  std::string query_text;  // data.policies.security.deny_x
+  PreparedQuery query;
+};
+
+class Runner {
+ public:
+  Runner(const CheckOptions& options, const BuiltinRegistry& registry, CheckReport& report,
+         std::vector<Diagnostic>& errors)
+      : options_(options), engine_(registry), report_(report), errors_(errors) {}
+
+  bool load_policies() {
+    bool ok = true;
+    for (const auto& policy : options_.stock_policies)
+      ok = load_policy_text(engine_, policy, errors_) && ok;
+    LoadOptions load_options;
+    load_options.v0 = options_.v0_compatible;
+    if (!options_.policy_paths.empty())
+      ok = load_paths(engine_, options_.policy_paths, load_options, errors_) && ok;
+    if (!ok || !engine_.compile(errors_)) return false;
+    collect_rules();
+    for (auto& rule : rules_) {
+      if (!engine_.prepare(rule.query_text, rule.query, errors_)) return false;
+    }
+    for (const char* report :
+         {"data.policies.observability.coverage", "data.policies.cost.projection"}) {
+      reports_.emplace_back();
+      if (!engine_.prepare(report, reports_.back(), errors_)) return false;
+    }
+    return true;
+  }
+
+  bool check_environment(const std::string& path, const std::string& environment) {
+    blueprint::ResolveOptions resolve_options;
+    resolve_options.environment = environment;
+    resolve_options.editions = options_.editions;
+    blueprint::ResolvedSystem system;
+    if (!blueprint::resolve(path, resolve_options, system, errors_)) return false;
+    for (const auto& service : system.services) services_.insert(service.id);
+    SecretMask mask;
+    mask.collect(system);
+    Locator locator(system, mask);
+    engine_.set_input(blueprint::input_document(system));
+    EvalOptions eval_options;
+    eval_options.print = [](const std::string&) {};
+    for (size_t r = 0; r < rules_.size(); ++r) {
+      std::vector<QueryResult> results;
+      if (!engine_.eval(rules_[r].query, eval_options, results, errors_)) return false;
+      if (results.empty() || results[0].expressions.empty()) continue;
+      const Value& decision = results[0].expressions[0].value;
+      if (decision.is_set() || decision.is_array()) {
+        for (const auto& message : decision.items())
+          add_finding(r, message, environment, system, locator, mask);
+      } else if (decision.is_string() || decision.is_object() || decision.is_true()) {
+        add_finding(r, decision, environment, system, locator, mask);
+      }
+    }
+    add_report(0, environment, "component", report_.observability);
+    add_report(1, environment, "service", report_.cost);
+    return true;
+  }
+
+  void finish() {
+    report_.services.assign(services_.begin(), services_.end());
+    for (auto& rule : rules_) report_.rules.push_back(rule.descriptor);
+    std::vector<size_t> order(report_.rules.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      const auto& x = report_.rules[a];
+      const auto& y = report_.rules[b];
+      return std::tie(x.id, x.rule) < std::tie(y.id, y.rule);
+    });
+    std::vector<RuleDescriptor> sorted;
+    std::vector<size_t> new_index(order.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+      new_index[order[i]] = i;
+      sorted.push_back(report_.rules[order[i]]);
+    }
+    report_.rules = std::move(sorted);
+    for (auto& f : report_.findings) f.rule = new_index[f.rule];
+    auto env_index = [&](const std::string& env) {
+      return std::find(report_.environments.begin(), report_.environments.end(), env) -
+             report_.environments.begin();
+    };
+    std::sort(report_.findings.begin(), report_.findings.end(),
+              [&](const Finding& a, const Finding& b) {
+                auto ka = std::make_tuple(a.service, env_index(a.environment),
+                                          static_cast<int>(a.severity), a.id, a.path, a.message);
+                auto kb = std::make_tuple(b.service, env_index(b.environment),
+                                          static_cast<int>(b.severity), b.id, b.path, b.message);
+                return ka < kb;
+              });
+    report_.findings.erase(std::unique(report_.findings.begin(), report_.findings.end(),
+                                       [](const Finding& a, const Finding& b) {
+                                         return a.service == b.service &&
+                                                a.environment == b.environment && a.id == b.id &&
+                                                a.path == b.path && a.message == b.message &&
+                                                a.severity == b.severity;
+                                       }),
+                           report_.findings.end());
+  }
+
+ private:
+  void collect_rules() {
+    std::map<std::string, size_t> by_path;
+    for (const auto& info : engine_.rules()) {
+      Severity kind_severity;
+      if (info.is_function || !decision_kind(info.name, kind_severity)) continue;
+      if (!options_.all_namespaces && (info.package.empty() || info.package[0] != "policies"))
+        continue;
+      std::string path = join(info.package, '.') + "." + info.name;
+      auto [it, inserted] = by_path.emplace(path, rules_.size());
+      if (inserted) {
+        DecisionRule rule;
+        rule.query_text = data_ref(info.package, info.name);
+        rule.descriptor.rule = path;
+        rule.descriptor.id = path;
+        rule.descriptor.title = info.name;
+        rule.descriptor.domain = info.package.back();
+        rule.descriptor.severity = kind_severity;
+        rule.descriptor.policy_file = info.file;
+        rule.descriptor.policy_line = info.line;
+        rules_.push_back(std::move(rule));
+      }
+      if (info.annotations.is_object()) apply_annotations(info, rules_[it->second]);
+    }
+  }
+
+  static void apply_annotations(const Engine::RuleInfo& info, DecisionRule& rule) {
+    RuleDescriptor& d = rule.descriptor;
+    const Value& a = info.annotations;
+    if (std::string title = string_field(a, "title"); !title.empty()) d.title = title;
+    if (std::string text = string_field(a, "description"); !text.empty()) d.description = text;
+    d.policy_line = info.line;
+    d.policy_file = info.file;
+    const Value* custom = field(a, "custom");
+    if (!custom) return;
+    if (std::string id = string_field(*custom, "id"); !id.empty()) d.id = id;
+    if (std::string domain = string_field(*custom, "domain"); !domain.empty()) d.domain = domain;
+    if (std::string text = string_field(*custom, "remediation"); !text.empty())
+      d.remediation = text;
+    Severity severity;
+    if (parse_severity(string_field(*custom, "severity"), severity)) d.severity = severity;
+  }
+
+  void add_finding(size_t r, const Value& message, const std::string& environment,
+                   const blueprint::ResolvedSystem& system, const Locator& locator,
+                   const SecretMask& mask) {
+    const RuleDescriptor& rule = rules_[r].descriptor;
+    Finding f;
+    f.rule = r;
+    f.id = rule.id;
+    f.severity = rule.severity;
+    f.domain = rule.domain;
+    f.remediation = rule.remediation;
+    f.environment = environment;
+    if (message.is_string()) {
+      f.message = message.str();
+    } else if (message.is_object()) {
+      const Value* msg = field(message, "msg");
+      f.message = msg && msg->is_string() ? msg->str() : message.to_json();
+      if (std::string id = string_field(message, "id"); !id.empty()) f.id = id;
+      Severity severity;
+      if (parse_severity(string_field(message, "severity"), severity)) f.severity = severity;
+      if (std::string text = string_field(message, "remediation"); !text.empty())
+        f.remediation = text;
+      f.service = string_field(message, "service");
+      f.path = string_field(message, "path");
+    } else {
+      f.message = rule.title;
+    }
+    f.message = mask.apply(f.message);
+    if (f.service.empty() && !f.path.starts_with("system.") && system.services.size() == 1)
+      f.service = system.services[0].id;
+    if (f.path.starts_with("system.") || f.path == "system") {
+      locator.locate_system(f.path == "system" ? "" : f.path.substr(7), f);
+    } else if (const auto* service = locator.service(f.service)) {
+      if (f.path.empty()) {
+        locator.locate_file(*service, f);
+      } else {
+        locator.locate(*service, f.path, f);
+      }
+    } else if (f.path.empty()) {
+      locator.locate_system("", f);
+    }
+    report_.findings.push_back(std::move(f));
+  }
+
+  void add_report(size_t index, const std::string& environment, const char* id_key,
+                  std::vector<Value>& out) {
+    std::vector<QueryResult> results;
+    std::vector<Diagnostic> ignored;  // a pack without the report document is not an error
+    if (!engine_.eval(reports_[index], EvalOptions{}, results, ignored) || results.empty()) return;
+    const Value& doc = results[0].expressions[0].value;
+    if (!doc.is_object()) return;
+    for (const auto& [key, entry] : doc.entries()) {
+      if (!entry.is_object()) continue;
+      ObjectEntries fields = entry.entries();
+      fields.emplace_back(Value::string("environment"), Value::string(environment));
+      if (!entry.get_ptr(Value::string(id_key))) fields.emplace_back(Value::string(id_key), key);
+      out.push_back(Value::object(std::move(fields)));
+    }
+  }
+
+  const CheckOptions& options_;
+  Engine engine_;
+  CheckReport& report_;
+  std::vector<Diagnostic>& errors_;
+  std::vector<DecisionRule> rules_;
+  std::vector<PreparedQuery> reports_;
+  std::set<std::string> services_;
+};
+
+}  // namespace
+
+bool run_check(const std::string& blueprint_path, const CheckOptions& options,
+               const BuiltinRegistry& registry, CheckReport& report,
+               std::vector<Diagnostic>& errors) {
+  report = CheckReport{};
+  std::vector<Waiver> waivers;
+  if (!options.waivers_path.empty() && !load_waivers(options.waivers_path, waivers, errors))
+    return false;
+  Runner runner(options, registry, report, errors);
+  if (!runner.load_policies()) return false;
+
+  report.environments = options.environments;
+  if (report.environments.empty()) {
+    blueprint::ResolveOptions base;
+    base.environment = "";
+    blueprint::ResolvedSystem system;
+    if (!blueprint::resolve(blueprint_path, base, system, errors)) return false;
+    report.environments = blueprint::declared_environments(system);
+    // Nothing declares an environment: check the strictest one.
+    if (report.environments.empty()) report.environments.push_back("prod");
+  }
+  for (const auto& environment : report.environments) {
+    if (!runner.check_environment(blueprint_path, environment)) return false;
+  }
+  runner.finish();
+  apply_waivers(waivers, options.today.empty() ? today_utc() : options.today, report);
+  return true;
+}
+
+}  // namespace policyc::check

@@ -1,0 +1,151 @@
+// Rego unit tests: find test_ rules, evaluate each on its own, report like `opa test`.
+#include "policyc/engine/check/test_runner.hpp"
+
+#include <chrono>
+#include <map>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "policyc/engine/engine.hpp"
+#include "policyc/engine/loader.hpp"
+
+namespace policyc::check {
+
+namespace {
+
+std::string join_package(const std::vector<std::string>& package) {
+  std::string out = "data";
+  for (const auto& part : package) out += "." + part;
+  return out;
+}
+
+const char* status_word(TestResult::Status s) {
+  switch (s) {
+    case TestResult::Status::Pass:
+      return "PASS";
+    case TestResult::Status::Fail:
+      return "FAIL";
+    case TestResult::Status::Error:
+      return "ERROR";
+    case TestResult::Status::Skip:
+      return "SKIPPED";
+  }
+  return "FAIL";
+}
+
+}  // namespace
+
+bool run_tests(const TestOptions& options, const BuiltinRegistry& registry,
+               std::vector<TestResult>& results, std::vector<Diagnostic>& errors) {
+  Engine engine(registry);
+  LoadOptions load_options;
+  load_options.v0 = options.v0_compatible;
+  if (!load_paths(engine, options.paths, load_options, errors)) return false;
+  if (!engine.compile(errors)) return false;
+  std::regex filter;
+  if (!options.run.empty()) {
+    try {
+      filter = std::regex(options.run, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      errors.push_back({"usage_error",
+                        "--run: invalid regular expression: " + std::string(e.what()), "", 0, 0,
+                        ""});
+      return false;
+    }
+  }
+  // A test defined by several bodies is one test, reported at its first definition.
+  std::map<std::string, TestResult> tests;
+  std::vector<std::string> order;
+  for (const auto& rule : engine.rules()) {
+    bool todo = rule.name.starts_with("todo_test_");
+    if (rule.is_function || (!rule.name.starts_with("test_") && !todo)) continue;
+    std::string name = join_package(rule.package) + "." + rule.name;
+    if (!options.run.empty() && !std::regex_search(name, filter)) continue;
+    if (tests.count(name)) continue;
+    TestResult result;
+    result.name = name;
+    result.file = rule.file;
+    result.line = rule.line;
+    result.status = todo ? TestResult::Status::Skip : TestResult::Status::Pass;
+    tests.emplace(name, std::move(result));
+    order.push_back(name);
+  }
+  for (const auto& name : order) {
+    TestResult& test = tests.at(name);
+    if (test.status == TestResult::Status::Skip) {
+      results.push_back(std::move(test));
+      continue;
+    }
+    EvalOptions eval_options;
+    eval_options.print = [&test](const std::string& line) { test.output.push_back(line); };
+    std::vector<QueryResult> query_results;
+    std::vector<Diagnostic> eval_errors;
+    auto start = std::chrono::steady_clock::now();
+    bool ok = engine.query(name, eval_options, query_results, eval_errors);
+    test.milliseconds =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (!ok) {
+      test.status = TestResult::Status::Error;
+      for (const auto& d : eval_errors) {
+        if (!test.error.empty()) test.error += "; ";
+        test.error += format_diagnostic(d);
+        while (!test.error.empty() && test.error.back() == '\n') test.error.pop_back();
+      }
+    } else if (query_results.empty() || query_results[0].expressions.empty() ||
+               query_results[0].expressions[0].value.is_false()) {
+      test.status = TestResult::Status::Fail;
+    }
+    results.push_back(std::move(test));
+  }
+  return true;
+}
+
+std::string tests_to_text(const std::vector<TestResult>& results, bool verbose) {
+  std::string out;
+  std::string file;
+  size_t counts[4] = {0, 0, 0, 0};
+  for (const auto& r : results) {
+    ++counts[static_cast<int>(r.status)];
+    bool show =
+        verbose || r.status == TestResult::Status::Fail || r.status == TestResult::Status::Error;
+    if (!show) continue;
+    if (r.file != file) {
+      if (!file.empty()) out += "\n";
+      out += r.file + ":\n";
+      file = r.file;
+    }
+    out += r.name + ": " + status_word(r.status);
+    if (verbose) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, " (%.3fms)", r.milliseconds);
+      out += buf;
+    }
+    if (r.status != TestResult::Status::Pass)
+      out += " [" + r.file + ":" + std::to_string(r.line) + "]";
+    out += "\n";
+    if (!r.error.empty()) out += "  " + r.error + "\n";
+    for (const auto& line : r.output) out += "  " + line + "\n";
+  }
+  size_t total = results.size();
+  if (!out.empty()) out += std::string(80, '-') + "\n";
+  const TestResult::Status kinds[] = {TestResult::Status::Pass, TestResult::Status::Fail,
+                                      TestResult::Status::Error, TestResult::Status::Skip};
+  for (auto kind : kinds) {
+    size_t n = counts[static_cast<int>(kind)];
+    if (n == 0 && kind != TestResult::Status::Pass) continue;
+    out += std::string(status_word(kind)) + ": " + std::to_string(n) + "/" + std::to_string(total) +
+           "\n";
+  }
+  if (total == 0) out = "no tests found\n";
+  return out;
+}
+
+bool tests_passed(const std::vector<TestResult>& results) {
+  for (const auto& r : results) {
+    if (r.status == TestResult::Status::Fail || r.status == TestResult::Status::Error) return false;
+  }
+  return !results.empty();
+}
+
+}  // namespace policyc::check

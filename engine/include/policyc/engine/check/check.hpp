@@ -1,0 +1,108 @@
+// `policyc check`: evaluates policy packs against a blueprint system for each environment and
+// turns their decisions into findings that point at the blueprint (through overlay
+// provenance) and at the policy rule, then renders them for people and for CI.
+//
+// Decisions follow conftest: rules named deny, warn or violation (optionally with a `_suffix`)
+// in packages under `policies` produce messages; a message is a string or an object with
+// `msg` and optional `id`, `severity`, `service`, `path`, `remediation`. Rule metadata comes
+// from the rule's `# METADATA` block (title, description, custom.id, custom.severity,
+// custom.domain, custom.remediation).
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "policyc/engine/builtin.hpp"
+#include "policyc/engine/diagnostic.hpp"
+#include "policyc/engine/value.hpp"
+
+namespace policyc::check {
+
+enum class Severity { Error = 0, Warning = 1, Info = 2 };
+const char* severity_name(Severity s);  // "error", "warning", "info"
+bool parse_severity(const std::string& text, Severity& out);
+
+// A policy file given as text (the stock packs are embedded in the binary).
+struct PolicyText {
+  std::string path;  // "policies/security/security.rego"; .rego or .json
+  std::string text;
+};
+
+struct CheckOptions {
+  std::vector<std::string> environments;   // empty: every environment the system declares
+  std::vector<std::string> editions;       // edition overlays applied after the environment's
+  std::vector<std::string> policy_paths;   // the user's packs (files or directories)
+  std::vector<PolicyText> stock_policies;  // empty with --no-default-policies
+  bool all_namespaces = false;             // decisions in every package, not only policies.*
+  bool v0_compatible = false;              // parse the user's .rego files as Rego v0
+  std::string waivers_path;
+  // YYYY-MM-DD for waiver expiry; empty: SOURCE_DATE_EPOCH if set, else today (UTC).
+  std::string today;
+};
+
+// One decision rule (deny/warn/violation) as reports describe it.
+struct RuleDescriptor {
+  std::string rule;  // data path: "policies.security.deny_plaintext_secret"
+  std::string id;    // custom.id, else the data path
+  std::string title;
+  std::string description;
+  std::string domain;
+  std::string remediation;
+  Severity severity = Severity::Error;
+  std::string policy_file;
+  int policy_line = 0;
+};
+
+struct Finding {
+  size_t rule = 0;  // index into CheckReport::rules
+  std::string id;   // the message's id, else the rule's
+  Severity severity = Severity::Error;
+  std::string domain;
+  std::string service;  // "" for system-wide findings
+  std::string environment;
+  std::string message;
+  std::string path;  // within the service ("ingress.tls.enabled"), or "system.<path>"
+  std::string remediation;
+  // Where the value at `path` was set (or its nearest existing parent).
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string source_line;  // that line of the file, secrets masked
+  std::string set_by;       // "overlays/prod.yaml:4" when an overlay set the value
+  std::string base_value;   // JSON of the base value an overlay replaced
+  bool waived = false;
+  std::string waiver_justification;
+  std::string waiver_note;  // e.g. "waiver expired on 2026-01-31"
+};
+
+struct CheckReport {
+  std::vector<std::string> services;      // sorted
+  std::vector<std::string> environments;  // in the order checked
+  std::vector<RuleDescriptor> rules;      // sorted by id
+  std::vector<Finding> findings;          // sorted: service, environment, severity, id, path
+  std::vector<Value> observability;       // coverage report entries, with "environment"
+  std::vector<Value> cost;                // cost projections, with "environment"
+  std::vector<Diagnostic> warnings;       // waiver problems that do not stop the check
+
+  size_t count(Severity s) const;  // findings not waived
+  size_t waived() const;
+  bool failed(Severity fail_level) const;  // a finding not waived at or above the level
+};
+
+// Loads and resolves the blueprint (a directory or one service file) for each environment,
+// loads the policies and waivers, evaluates every decision rule and the report documents
+// (data.policies.observability.coverage, data.policies.cost.projection). False on usage or
+// input errors (positioned diagnostics in `errors`); policy findings are not errors.
+bool run_check(const std::string& blueprint_path, const CheckOptions& options,
+               const BuiltinRegistry& registry, CheckReport& report,
+               std::vector<Diagnostic>& errors);
+
+// Renderers. Every output is deterministic and never contains a secret's value.
+std::string to_text(const CheckReport& report, Severity fail_level, bool color);
+std::string to_json(const CheckReport& report, Severity fail_level);
+std::string to_sarif(const CheckReport& report, const std::string& tool_version);
+std::string to_junit(const CheckReport& report, Severity fail_level);
+std::string to_github(const CheckReport& report);
+
+}  // namespace policyc::check

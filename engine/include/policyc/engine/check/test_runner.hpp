@@ -1,0 +1,40 @@
+// `policyc test`: runs Rego unit tests the way `opa test` does. A test is a rule whose name
+// starts with `test_`; it passes when its value is defined and not false. Rules named
+// `todo_test_*` are reported as skipped.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "policyc/engine/builtin.hpp"
+#include "policyc/engine/diagnostic.hpp"
+
+namespace policyc::check {
+
+struct TestOptions {
+  std::vector<std::string> paths;  // files and directories, loaded like `eval -d`
+  std::string run;                 // ECMAScript regex on "data.pkg.test_name"; "" runs all
+  bool v0_compatible = false;
+};
+
+struct TestResult {
+  enum class Status { Pass, Fail, Error, Skip };
+  std::string name;  // data.pkg.test_name
+  std::string file;
+  int line = 0;
+  Status status = Status::Pass;
+  std::string error;                // for Error: the evaluation error
+  std::vector<std::string> output;  // what the test printed
+  double milliseconds = 0;
+};
+
+// False on load or compile errors (in `errors`); test failures are results.
+bool run_tests(const TestOptions& options, const BuiltinRegistry& registry,
+               std::vector<TestResult>& results, std::vector<Diagnostic>& errors);
+
+// OPA's report: failures and errors (every test with `verbose`), then PASS/FAIL counts.
+std::string tests_to_text(const std::vector<TestResult>& results, bool verbose);
+
+bool tests_passed(const std::vector<TestResult>& results);
+
+}  // namespace policyc::check
