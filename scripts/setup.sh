@@ -8,7 +8,7 @@ packages=(
   tao-pegtl-dev nlohmann-json3-dev libyaml-cpp-dev libyaml-dev
   libre2-dev libcli11-dev libfmt-dev libgtest-dev libbenchmark-dev
   libgmp-dev libssl-dev
-  time python3
+  time python3 libxml2-utils
 )
 
 missing=()
@@ -19,12 +19,26 @@ for p in "${packages[@]}"; do
 done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "setup: all dependencies present"
-  exit 0
+  echo "setup: all Debian packages present"
+else
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-sudo=""
-if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-echo "setup: installing ${missing[*]}"
-$sudo apt-get update -q
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+# The reference validators of our outputs (SARIF multitool) come from npm. They are
+# optional: without node, or offline, the tests that use them say so and skip.
+tools="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/tools"
+if command -v npm >/dev/null 2>&1; then
+  if [[ ! -x $tools/node_modules/.bin/sarif-multitool ]]; then
+    echo "setup: installing the output validators (npm ci in tests/tools)"
+    (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error) ||
+      echo "setup: npm ci failed; the SARIF validator tests will skip"
+  fi
+  multitool="$tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+  if [[ -f $multitool ]]; then chmod u+x "$multitool"; fi
+else
+  echo "setup: node/npm not found; the SARIF validator tests will skip"
+fi

@@ -44,7 +44,7 @@ const char* sarif_level(Severity s) {
 
 // SARIF wants URIs: relative paths with forward slashes, spaces and the like escaped.
 std::string uri_of(const std::string& path) {
-  std::string out;
+  std::string out = path.starts_with("/") ? "file://" : "";
   for (unsigned char c : path) {
     if (std::isalnum(c) ||
         std::string_view("-._~/").find(static_cast<char>(c)) != std::string_view::npos) {
@@ -163,9 +163,11 @@ std::string to_sarif(const CheckReport& report, const std::string& tool_version)
   for (const auto& rule : report.rules) {
     std::string description = rule.description.empty() ? rule.title : rule.description;
     std::string help = rule.remediation.empty() ? description : rule.remediation;
+    // `name` is the rule as policy authors call it; SARIF wants it to differ from the id.
+    std::string name = rule.rule.substr(rule.rule.rfind('.') + 1);
     rules.push_back(
         obj({{"id", str(rule.id)},
-             {"name", str(rule.rule)},
+             {"name", str(name == rule.id ? rule.rule : name)},
              {"shortDescription", obj({{"text", str(rule.title)}})},
              {"fullDescription", obj({{"text", str(description)}})},
              {"help", obj({{"text", str(help)}})},
