@@ -242,7 +242,7 @@ class Locator {
       }
       const auto& base = system_.files[service.base_file];
       if (base.positions[0].count(p)) {
-        set_position(service.base_file, base.positions[0].at(p), f);
+        set_position(service.base_file, key_position(base.positions[0].at(p), p != path), f);
         return;
       }
       blueprint::Provenance::const_iterator below;
@@ -251,8 +251,9 @@ class Locator {
         const auto& overlay = system_.files[origin.file];
         auto pos = overlay.positions[0].find(p);
         if (pos != overlay.positions[0].end()) {
-          origin.line = pos->second.line;
-          origin.col = pos->second.col;
+          blueprint::Position at = key_position(pos->second, true);
+          origin.line = at.line;
+          origin.col = at.col;
         }
         origin.replaced = Value();
         set_from_origin(service, origin, false, f);
@@ -275,6 +276,16 @@ class Locator {
   bool has_system_file() const { return system_file_ >= 0; }
 
  private:
+  // A block mapping or sequence starts on the line after its key, and a missing value is best
+  // shown at the key of its parent: in both cases the key is what the reader looks for.
+  static blueprint::Position key_position(blueprint::Position pos, bool is_parent) {
+    if ((is_parent || pos.line != pos.key_line) && pos.key_line > 0) {
+      pos.line = pos.key_line;
+      pos.col = pos.key_col;
+    }
+    return pos;
+  }
+
   void set_position(int file, blueprint::Position pos, Finding& f) const {
     const auto& source = system_.files[file];
     f.file = source.file;
