@@ -205,3 +205,8 @@ nearest(obj, prefix, segs) := join_path(prefix, array.slice(segs, 0, n)) if {
 
 # Sorted, comma-separated list for messages.
 list_text(xs) := concat(", ", sort([sprintf("%v", [x]) | some x in xs]))
+
+nonempty_string(x) if {
+	is_string(x)
+	x != ""
+}
