@@ -185,7 +185,7 @@ deny_readiness_probe_missing contains result if {
 #   severity: warning
 #   domain: observability
 #   remediation: Add runtimeProfile.probes.readiness with the health endpoint path.
-warn_readiness_probe_missing contains result if {
+warn_readiness_probe_missing_non_prod contains result if {
 	not lib.is_prod
 	some id, svc in input.services
 	"readiness" in missing(svc, "probes")

@@ -109,17 +109,17 @@ test_readiness_probe_missing_passes if {
 	count(r2) == 0
 }
 
-test_readiness_probe_missing_warning_fires if {
+test_readiness_probe_missing_non_prod_fires if {
 	svc := json.remove(complete, ["runtimeProfile/probes"])
-	r := observability.warn_readiness_probe_missing with input as dev({"api": svc})
+	r := observability.warn_readiness_probe_missing_non_prod with input as dev({"api": svc})
 	r == {{"msg": "service declares no readiness probe in dev", "service": "api", "path": "runtimeProfile"}}
 }
 
-test_readiness_probe_missing_warning_passes if {
+test_readiness_probe_missing_non_prod_passes if {
 	svc := json.remove(complete, ["runtimeProfile/probes"])
-	r := observability.warn_readiness_probe_missing with input as prod({"api": svc})
+	r := observability.warn_readiness_probe_missing_non_prod with input as prod({"api": svc})
 	count(r) == 0
-	r2 := observability.warn_readiness_probe_missing with input as dev({"api": complete})
+	r2 := observability.warn_readiness_probe_missing_non_prod with input as dev({"api": complete})
 	count(r2) == 0
 }
 
