@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <map>
 #include <queue>
-#include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -22,31 +23,72 @@ int tier_rank(const std::string& tier) {
   return 3;  // edge-facing, entrypoint
 }
 
-// Where an edge was declared, to point a cycle error at it.
+// Where an edge was declared, to point a cycle error at it. The path is built only then:
+// a large system has tens of thousands of edges and, normally, no cycle.
 struct EdgeSource {
   const ResolvedService* service = nullptr;
-  std::string path;  // dependencies[i].dependsOn[j]
+  const char* list = nullptr;  // "dependencies", "storage.databases", "secrets", ...
+  size_t index = 0;
+  size_t inner = 0;  // dependsOn index, for dependency edges
+
+  std::string path() const {
+    std::string base = index_path(list, index);
+    if (std::string_view(list) == "dependencies")
+      return index_path(child_path(base, "dependsOn"), inner);
+    if (std::string_view(list) == "secrets") return child_path(base, "source");
+    if (std::string_view(list) == "messaging.bus" || std::string_view(list) == "keyVault.name")
+      return list;
+    return base;
+  }
 };
 
 const Value* field(const Value& object, const char* key) {
   return object.is_object() ? object.get_ptr(Value::string(key)) : nullptr;
 }
 
+// Nodes by name, numbered in order of first appearance.
+class NodeTable {
+ public:
+  int id(const std::string& name) {
+    auto [it, inserted] = ids_.emplace(name, static_cast<int>(names_.size()));
+    if (inserted) {
+      names_.push_back(name);
+      tiers_.emplace_back();
+    }
+    return it->second;
+  }
+  const std::string& name(int id) const { return names_[static_cast<size_t>(id)]; }
+  std::string& tier(int id) { return tiers_[static_cast<size_t>(id)]; }
+  size_t size() const { return names_.size(); }
+
+ private:
+  std::unordered_map<std::string, int> ids_;
+  std::vector<std::string> names_;
+  std::vector<std::string> tiers_;
+};
+
+struct Edge {
+  int from;
+  int to;
+  EdgeSource source;
+};
+
 // Edges from a service to the stores it uses, so they boot first and policies can ask
 // "who uses this database". Store nodes are named "<kind>:<name>" to keep them apart from
 // services of the same name.
-void add_store_edges(const ResolvedService& service, std::map<std::string, std::string>& tiers,
-                     std::map<std::pair<std::string, std::string>, EdgeSource>& edges) {
-  auto add = [&](const std::string& node, const std::string& path) {
-    tiers.emplace(node, "core");
-    edges.emplace(std::make_pair(service.id, node), EdgeSource{&service, path});
+void add_store_edges(const ResolvedService& service, int service_node, NodeTable& nodes,
+                     std::vector<Edge>& edges) {
+  auto add = [&](const std::string& node, EdgeSource source) {
+    int id = nodes.id(node);
+    if (nodes.tier(id).empty()) nodes.tier(id) = "core";
+    edges.push_back(Edge{service_node, id, source});
   };
-  auto add_named = [&](const Value* list, const char* kind, const std::string& path) {
+  auto add_named = [&](const Value* list, const char* kind, const char* path) {
     if (!list || !list->is_array()) return;
     for (size_t i = 0; i < list->size(); ++i) {
       const Value* name = field(list->items()[i], "name");
       if (name && name->is_string())
-        add(std::string(kind) + ":" + name->str(), index_path(path, i));
+        add(std::string(kind) + ":" + name->str(), EdgeSource{&service, path, i, 0});
     }
   };
   if (const Value* storage = field(service.value, "storage")) {
@@ -56,126 +98,151 @@ void add_store_edges(const ResolvedService& service, std::map<std::string, std::
   }
   if (const Value* messaging = field(service.value, "messaging")) {
     const Value* bus = field(*messaging, "bus");
-    if (bus && bus->is_string()) add("bus:" + bus->str(), "messaging.bus");
+    if (bus && bus->is_string()) add("bus:" + bus->str(), EdgeSource{&service, "messaging.bus"});
   }
   const Value* vault = field(service.value, "keyVault");
   const Value* vault_name = vault ? field(*vault, "name") : nullptr;
   if (vault_name && vault_name->is_string()) {
-    add("keyvault:" + vault_name->str(), "keyVault.name");
+    add("keyvault:" + vault_name->str(), EdgeSource{&service, "keyVault.name"});
   } else if (const Value* secrets = field(service.value, "secrets");
              secrets && secrets->is_array()) {
     for (size_t i = 0; i < secrets->size(); ++i) {
       const Value* source = field(secrets->items()[i], "source");
-      if (source && source->is_string()) {
-        add("secrets:" + source->str(), index_path("secrets", i) + ".source");
-      }
+      if (source && source->is_string())
+        add("secrets:" + source->str(), EdgeSource{&service, "secrets", i, 0});
     }
   }
+}
+
+Diagnostic cycle_error(const ResolvedSystem& system, const std::string& cycle,
+                       const EdgeSource& source) {
+  Diagnostic d;
+  d.code = kGraphError;
+  d.message = "dependency cycle: " + cycle;
+  Origin origin = origin_of(system, *source.service, source.path());
+  if (origin.file >= 0) {
+    const SourceDocument& file = system.files[origin.file];
+    d.file = file.file;
+    d.line = origin.line;
+    d.col = origin.col;
+    d.source_line = file.line_text(d.line);
+  }
+  return d;
 }
 
 }  // namespace
 
 bool build_graph(const ResolvedSystem& system, Graph& graph, std::vector<Diagnostic>& errors) {
   graph = Graph{};
-  std::map<std::string, std::string> tiers;  // node -> tier ("" when none given)
-  std::map<std::pair<std::string, std::string>, EdgeSource> edges;
+  NodeTable nodes;
+  std::vector<Edge> edges;
   for (const auto& service : system.services) {
-    tiers.emplace(service.id, "");
-    add_store_edges(service, tiers, edges);
+    int service_node = nodes.id(service.id);
+    add_store_edges(service, service_node, nodes, edges);
     const Value* deps = field(service.value, "dependencies");
     if (!deps || !deps->is_array()) continue;
     for (size_t i = 0; i < deps->size(); ++i) {
       const Value& entry = deps->items()[i];
       const Value* name = field(entry, "name");
       if (!name || !name->is_string()) continue;
-      std::string& tier = tiers[name->str()];
+      int from = nodes.id(name->str());
       const Value* declared_tier = field(entry, "tier");
-      if (tier.empty() && declared_tier && declared_tier->is_string()) tier = declared_tier->str();
+      if (nodes.tier(from).empty() && declared_tier && declared_tier->is_string())
+        nodes.tier(from) = declared_tier->str();
       const Value* depends_on = field(entry, "dependsOn");
       if (!depends_on || !depends_on->is_array()) continue;
       for (size_t j = 0; j < depends_on->size(); ++j) {
         const Value& target = depends_on->items()[j];
         if (!target.is_string()) continue;
-        tiers.emplace(target.str(), "");
-        std::string path = index_path(child_path(index_path("dependencies", i), "dependsOn"), j);
-        edges.emplace(std::make_pair(name->str(), target.str()), EdgeSource{&service, path});
+        edges.push_back(
+            Edge{from, nodes.id(target.str()), EdgeSource{&service, "dependencies", i, j}});
       }
     }
   }
-  for (const auto& [name, tier] : tiers) graph.nodes.push_back(GraphNode{name, tier});
-  std::map<std::string, std::vector<std::string>> depends_on;
-  for (const auto& [edge, source] : edges) {
-    graph.edges.push_back(edge);
-    depends_on[edge.first].push_back(edge.second);
+
+  // Nodes and edges sorted by name; of repeated edges the first declaration stays.
+  std::vector<int> by_name(nodes.size());
+  for (size_t i = 0; i < by_name.size(); ++i) by_name[i] = static_cast<int>(i);
+  std::sort(by_name.begin(), by_name.end(),
+            [&](int a, int b) { return nodes.name(a) < nodes.name(b); });
+  std::vector<int> rank(nodes.size());
+  for (size_t r = 0; r < by_name.size(); ++r)
+    rank[static_cast<size_t>(by_name[r])] = static_cast<int>(r);
+  std::stable_sort(edges.begin(), edges.end(), [&](const Edge& a, const Edge& b) {
+    return std::make_pair(rank[a.from], rank[a.to]) < std::make_pair(rank[b.from], rank[b.to]);
+  });
+  edges.erase(
+      std::unique(edges.begin(), edges.end(),
+                  [](const Edge& a, const Edge& b) { return a.from == b.from && a.to == b.to; }),
+      edges.end());
+  graph.nodes.reserve(nodes.size());
+  for (int id : by_name) graph.nodes.push_back(GraphNode{nodes.name(id), nodes.tier(id)});
+  graph.edges.reserve(edges.size());
+  std::vector<std::vector<size_t>> depends_on(nodes.size());  // edge indexes, sorted by target
+  for (size_t e = 0; e < edges.size(); ++e) {
+    graph.edges.emplace_back(nodes.name(edges[e].from), nodes.name(edges[e].to));
+    depends_on[static_cast<size_t>(edges[e].from)].push_back(e);
   }
 
-  // Cycle detection: depth-first with an explicit stack; a grey node reached again closes
-  // a cycle, which is the stack from that node on.
-  enum class Color { White, Grey, Black };
-  std::map<std::string, Color> color;
-  for (const auto& node : graph.nodes) color[node.name] = Color::White;
-  for (const auto& start : graph.nodes) {
-    if (color[start.name] != Color::White) continue;
-    std::vector<std::pair<std::string, size_t>> stack{{start.name, 0}};
-    color[start.name] = Color::Grey;
+  // Cycle detection: depth-first with an explicit stack, visiting nodes in name order; a
+  // grey node reached again closes a cycle, which is the stack from that node on.
+  enum class Color : char { White, Grey, Black };
+  std::vector<Color> color(nodes.size(), Color::White);
+  for (int start : by_name) {
+    if (color[static_cast<size_t>(start)] != Color::White) continue;
+    std::vector<std::pair<int, size_t>> stack{{start, 0}};
+    color[static_cast<size_t>(start)] = Color::Grey;
     while (!stack.empty()) {
       auto& [node, next] = stack.back();
-      const auto& targets = depends_on[node];
+      const auto& targets = depends_on[static_cast<size_t>(node)];
       if (next == targets.size()) {
-        color[node] = Color::Black;
+        color[static_cast<size_t>(node)] = Color::Black;
         stack.pop_back();
         continue;
       }
-      std::string target = targets[next++];
-      if (color[target] == Color::White) {
-        color[target] = Color::Grey;
-        stack.emplace_back(target, 0);
+      const Edge& edge = edges[targets[next++]];
+      Color& target_color = color[static_cast<size_t>(edge.to)];
+      if (target_color == Color::White) {
+        target_color = Color::Grey;
+        stack.emplace_back(edge.to, 0);
         continue;
       }
-      if (color[target] != Color::Grey) continue;
+      if (target_color != Color::Grey) continue;
       std::string cycle;
       bool in_cycle = false;
       for (const auto& frame : stack) {
-        in_cycle = in_cycle || frame.first == target;
-        if (in_cycle) cycle += frame.first + " -> ";
+        in_cycle = in_cycle || frame.first == edge.to;
+        if (in_cycle) cycle += nodes.name(frame.first) + " -> ";
       }
-      cycle += target;
-      const EdgeSource& source = edges.at({stack.back().first, target});
-      Diagnostic d;
-      d.code = kGraphError;
-      d.message = "dependency cycle: " + cycle;
-      Origin origin = origin_of(system, *source.service, source.path);
-      if (origin.file >= 0) {
-        const SourceDocument& file = system.files[origin.file];
-        d.file = file.file;
-        d.line = origin.line;
-        d.col = origin.col;
-        d.source_line = file.line_text(d.line);
-      }
-      errors.push_back(std::move(d));
+      cycle += nodes.name(edge.to);
+      errors.push_back(cycle_error(system, cycle, edge.source));
       return false;
     }
   }
 
   // Boot order (Kahn): a node is ready once everything it depends on has booted; among ready
   // nodes the lower tier goes first, then the name, so the order is deterministic.
-  std::map<std::string, size_t> waiting;
-  std::map<std::string, std::vector<std::string>> dependents;
-  for (const auto& [from, to] : graph.edges) {
-    ++waiting[from];
-    dependents[to].push_back(from);
+  std::vector<size_t> waiting(nodes.size(), 0);
+  std::vector<std::vector<int>> dependents(nodes.size());
+  for (const auto& edge : edges) {
+    ++waiting[static_cast<size_t>(edge.from)];
+    dependents[static_cast<size_t>(edge.to)].push_back(edge.from);
   }
-  using Ready = std::pair<int, std::string>;
+  using Ready = std::pair<std::pair<int, int>, int>;  // (tier rank, name rank), node
   std::priority_queue<Ready, std::vector<Ready>, std::greater<>> ready;
-  for (const auto& node : graph.nodes) {
-    if (waiting[node.name] == 0) ready.emplace(tier_rank(node.tier), node.name);
+  auto push = [&](int id) {
+    ready.push({{tier_rank(nodes.tier(id)), rank[static_cast<size_t>(id)]}, id});
+  };
+  for (int id : by_name) {
+    if (waiting[static_cast<size_t>(id)] == 0) push(id);
   }
+  graph.order.reserve(nodes.size());
   while (!ready.empty()) {
-    std::string node = ready.top().second;
+    int node = ready.top().second;
     ready.pop();
-    graph.order.push_back(node);
-    for (const auto& dependent : dependents[node]) {
-      if (--waiting[dependent] == 0) ready.emplace(tier_rank(tiers[dependent]), dependent);
+    graph.order.push_back(nodes.name(node));
+    for (int dependent : dependents[static_cast<size_t>(node)]) {
+      if (--waiting[static_cast<size_t>(dependent)] == 0) push(dependent);
     }
   }
   return true;
