@@ -452,20 +452,22 @@ warn_keyvault_management_permissions contains result if {
 	result := lib.finding(id, path, sprintf("Key Vault access policy for %s grants %s permission %s", [policy.principalId, kind, perm]))
 }
 
+declared_vaults := {svc.keyVault.name | some svc in input.services}
+
 # METADATA
-# title: Azure Key Vault secrets need a keyVault declaration
-# description: A service whose secrets come from AzureKeyVault must declare keyVault (name and access policy for its identity), so access is provisioned rather than assumed.
+# title: Azure Key Vault secrets need a declared vault
+# description: A secret with source AzureKeyVault needs a vault that the system provisions, so some service of the system (this one or another, for a shared vault) must declare keyVault with its name and access policies.
 # custom:
 #   id: SEC-019
 #   severity: warning
 #   domain: security
-#   remediation: Add keyVault with the vault name and an accessPolicies entry for the service's identity with secrets [get, list].
+#   remediation: Add keyVault with the vault name and an accessPolicies entry for the service's identity with secrets [get, list], in this service or in the service that owns the shared vault.
 warn_keyvault_not_declared contains result if {
+	count(declared_vaults) == 0
 	some id, svc in input.services
-	not svc.keyVault.name
 	some [path, s] in lib.secret_entries(svc)
 	s.source == "AzureKeyVault"
-	result := lib.finding(id, sprintf("%s.source", [path]), sprintf("secret %s comes from AzureKeyVault but the service declares no keyVault", [s.name]))
+	result := lib.finding(id, sprintf("%s.source", [path]), sprintf("secret %s comes from AzureKeyVault but no service declares a keyVault", [s.name]))
 }
 
 # --- storage ----------------------------------------------------------------------------

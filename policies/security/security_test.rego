@@ -317,14 +317,15 @@ test_keyvault_management_permissions_passes if {
 }
 
 test_keyvault_not_declared_fires if {
-	r := security.warn_keyvault_not_declared with input as dev({"a": {"secrets": [{"name": "K", "source": "AzureKeyVault"}]}})
-	r == {{"msg": "secret K comes from AzureKeyVault but the service declares no keyVault", "service": "a", "path": "secrets[0].source"}}
+	r := security.warn_keyvault_not_declared with input as dev({"a": {"secrets": [{"name": "K", "source": "AzureKeyVault"}]}, "b": {"serviceType": "api"}})
+	r == {{"msg": "secret K comes from AzureKeyVault but no service declares a keyVault", "service": "a", "path": "secrets[0].source"}}
 }
 
 test_keyvault_not_declared_passes if {
 	r := security.warn_keyvault_not_declared with input as dev({
-		"a": {"secrets": [{"name": "K", "source": "AzureKeyVault"}], "keyVault": {"name": "kv"}},
+		"a": {"secrets": [{"name": "K", "source": "AzureKeyVault"}]},
 		"b": {"secrets": [{"name": "K", "source": "HashiCorpVault"}]},
+		"vault-owner": {"keyVault": {"name": "kv"}},
 	})
 	count(r) == 0
 }
