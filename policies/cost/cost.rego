@@ -60,16 +60,22 @@ cache_cost(cache) := object.get(prices.cache, object.get(cache, "sku", prices.de
 blob_cost(store) := prices.blob[object.get(store, "tier", prices.defaultBlobTier)]
 
 # A bus namespace is shared: its price is split between the services declaring it.
-bus_cost(svc) := object.get(prices.bus, bus, 0) / count(users) if {
+bus_users := {bus: count(ids) |
+	some svc in input.services
 	bus := svc.messaging.bus
-	users := {id | some id, other in input.services; other.messaging.bus == bus}
+	ids := {id | some id, other in input.services; other.messaging.bus == bus}
 }
+
+bus_cost(svc) := object.get(prices.bus, svc.messaging.bus, 0) / bus_users[svc.messaging.bus]
 
 bus_cost(svc) := 0 if not svc.messaging.bus
 
 store_cost(svc) := sum([database_cost(db) | some db in object.get(svc, ["storage", "databases"], [])]) + sum([cache_cost(c) | some c in object.get(svc, ["storage", "cache"], [])]) + sum([blob_cost(b) | some b in object.get(svc, ["storage", "blobStores"], [])]) + bus_cost(svc)
 
-monthly_cost(svc) := lib.round2(compute_cost(svc) + store_cost(svc))
+# Per service id, computed once: the stores' cost and the rounded monthly total.
+stores[id] := store_cost(svc) if some id, svc in input.services
+
+monthly[id] := lib.round2(compute_cost(svc) + stores[id]) if some id, svc in input.services
 
 budget(svc) := lib.budget_monthly(svc.costProfile.budgetLimit)
 
@@ -79,17 +85,17 @@ near_budget_ratio := 0.8
 
 # Compute SKUs of the same family (App Service plans, or Standard_* VM sizes) that are
 # cheaper than the current one, cost something, and fit the budget at the same replicas.
-fitting_skus(svc) := {s |
+fitting_skus(id, svc) := {s |
 	some s, price in prices.compute
 	price > 0
 	price < replica_price(svc)
 	startswith(s, "Standard_") == startswith(sku(svc), "Standard_")
-	(price * billed_replicas(svc)) + store_cost(svc) <= budget(svc)
+	(price * billed_replicas(svc)) + stores[id] <= budget(svc)
 }
 
 # The priciest SKU that fits (ties broken by name).
-downsize_target(svc) := best if {
-	candidates := fitting_skus(svc)
+downsize_target(id, svc) := best if {
+	candidates := fitting_skus(id, svc)
 	count(candidates) > 0
 	top := max({prices.compute[s] | some s in candidates})
 	best := min({s | some s in candidates; prices.compute[s] == top})
@@ -100,20 +106,20 @@ replica_ceiling_path(svc) := "costProfile.autoscaling.maxReplicas" if lib.autosc
 replica_ceiling_path(svc) := "replicas" if not lib.autoscaling_enabled(svc)
 
 # Most replicas that fit the budget at the current replica price.
-fitting_replicas(svc) := floor((budget(svc) - store_cost(svc)) / replica_price(svc)) if replica_price(svc) > 0
+fitting_replicas(id, svc) := floor((budget(svc) - stores[id]) / replica_price(svc)) if replica_price(svc) > 0
 
-recommendation(svc) := sprintf("Downsize costProfile.sku from %s to %s to bring the projected cost within %s.", [sku(svc), target, svc.costProfile.budgetLimit]) if {
-	monthly_cost(svc) > budget(svc)
-	target := downsize_target(svc)
+recommendation(id, svc) := sprintf("Downsize costProfile.sku from %s to %s to bring the projected cost within %s.", [sku(svc), target, svc.costProfile.budgetLimit]) if {
+	monthly[id] > budget(svc)
+	target := downsize_target(id, svc)
 } else := sprintf("Lower %s from %d to %d to bring the projected cost within %s.", [replica_ceiling_path(svc), billed_replicas(svc), n, svc.costProfile.budgetLimit]) if {
-	monthly_cost(svc) > budget(svc)
-	n := fitting_replicas(svc)
+	monthly[id] > budget(svc)
+	n := fitting_replicas(id, svc)
 	n >= 1
 	n < billed_replicas(svc)
-} else := sprintf("Raise costProfile.budgetLimit to at least %s/month or move storage and cache to cheaper tiers (they cost %s).", [lib.money(ceil(monthly_cost(svc))), lib.money(store_cost(svc))]) if {
-	monthly_cost(svc) > budget(svc)
-} else := sprintf("Projected cost is %d%% of the budget; cap %s or choose a smaller SKU before load grows.", [floor((100 * monthly_cost(svc)) / budget(svc)), replica_ceiling_path(svc)]) if {
-	monthly_cost(svc) > near_budget_ratio * budget(svc)
+} else := sprintf("Raise costProfile.budgetLimit to at least %s/month or move storage and cache to cheaper tiers (they cost %s).", [lib.money(ceil(monthly[id])), lib.money(stores[id])]) if {
+	monthly[id] > budget(svc)
+} else := sprintf("Projected cost is %d%% of the budget; cap %s or choose a smaller SKU before load grows.", [floor((100 * monthly[id]) / budget(svc)), replica_ceiling_path(svc)]) if {
+	monthly[id] > near_budget_ratio * budget(svc)
 } else := "Set costProfile.budgetLimit so the projected cost can be checked." if {
 	not budget(svc)
 } else := "Enable CPU-based HPA (costProfile.autoscaling) for better burst tolerance." if {
@@ -132,10 +138,10 @@ projection[id] := entry if {
 	some id, svc in input.services
 	cost := {
 		"service": id,
-		"projectedCost": lib.money(monthly_cost(svc)),
-		"projectedMonthly": monthly_cost(svc),
-		"compliant": compliant(svc),
-		"recommendation": recommendation(svc),
+		"projectedCost": lib.money(monthly[id]),
+		"projectedMonthly": monthly[id],
+		"compliant": compliant(id, svc),
+		"recommendation": recommendation(id, svc),
 	}
 	entry := object.union(cost, budget_fields(svc))
 }
@@ -144,9 +150,9 @@ budget_fields(svc) := {"budget": svc.costProfile.budgetLimit, "budgetMonthly": l
 
 budget_fields(svc) := {"budget": "none", "budgetMonthly": null} if not budget(svc)
 
-compliant(svc) := monthly_cost(svc) <= budget(svc)
+compliant(id, svc) := monthly[id] <= budget(svc)
 
-compliant(svc) := true if not budget(svc)
+compliant(_, svc) := true if not budget(svc)
 
 # --- rules ------------------------------------------------------------------------------
 
@@ -160,7 +166,7 @@ compliant(svc) := true if not budget(svc)
 #   remediation: Downsize the SKU, lower the replica ceiling, or raise the budget with the budget owner's approval (see the projection's recommendation).
 deny_over_budget contains result if {
 	some id, svc in input.services
-	cost := monthly_cost(svc)
+	cost := monthly[id]
 	cost > budget(svc)
 	msg := sprintf("projected cost %s/month exceeds the budget %s", [lib.money(cost), svc.costProfile.budgetLimit])
 	result := lib.finding(id, "costProfile.budgetLimit", msg)
@@ -176,7 +182,7 @@ deny_over_budget contains result if {
 #   remediation: Cap the replica ceiling or choose a smaller SKU, or raise the budget.
 warn_near_budget contains result if {
 	some id, svc in input.services
-	cost := monthly_cost(svc)
+	cost := monthly[id]
 	cost <= budget(svc)
 	cost > near_budget_ratio * budget(svc)
 	pct := floor((100 * cost) / budget(svc))

@@ -56,6 +56,16 @@ adjacency := {node: {to | some [from, to] in edge_pairs; from == node} |
 	some node in pair
 }
 
+order_position := {node: i | some i, node in object.get(input, ["graph", "order"], [])}
+
+# When the loader's boot order puts every dependency before its dependents, the graph has
+# no cycle and the search below is skipped (it costs nodes x edges without that check).
+order_is_topological if {
+	every [from, to] in edge_pairs {
+		order_position[to] < order_position[from]
+	}
+}
+
 # The loader rejects cycles; this is defence in depth for inputs built elsewhere.
 
 # METADATA
@@ -67,6 +77,7 @@ adjacency := {node: {to | some [from, to] in edge_pairs; from == node} |
 #   domain: graph
 #   remediation: Break the cycle, e.g. replace a synchronous dependency with an event on the bus.
 deny_dependency_cycle contains result if {
+	not order_is_topological
 	some [id, path, entry] in entries
 	some j, target in object.get(entry, "dependsOn", [])
 	entry.name in graph.reachable(adjacency, {target})
@@ -80,9 +91,8 @@ depended_on := {target |
 	some target in object.get(entry, "dependsOn", [])
 }
 
-has_health_probe(name) if {
+probed_names := {entry.name |
 	some [_, _, entry] in entries
-	entry.name == name
 	lib.nonempty_string(object.get(entry, "healthProbePath", ""))
 }
 
@@ -98,17 +108,19 @@ warn_health_probe_path_missing contains result if {
 	some [id, path, entry] in entries
 	entry.name in depended_on
 	object.get(entry, "tier", "") != "core"
-	not has_health_probe(entry.name)
+	not entry.name in probed_names
 	result := lib.finding(id, path, sprintf("%s is a dependency of other components but declares no healthProbePath", [entry.name]))
 }
 
 tier_rank := {"core": 0, "infra-service": 1, "internal-api": 2, "edge-facing": 3, "entrypoint": 3}
 
-declared_tiers(name) := {entry.tier |
-	some [_, _, entry] in entries
-	entry.name == name
-	entry.tier
+# Tiers declared for each dependency name.
+tiers_by_name := {name: tiers |
+	some name in entry_names
+	tiers := {entry.tier | some [_, _, entry] in entries; entry.name == name; entry.tier}
 }
+
+declared_tiers(name) := object.get(tiers_by_name, name, set())
 
 # METADATA
 # title: Dependencies point down the tiers
