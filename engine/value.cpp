@@ -11,8 +11,9 @@ namespace policyc {
 namespace {
 
 // Payload boxes come from per-size free lists: a document of a million small values is a
-// million boxes, and malloc's bookkeeping was a large share of loading one. Single-threaded,
-// like evaluation; freed boxes are reused, never returned to the system.
+// million boxes, and malloc's bookkeeping was a large share of loading one. One pool per
+// thread, so files can be parsed in parallel (a box freed on another thread joins that
+// thread's list: all boxes of a size are alike). Freed boxes are reused, never returned.
 template <size_t Size>
 class BoxPool {
  public:
@@ -38,9 +39,9 @@ class BoxPool {
     next_ = static_cast<char*>(::operator new(kChunk));
     end_ = next_ + kChunk / Size * Size;
   }
-  static inline void* free_ = nullptr;
-  static inline char* next_ = nullptr;
-  static inline char* end_ = nullptr;
+  static inline thread_local void* free_ = nullptr;
+  static inline thread_local char* next_ = nullptr;
+  static inline thread_local char* end_ = nullptr;
 };
 
 // Under AddressSanitizer boxes come from the system allocator, so that a use after free

@@ -1,8 +1,11 @@
 // Loading a blueprint directory (or one service file) and resolving it for an environment.
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -46,6 +49,45 @@ const Value* field(const Value& object, const char* key) {
   return object.is_object() ? object.get_ptr(Value::string(key)) : nullptr;
 }
 
+// A file read and parsed ahead of resolution, with the errors that parsing it produced;
+// they are reported only if resolution gets to the file, as a sequential load would.
+struct LoadedFile {
+  SourceDocument doc;
+  std::vector<Diagnostic> errors;
+  bool ok = false;
+};
+
+LoadedFile load_file(const std::string& path, bool lazy_positions) {
+  LoadedFile file;
+  file.ok = load_source(path, file.doc, file.errors, lazy_positions);
+  return file;
+}
+
+// A service's base file and the overlay files of each layer (absent layers: no entry).
+struct PreloadedService {
+  LoadedFile base;
+  std::vector<LoadedFile> overlays;  // in layer order
+};
+
+// Runs body(i) for i in [0, n) on up to hardware_concurrency threads. Reading and parsing
+// thousands of service files is most of resolving a large system, and they are independent.
+void parallel_for(size_t n, const std::function<void(size_t)>& body) {
+  size_t threads =
+      std::min<size_t>({std::max(1u, std::thread::hardware_concurrency()), 8, n / 32 + 1});
+  if (threads <= 1) {
+    for (size_t i = 0; i < n; ++i) body(i);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) body(i);
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& thread : pool) thread.join();
+}
+
 class Resolver {
  public:
   Resolver(const ResolveOptions& options, ResolvedSystem& out, std::vector<Diagnostic>& errors)
@@ -84,7 +126,10 @@ class Resolver {
       errors_.back().file = dir.string();
     }
     std::sort(services.begin(), services.end());
-    for (const auto& [id, base] : services) load_service(id, base, true);
+    std::vector<PreloadedService> loaded(services.size());
+    parallel_for(services.size(), [&](size_t i) { loaded[i] = preload(services[i].second); });
+    for (size_t i = 0; i < services.size(); ++i)
+      load_service(services[i].first, true, std::move(loaded[i]));
     return errors_.empty();
   }
 
@@ -92,7 +137,7 @@ class Resolver {
     // The id comes from metadata.serviceId once loaded; the folder name is the fallback.
     std::string fallback = file.parent_path().filename().string();
     if (fallback.empty()) fallback = file.stem().string();
-    load_service(fallback, file.string(), false);
+    load_service(fallback, false, preload(file.string()));
     return errors_.empty();
   }
 
@@ -120,13 +165,37 @@ class Resolver {
   }
 
  private:
-  // Reads and parses a file into the file table; -1 when it could not be parsed.
-  int add_file(const std::string& path) {
-    SourceDocument doc;
-    if (!load_source(path, doc, errors_)) return -1;
-    out_.files.push_back(std::move(doc));
+  std::vector<std::string> layers() const {
+    std::vector<std::string> names;
+    if (!options_.environment.empty()) names.push_back(options_.environment);
+    names.insert(names.end(), options_.editions.begin(), options_.editions.end());
+    return names;
+  }
+
+  // Safe to run on several threads at once: it only reads files and builds new values.
+  PreloadedService preload(const std::string& base_path) const {
+    PreloadedService service;
+    // Base files are most of what a large system reads; their positions are needed only for
+    // the values an error or a finding points at.
+    service.base = load_file(base_path, true);
+    if (!service.base.ok) return service;
+    fs::path overlays = fs::path(base_path).parent_path() / "overlays";
+    for (const auto& name : layers()) {
+      std::string overlay_path = find_with_extensions(overlays, name);
+      if (!overlay_path.empty()) service.overlays.push_back(load_file(overlay_path, false));
+    }
+    return service;
+  }
+
+  // Adds a parsed file to the file table (or its errors to the report); -1 when it failed.
+  int add_file(LoadedFile&& file) {
+    errors_.insert(errors_.end(), file.errors.begin(), file.errors.end());
+    if (!file.ok) return -1;
+    out_.files.push_back(std::move(file.doc));
     return static_cast<int>(out_.files.size()) - 1;
   }
+
+  int add_file(const std::string& path) { return add_file(load_file(path, false)); }
 
   void load_system(const std::string& path) {
     int index = add_file(path);
@@ -157,13 +226,13 @@ class Resolver {
         continue;
       }
       service.value =
-          merge_overlay(service.value, overlay, file.positions[d], index, service.provenance);
+          merge_overlay(service.value, overlay, file.position_map(d), index, service.provenance);
     }
     return ok;
   }
 
-  void load_service(const std::string& id, const std::string& base_path, bool id_from_dir) {
-    int base = add_file(base_path);
+  void load_service(const std::string& id, bool id_from_dir, PreloadedService&& loaded) {
+    int base = add_file(std::move(loaded.base));
     if (base < 0) return;
     ResolvedService service;
     service.id = id;
@@ -184,6 +253,7 @@ class Resolver {
     {
       SourceDocument& file = out_.files[base];
       if (file.documents.size() > 1) {
+        file.position_map(0);
         SourceDocument rest = file;
         rest.documents.erase(rest.documents.begin());
         rest.positions.erase(rest.positions.begin());
@@ -204,14 +274,8 @@ class Resolver {
       }
       service.id = service_id->str();
     }
-    fs::path overlays = fs::path(base_path).parent_path() / "overlays";
-    std::vector<std::string> layers;
-    if (!options_.environment.empty()) layers.push_back(options_.environment);
-    layers.insert(layers.end(), options_.editions.begin(), options_.editions.end());
-    for (const auto& layer : layers) {
-      std::string overlay_path = find_with_extensions(overlays, layer);
-      if (overlay_path.empty()) continue;
-      int index = add_file(overlay_path);
+    for (auto& file : loaded.overlays) {
+      int index = add_file(std::move(file));
       if (index < 0 || !apply_overlay_file(service, index)) return;
     }
     // A service that lists the environments it opts into is absent from the others.

@@ -72,8 +72,8 @@ Value resolve_plain_scalar(std::string_view s) {
 
 class PositionedBuilder {
  public:
-  PositionedBuilder(SourceDocument& out, std::vector<Diagnostic>& errors)
-      : out_(out), errors_(errors) {}
+  PositionedBuilder(SourceDocument& out, std::vector<Diagnostic>& errors, bool record_positions)
+      : out_(out), errors_(errors), record_positions_(record_positions) {}
 
   bool run() {
     yaml_parser_t parser;
@@ -158,6 +158,7 @@ class PositionedBuilder {
 
   // Records where the node about to be added starts, and returns its path.
   std::string record(int line, int col) {
+    if (!record_positions_) return {};
     Position pos{line, col, line, col};
     std::string path;
     if (!stack_.empty()) {
@@ -309,6 +310,8 @@ class PositionedBuilder {
 
   SourceDocument& out_;
   std::vector<Diagnostic>& errors_;
+  // Off: only values (and key marks, for duplicate-key errors); positions come on demand.
+  bool record_positions_;
   std::vector<Frame> stack_;
   std::unordered_map<std::string, std::pair<Value, size_t>> anchors_;
   Value root_;
@@ -335,9 +338,26 @@ std::string index_path(std::string_view parent, size_t index) {
   return path;
 }
 
+const PositionMap& SourceDocument::position_map(size_t doc) const {
+  if (!positions_recorded) {
+    // The text parsed once already, so this second pass cannot fail.
+    SourceDocument again;
+    again.file = file;
+    again.text = text;
+    std::vector<Diagnostic> errors;
+    PositionedBuilder builder(again, errors, true);
+    builder.run();
+    positions = std::move(again.positions);
+    positions.resize(documents.size());
+    positions_recorded = true;
+  }
+  static const PositionMap kEmpty;
+  return doc < positions.size() ? positions[doc] : kEmpty;
+}
+
 Position SourceDocument::find(size_t doc, std::string_view path) const {
-  if (doc >= positions.size()) return Position{};
-  const PositionMap& map = positions[doc];
+  if (doc >= documents.size()) return Position{};
+  const PositionMap& map = position_map(doc);
   std::string key(path);
   while (true) {
     auto it = map.find(key);
@@ -364,21 +384,25 @@ std::string SourceDocument::line_text(int line) const {
 }
 
 bool parse_source(std::string file, std::string text, SourceDocument& out,
-                  std::vector<Diagnostic>& errors) {
+                  std::vector<Diagnostic>& errors, bool lazy_positions) {
   out = SourceDocument{};
   out.file = std::move(file);
   out.text = std::move(text);
   // JSON is YAML's flow style, so one walker serves both and JSON values get positions too.
-  PositionedBuilder builder(out, errors);
+  PositionedBuilder builder(out, errors, !lazy_positions);
   if (!builder.run()) return false;
-  if (out.documents.empty()) {
-    out.documents.push_back(Value::null());
-    out.positions.emplace_back();
+  if (out.documents.empty()) out.documents.push_back(Value::null());
+  if (lazy_positions) {
+    out.positions.clear();
+  } else {
+    out.positions.resize(out.documents.size());
+    out.positions_recorded = true;
   }
   return true;
 }
 
-bool load_source(const std::string& file, SourceDocument& out, std::vector<Diagnostic>& errors) {
+bool load_source(const std::string& file, SourceDocument& out, std::vector<Diagnostic>& errors,
+                 bool lazy_positions) {
   std::string text;
   if (!read_file(file, text)) {
     Diagnostic d;
@@ -388,7 +412,7 @@ bool load_source(const std::string& file, SourceDocument& out, std::vector<Diagn
     errors.push_back(std::move(d));
     return false;
   }
-  return parse_source(file, std::move(text), out, errors);
+  return parse_source(file, std::move(text), out, errors, lazy_positions);
 }
 
 }  // namespace policyc::blueprint

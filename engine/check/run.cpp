@@ -148,8 +148,9 @@ class SecretMask {
         for (const auto& [key, value] : env->entries()) {
           if (!value.is_string() || !looks_secret(key.str(), value.str())) continue;
           if (value.str().size() >= 3) values_.insert(value.str());
-          auto pos = file.positions[d].find("runtimeConfig.environment." + key.str());
-          if (pos != file.positions[d].end()) lines_.insert({file.file, pos->second.line});
+          const auto& positions = file.position_map(d);
+          auto pos = positions.find("runtimeConfig.environment." + key.str());
+          if (pos != positions.end()) lines_.insert({file.file, pos->second.line});
         }
       }
     }
@@ -241,16 +242,16 @@ class Locator {
         return;
       }
       const auto& base = system_.files[service.base_file];
-      if (base.positions[0].count(p)) {
-        set_position(service.base_file, key_position(base.positions[0].at(p), p != path), f);
+      if (base.position_map(0).count(p)) {
+        set_position(service.base_file, key_position(base.position_map(0).at(p), p != path), f);
         return;
       }
       blueprint::Provenance::const_iterator below;
       if (has_descendant(service.provenance, p, below)) {
         blueprint::Origin origin = below->second;
         const auto& overlay = system_.files[origin.file];
-        auto pos = overlay.positions[0].find(p);
-        if (pos != overlay.positions[0].end()) {
+        auto pos = overlay.position_map(0).find(p);
+        if (pos != overlay.position_map(0).end()) {
           blueprint::Position at = key_position(pos->second, true);
           origin.line = at.line;
           origin.col = at.col;

@@ -45,7 +45,13 @@ struct SourceDocument {
   std::string file;
   std::string text;
   std::vector<Value> documents;
-  std::vector<PositionMap> positions;  // one per document
+  // One per document. Parsed with lazy positions, they are recorded on first use by parsing
+  // the text again: most values of a large system are never asked for their position, and
+  // recording a path for each costs more than the parse. Not thread-safe on first use.
+  mutable std::vector<PositionMap> positions;
+  mutable bool positions_recorded = false;
+
+  const PositionMap& position_map(size_t doc) const;
 
   // The position of `path` in document `doc`, or of its nearest recorded ancestor (values
   // reached through a YAML alias are recorded at the alias only).
@@ -58,8 +64,9 @@ struct SourceDocument {
 // positions. Bad input (tabs, duplicate keys, unterminated strings, alias bombs, deep
 // nesting) is a diagnostic, never a crash.
 bool parse_source(std::string file, std::string text, SourceDocument& out,
-                  std::vector<Diagnostic>& errors);
-bool load_source(const std::string& file, SourceDocument& out, std::vector<Diagnostic>& errors);
+                  std::vector<Diagnostic>& errors, bool lazy_positions = false);
+bool load_source(const std::string& file, SourceDocument& out, std::vector<Diagnostic>& errors,
+                 bool lazy_positions = false);
 
 // Schema validation, driven by the JSON Schema files in engine/blueprint/schema/ (embedded
 // at build time). Overlays are partial service blueprints: `required` is not checked and
