@@ -32,14 +32,16 @@ key_path(prefix, key) := sprintf("%s.%s", [prefix, key])
 
 # --- durations, sizes, CPU and budgets ----------------------------------------------------
 
-unit_seconds := {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# Milliseconds per unit: integers, so that sums stay exact (500 * 0.001 is not 0.5 in
+# OPA's 64-bit-mantissa arithmetic).
+unit_milliseconds := {"ms": 1, "s": 1000, "m": 60000, "h": 3600000, "d": 86400000, "w": 604800000}
 
 # "30s", "500ms", "1h30m", "7d" -> seconds; undefined for anything else.
-duration_seconds(s) := total if {
+duration_seconds(s) := total / 1000 if {
 	is_string(s)
 	regex.match(`^([0-9]+(ms|s|m|h|d|w))+$`, s)
 	parts := regex.find_all_string_submatch_n(`([0-9]+)(ms|s|m|h|d|w)`, s, -1)
-	total := sum([x | some p in parts; x := to_number(p[1]) * unit_seconds[p[2]]])
+	total := sum([x | some p in parts; x := to_number(p[1]) * unit_milliseconds[p[2]]])
 }
 
 duration_seconds(n) := n if is_number(n)
