@@ -4,10 +4,12 @@ package policies.lib
 
 # The kind of the current environment: the `kind` of the system.yaml entry named like
 # input.environment, else the environment name itself ("prod", "staging", ...).
-env_kind := kind if {
-	some e in object.get(input, ["system", "environments"], [])
-	e.name == input.environment
-	kind := object.get(e, "kind", input.environment)
+env_kind := kinds[0] if {
+	kinds := [object.get(e, "kind", input.environment) |
+		some e in object.get(input, ["system", "environments"], [])
+		e.name == input.environment
+	]
+	count(kinds) > 0
 } else := input.environment
 
 # hotfix environments patch production, so they get production rules.
@@ -169,7 +171,7 @@ max_replicas(svc) := max({base_replicas(svc), m}) if {
 } else := base_replicas(svc)
 
 # Services whose code is not deployed on its own.
-deployable(svc) if svc.serviceType != "library"
+deployable(svc) if object.get(svc, "serviceType", "") != "library"
 
 # Regions a service runs in: its own `regions`, else the system's.
 regions(svc) := r if {

@@ -76,17 +76,17 @@ secret_reference(svc) := {[path, name] |
 } | {[path, name] |
 	some kind in ["databases", "blobStores", "cache"]
 	some i, store in object.get(svc, ["storage", kind], [])
-	ref := store.connectionSecret
 	path := sprintf("storage.%s[%d].connectionSecret", [kind, i])
-	name := connection_secret_name(ref)
+	some name in connection_secret_names(store.connectionSecret)
 } | {["messaging.connectionSecret", name] |
-	name := connection_secret_name(svc.messaging.connectionSecret)
+	some name in connection_secret_names(svc.messaging.connectionSecret)
 }
 
-# A connectionSecret is a secret name or a ${{ secrets:Name }} reference.
-connection_secret_name(ref) := name if {
-	some name in lib.secret_refs(ref)
-} else := ref if is_string(ref)
+# A connectionSecret is a secret name or holds ${{ secrets:Name }} references.
+connection_secret_names(ref) := refs if {
+	refs := lib.secret_refs(ref)
+	count(refs) > 0
+} else := {ref} if is_string(ref)
 
 # METADATA
 # title: Secret references must be declared
