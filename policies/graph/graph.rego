@@ -61,8 +61,8 @@ order_position := {node: i | some i, node in object.get(input, ["graph", "order"
 # When the loader's boot order puts every dependency before its dependents, the graph has
 # no cycle and the search below is skipped (it costs nodes x edges without that check).
 order_is_topological if {
-	every [from, to] in edge_pairs {
-		order_position[to] < order_position[from]
+	every pair in edge_pairs {
+		order_position[pair[1]] < order_position[pair[0]]
 	}
 }
 
