@@ -70,7 +70,12 @@ bus_cost(svc) := object.get(prices.bus, svc.messaging.bus, 0) / bus_users[svc.me
 
 bus_cost(svc) := 0 if not svc.messaging.bus
 
-store_cost(svc) := sum([database_cost(db) | some db in object.get(svc, ["storage", "databases"], [])]) + sum([cache_cost(c) | some c in object.get(svc, ["storage", "cache"], [])]) + sum([blob_cost(b) | some b in object.get(svc, ["storage", "blobStores"], [])]) + bus_cost(svc)
+store_cost(svc) := sum([
+	sum([database_cost(db) | some db in object.get(svc, ["storage", "databases"], [])]),
+	sum([cache_cost(c) | some c in object.get(svc, ["storage", "cache"], [])]),
+	sum([blob_cost(b) | some b in object.get(svc, ["storage", "blobStores"], [])]),
+	bus_cost(svc),
+])
 
 # Per service id, computed once: the stores' cost and the rounded monthly total.
 stores[id] := store_cost(svc) if some id, svc in input.services
@@ -108,18 +113,24 @@ replica_ceiling_path(svc) := "replicas" if not lib.autoscaling_enabled(svc)
 # Most replicas that fit the budget at the current replica price.
 fitting_replicas(id, svc) := floor((budget(svc) - stores[id]) / replica_price(svc)) if replica_price(svc) > 0
 
-recommendation(id, svc) := sprintf("Downsize costProfile.sku from %s to %s to bring the projected cost within %s.", [sku(svc), target, svc.costProfile.budgetLimit]) if {
+recommendation(id, svc) := msg if {
 	monthly[id] > budget(svc)
 	target := downsize_target(id, svc)
-} else := sprintf("Lower %s from %d to %d to bring the projected cost within %s.", [replica_ceiling_path(svc), billed_replicas(svc), n, svc.costProfile.budgetLimit]) if {
+	msg := sprintf("Downsize costProfile.sku from %s to %s to bring the projected cost within %s.", [sku(svc), target, svc.costProfile.budgetLimit])
+} else := msg if {
 	monthly[id] > budget(svc)
 	n := fitting_replicas(id, svc)
 	n >= 1
 	n < billed_replicas(svc)
-} else := sprintf("Raise costProfile.budgetLimit to at least %s/month or move storage and cache to cheaper tiers (they cost %s).", [lib.money(ceil(monthly[id])), lib.money(stores[id])]) if {
+	msg := sprintf("Lower %s from %d to %d to bring the projected cost within %s.", [replica_ceiling_path(svc), billed_replicas(svc), n, svc.costProfile.budgetLimit])
+} else := msg if {
 	monthly[id] > budget(svc)
-} else := sprintf("Projected cost is %d%% of the budget; cap %s or choose a smaller SKU before load grows.", [floor((100 * monthly[id]) / budget(svc)), replica_ceiling_path(svc)]) if {
+	at_least := lib.money(ceil(monthly[id]))
+	msg := sprintf("Raise costProfile.budgetLimit to at least %s/month or move storage and cache to cheaper tiers (they cost %s).", [at_least, lib.money(stores[id])])
+} else := msg if {
 	monthly[id] > near_budget_ratio * budget(svc)
+	pct := floor((100 * monthly[id]) / budget(svc))
+	msg := sprintf("Projected cost is %d%% of the budget; cap %s or choose a smaller SKU before load grows.", [pct, replica_ceiling_path(svc)])
 } else := "Set costProfile.budgetLimit so the projected cost can be checked." if {
 	not budget(svc)
 } else := "Enable CPU-based HPA (costProfile.autoscaling) for better burst tolerance." if {
