@@ -357,11 +357,16 @@ class Runner {
     engine_.set_input(blueprint::input_document(system));
     EvalOptions eval_options;
     eval_options.print = [](const std::string&) {};
+    // One evaluation for all rules and reports, so the helpers they share (a service's
+    // projected cost, the graph's known nodes) are computed once per environment.
+    std::vector<const PreparedQuery*> queries;
+    for (const auto& rule : rules_) queries.push_back(&rule.query);
+    for (const auto& report : reports_) queries.push_back(&report);
+    std::vector<std::vector<QueryResult>> results;
+    if (!engine_.eval_batch(queries, eval_options, results, errors_)) return false;
     for (size_t r = 0; r < rules_.size(); ++r) {
-      std::vector<QueryResult> results;
-      if (!engine_.eval(rules_[r].query, eval_options, results, errors_)) return false;
-      if (results.empty() || results[0].expressions.empty()) continue;
-      const Value& decision = results[0].expressions[0].value;
+      if (results[r].empty() || results[r][0].expressions.empty()) continue;
+      const Value& decision = results[r][0].expressions[0].value;
       if (decision.is_set() || decision.is_array()) {
         for (const auto& message : decision.items())
           add_finding(r, message, environment, system, locator, mask);
@@ -369,8 +374,8 @@ class Runner {
         add_finding(r, decision, environment, system, locator, mask);
       }
     }
-    add_report(0, environment, "component", report_.observability);
-    add_report(1, environment, "service", report_.cost);
+    add_report(results[rules_.size()], environment, "component", report_.observability);
+    add_report(results[rules_.size() + 1], environment, "service", report_.cost);
     return true;
   }
 
@@ -500,11 +505,9 @@ class Runner {
     report_.findings.push_back(std::move(f));
   }
 
-  void add_report(size_t index, const std::string& environment, const char* id_key,
-                  std::vector<Value>& out) {
-    std::vector<QueryResult> results;
-    std::vector<Diagnostic> ignored;  // a pack without the report document is not an error
-    if (!engine_.eval(reports_[index], EvalOptions{}, results, ignored) || results.empty()) return;
+  static void add_report(const std::vector<QueryResult>& results, const std::string& environment,
+                         const char* id_key, std::vector<Value>& out) {
+    if (results.empty() || results[0].expressions.empty()) return;
     const Value& doc = results[0].expressions[0].value;
     if (!doc.is_object()) return;
     for (const auto& [key, entry] : doc.entries()) {

@@ -229,6 +229,7 @@ class BodyCompiler {
         if (t->key) resolve_term(t->key, inner);
         resolve_term(t->head, inner);
         check_safe_terms({t->key, t->head}, bound);
+        plan_comprehension_index(st_, *t, start, static_cast<int>(slot_names_.size()));
         return;
       }
       case TermKind::Call:
@@ -1162,6 +1163,7 @@ bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
     }
   st.root = std::make_unique<RuleNode>();
   st.scope_start.clear();
+  st.comprehension_plans.clear();
   std::vector<CompiledRule*> all;
   // 1. Build the tree.
   for (const auto& mod : st.modules) {

@@ -99,17 +99,21 @@ bool Engine::prepare(std::string_view query, PreparedQuery& out, std::vector<Dia
   return eval::compile_query(impl_->st, q, errors);
 }
 
-bool Engine::eval(const PreparedQuery& prepared, const EvalOptions& options,
+namespace {
+
+bool is_current(const PreparedQuery& prepared, uint64_t generation, bool compiled,
+                std::vector<Diagnostic>& errors) {
+  if (prepared.impl && prepared.impl->generation == generation && compiled) return true;
+  Diagnostic d;
+  d.code = "eval_error";
+  d.message = "prepared query is stale: modules changed after it was prepared";
+  errors.push_back(d);
+  return false;
+}
+
+bool run_prepared(eval::Evaluator& ev, const PreparedQuery& prepared,
                   std::vector<QueryResult>& results, std::vector<Diagnostic>& errors) {
-  if (!prepared.impl || prepared.impl->generation != impl_->generation || !impl_->st.compiled) {
-    Diagnostic d;
-    d.code = "eval_error";
-    d.message = "prepared query is stale: modules changed after it was prepared";
-    errors.push_back(d);
-    return false;
-  }
   const eval::CompiledQuery& q = prepared.impl->q;
-  eval::Evaluator ev(impl_->st, options);
   try {
     ev.run_query(q, [&](eval::Frame& f) {
       QueryResult r;
@@ -132,6 +136,30 @@ bool Engine::eval(const PreparedQuery& prepared, const EvalOptions& options,
   } catch (const eval::EvalError& e) {
     errors.push_back(eval::make_diag(e.code, e.what(), e.loc));
     return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Engine::eval(const PreparedQuery& prepared, const EvalOptions& options,
+                  std::vector<QueryResult>& results, std::vector<Diagnostic>& errors) {
+  if (!is_current(prepared, impl_->generation, impl_->st.compiled, errors)) return false;
+  eval::Evaluator ev(impl_->st, options);
+  return run_prepared(ev, prepared, results, errors);
+}
+
+bool Engine::eval_batch(const std::vector<const PreparedQuery*>& queries,
+                        const EvalOptions& options, std::vector<std::vector<QueryResult>>& results,
+                        std::vector<Diagnostic>& errors) {
+  for (const PreparedQuery* q : queries) {
+    if (!is_current(*q, impl_->generation, impl_->st.compiled, errors)) return false;
+  }
+  // One evaluator: rules that several queries reach are evaluated once.
+  eval::Evaluator ev(impl_->st, options);
+  results.assign(queries.size(), {});
+  for (size_t i = 0; i < queries.size(); ++i) {
+    if (!run_prepared(ev, *queries[i], results[i], errors)) return false;
   }
   return true;
 }

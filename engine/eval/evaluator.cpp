@@ -281,6 +281,14 @@ bool Evaluator::eval_pairs(const Term& t, size_t i, ObjectEntries& entries, Fram
 }
 
 bool Evaluator::eval_compr(const Term& t, Frame& f, KValue k) {
+  // Indexes hold for the evaluation's input and data: not under `with`, and not traced
+  // (a trace shows the evaluation as written).
+  if (caches_.size() == 1 && !opts_.tracer) {
+    auto plan = st_.comprehension_plans.find(&t);
+    Value indexed;
+    if (plan != st_.comprehension_plans.end() && indexed_comprehension(t, plan->second, f, indexed))
+      return k(indexed);
+  }
   if (t.kind == TermKind::ObjectCompr) {
     ObjectEntries entries;
     eval_body(*t.body, 0, f, [&]() {

@@ -2,6 +2,7 @@
 // Continuations return true to stop the enumeration (a solution was enough).
 #pragma once
 
+#include <memory>
 #include <type_traits>
 #include <unordered_map>
 
@@ -56,6 +57,7 @@ extern const Value kTrue;
 class Evaluator {
  public:
   Evaluator(EngineState& st, const EvalOptions& opts);
+  ~Evaluator();
 
   // Runs a compiled query; calls on_solution with the frame for each solution.
   void run_query(const CompiledQuery& q, FnRef<bool(Frame&)> on_solution);
@@ -111,6 +113,28 @@ class Evaluator {
   bool eval_pairs(const Term& t, size_t i, ObjectEntries& entries, Frame& f, KValue k);
   bool call_with_args(const Term& t, std::span<const Value> args, Frame& f, KValue k);
   bool eval_compr(const Term& t, Frame& f, KValue k);
+  struct ComprehensionCache {
+    struct ValueHash {
+      size_t operator()(const Value& v) const { return v.hash(); }
+    };
+    struct Group {
+      ValueVec items;
+      ObjectEntries entries;
+      bool conflict = false;
+      Value value;
+    };
+    int uses = 0;
+    bool built = false;
+    bool unusable = false;
+    std::unordered_map<Value, Group, ValueHash> groups;  // by the array of key values
+    Value empty;
+  };
+  std::unordered_map<const Term*, std::unique_ptr<ComprehensionCache>> comprehension_caches_;
+  // The comprehension's value from its index; false when it must be evaluated plainly.
+  bool indexed_comprehension(const Term& t, const ComprehensionIndexPlan& plan, Frame& f,
+                             Value& out);
+  bool build_comprehension_index(const Term& t, const ComprehensionIndexPlan& plan, Frame& f,
+                                 ComprehensionCache& cache);
 
   bool unify(const Term& a, const Term& b, Frame& f, KDone k);
   bool match(const Term& pattern, const Value& v, Frame& f, KDone k);

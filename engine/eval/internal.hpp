@@ -104,6 +104,24 @@ enum SpecialCall {
   kSpecialWalk,
 };
 
+// OPA's comprehension indexing. A comprehension whose only references to variables of the
+// enclosing body are equalities `outer == term` (term built from the comprehension's own
+// variables) is evaluated once for all values of those variables and grouped by them; each
+// later evaluation is a lookup. Grouping idioms such as
+// `{x | some e in entries; e.name == name; x := e.tier}` inside a loop or a function become
+// linear instead of quadratic. A comprehension that references no outer variable at all
+// is computed once.
+struct ComprehensionIndexPlan {
+  int start = 0;  // the comprehension's own slots: [start, end)
+  int end = 0;
+  std::vector<int> key_slots;           // the outer variables
+  std::vector<TermPtr> key_terms;       // what each must equal, evaluated inside
+  std::vector<ast::Expr> reduced_body;  // the body without those equalities
+};
+
+// Plans (or forgets) the index of a compiled comprehension term.
+void plan_comprehension_index(struct EngineState& st, const Term& t, int start, int end);
+
 struct EngineState {
   explicit EngineState(const BuiltinRegistry& r) : registry(r) {}
   const BuiltinRegistry& registry;
@@ -114,6 +132,7 @@ struct EngineState {
   std::unique_ptr<RuleNode> root;
   // Slot counts for comprehension/every scopes: slots >= start are local to them.
   std::unordered_map<const void*, int> scope_start;
+  std::unordered_map<const Term*, ComprehensionIndexPlan> comprehension_plans;
   // Dotted names that some `with` replaces (for unsupported builtins).
   std::set<std::string> mocked_names;
 };

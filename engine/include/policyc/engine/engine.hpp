@@ -74,6 +74,12 @@ class Engine {
   bool prepare(std::string_view query, PreparedQuery& out, std::vector<Diagnostic>& errors);
   bool eval(const PreparedQuery& query, const EvalOptions& options,
             std::vector<QueryResult>& results, std::vector<Diagnostic>& errors);
+  // Evaluates several queries against the same input and data as one evaluation: a rule
+  // that more than one of them needs (a shared helper, a memoised complete rule) is
+  // evaluated once. results[i] holds query i's results.
+  bool eval_batch(const std::vector<const PreparedQuery*>& queries, const EvalOptions& options,
+                  std::vector<std::vector<QueryResult>>& results,
+                  std::vector<Diagnostic>& errors);
 
   // Package paths of the added modules, and their rules, for tools (check, test). One entry
   // per definition, in module order.
