@@ -1,6 +1,7 @@
 #include "policyc/dsl/parser.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -287,17 +288,7 @@ class Parser {
     if (at(Tok::LParen) && !cur().newline_before) {
       rule.kind = RuleKind::Function;
       next();
-      if (!at(Tok::RParen)) {
-        while (true) {
-          rule.args.push_back(parse_term_in());
-          if (at(Tok::Comma)) {
-            next();
-            continue;
-          }
-          break;
-        }
-      }
-      expect(Tok::RParen, ")");
+      parse_call_args(rule.args);
     }
     if (is_keyword("contains") && rule.kind != RuleKind::Function) {
       if (rule.is_default) fail("default rules cannot use contains");
@@ -375,6 +366,7 @@ class Parser {
         // (`if {x: 1 | ...}`).
         size_t save = pos_;
         bool braced = true;
+        std::optional<ParseFailure> body_error;
         try {
           rule.body = parse_braced_body();
           // `if {x} = {1}`: the braces were a term of an expression.
@@ -382,13 +374,22 @@ class Parser {
               !at(Tok::Semicolon)) {
             braced = false;
           }
-        } catch (const ParseFailure&) {
+        } catch (const ParseFailure& f) {
           braced = false;
+          body_error = f;
         }
         if (!braced) {
           pos_ = save;
           rule.body.clear();
-          rule.body.push_back(parse_literal());
+          try {
+            rule.body.push_back(parse_literal());
+          } catch (const ParseFailure&) {
+            // Neither reading works: the error is the body's, as in OPA (which reads
+            // `{ ... }` as a body once it is not one expression). The expression reading
+            // would only report the body's first line as a malformed set.
+            if (body_error) throw *body_error;
+            throw;
+          }
         }
       } else {
         if (cur().newline_before && at(Tok::End)) unexpected("expected rule body");
@@ -484,6 +485,10 @@ class Parser {
       if (!is_keyword("in")) unexpected("expected in keyword");
       next();
       e.domain = parse_term_relation();
+      // OPA takes no patterns here (`every [a, b] in xs` is an error): key and value are
+      // variables, reported at the token after the domain as OPA does.
+      if (e.key && !is_plain_var(*e.key)) unexpected("expected key to be a variable");
+      if (!is_plain_var(*e.val)) unexpected("expected value to be a variable");
       e.body = std::make_shared<Body>(parse_braced_body());
     } else if (is_ident("not")) {
       next();
@@ -763,17 +768,7 @@ class Parser {
       } else if (at(Tok::LParen) && cur().offset == toks_[pos_ - 1].end && is_callable(*t)) {
         next();
         std::vector<TermPtr> args;
-        if (!at(Tok::RParen)) {
-          while (true) {
-            args.push_back(parse_term_in());
-            if (at(Tok::Comma)) {
-              next();
-              continue;
-            }
-            break;
-          }
-        }
-        expect(Tok::RParen, ")");
+        parse_call_args(args);
         auto call = std::make_shared<Term>();
         call->kind = TermKind::Call;
         call->items.push_back(t);
@@ -785,6 +780,22 @@ class Parser {
       }
     }
     return t;
+  }
+
+  // Call arguments (also a function head's) after `(`, and the closing `)`. As in OPA, a
+  // trailing comma is allowed (`f(a, b,)`), a leading one is not.
+  void parse_call_args(std::vector<TermPtr>& args) {
+    while (!at(Tok::RParen)) {
+      args.push_back(parse_term_in());
+      if (!at(Tok::Comma)) break;
+      next();
+    }
+    expect(Tok::RParen, ")");
+  }
+
+  // A variable as OPA's parser has it: `input` and `data` are references.
+  static bool is_plain_var(const Term& t) {
+    return t.kind == TermKind::Var && t.name != "input" && t.name != "data";
   }
 
   static bool contains_var(const Term& t) {
@@ -839,6 +850,16 @@ class Parser {
       t->loc = span(start);
       return t;
     }
+    if (at(Tok::Comma)) {
+      // OPA skips one leading comma (`[, x, y]`), for backwards compatibility; what follows is
+      // then never a comprehension.
+      next();
+      auto t = std::make_shared<Term>();
+      t->kind = TermKind::Array;
+      parse_array_items(*t, nullptr);
+      t->loc = span(start);
+      return t;
+    }
     size_t save = pos_;
     TermPtr head = parse_term();
     if (TermPtr compr =
@@ -849,12 +870,14 @@ class Parser {
     t->kind = TermKind::Array;
     try {
       parse_array_items(*t, head);
-    } catch (const ParseFailure&) {
-      // `[x * 2 | ...]`: say what is wrong rather than where the union operator broke down.
+    } catch (const ParseFailure& f) {
+      // `[x * 2 | some ...]` reads as the union `x * 2 | some`, which breaks at `some`. Report
+      // it there with OPA's message, plus a hint in OPA's style on what is wrong.
       const Token* pipe = comprehension_pipe(save);
-      if (pipe) {
-        fail_at(loc_of(*pipe),
-                "a comprehension head with an operator needs parentheses, e.g. [(x * 2) | ...]");
+      if (pipe && f.tok.offset == pipe[1].offset) {
+        fail_at(loc_of(pipe[1]),
+                "unexpected some keyword (hint: a comprehension head with an operator needs "
+                "parentheses, e.g. [(x * 2) | ...])");
       }
       throw;
     }
@@ -961,12 +984,18 @@ class Parser {
       t->loc = span(start);
       return t;
     }
-    TermPtr first = parse_term();
-    if (TermPtr compr = try_comprehension(TermKind::SetCompr, nullptr, first, Tok::RBrace, start)) {
+    // OPA skips one leading comma (`{, x}`, `{, k: v}`); what follows is then never a
+    // comprehension.
+    bool leading_comma = at(Tok::Comma);
+    if (leading_comma) next();
+    TermPtr first = leading_comma ? parse_term_in() : parse_term();
+    if (TermPtr compr = leading_comma ? nullptr
+                                      : try_comprehension(TermKind::SetCompr, nullptr, first,
+                                                          Tok::RBrace, start)) {
       return compr;
     }
     TermPtr first_value;
-    if (at(Tok::Colon)) {
+    if (at(Tok::Colon) && !leading_comma) {
       next();
       first_value = parse_term();
       if (TermPtr compr =
@@ -980,7 +1009,7 @@ class Parser {
       t->loc = span(start);
       return t;
     }
-    first = parse_term_in(first);
+    if (!leading_comma) first = parse_term_in(first);
     auto t = std::make_shared<Term>();
     if (at(Tok::Colon)) {
       t->kind = TermKind::Object;

@@ -70,7 +70,8 @@ grep -q "^examples/broken/bad-runtime-profile-enum/.*:[0-9]*:[0-9]*: blueprint_s
   fail "broken blueprint: no positioned schema error: $(head -1 "$scratch/stderr")"
 printf 'package policies.bad\n\ndeny_x contains msg if {\n\tmsg := \n}\n' >"$scratch/bad.rego"
 expect_status 2 "policy parse error" -- "$policyc" check "$fixtures/system" -p "$scratch/bad.rego"
-grep -q "bad.rego:4:6: rego_parse_error" "$scratch/stderr" || fail "policy parse error: $(head -1 "$scratch/stderr")"
+# OPA's position: the body's error (the missing right-hand side at `}`), not `:=` of a set.
+grep -q "bad.rego:5:1: rego_parse_error" "$scratch/stderr" || fail "policy parse error: $(head -1 "$scratch/stderr")"
 
 # --- No secret value in any format. ---
 for format in text json sarif junit github; do

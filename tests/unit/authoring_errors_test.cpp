@@ -79,8 +79,26 @@ const Mistake kMistakes[] = {
      "depend "
      "on remote services)"},
     {"assign_in_head_of_comprehension_needs_parens", "package t\n\np := [x * 2 | some x in [1]]\n",
-     "data.t.p", false, "rego_parse_error", 3, 13,
-     "a comprehension head with an operator needs parentheses, e.g. [(x * 2) | ...]"},
+     "data.t.p", false, "rego_parse_error", 3, 15,
+     "unexpected some keyword (hint: a comprehension head with an operator needs parentheses, "
+     "e.g. [(x * 2) | ...])"},
+    // In a rule body the error is the body's (OPA's position), not that of reading `{ ... }`
+    // as a set literal, which broke at the body's second line.
+    {"comprehension_head_needs_parens_in_body",
+     "package x\np if {\n    true\n    y := [a * b | some p in ps]\n}\n", "data.x.p", false,
+     "rego_parse_error", 4, 19,
+     "unexpected some keyword (hint: a comprehension head with an operator needs parentheses, "
+     "e.g. [(x * 2) | ...])"},
+    {"assign_missing_in_comprehension_body",
+     "package x\np if {\n    true\n    y := {a | a = 1; b := 2}\n    z := [a * b | p := "
+     "ps[_]]\n}\n",
+     "data.x.p", false, "rego_parse_error", 5, 21, "unexpected assign token: expected ]"},
+    {"every_with_array_pattern", "package t\n\np if {\n\tevery [a, b] in [[1, 2]] { a < b }\n}\n",
+     "data.t.p", false, "rego_parse_error", 4, 27,
+     "unexpected { token: expected value to be a variable"},
+    {"every_with_array_pattern_key", "package t\n\np if every [k], v in [[1, 2]] { v }\n",
+     "data.t.p", false, "rego_parse_error", 3, 31,
+     "unexpected { token: expected key to be a variable"},
 };
 
 class AuthoringMistakes : public ::testing::TestWithParam<Mistake> {};
