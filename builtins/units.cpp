@@ -62,7 +62,13 @@ mpq_class power(long base, unsigned exp) {
 
 std::optional<mpq_class> si_multiplier(const std::string& unit) {
   if (unit.empty()) return mpq_class(1);
-  if (unit == "m") return mpq_class(1, 1000);
+  if (unit == "m") {
+    // OPA's milli is the float64 0.001 (big.Rat.SetFloat64), slightly above 1/1000, so no
+    // milli amount is integral: units.parse("1000m") is 1.0000000000, not 1.
+    mpq_class milli;
+    mpq_set_d(milli.get_mpq_t(), 0.001);
+    return milli;
+  }
   static const std::pair<const char*, unsigned> decimal[] = {{"k", 1}, {"K", 1}, {"M", 2}, {"g", 3},
                                                              {"G", 3}, {"t", 4}, {"T", 4}, {"p", 5},
                                                              {"P", 5}, {"e", 6}, {"E", 6}};
@@ -76,7 +82,9 @@ std::optional<mpq_class> si_multiplier(const std::string& unit) {
   return std::nullopt;
 }
 
-// OPA prints non-integral results with ten decimals (big.Rat.FloatString(10)).
+// OPA prints non-integral results with ten decimals (big.Rat.FloatString(10), halves away
+// from zero), as the literal text of the number: units.parse("500m") is 0.5000000000, which
+// json.marshal and the output show as written.
 Value ten_decimals(const mpq_class& q) {
   mpz_class scaled = q.get_num() * power(10, 10).get_num();
   mpz_class den = q.get_den();
@@ -116,6 +124,24 @@ Value units_parse(Args a, BuiltinContext&) {
   return ten_decimals(total);
 }
 
+// q with a 64-bit binary mantissa, nearest even: a Go big.Float of default precision.
+// Unlike round_to_mantissa64, integers wider than 64 bits are rounded too.
+mpq_class to_float64_precision(const mpq_class& q) {
+  if (q.get_den() != 1) return round_to_mantissa64(q);
+  mpz_class z = abs(q.get_num());
+  size_t bits = mpz_sizeinbase(z.get_mpz_t(), 2);
+  if (bits <= 64) return q;
+  mp_bitcnt_t shift = bits - 64;
+  mpz_class lo, rest, half;
+  mpz_fdiv_q_2exp(lo.get_mpz_t(), z.get_mpz_t(), shift);
+  mpz_fdiv_r_2exp(rest.get_mpz_t(), z.get_mpz_t(), shift);
+  mpz_setbit(half.get_mpz_t(), shift - 1);
+  int c = cmp(rest, half);
+  if (c > 0 || (c == 0 && mpz_odd_p(lo.get_mpz_t()))) ++lo;
+  mpz_mul_2exp(lo.get_mpz_t(), lo.get_mpz_t(), shift);
+  return mpq_class(q < 0 ? mpz_class(-lo) : lo);
+}
+
 Value units_parse_bytes(Args a, BuiltinContext&) {
   const char* fn = "units.parse_bytes";
   std::string s = strip_quotes(need_string(fn, a[0], 1));
@@ -139,7 +165,9 @@ Value units_parse_bytes(Args a, BuiltinContext&) {
   if (!found) fail(fn, "units.parse_bytes: byte unit " + unit + " not recognized");
   auto amount = parse_amount(num);
   if (!amount) fail(fn, "units.parse_bytes: could not parse byte amount to a number");
-  mpq_class total = *amount * mult;
+  // OPA computes in big.Float of 64-bit precision (the amount as parsed, then the product,
+  // each rounded) and truncates: units.parse_bytes("0.001kb") is 0 there, not 1.
+  mpq_class total = to_float64_precision(to_float64_precision(*amount) * mult);
   mpz_class z;
   mpz_tdiv_q(z.get_mpz_t(), total.get_num_mpz_t(), total.get_den_mpz_t());
   return number_from_mpz(z);
