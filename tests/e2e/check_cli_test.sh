@@ -141,6 +141,18 @@ expect_status 0 "the clean example passes every stock pack" -- "$policyc" check 
 grep -q '"failed": false' <<<"$("$policyc" check examples/notifications --format json --fail-level info)" ||
   fail "examples/notifications is not clean"
 
+# --- Every stock rule has a failing and a passing unit test (run by ctest policies.unit). ---
+for pack in policies/*/*.rego; do
+  [[ $pack == *_test.rego ]] && continue
+  tests=${pack%.rego}_test.rego
+  for rule in $(grep -oE '^(deny|warn)_[a-z0-9_]+' "$pack" | sort -u); do
+    slug=${rule#deny_}
+    slug=${slug#warn_}
+    grep -q "^test_${slug}_fires" "$tests" 2>/dev/null || fail "$rule ($pack) has no test_${slug}_fires in $tests"
+    grep -q "^test_${slug}_passes" "$tests" 2>/dev/null || fail "$rule ($pack) has no test_${slug}_passes in $tests"
+  done
+done
+
 # --- policyc test ---
 expect_status 0 "policyc test on the fixture pack" -- "$policyc" test "$fixtures/policies"
 [[ $out == "PASS: 2/2" ]] || fail "policyc test fixture: '$out'"
