@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds policyc and runs it on a bundled example: a policy with data under a directory and
-# an input document, then a bundled blueprint system resolved for prod.
-# (`policyc check <blueprint-dir>` takes over once it exists.)
+# Builds policyc and runs its main job on the bundled examples: `policyc check` with the
+# stock policy packs, first on the e-commerce system (prod; it has findings, so exit 1),
+# then on the seed's notifications system (every environment; clean, exit 0).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -10,13 +10,16 @@ cd "$repo"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"${POLICYC_JOBS:-2}" --target policyc
 
-example=$repo/tests/e2e/fixtures
 policyc=$repo/build/cli/policyc
-set -x
 "$policyc" version
-"$policyc" eval -d "$example/policy" -i "$example/input.json" data.example.allow
-"$policyc" eval --format pretty -d "$example/policy" -i "$example/input.json" data.example.deny
-"$policyc" eval --format values -d "$example/policy" -i "$example/input.yaml" data.example.deny
-# The blueprint side: the seed's notifications system resolved for prod, and its graph.
-"$policyc" resolve "$repo/examples/notifications" --env prod --provenance
-"$policyc" graph "$repo/examples/notifications" --format dot
+echo "+ policyc check examples/ecommerce --env prod"
+status=0
+"$policyc" check examples/ecommerce --env prod || status=$?
+if [[ $status -ne 1 ]]; then
+  echo "example.sh: expected exit 1 (policy violations) from the e-commerce system, got $status" >&2
+  exit 1
+fi
+echo "(exit 1: policy violations, as expected for this system)"
+echo
+echo "+ policyc check examples/notifications"
+"$policyc" check examples/notifications
