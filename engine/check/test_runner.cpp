@@ -1,9 +1,10 @@
 // Rego unit tests: find test_ rules, evaluate each on its own, report like `opa test`.
 #include "policyc/engine/check/test_runner.hpp"
 
+#include <re2/re2.h>
+
 #include <chrono>
 #include <map>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -43,16 +44,12 @@ bool run_tests(const TestOptions& options, const BuiltinRegistry& registry,
   load_options.v0 = options.v0_compatible;
   if (!load_paths(engine, options.paths, load_options, errors)) return false;
   if (!engine.compile(errors)) return false;
-  std::regex filter;
-  if (!options.run.empty()) {
-    try {
-      filter = std::regex(options.run, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      errors.push_back({"usage_error",
-                        "--run: invalid regular expression: " + std::string(e.what()), "", 0, 0,
-                        ""});
-      return false;
-    }
+  // RE2 syntax, as `opa test --run` (Go's regexp) reads it.
+  RE2 filter(options.run.empty() ? std::string(".*") : options.run, RE2::Quiet);
+  if (!filter.ok()) {
+    errors.push_back(
+        {"usage_error", "--run: invalid regular expression: " + filter.error(), "", 0, 0, ""});
+    return false;
   }
   // A test defined by several bodies is one test, reported at its first definition.
   std::map<std::string, TestResult> tests;
@@ -61,7 +58,7 @@ bool run_tests(const TestOptions& options, const BuiltinRegistry& registry,
     bool todo = rule.name.starts_with("todo_test_");
     if (rule.is_function || (!rule.name.starts_with("test_") && !todo)) continue;
     std::string name = join_package(rule.package) + "." + rule.name;
-    if (!options.run.empty() && !std::regex_search(name, filter)) continue;
+    if (!options.run.empty() && !RE2::PartialMatch(name, filter)) continue;
     if (tests.count(name)) continue;
     TestResult result;
     result.name = name;

@@ -149,6 +149,26 @@ class Evaluator {
   bool guards_pass(const CompiledRule& cr) const;
   void eval_complete_rule(const CompiledRule& cr, ValueVec& values, bool& found);
   bool call_function(const RuleNode* node, std::span<const Value> args, const Term& call, KValue k);
+  bool match_args(const std::vector<TermPtr>& patterns, std::span<const Value> args, size_t i,
+                  Frame& f, KDone k);
+  // Frames of function calls come from a pool: most calls are small helpers, and a fresh
+  // vector per call was a good share of all allocations.
+  std::vector<Frame> frame_pool_;
+  struct PooledFrame {
+    PooledFrame(std::vector<Frame>& pool, size_t slots) : pool(pool) {
+      if (!pool.empty()) {
+        frame = std::move(pool.back());
+        pool.pop_back();
+      }
+      frame.resize(slots);
+    }
+    ~PooledFrame() {
+      frame.clear();
+      pool.push_back(std::move(frame));
+    }
+    std::vector<Frame>& pool;
+    Frame frame;
+  };
   Value merge_rule_values(const Value& a, const Value& b, const Location& loc);
   Value call_builtin(const BuiltinDecl* decl, std::span<const Value> args, const Term& call);
 

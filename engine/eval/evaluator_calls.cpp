@@ -278,41 +278,45 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
   for (const auto& cr : node->rules) {
     const ast::Rule& r = *cr->rule;
     if (r.elses.empty() && !guards_pass(*cr)) continue;
+    // Definitions told apart by constant arguments (`f("metrics", x)`, `f("logs", x)`) are
+    // skipped before a frame is allocated for them.
+    bool constants_match = true;
+    for (size_t i = 0; i < r.args.size() && constants_match; ++i) {
+      if (r.args[i]->kind == TermKind::Scalar) constants_match = r.args[i]->value == args[i];
+    }
+    if (!constants_match) continue;
     RuleScope scope(rule_stack_, cr.get());
-    Frame fr(static_cast<size_t>(cr->num_slots));
-    std::function<bool(size_t)> match_args = [&](size_t i) -> bool {
-      if (i == r.args.size()) {
-        auto run = [&](const Body& body, const TermPtr& value) {
-          bool any = false;
-          bool constant = is_constant_term(value);
-          auto on_solution = [&]() {
-            if (!value) {
-              any = true;
-              add(kTrue, r.loc);
-            } else {
-              eval_term(*value, fr, [&](const Value& v) {
-                any = true;
-                add(v, r.loc);
-                return false;
-              });
-            }
-            return constant;
-          };
-          if (body.empty()) {
-            on_solution();
-          } else {
-            eval_body(body, 0, fr, on_solution);
-          }
-          return any;
-        };
-        if (run(r.body, r.value)) return false;
-        for (const auto& ec : r.elses)
-          if (run(ec.body, ec.value)) return false;
-        return false;
+    PooledFrame pooled(frame_pool_, static_cast<size_t>(cr->num_slots));
+    Frame& fr = pooled.frame;
+    auto run = [&](const Body& body, const TermPtr& value) {
+      bool any = false;
+      bool constant = is_constant_term(value);
+      auto on_solution = [&]() {
+        if (!value) {
+          any = true;
+          add(kTrue, r.loc);
+        } else {
+          eval_term(*value, fr, [&](const Value& v) {
+            any = true;
+            add(v, r.loc);
+            return false;
+          });
+        }
+        return constant;
+      };
+      if (body.empty()) {
+        on_solution();
+      } else {
+        eval_body(body, 0, fr, on_solution);
       }
-      return match(*r.args[i], args[i], fr, [&]() { return match_args(i + 1); });
+      return any;
     };
-    match_args(0);
+    match_args(r.args, args, 0, fr, [&]() {
+      if (run(r.body, r.value)) return false;
+      for (const auto& ec : r.elses)
+        if (run(ec.body, ec.value)) return false;
+      return false;
+    });
   }
   if (result.is_undefined() && !node->defaults.empty()) {
     const auto& d = *node->defaults.front();
@@ -324,6 +328,12 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
   }
   if (result.is_undefined()) return false;
   return k(result);
+}
+
+bool Evaluator::match_args(const std::vector<TermPtr>& patterns, std::span<const Value> args,
+                           size_t i, Frame& f, KDone k) {
+  if (i == patterns.size()) return k();
+  return match(*patterns[i], args[i], f, [&]() { return match_args(patterns, args, i + 1, f, k); });
 }
 
 }  // namespace policyc::eval

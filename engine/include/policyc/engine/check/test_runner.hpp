@@ -13,7 +13,7 @@ namespace policyc::check {
 
 struct TestOptions {
   std::vector<std::string> paths;  // files and directories, loaded like `eval -d`
-  std::string run;                 // ECMAScript regex on "data.pkg.test_name"; "" runs all
+  std::string run;                 // RE2 regex on "data.pkg.test_name"; "" runs all
   bool v0_compatible = false;
 };
 
