@@ -59,6 +59,7 @@ struct CheckCommands {
   std::string path;
   check::CheckOptions options;
   bool no_default_policies = false;
+  std::vector<std::string> namespaces;
   std::string format = "text";
   std::string fail_level = "error";
   std::string output;
@@ -85,6 +86,11 @@ std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
       ->allow_extra_args(false);
   c->check->add_flag("--no-default-policies", c->no_default_policies,
                      "Do not load the built-in stock packs");
+  c->check
+      ->add_option("-n,--namespace", c->namespaces,
+                   "Package whose deny/warn/violation rules count, with those below it "
+                   "(repeatable; default: policies)")
+      ->allow_extra_args(false);
   c->check->add_flag("--all-namespaces", c->options.all_namespaces,
                      "Read deny/warn/violation rules in every package, not only policies.*");
   c->check->add_flag("--v0-compatible", c->options.v0_compatible,
@@ -112,6 +118,7 @@ int run_check(const CheckCommands& c) {
   BuiltinRegistry registry;
   register_standard_builtins(registry);
   check::CheckOptions options = c.options;
+  if (!c.namespaces.empty()) options.namespaces = c.namespaces;
   if (!c.no_default_policies) {
     for (const auto& file : policies::stock_files())
       options.stock_policies.push_back({std::string(file.path), std::string(file.text)});

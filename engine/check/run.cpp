@@ -425,9 +425,9 @@ class Runner {
     for (const auto& info : engine_.rules()) {
       Severity kind_severity;
       if (info.is_function || !decision_kind(info.name, kind_severity)) continue;
-      if (!options_.all_namespaces && (info.package.empty() || info.package[0] != "policies"))
-        continue;
-      std::string path = join(info.package, '.') + "." + info.name;
+      std::string package = join(info.package, '.');
+      if (!options_.all_namespaces && !in_namespaces(package)) continue;
+      std::string path = package + "." + info.name;
       auto [it, inserted] = by_path.emplace(path, rules_.size());
       if (inserted) {
         DecisionRule rule;
@@ -443,6 +443,13 @@ class Runner {
       }
       if (info.annotations.is_object()) apply_annotations(info, rules_[it->second]);
     }
+  }
+
+  bool in_namespaces(const std::string& package) const {
+    for (const auto& ns : options_.namespaces) {
+      if (package == ns || (package.starts_with(ns) && package[ns.size()] == '.')) return true;
+    }
+    return false;
   }
 
   static void apply_annotations(const Engine::RuleInfo& info, DecisionRule& rule) {

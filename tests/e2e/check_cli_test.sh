@@ -58,6 +58,13 @@ expect_status 1 "only dev at fail level warning" -- "$policyc" "${fixture_args[@
 expect_status 0 "no policies at all" -- "$policyc" check "$fixtures/system" --no-default-policies
 grep -q "0 rules: 0 errors" <<<"$out" || fail "no policies: unexpected summary: $out"
 
+# --- A conftest policy (package main) runs unchanged with --namespace main. ---
+printf 'package main\n\ndeny contains "prod needs review" if input.environment == "prod"\n' >"$scratch/main.rego"
+expect_status 0 "package main outside the default namespace" -- "$policyc" check "$fixtures/system" --no-default-policies -p "$scratch/main.rego"
+expect_status 1 "package main with --namespace main" -- "$policyc" check "$fixtures/system" --no-default-policies -p "$scratch/main.rego" -n main --format github
+[[ $out == "::error file=tests/e2e/fixtures/check/system/system.yaml,line=2,col=1,title=main.deny [prod]::prod needs review" ]] ||
+  fail "conftest namespace: '$out'"
+
 # --- Usage and input errors exit 2 with a positioned message. ---
 expect_status 2 "unknown format" -- "$policyc" check "$fixtures/system" --format xml
 expect_status 2 "missing blueprint" -- "$policyc" check "$fixtures/no-such-dir"

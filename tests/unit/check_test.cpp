@@ -77,12 +77,18 @@ helper contains "not a decision"
   EXPECT_EQ(report.count(check::Severity::Warning), 2u);
 }
 
-TEST_F(CheckTest, PackagesOutsidePoliciesNeedAllNamespaces) {
+TEST_F(CheckTest, PackagesOutsidePoliciesNeedTheirNamespaceOrAllNamespaces) {
   const char* policy = "package main\ndeny contains \"x\"\n";
   EXPECT_TRUE(run(policy).rules.empty());
   check::CheckOptions options;
   options.all_namespaces = true;
   EXPECT_EQ(run(policy, options).rules.size(), 1u);
+  check::CheckOptions conftest;
+  conftest.namespaces = {"main"};
+  EXPECT_EQ(run(policy, conftest).rules.size(), 1u);
+  check::CheckOptions prefix_only;
+  prefix_only.namespaces = {"mai"};  // a namespace is a whole package name, not a prefix
+  EXPECT_TRUE(run(policy, prefix_only).rules.empty());
 }
 
 TEST_F(CheckTest, FindingsPointAtTheOverlayThatSetTheValue) {

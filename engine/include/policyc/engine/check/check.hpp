@@ -34,8 +34,11 @@ struct CheckOptions {
   std::vector<std::string> editions;       // edition overlays applied after the environment's
   std::vector<std::string> policy_paths;   // the user's packs (files or directories)
   std::vector<PolicyText> stock_policies;  // empty with --no-default-policies
-  bool all_namespaces = false;             // decisions in every package, not only policies.*
-  bool v0_compatible = false;              // parse the user's .rego files as Rego v0
+  // Packages whose decisions count: each namespace and the packages below it
+  // ("policies" takes policies.security, policies.cost, ...). all_namespaces: every package.
+  std::vector<std::string> namespaces = {"policies"};
+  bool all_namespaces = false;
+  bool v0_compatible = false;  // parse the user's .rego files as Rego v0
   std::string waivers_path;
   // YYYY-MM-DD for waiver expiry; empty: SOURCE_DATE_EPOCH if set, else today (UTC).
   std::string today;
