@@ -158,12 +158,6 @@ bool Evaluator::build_comprehension_index(const Term& t, const ComprehensionInde
     if (t.kind == TermKind::ObjectCompr) {
       eval_term(*t.key, f, [&](const Value& k) {
         return eval_term(*t.head, f, [&](const Value& v) {
-          for (const auto& e : group.entries) {
-            if (e.first == k) {
-              group.conflict = group.conflict || e.second != v;
-              return false;
-            }
-          }
           group.entries.emplace_back(k, v);
           return false;
         });
@@ -200,7 +194,7 @@ bool Evaluator::build_comprehension_index(const Term& t, const ComprehensionInde
   }
   for (auto& [k, group] : cache.groups) {
     if (t.kind == TermKind::ObjectCompr) {
-      group.value = Value::object(std::move(group.entries));
+      group.conflict = !object_from_comprehension(std::move(group.entries), group.value);
     } else if (t.kind == TermKind::SetCompr) {
       group.value = Value::set(std::move(group.items));
     } else {

@@ -280,6 +280,26 @@ bool Evaluator::eval_pairs(const Term& t, size_t i, ObjectEntries& entries, Fram
   });
 }
 
+// Sorted once rather than searched per element (a comprehension of thousands of entries
+// was quadratic): equal keys end up adjacent; with equal values they are one entry, with
+// different values a conflict.
+bool object_from_comprehension(ObjectEntries entries, Value& out) {
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const auto& a, const auto& b) { return compare(a.first, b.first) < 0; });
+  size_t kept = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (kept > 0 && entries[kept - 1].first == entries[i].first) {
+      if (entries[kept - 1].second != entries[i].second) return false;
+      continue;
+    }
+    if (kept != i) entries[kept] = std::move(entries[i]);
+    ++kept;
+  }
+  entries.resize(kept);
+  out = Value::object_sorted(std::move(entries));
+  return true;
+}
+
 bool Evaluator::eval_compr(const Term& t, Frame& f, KValue k) {
   // Indexes hold for the evaluation's input and data: not under `with`, and not traced
   // (a trace shows the evaluation as written).
@@ -294,19 +314,16 @@ bool Evaluator::eval_compr(const Term& t, Frame& f, KValue k) {
     eval_body(*t.body, 0, f, [&]() {
       eval_term(*t.key, f, [&](const Value& key) {
         return eval_term(*t.head, f, [&](const Value& val) {
-          for (const auto& e : entries) {
-            if (e.first == key) {
-              if (e.second != val) conflict("object keys must be unique", t.loc);
-              return false;
-            }
-          }
           entries.emplace_back(key, val);
           return false;
         });
       });
       return false;
     });
-    return k(Value::object(std::move(entries)));
+    Value object;
+    if (!object_from_comprehension(std::move(entries), object))
+      conflict("object keys must be unique", t.loc);
+    return k(object);
   }
   ValueVec out;
   eval_body(*t.body, 0, f, [&]() {
@@ -468,9 +485,11 @@ bool Evaluator::eval_data(const Term& ref, size_t i, const RuleNode* node, const
     if (key.is_string() && node) {
       auto it = node->children.find(key.str());
       if (it != node->children.end()) {
-        path.push_back(key.str());
+        // The path serves `with` replacements of data only; without them, no copy per step.
+        bool track = !data_overrides_.empty();
+        if (track) path.push_back(key.str());
         bool r = eval_data(ref, i + 1, it->second.get(), base.get(key), path, f, k);
-        path.pop_back();
+        if (track) path.pop_back();
         return r;
       }
     }

@@ -53,6 +53,8 @@ bool is_constant_term(const TermPtr& t);
 TraceLocation trace_loc(const Location& l);
 Value set_path(const Value& base, const std::vector<Value>& path, size_t i, const Value& v);
 extern const Value kTrue;
+// The value of an object comprehension from its entries; false when a key has two values.
+bool object_from_comprehension(ObjectEntries entries, Value& out);
 
 class Evaluator {
  public:
