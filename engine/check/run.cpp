@@ -274,8 +274,6 @@ class Locator {
     set_position(service.base_file, {1, 1, 1, 1}, f);
   }
 
-  bool has_system_file() const { return system_file_ >= 0; }
-
  private:
   // A block mapping or sequence starts on the line after its key, and a missing value is best
   // shown at the key of its parent: in both cases the key is what the reader looks for.
@@ -403,11 +401,10 @@ class Runner {
     };
     std::sort(report_.findings.begin(), report_.findings.end(),
               [&](const Finding& a, const Finding& b) {
-                auto ka = std::make_tuple(a.service, env_index(a.environment),
-                                          static_cast<int>(a.severity), a.id, a.path, a.message);
-                auto kb = std::make_tuple(b.service, env_index(b.environment),
-                                          static_cast<int>(b.severity), b.id, b.path, b.message);
-                return ka < kb;
+                auto ea = env_index(a.environment), eb = env_index(b.environment);
+                int sa = static_cast<int>(a.severity), sb = static_cast<int>(b.severity);
+                return std::tie(a.service, ea, sa, a.id, a.path, a.message) <
+                       std::tie(b.service, eb, sb, b.id, b.path, b.message);
               });
     report_.findings.erase(std::unique(report_.findings.begin(), report_.findings.end(),
                                        [](const Finding& a, const Finding& b) {
