@@ -216,7 +216,6 @@ std::string to_sarif(const CheckReport& report, const std::string& tool_version)
   Value driver = obj({{"name", str("policyc")},
                       {"version", str(tool_version)},
                       {"semanticVersion", str(tool_version)},
-                      {"informationUri", str("https://github.com/policyc/policyc")},
                       {"rules", Value::array(std::move(rules))}});
   Value run = obj({{"tool", obj({{"driver", driver}})},
                    {"artifacts", Value::array(std::move(artifact_values))},
