@@ -213,10 +213,14 @@ std::string to_sarif(const CheckReport& report, const std::string& tool_version)
   ValueVec artifact_values;
   for (const auto& file : artifacts)
     artifact_values.push_back(obj({{"location", obj({{"uri", str(uri_of(file))}})}}));
-  Value driver = obj({{"name", str("policyc")},
-                      {"version", str(tool_version)},
-                      {"semanticVersion", str(tool_version)},
-                      {"rules", Value::array(std::move(rules))}});
+  Value driver =
+      obj({{"name", str("policyc")},
+           {"version", str(tool_version)},
+           {"semanticVersion", str(tool_version)},
+           // Code scanning links it from each alert; the rules are Rego, and this
+           // is where the language they are written in is documented.
+           {"informationUri", str("https://www.openpolicyagent.org/docs/latest/policy-language/")},
+           {"rules", Value::array(std::move(rules))}});
   Value run = obj({{"tool", obj({{"driver", driver}})},
                    {"artifacts", Value::array(std::move(artifact_values))},
                    {"columnKind", str("unicodeCodePoints")},
