@@ -532,6 +532,25 @@ class Runner {
   std::set<std::string> services_;
 };
 
+// The environments system.yaml lists, when it lists any. Reading every service file only
+// to learn them would add a whole load to checking a large system.
+std::vector<std::string> system_file_environments(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) return {};
+  for (const char* name : {"system.yaml", "system.yml", "system.json"}) {
+    fs::path file = fs::path(path) / name;
+    if (!fs::is_regular_file(file, ec)) continue;
+    blueprint::SourceDocument source;
+    std::vector<Diagnostic> ignored;  // the full resolve reports them
+    if (!blueprint::load_source(file.string(), source, ignored) || source.documents.size() != 1)
+      return {};
+    blueprint::ResolvedSystem system;
+    system.system = source.documents[0];
+    return blueprint::declared_environments(system);
+  }
+  return {};
+}
+
 }  // namespace
 
 bool run_check(const std::string& blueprint_path, const CheckOptions& options,
@@ -545,6 +564,7 @@ bool run_check(const std::string& blueprint_path, const CheckOptions& options,
   if (!runner.load_policies()) return false;
 
   report.environments = options.environments;
+  if (report.environments.empty()) report.environments = system_file_environments(blueprint_path);
   if (report.environments.empty()) {
     blueprint::ResolveOptions base;
     base.environment = "";
