@@ -10,7 +10,7 @@ prices := data.cost.prices
 
 sku(svc) := svc.costProfile.sku
 
-known_compute_sku(svc) if sku(svc) in object.keys(prices.compute)
+known_compute_sku(svc) if sku(svc) in compute_skus
 
 # Monthly price of one replica: the costProfile.sku plan, else the pod's CPU and memory
 # requests at node prices. An unknown SKU costs 0 here and gets COST-009.
@@ -21,12 +21,14 @@ replica_price(svc) := 0 if {
 	not known_compute_sku(svc)
 }
 
-replica_price(svc) := (cpu * k8s.vcpuMonthly) + (memory * k8s.memoryGiBMonthly) if {
-	not sku(svc)
-	k8s := prices.kubernetes
-	cpu := lib.cpu_cores(object.get(svc, ["resources", "cpu"], k8s.defaultCpu))
-	memory := lib.size_gib(object.get(svc, ["resources", "memory"], k8s.defaultMemory))
-}
+# Pods are priced from the table of the input's pod sizes (pod_prices, end of file).
+replica_price(svc) := pod_prices[pod_size(svc)] if not sku(svc)
+
+# A pod's [cpu, memory] requests, with the price table's defaults.
+pod_size(svc) := [
+	object.get(svc, ["resources", "cpu"], prices.kubernetes.defaultCpu),
+	object.get(svc, ["resources", "memory"], prices.kubernetes.defaultMemory),
+]
 
 billed_replicas(svc) := lib.max_replicas(svc) if lib.deployable(svc)
 
@@ -50,7 +52,7 @@ database_base(db) := prices.database[db.sku] if db.sku
 
 database_base(db) := 0 if {
 	db.sku
-	not db.sku in object.keys(prices.database)
+	not db.sku in database_skus
 }
 
 database_base(db) := prices.databaseTier[object.get(db, "tier", "standard")] if not db.sku
@@ -59,28 +61,19 @@ cache_cost(cache) := object.get(prices.cache, object.get(cache, "sku", prices.de
 
 blob_cost(store) := prices.blob[object.get(store, "tier", prices.defaultBlobTier)]
 
-# A bus namespace is shared: its price is split between the services declaring it.
-bus_users := {bus: count(ids) |
-	some svc in input.services
-	bus := svc.messaging.bus
-	ids := {id | some id, other in input.services; other.messaging.bus == bus}
-}
-
-bus_cost(svc) := object.get(prices.bus, svc.messaging.bus, 0) / bus_users[svc.messaging.bus]
+# A bus namespace is shared: its price is split between the services declaring it (the
+# share is divided once per bus, in bus_shares).
+bus_cost(svc) := bus_shares[svc.messaging.bus]
 
 bus_cost(svc) := 0 if not svc.messaging.bus
 
+# Databases are priced from the table of the input's database shapes (database_costs).
 store_cost(svc) := sum([
-	sum([database_cost(db) | some db in object.get(svc, ["storage", "databases"], [])]),
+	sum([database_costs[database_shape(db)] | some db in object.get(svc, ["storage", "databases"], [])]),
 	sum([cache_cost(c) | some c in object.get(svc, ["storage", "cache"], [])]),
 	sum([blob_cost(b) | some b in object.get(svc, ["storage", "blobStores"], [])]),
 	bus_cost(svc),
 ])
-
-# Per service id, computed once: the stores' cost and the rounded monthly total.
-stores[id] := store_cost(svc) if some id, svc in input.services
-
-monthly[id] := lib.round2(compute_cost(svc) + stores[id]) if some id, svc in input.services
 
 budget(svc) := lib.budget_monthly(svc.costProfile.budgetLimit)
 
@@ -93,9 +86,13 @@ near_budget_ratio := 0.8
 fitting_skus(id, svc) := {s |
 	some s, price in prices.compute
 	price > 0
-	price < replica_price(svc)
-	startswith(s, "Standard_") == startswith(sku(svc), "Standard_")
-	(price * billed_replicas(svc)) + stores[id] <= budget(svc)
+	price < current
+	startswith(s, "Standard_") == family
+	(price * replicas) + stores[id] <= budgets[id]
+} if {
+	current := replica_price(svc)
+	replicas := billed_replicas(svc)
+	family := startswith(sku(svc), "Standard_")
 }
 
 # The priciest SKU that fits (ties broken by name).
@@ -111,34 +108,37 @@ replica_ceiling_path(svc) := "costProfile.autoscaling.maxReplicas" if lib.autosc
 replica_ceiling_path(svc) := "replicas" if not lib.autoscaling_enabled(svc)
 
 # Most replicas that fit the budget at the current replica price.
-fitting_replicas(id, svc) := floor((budget(svc) - stores[id]) / replica_price(svc)) if replica_price(svc) > 0
+fitting_replicas(id, svc) := floor((budgets[id] - stores[id]) / replica_price(svc)) if replica_price(svc) > 0
 
-recommendation(id, svc) := msg if {
-	monthly[id] > budget(svc)
-	target := downsize_target(id, svc)
-	msg := sprintf("Downsize costProfile.sku from %s to %s to bring the projected cost within %s.", [sku(svc), target, svc.costProfile.budgetLimit])
+# The first that applies: advice for a service over its budget, a warning close to it, a
+# budget to set, autoscaling to enable, else nothing to do.
+recommendation(id, svc) := over_budget_advice(id, svc) if {
+	id in over_budget
 } else := msg if {
-	monthly[id] > budget(svc)
-	n := fitting_replicas(id, svc)
-	n >= 1
-	n < billed_replicas(svc)
-	msg := sprintf("Lower %s from %d to %d to bring the projected cost within %s.", [replica_ceiling_path(svc), billed_replicas(svc), n, svc.costProfile.budgetLimit])
-} else := msg if {
-	monthly[id] > budget(svc)
-	at_least := lib.money(ceil(monthly[id]))
-	msg := sprintf("Raise costProfile.budgetLimit to at least %s/month or move storage and cache to cheaper tiers (they cost %s).", [at_least, lib.money(stores[id])])
-} else := msg if {
-	monthly[id] > near_budget_ratio * budget(svc)
-	pct := floor((100 * monthly[id]) / budget(svc))
+	id in near_budget
+	pct := floor((100 * monthly[id]) / budgets[id])
 	msg := sprintf("Projected cost is %d%% of the budget; cap %s or choose a smaller SKU before load grows.", [pct, replica_ceiling_path(svc)])
 } else := "Set costProfile.budgetLimit so the projected cost can be checked." if {
-	not budget(svc)
+	not budgets[id]
 } else := "Enable CPU-based HPA (costProfile.autoscaling) for better burst tolerance." if {
 	lib.deployable(svc)
 	not lib.autoscaling_enabled(svc)
 	object.get(svc, ["costProfile", "tier"], "standard") != "free"
 	object.get(svc, ["runtimeProfile", "type"], "stateless") in {"stateless", "real-time"}
 } else := "Within budget; no change needed."
+
+over_budget_advice(id, svc) := msg if {
+	target := downsize_target(id, svc)
+	msg := sprintf("Downsize costProfile.sku from %s to %s to bring the projected cost within %s.", [sku(svc), target, svc.costProfile.budgetLimit])
+} else := msg if {
+	n := fitting_replicas(id, svc)
+	n >= 1
+	n < billed_replicas(svc)
+	msg := sprintf("Lower %s from %d to %d to bring the projected cost within %s.", [replica_ceiling_path(svc), billed_replicas(svc), n, svc.costProfile.budgetLimit])
+} else := msg if {
+	at_least := lib.money(ceil(monthly[id]))
+	msg := sprintf("Raise costProfile.budgetLimit to at least %s/month or move storage and cache to cheaper tiers (they cost %s).", [at_least, lib.money(stores[id])])
+}
 
 # --- the projection report --------------------------------------------------------------
 
@@ -147,23 +147,23 @@ recommendation(id, svc) := msg if {
 # budget and a recommendation. policyc check reads it as a report; it is not a rule.
 projection[id] := entry if {
 	some id, svc in input.services
-	cost := {
+	cost := monthly[id]
+	fields := {
 		"service": id,
-		"projectedCost": lib.money(monthly[id]),
-		"projectedMonthly": monthly[id],
-		"compliant": compliant(id, svc),
+		"projectedCost": lib.money(cost),
+		"projectedMonthly": cost,
+		"compliant": compliant(id),
 		"recommendation": recommendation(id, svc),
 	}
-	entry := object.union(cost, budget_fields(svc))
+	entry := object.union(fields, budget_fields(id, svc))
 }
 
-budget_fields(svc) := {"budget": svc.costProfile.budgetLimit, "budgetMonthly": lib.round2(budget(svc))} if budget(svc)
+budget_fields(id, svc) := {"budget": svc.costProfile.budgetLimit, "budgetMonthly": lib.round2(budgets[id])} if budgets[id]
 
-budget_fields(svc) := {"budget": "none", "budgetMonthly": null} if not budget(svc)
+budget_fields(id, _) := {"budget": "none", "budgetMonthly": null} if not budgets[id]
 
-compliant(id, svc) := monthly[id] <= budget(svc)
-
-compliant(_, svc) := true if not budget(svc)
+# Within its budget, or without a budget to exceed.
+compliant(id) := false if id in over_budget else := true
 
 # --- rules ------------------------------------------------------------------------------
 
@@ -176,10 +176,10 @@ compliant(_, svc) := true if not budget(svc)
 #   domain: cost
 #   remediation: Downsize the SKU, lower the replica ceiling, or raise the budget with the budget owner's approval (see the projection's recommendation).
 deny_over_budget contains result if {
-	some id, svc in input.services
+	some id in over_budget
 	cost := monthly[id]
-	cost > budget(svc)
-	msg := sprintf("projected cost %s/month exceeds the budget %s", [lib.money(cost), svc.costProfile.budgetLimit])
+	limit := input.services[id].costProfile.budgetLimit
+	msg := sprintf("projected cost %s/month exceeds the budget %s", [lib.money(cost), limit])
 	result := lib.finding(id, "costProfile.budgetLimit", msg)
 }
 
@@ -192,12 +192,12 @@ deny_over_budget contains result if {
 #   domain: cost
 #   remediation: Cap the replica ceiling or choose a smaller SKU, or raise the budget.
 warn_near_budget contains result if {
-	some id, svc in input.services
+	# within the budget but above near_budget_ratio of it
+	some id in near_budget
 	cost := monthly[id]
-	cost <= budget(svc)
-	cost > near_budget_ratio * budget(svc)
-	pct := floor((100 * cost) / budget(svc))
-	msg := sprintf("projected cost %s/month is %d%% of the budget %s", [lib.money(cost), pct, svc.costProfile.budgetLimit])
+	pct := floor((100 * cost) / budgets[id])
+	limit := input.services[id].costProfile.budgetLimit
+	msg := sprintf("projected cost %s/month is %d%% of the budget %s", [lib.money(cost), pct, limit])
 	result := lib.finding(id, "costProfile.budgetLimit", msg)
 }
 
@@ -333,16 +333,16 @@ unknown_skus(svc) := {[path, s, "compute"] |
 } | {[path, s, "database"] |
 	some i, db in object.get(svc, ["storage", "databases"], [])
 	s := db.sku
-	not s in object.keys(prices.database)
+	not s in database_skus
 	path := sprintf("storage.databases[%d].sku", [i])
 } | {[path, s, "cache"] |
 	some i, c in object.get(svc, ["storage", "cache"], [])
 	s := c.sku
-	not s in object.keys(prices.cache)
+	not s in cache_skus
 	path := sprintf("storage.cache[%d].sku", [i])
 } | {[path, s, "bus"] |
 	s := svc.messaging.bus
-	not s in object.keys(prices.bus)
+	not s in bus_types
 	path := "messaging.bus"
 }
 
@@ -371,7 +371,7 @@ warn_unknown_sku contains result if {
 warn_budget_missing contains result if {
 	some id, svc in input.services
 	lib.deployable(svc)
-	not budget(svc)
+	not budgets[id]
 	path := lib.nearest(svc, "", ["costProfile", "budgetLimit"])
 	result := lib.finding(id, path, "service declares no costProfile.budgetLimit")
 }
@@ -390,4 +390,80 @@ warn_replicas_exceed_autoscaling_max contains result if {
 	ceiling := svc.costProfile.autoscaling.maxReplicas
 	svc.replicas > ceiling
 	result := lib.finding(id, "replicas", sprintf("replicas %d exceeds costProfile.autoscaling.maxReplicas %d", [svc.replicas, ceiling]))
+}
+
+# --- per service, computed once ---------------------------------------------------------
+
+# Functions are not memoised: every call runs its body again. The rules and the projection
+# need the same numbers for a service, so they are computed once per service id (partial
+# objects are evaluated once per evaluation) and looked up.
+
+# The stores' cost and the rounded monthly total (compute at the replica ceiling plus stores).
+stores[id] := store_cost(svc) if some id, svc in input.services
+
+monthly[id] := lib.round2(compute_cost(svc) + stores[id]) if some id, svc in input.services
+
+# The budget in dollars per month, for services whose budgetLimit parses.
+budgets[id] := budget(svc) if some id, svc in input.services
+
+# Services whose projected cost exceeds their budget (COST-001), and those within it but
+# above 80% of it (COST-002).
+over_budget contains id if {
+	some id, cost in monthly
+	cost > budgets[id]
+}
+
+near_budget contains id if {
+	some id, cost in monthly
+	cost <= budgets[id]
+	cost > near_budget_ratio * budgets[id]
+}
+
+# --- price tables, computed once ---------------------------------------------------------
+
+# The SKUs each price table knows (object.keys in a function body builds a new set on
+# every call).
+compute_skus := object.keys(prices.compute)
+
+database_skus := object.keys(prices.database)
+
+cache_skus := object.keys(prices.cache)
+
+bus_types := object.keys(prices.bus)
+
+# Services share a handful of pod sizes and database shapes, and parsing sizes and
+# arithmetic on non-integers cost far more than a lookup: each distinct pod size and
+# database shape of the input is priced once.
+pod_sizes contains pod_size(svc) if {
+	some svc in input.services
+	not sku(svc)
+}
+
+pod_prices[size] := (cpu * k8s.vcpuMonthly) + (memory * k8s.memoryGiBMonthly) if {
+	some size in pod_sizes
+	k8s := prices.kubernetes
+	cpu := lib.cpu_cores(size[0])
+	memory := lib.size_gib(size[1])
+}
+
+# The fields a database's price depends on.
+database_shape(db) := object.filter(db, ["sku", "tier", "highAvailability", "geoReplication", "size"])
+
+database_shapes contains database_shape(db) if {
+	some svc in input.services
+	some db in object.get(svc, ["storage", "databases"], [])
+}
+
+database_costs[shape] := database_cost(shape) if some shape in database_shapes
+
+# The number of services declaring each bus, and each one's share of the bus's price.
+bus_users := {bus: count(ids) |
+	some svc in input.services
+	bus := svc.messaging.bus
+	ids := {id | some id, other in input.services; other.messaging.bus == bus}
+}
+
+bus_shares := {bus: share |
+	some bus, n in bus_users
+	share := object.get(prices.bus, bus, 0) / n
 }

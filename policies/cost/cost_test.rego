@@ -80,6 +80,43 @@ test_projection_within_budget if {
 	p.api.recommendation == "Within budget; no change needed."
 }
 
+# --- the tables computed once ---------------------------------------------------------
+
+test_pod_prices_one_entry_per_distinct_size if {
+	pod := {"serviceType": "worker", "resources": {"cpu": "500m", "memory": "1Gi"}}
+	inp := dev({"a": pod, "b": pod, "c": {"serviceType": "worker"}, "d": b1(2, "$40/month")})
+	prices := cost.pod_prices with input as inp
+
+	# a and b share a size (0.5 x 29.20 + 1 x 3.65), c has the defaults, d has a SKU
+	object.keys(prices) == {["500m", "1Gi"], ["250m", "256Mi"]}
+	prices[["500m", "1Gi"]] == 18.25
+}
+
+test_database_shape_keeps_what_the_price_depends_on if {
+	db := {"name": "orders", "engine": "PostgreSQL", "sku": "GP_Gen5_2", "highAvailability": true, "size": "32Gi", "backupRetention": "7d"}
+	cost.database_shape(db) == {"sku": "GP_Gen5_2", "highAvailability": true, "size": "32Gi"}
+}
+
+with_database(name) := {"serviceType": "api", "storage": {"databases": [{"name": name, "sku": "GP_Gen5_2", "highAvailability": true}]}}
+
+test_database_costs_priced_once_per_shape if {
+	costs := cost.database_costs with input as dev({"a": with_database("a-db"), "b": with_database("b-db")})
+	costs == {{"sku": "GP_Gen5_2", "highAvailability": true}: 257.54}
+}
+
+test_bus_shares_split_between_users if {
+	users := {"a": {"messaging": {"bus": "azure-service-bus"}}, "b": {"messaging": {"bus": "azure-service-bus"}}, "c": {"messaging": {"bus": "kafka"}}}
+	shares := cost.bus_shares with input as dev(users)
+	shares == {"azure-service-bus": 4.905, "kafka": 22.27}
+}
+
+test_over_and_near_budget_sets if {
+	inp := dev({"over": b1(4, "$40/month"), "near": b1(3, "$40/month"), "fine": b1(1, "$40/month"), "none": {"serviceType": "api"}})
+	cost.over_budget == {"over"} with input as inp
+	cost.near_budget == {"near"} with input as inp
+	cost.budgets == {"over": 40, "near": 40, "fine": 40} with input as inp
+}
+
 # --- COST-001 / COST-002 ----------------------------------------------------------------
 
 test_over_budget_fires if {

@@ -13,15 +13,20 @@ categories := ["metrics", "logs", "traces", "probes"]
 
 # Required checks of a category for a service: the runtime profile's entry, else the
 # service type's, else the default. Libraries are not deployed and need nothing.
-required(svc, category) := [] if not lib.deployable(svc)
+required(svc, category) := matrix_checks(service_kind(svc), category)
 
-required(svc, category) := checks if {
-	lib.deployable(svc)
-	checks := matrix.runtimeProfiles[object.get(svc, ["runtimeProfile", "type"], "")][category]
+# What the matrix looks at: the runtime profile and the service type ("" when absent).
+service_kind(svc) := [object.get(svc, ["runtimeProfile", "type"], ""), object.get(svc, "serviceType", "")]
+
+matrix_checks(kind, category) := [] if kind[1] == "library"
+
+matrix_checks(kind, category) := checks if {
+	kind[1] != "library"
+	checks := matrix.runtimeProfiles[kind[0]][category]
 } else := checks if {
-	lib.deployable(svc)
-	checks := matrix.serviceTypes[svc.serviceType][category]
-} else := matrix.default[category] if lib.deployable(svc)
+	kind[1] != "library"
+	checks := matrix.serviceTypes[kind[1]][category]
+} else := matrix.default[category] if kind[1] != "library"
 
 metric_names(svc) := object.get(svc, ["observability", "metrics"], [])
 
@@ -60,38 +65,30 @@ w3c_propagation(svc) if {
 	lower(t) in {"w3c", "tracecontext", "w3c-tracecontext"}
 }
 
-missing(svc, category) := {check |
-	some check in required(svc, category)
-	not satisfied(svc, category, check)
-}
-
 # --- the coverage report ----------------------------------------------------------------
 
 # "83%": the share of required checks a service satisfies, rounded down.
-percentage(svc, category) := "100%" if count(required(svc, category)) == 0
+percentage(required, missing) := "100%" if count(required) == 0
 
-percentage(svc, category) := sprintf("%d%%", [floor((100 * done) / total)]) if {
-	total := count(required(svc, category))
+percentage(required, missing) := sprintf("%d%%", [floor((100 * done) / total)]) if {
+	total := count(required)
 	total > 0
-	done := total - count(missing(svc, category))
+	done := total - count(missing)
 }
 
-probe_status(svc, kind) := "OK" if lib.has_probe(svc, kind)
-
-probe_status(svc, kind) := "MISSING" if {
-	not lib.has_probe(svc, kind)
-	kind in required(svc, "probes")
+# Liveness and readiness always, startup when required or declared. A required probe is OK
+# unless it is missing; one that is not required is OK when declared, else N/A.
+probe_statuses(svc, required, missing) := {kind: probe_status(svc, kind, required, missing) |
+	some kind in {"liveness", "readiness"} | {"startup" | "startup" in required} | {"startup" | lib.has_probe(svc, "startup")}
 }
 
-probe_status(svc, kind) := "N/A" if {
-	not lib.has_probe(svc, kind)
-	not kind in required(svc, "probes")
-}
-
-# Liveness and readiness always, startup when required or declared.
-reported_probes(svc) := {"liveness", "readiness"} | {"startup" |
-	"startup" in required(svc, "probes")
-} | {"startup" | lib.has_probe(svc, "startup")}
+probe_status(svc, kind, required, missing) := "MISSING" if {
+	kind in missing
+} else := "OK" if {
+	kind in required
+} else := "OK" if {
+	lib.has_probe(svc, kind)
+} else := "N/A"
 
 issue_types := {"metrics": "metric-missing", "logs": "log-missing", "traces": "trace-missing", "probes": "probe-missing"}
 
@@ -101,11 +98,12 @@ issue_severity(category, check) := "warning" if not readiness_in_prod(category, 
 
 readiness_in_prod("probes", "readiness") if lib.is_prod
 
-# Ordered by category (metrics, logs, traces, probes), then check name.
-issues(svc) := [issue |
+# Ordered by category (metrics, logs, traces, probes), then check name; `missing` holds the
+# unmet checks by category.
+issues(missing) := [issue |
 	some [_, _, issue] in {[n, check, i] |
 		some n, category in categories
-		some check in missing(svc, category)
+		some check in missing[category]
 		i := {
 			"type": issue_types[category],
 			"detail": sprintf("no %s", [matrix.checks[category][check]]),
@@ -118,15 +116,17 @@ issues(svc) := [issue |
 # report; it is not a rule.
 coverage[id] := report if {
 	some id, svc in input.services
+	required := required_checks[id]
+	missing := missing_checks[id]
 	report := {
 		"component": id,
 		"telemetryCoverage": {
-			"metrics": percentage(svc, "metrics"),
-			"logs": percentage(svc, "logs"),
-			"traces": percentage(svc, "traces"),
-			"probes": {kind: probe_status(svc, kind) | some kind in reported_probes(svc)},
+			"metrics": percentage(required.metrics, missing.metrics),
+			"logs": percentage(required.logs, missing.logs),
+			"traces": percentage(required.traces, missing.traces),
+			"probes": probe_statuses(svc, required.probes, missing.probes),
 		},
-		"issues": issues(svc),
+		"issues": issues(missing),
 	}
 }
 
@@ -142,7 +142,7 @@ coverage[id] := report if {
 #   remediation: Add the missing metric to observability.metrics (for example http_requests_total, http_requests_failed_total, http_request_duration_seconds).
 warn_required_metrics_missing contains result if {
 	some id, svc in input.services
-	some check in missing(svc, "metrics")
+	some check in missing_checks[id].metrics
 	path := lib.nearest(svc, "", ["observability", "metrics"])
 	result := lib.finding(id, path, sprintf("observability.metrics has no %s", [matrix.checks.metrics[check]]))
 }
@@ -157,7 +157,7 @@ warn_required_metrics_missing contains result if {
 #   remediation: Add structured to observability.logs and log JSON to stdout.
 warn_structured_logs_missing contains result if {
 	some id, svc in input.services
-	"structured" in missing(svc, "logs")
+	"structured" in missing_checks[id].logs
 	path := lib.nearest(svc, "", ["observability", "logs"])
 	result := lib.finding(id, path, "observability.logs does not declare structured JSON logs")
 }
@@ -173,7 +173,7 @@ warn_structured_logs_missing contains result if {
 deny_readiness_probe_missing contains result if {
 	lib.is_prod
 	some id, svc in input.services
-	"readiness" in missing(svc, "probes")
+	"readiness" in missing_checks[id].probes
 	result := lib.finding(id, lib.probe_path(svc, "readiness"), "service declares no readiness probe in production")
 }
 
@@ -188,7 +188,7 @@ deny_readiness_probe_missing contains result if {
 warn_readiness_probe_missing_non_prod contains result if {
 	not lib.is_prod
 	some id, svc in input.services
-	"readiness" in missing(svc, "probes")
+	"readiness" in missing_checks[id].probes
 	result := lib.finding(id, lib.probe_path(svc, "readiness"), sprintf("service declares no readiness probe in %s", [input.environment]))
 }
 
@@ -202,7 +202,7 @@ warn_readiness_probe_missing_non_prod contains result if {
 #   remediation: Add runtimeProfile.probes.liveness with the health endpoint path.
 warn_liveness_probe_missing contains result if {
 	some id, svc in input.services
-	"liveness" in missing(svc, "probes")
+	"liveness" in missing_checks[id].probes
 	result := lib.finding(id, lib.probe_path(svc, "liveness"), "service declares no liveness probe")
 }
 
@@ -218,7 +218,7 @@ warn_liveness_probe_missing contains result if {
 #   remediation: Set observability.otel.enabled true with an exporter (otlp).
 warn_otel_disabled contains result if {
 	some id, svc in input.services
-	"otel" in missing(svc, "traces")
+	"otel" in missing_checks[id].traces
 	path := lib.nearest(svc, "", ["observability", "otel", "enabled"])
 	result := lib.finding(id, path, "OpenTelemetry is not enabled for the service")
 }
@@ -351,4 +351,28 @@ warn_certificate_expiry_alert_missing contains result if {
 any_cert_alert(svc) if {
 	some alert in alerts(svc)
 	cert_alert(alert)
+}
+
+# --- per service, computed once ---------------------------------------------------------
+
+# Functions are not memoised: every call runs its body again. The coverage report and five
+# rules look at the same checks of a service, so its required and unmet checks are
+# computed once per service id (partial objects are evaluated once per evaluation).
+
+# Services share a few runtime profile and service type pairs: the matrix is read once per
+# pair, and each service's required checks (by category) are looked up.
+service_kinds contains service_kind(svc) if some svc in input.services
+
+required_by_kind[kind] := {category: matrix_checks(kind, category) | some category in categories} if {
+	some kind in service_kinds
+}
+
+required_checks[id] := required_by_kind[service_kind(svc)] if some id, svc in input.services
+
+# The required checks each service does not meet, by category (sets of check names).
+missing_checks[id] := {category: unmet |
+	some category, checks in required_checks[id]
+	unmet := {check | some check in checks; not satisfied(svc, category, check)}
+} if {
+	some id, svc in input.services
 }

@@ -62,6 +62,44 @@ test_coverage_cron_needs_no_probes if {
 	c.lib.issues == []
 }
 
+# --- the checks computed once per service ----------------------------------------------
+
+test_required_checks_by_profile_and_type if {
+	inp := dev({
+		"api": complete,
+		"job": {"serviceType": "worker", "runtimeProfile": {"type": "cron"}},
+		"fn": {"serviceType": "function"},
+		"lib": {"serviceType": "library"},
+	})
+	r := observability.required_checks with input as inp
+	r.api.metrics == ["throughput", "errors", "latency"]
+	r.job.probes == []
+	r.job.metrics == ["throughput", "errors"]
+	r.fn.probes == []
+	r.lib == {"metrics": [], "logs": [], "traces": [], "probes": []}
+
+	# one matrix lookup per (runtime profile, service type) pair
+	kinds := observability.service_kinds with input as inp
+	kinds == {["stateless", "api"], ["cron", "worker"], ["", "function"], ["", "library"]}
+}
+
+test_missing_checks_by_category if {
+	svc := {
+		"serviceType": "api",
+		"runtimeProfile": {"probes": {"liveness": {"path": "/live"}}},
+		"observability": {"otel": {"enabled": true}, "metrics": ["orders_total"], "logs": ["json"]},
+	}
+	m := observability.missing_checks with input as dev({"api": svc})
+	m.api == {"metrics": {"errors", "latency"}, "logs": set(), "traces": {"exporter", "propagation"}, "probes": {"readiness"}}
+}
+
+test_probe_status if {
+	observability.probe_status({}, "readiness", ["liveness", "readiness"], {"readiness"}) == "MISSING"
+	observability.probe_status({}, "liveness", ["liveness", "readiness"], {"readiness"}) == "OK"
+	observability.probe_status({"observability": {"probes": ["startup"]}}, "startup", [], set()) == "OK"
+	observability.probe_status({}, "liveness", [], set()) == "N/A"
+}
+
 # --- OBS-001 / OBS-002 ------------------------------------------------------------------
 
 test_required_metrics_missing_fires if {
