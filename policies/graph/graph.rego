@@ -28,7 +28,7 @@ store_nodes contains sprintf("secrets:%s", [s.source]) if {
 	some s in object.get(svc, "secrets", [])
 }
 
-known_nodes := (object.keys(input.services) | entry_names) | store_nodes
+service_ids := object.keys(input.services)
 
 # METADATA
 # title: Dependencies must exist
@@ -41,7 +41,10 @@ known_nodes := (object.keys(input.services) | entry_names) | store_nodes
 deny_unknown_dependency contains result if {
 	some [id, path, entry] in entries
 	some j, target in object.get(entry, "dependsOn", [])
-	not target in known_nodes
+	# in this order: store nodes are built only when some name is neither a service nor an entry
+	not target in service_ids
+	not target in entry_names
+	not target in store_nodes
 	result := lib.finding(id, sprintf("%s.dependsOn[%d]", [path, j]), sprintf("dependency %s of %s does not exist", [target, entry.name]))
 }
 
@@ -60,11 +63,8 @@ order_position := {node: i | some i, node in object.get(input, ["graph", "order"
 
 # When the loader's boot order puts every dependency before its dependents, the graph has
 # no cycle and the search below is skipped (it costs nodes x edges without that check).
-order_is_topological if {
-	every pair in edge_pairs {
-		order_position[pair[1]] < order_position[pair[0]]
-	}
-}
+# edge_against_boot_order is at the end of the file.
+order_is_topological if not edge_against_boot_order
 
 # The loader rejects cycles; this is defence in depth for inputs built elsewhere.
 
@@ -172,4 +172,23 @@ warn_service_tier_missing contains result if {
 	count(declared_tiers(id)) == 0
 	path := lib.nearest(svc, "", ["dependencies"])
 	result := lib.finding(id, path, sprintf("service %s has no tier in the dependency graph", [id]))
+}
+
+# --- the boot order check ---------------------------------------------------------------
+
+# An edge (of the loader's graph or of a dependency entry) whose target does not boot before
+# its source, or is not in the boot order. The edges are read where they are rather than
+# from edge_pairs, which only the cycle search needs; `position` holds order_position once.
+edge_against_boot_order if {
+	position := order_position
+	some [from, to] in object.get(input, ["graph", "edges"], [])
+	not position[to] < position[from]
+}
+
+edge_against_boot_order if {
+	position := order_position
+	some [_, _, entry] in entries
+	from := entry.name
+	some to in object.get(entry, "dependsOn", [])
+	not position[to] < position[from]
 }

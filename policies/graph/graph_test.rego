@@ -52,6 +52,22 @@ test_dependency_cycle_passes if {
 	count(r) == 0
 }
 
+# The loader's boot order spares the search when every edge (of the loader's graph and of
+# the entries) points at a node booted earlier.
+two_services := {
+	"a": svc([{"name": "a", "dependsOn": ["b"], "tier": "edge-facing"}]),
+	"b": svc([{"name": "b", "dependsOn": [], "tier": "core"}]),
+}
+
+with_graph(order, edges) := object.union(env(two_services), {"graph": {"order": order, "edges": edges}})
+
+test_order_is_topological if {
+	graph.order_is_topological with input as with_graph(["database:db", "b", "a"], [["b", "database:db"]])
+	not graph.order_is_topological with input as with_graph(["a", "b"], [])
+	not graph.order_is_topological with input as with_graph(["b", "a"], [["b", "database:db"]])
+	not graph.order_is_topological with input as env(two_services)
+}
+
 # --- GRAPH-003 --------------------------------------------------------------------------
 
 test_health_probe_path_missing_fires if {

@@ -116,7 +116,12 @@ secret_entries(svc) := {[index_path("secrets", i), s] | some i, s in object.get(
 	some j, s in object.get(db, "secrets", [])
 }
 
-declared_secret_names(svc) := {s.name | some [_, s] in secret_entries(svc)}
+# The names of a service's secret declarations (those of secret_entries, without building
+# their paths).
+declared_secret_names(svc) := {s.name | some s in object.get(svc, "secrets", [])} | {s.name |
+	some db in object.get(svc, ["storage", "databases"], [])
+	some s in object.get(db, "secrets", [])
+}
 
 # --- ingress, probes, replicas ----------------------------------------------------------
 

@@ -16,16 +16,16 @@ benign_key_suffixes := [
 	"_ISSUER", "_AUDIENCE", "_VERSION",
 ]
 
+# Each list as one pattern, built once: a regex match per key instead of a contains or an
+# endswith per word (the lists hold letters and underscores only).
+secret_word_pattern := concat("|", secret_key_words)
+
+benign_suffix_pattern := sprintf("(%s)$", [concat("|", benign_key_suffixes)])
+
 secret_looking_key(key) if {
 	k := upper(key)
-	some word in secret_key_words
-	contains(k, word)
-	not benign_key(k)
-}
-
-benign_key(k) if {
-	some suffix in benign_key_suffixes
-	endswith(k, suffix)
+	regex.match(secret_word_pattern, k)
+	not regex.match(benign_suffix_pattern, k)
 }
 
 # Connection strings or URLs carrying a credential that is not a secret reference.
@@ -35,7 +35,7 @@ credential_pattern := `(?i)((password|pwd|accountkey|sharedaccesskey|sharedacces
 literal_value(v) if {
 	is_string(v)
 	v != ""
-	count(lib.secret_refs(v)) == 0
+	not regex.match(lib.secret_ref_pattern, v)
 	not lib.is_context_ref(v)
 }
 
@@ -76,8 +76,8 @@ secret_reference(svc) := {[path, name] |
 } | {[path, name] |
 	some kind in ["databases", "blobStores", "cache"]
 	some i, store in object.get(svc, ["storage", kind], [])
-	path := sprintf("storage.%s[%d].connectionSecret", [kind, i])
 	some name in connection_secret_names(store.connectionSecret)
+	path := sprintf("storage.%s[%d].connectionSecret", [kind, i])
 } | {["messaging.connectionSecret", name] |
 	some name in connection_secret_names(svc.messaging.connectionSecret)
 }
@@ -115,8 +115,8 @@ deny_undeclared_secret_reference contains result if {
 #   remediation: Store the secret in the environment's vault and set source to AzureKeyVault, HashiCorpVault or AWSSecretsManager with its key or path.
 deny_local_secret_source contains result if {
 	lib.is_prod_or_staging
-	some id, svc in input.services
-	some [path, s] in lib.secret_entries(svc)
+	some id, entries in service_secrets
+	some [path, s] in entries
 	s.source == "local"
 	result := lib.finding(id, sprintf("%s.source", [path]), sprintf("secret %s uses source local in %s", [s.name, input.environment]))
 }
@@ -131,8 +131,8 @@ deny_local_secret_source contains result if {
 #   remediation: Move the secret to AzureKeyVault, HashiCorpVault or AWSSecretsManager (the CSI driver can still mount it).
 warn_kubernetes_secret_in_prod contains result if {
 	lib.is_prod
-	some id, svc in input.services
-	some [path, s] in lib.secret_entries(svc)
+	some id, entries in service_secrets
+	some [path, s] in entries
 	s.source == "KubernetesSecret"
 	result := lib.finding(id, sprintf("%s.source", [path]), sprintf("secret %s uses source KubernetesSecret in production", [s.name]))
 }
@@ -147,8 +147,8 @@ warn_kubernetes_secret_in_prod contains result if {
 #   remediation: Set rotationPolicy on the secret (in the prod overlay if other environments do not rotate), for example rotationPolicy 90d.
 deny_secret_rotation_missing contains result if {
 	lib.is_prod
-	some id, svc in input.services
-	some [path, s] in lib.secret_entries(svc)
+	some id, entries in service_secrets
+	some [path, s] in entries
 	not s.rotationPolicy
 	result := lib.finding(id, path, sprintf("secret %s has no rotationPolicy in production", [s.name]))
 }
@@ -464,8 +464,8 @@ declared_vaults := {svc.keyVault.name | some svc in input.services}
 #   remediation: Add keyVault with the vault name and an accessPolicies entry for the service's identity with secrets [get, list], in this service or in the service that owns the shared vault.
 warn_keyvault_not_declared contains result if {
 	count(declared_vaults) == 0
-	some id, svc in input.services
-	some [path, s] in lib.secret_entries(svc)
+	some id, entries in service_secrets
+	some [path, s] in entries
 	s.source == "AzureKeyVault"
 	result := lib.finding(id, sprintf("%s.source", [path]), sprintf("secret %s comes from AzureKeyVault but no service declares a keyVault", [s.name]))
 }
@@ -509,7 +509,7 @@ deny_backup_retention_short contains result if {
 	lib.is_prod
 	some id, svc in input.services
 	some i, db in object.get(svc, ["storage", "databases"], [])
-	lib.duration_days(db.backupRetention) < min_backup_retention_days
+	db.backupRetention in short_backup_retentions
 	path := sprintf("storage.databases[%d].backupRetention", [i])
 	result := lib.finding(id, path, sprintf("database %s keeps backups for %s, less than 7 days", [db.name, db.backupRetention]))
 }
@@ -618,4 +618,22 @@ deny_prod_approval_missing contains result if {
 	not e.approvalRequired == true
 	path := lib.nearest(e, sprintf("system.environments[%d]", [i]), ["approvalRequired"])
 	result := lib.system_finding(path, sprintf("production environment %s does not require approval", [e.name]))
+}
+
+# --- per service and per value, computed once -------------------------------------------
+
+# Every secret declaration of each service with its path (lib.secret_entries), computed
+# once per service id: four rules read them, and functions are not memoised.
+service_secrets[id] := lib.secret_entries(svc) if some id, svc in input.services
+
+# Backup retentions repeat across databases ("7d", "35d"): each distinct value is parsed
+# once, and the rule looks it up.
+backup_retentions contains db.backupRetention if {
+	some svc in input.services
+	some db in object.get(svc, ["storage", "databases"], [])
+}
+
+short_backup_retentions contains retention if {
+	some retention in backup_retentions
+	lib.duration_days(retention) < min_backup_retention_days
 }

@@ -41,6 +41,15 @@ test_plaintext_secret_passes if {
 	count(r) == 0
 }
 
+test_secret_looking_key if {
+	security.secret_looking_key("db_password")
+	security.secret_looking_key("STRIPE_API_KEY")
+	security.secret_looking_key("SERVICEBUS_CONNECTION")
+	not security.secret_looking_key("KEY_VAULT_NAME")
+	not security.secret_looking_key("TOKEN_ISSUER")
+	not security.secret_looking_key("LOG_LEVEL")
+}
+
 # --- SEC-002 ----------------------------------------------------------------------------
 
 test_undeclared_secret_reference_fires if {
@@ -106,6 +115,19 @@ test_secret_rotation_missing_passes if {
 	count(r) == 0
 	r2 := security.deny_secret_rotation_missing with input as staging({"api": {"secrets": [{"name": "B", "source": "AzureKeyVault"}]}})
 	count(r2) == 0
+}
+
+# Computed once per service and per distinct retention value.
+test_service_secrets_and_short_retentions if {
+	svc := {
+		"secrets": [{"name": "a", "source": "local"}],
+		"storage": {"databases": [{"name": "d", "backupRetention": "3d", "secrets": [{"name": "b"}]}, {"name": "e", "backupRetention": "7d"}]},
+	}
+	inp := {"environment": "prod", "system": {}, "services": {"x": svc, "y": svc}}
+	s := security.service_secrets with input as inp
+	s.x == {["secrets[0]", {"name": "a", "source": "local"}], ["storage.databases[0].secrets[0]", {"name": "b"}]}
+	security.backup_retentions == {"3d", "7d"} with input as inp
+	security.short_backup_retentions == {"3d"} with input as inp
 }
 
 # --- SEC-006 ----------------------------------------------------------------------------
