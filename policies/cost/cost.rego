@@ -75,7 +75,7 @@ store_cost(svc) := sum([
 	bus_cost(svc),
 ])
 
-budget(svc) := lib.budget_monthly(svc.costProfile.budgetLimit)
+# Budgets are converted to dollars per month once per distinct budgetLimit (budgets).
 
 near_budget_ratio := 0.8
 
@@ -403,8 +403,16 @@ stores[id] := store_cost(svc) if some id, svc in input.services
 
 monthly[id] := lib.round2(compute_cost(svc) + stores[id]) if some id, svc in input.services
 
-# The budget in dollars per month, for services whose budgetLimit parses.
-budgets[id] := budget(svc) if some id, svc in input.services
+# The budget in dollars per month, for services whose budgetLimit parses. Budget limits
+# repeat across services ("$400/month"): each distinct one is converted once, and so is
+# the threshold above which it is nearly spent (COST-002).
+budget_limits contains svc.costProfile.budgetLimit if some svc in input.services
+
+monthly_budgets[limit] := lib.budget_monthly(limit) if some limit in budget_limits
+
+near_budget_thresholds[limit] := near_budget_ratio * amount if some limit, amount in monthly_budgets
+
+budgets[id] := monthly_budgets[svc.costProfile.budgetLimit] if some id, svc in input.services
 
 # Services whose projected cost exceeds their budget (COST-001), and those within it but
 # above 80% of it (COST-002).
@@ -415,8 +423,9 @@ over_budget contains id if {
 
 near_budget contains id if {
 	some id, cost in monthly
-	cost <= budgets[id]
-	cost > near_budget_ratio * budgets[id]
+	limit := input.services[id].costProfile.budgetLimit
+	cost <= monthly_budgets[limit]
+	cost > near_budget_thresholds[limit]
 }
 
 # --- price tables, computed once ---------------------------------------------------------

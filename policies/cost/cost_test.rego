@@ -117,6 +117,14 @@ test_over_and_near_budget_sets if {
 	cost.budgets == {"over": 40, "near": 40, "fine": 40} with input as inp
 }
 
+test_budgets_converted_once_per_limit if {
+	inp := dev({"a": b1(1, "$1.50/day"), "b": b1(2, "$1.50/day"), "c": b1(1, "$1200/year"), "d": b1(1, "40 dollars")})
+	cost.budget_limits == {"$1.50/day", "$1200/year", "40 dollars"} with input as inp
+	cost.monthly_budgets == {"$1.50/day": 45, "$1200/year": 100} with input as inp
+	cost.near_budget_thresholds == {"$1.50/day": 36, "$1200/year": 80} with input as inp
+	cost.budgets == {"a": 45, "b": 45, "c": 100} with input as inp
+}
+
 # --- COST-001 / COST-002 ----------------------------------------------------------------
 
 test_over_budget_fires if {

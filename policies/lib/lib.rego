@@ -91,9 +91,9 @@ round2(x) := round(x * 100) / 100
 secret_ref_pattern := `\$\{\{\s*secrets:([A-Za-z0-9_.-]+)\s*\}\}`
 
 # Names of the ${{ secrets:Name }} references inside a value (any position).
-secret_refs(v) := {m[1] | some m in regex.find_all_string_submatch_n(secret_ref_pattern, v, -1)} if is_string(v)
-
-secret_refs(v) := set() if not is_string(v)
+secret_refs(v) := {m[1] | some m in regex.find_all_string_submatch_n(secret_ref_pattern, v, -1)} if {
+	is_string(v)
+} else := set()
 
 # A value that is exactly one secret reference.
 is_secret_ref(v) if {
@@ -134,12 +134,15 @@ has_ingress(svc) if {
 probe_kinds := {"liveness", "readiness", "startup"}
 
 # A probe is declared in runtimeProfile.probes, resilience.probes or as a name in the
-# observability.probes list.
-has_probe(svc, kind) if object.get(svc, ["runtimeProfile", "probes", kind], null) != null
-
-has_probe(svc, kind) if object.get(svc, ["resilience", "probes", kind], null) != null
-
-has_probe(svc, kind) if kind in object.get(svc, ["observability", "probes"], [])
+# observability.probes list. An else chain stops at the first place that declares it
+# (separate definitions would all be evaluated on every call).
+has_probe(svc, kind) := true if {
+	object.get(svc, ["runtimeProfile", "probes", kind], null) != null
+} else := true if {
+	object.get(svc, ["resilience", "probes", kind], null) != null
+} else := true if {
+	kind in object.get(svc, ["observability", "probes"], [])
+}
 
 probe(svc, kind) := p if {
 	p := object.get(svc, ["runtimeProfile", "probes", kind], null)

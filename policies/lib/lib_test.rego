@@ -62,3 +62,16 @@ test_nearest_path if {
 	lib.nearest({}, "", ["security", "identity"]) == "security"
 	lib.nearest({"name": "db"}, "storage.databases[0]", ["backupRetention"]) == "storage.databases[0]"
 }
+
+test_secret_refs_of_non_strings if {
+	lib.secret_refs(42) == set()
+	lib.secret_refs("no reference") == set()
+}
+
+test_has_probe if {
+	lib.has_probe({"runtimeProfile": {"probes": {"liveness": {"path": "/live"}}}}, "liveness")
+	lib.has_probe({"resilience": {"probes": {"readiness": {"path": "/ready"}}}}, "readiness")
+	lib.has_probe({"observability": {"probes": ["startup"]}}, "startup")
+	not lib.has_probe({"runtimeProfile": {"probes": {"liveness": null}}}, "liveness")
+	not lib.has_probe({"observability": {"probes": ["liveness"]}}, "readiness")
+}

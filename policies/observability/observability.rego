@@ -11,13 +11,11 @@ categories := ["metrics", "logs", "traces", "probes"]
 
 # --- the matrix -------------------------------------------------------------------------
 
-# Required checks of a category for a service: the runtime profile's entry, else the
-# service type's, else the default. Libraries are not deployed and need nothing.
-required(svc, category) := matrix_checks(service_kind(svc), category)
-
 # What the matrix looks at: the runtime profile and the service type ("" when absent).
 service_kind(svc) := [object.get(svc, ["runtimeProfile", "type"], ""), object.get(svc, "serviceType", "")]
 
+# Required checks of a category for a service of that kind: the runtime profile's entry,
+# else the service type's, else the default. Libraries are not deployed and need nothing.
 matrix_checks(kind, category) := [] if kind[1] == "library"
 
 matrix_checks(kind, category) := checks if {
@@ -37,8 +35,9 @@ metric_patterns := {
 }
 
 satisfied(svc, "metrics", check) if {
+	pattern := metric_patterns[check]
 	some name in metric_names(svc)
-	regex.match(metric_patterns[check], name)
+	regex.match(pattern, name)
 }
 
 satisfied(svc, "logs", "structured") if {
@@ -56,9 +55,11 @@ satisfied(svc, "probes", kind) if lib.has_probe(svc, kind)
 
 otel_enabled(svc) if svc.observability.otel.enabled == true
 
-otel_exporter(svc) if lib.nonempty_string(object.get(svc, ["observability", "otel", "exporter"], ""))
-
-otel_exporter(svc) if lib.nonempty_string(object.get(svc, ["observability", "otel", "endpoint"], ""))
+otel_exporter(svc) := true if {
+	lib.nonempty_string(object.get(svc, ["observability", "otel", "exporter"], ""))
+} else := true if {
+	lib.nonempty_string(object.get(svc, ["observability", "otel", "endpoint"], ""))
+}
 
 w3c_propagation(svc) if {
 	some t in object.get(svc, ["observability", "traces"], [])
@@ -68,11 +69,10 @@ w3c_propagation(svc) if {
 # --- the coverage report ----------------------------------------------------------------
 
 # "83%": the share of required checks a service satisfies, rounded down.
-percentage(required, missing) := "100%" if count(required) == 0
-
-percentage(required, missing) := sprintf("%d%%", [floor((100 * done) / total)]) if {
+percentage(required, missing) := "100%" if {
+	count(required) == 0
+} else := sprintf("%d%%", [floor((100 * done) / total)]) if {
 	total := count(required)
-	total > 0
 	done := total - count(missing)
 }
 
@@ -92,11 +92,11 @@ probe_status(svc, kind, required, missing) := "MISSING" if {
 
 issue_types := {"metrics": "metric-missing", "logs": "log-missing", "traces": "trace-missing", "probes": "probe-missing"}
 
-issue_severity("probes", "readiness") := "error" if lib.is_prod
-
-issue_severity(category, check) := "warning" if not readiness_in_prod(category, check)
-
-readiness_in_prod("probes", "readiness") if lib.is_prod
+# A missing readiness probe is an error in production, everything else a warning.
+issue_severity(category, check) := "error" if {
+	[category, check] == ["probes", "readiness"]
+	lib.is_prod
+} else := "warning"
 
 # Ordered by category (metrics, logs, traces, probes), then check name; `missing` holds the
 # unmet checks by category.
