@@ -213,7 +213,7 @@ tier(svc) := object.get(svc, ["costProfile", "tier"], "standard")
 #   remediation: Disable autoscaling or move the service to the basic or standard tier.
 deny_free_tier_autoscaling contains result if {
 	some id, svc in input.services
-	tier(svc) == "free"
+	svc.costProfile.tier == "free"
 	lib.autoscaling_enabled(svc)
 	result := lib.finding(id, "costProfile.autoscaling.enabled", "free-tier service enables autoscaling")
 }
@@ -228,7 +228,7 @@ deny_free_tier_autoscaling contains result if {
 #   remediation: Set replicas to 1 or move the service to the basic or standard tier.
 deny_free_tier_replicas contains result if {
 	some id, svc in input.services
-	tier(svc) == "free"
+	svc.costProfile.tier == "free"
 	some [path, n] in [["replicas", object.get(svc, "replicas", 1)], ["runtimeProfile.scaling.maxReplicas", object.get(svc, ["runtimeProfile", "scaling", "maxReplicas"], 1)]]
 	n > 1
 	result := lib.finding(id, path, sprintf("free-tier service asks for %d replicas at %s", [n, path]))

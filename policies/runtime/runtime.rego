@@ -27,7 +27,7 @@ persistent_store_count(svc) := (count(object.get(svc, ["storage", "databases"], 
 #   remediation: Declare the database or blob store the service persists to, or a volume under x-volumes; or use the stateless or long-running profile.
 deny_durable_without_storage contains result if {
 	some id, svc in input.services
-	profile(svc) == "durable"
+	svc.runtimeProfile.type == "durable"
 	persistent_store_count(svc) == 0
 	result := lib.finding(id, "runtimeProfile.type", "durable service declares no database, blob store or volume")
 }
@@ -44,7 +44,7 @@ rolling_strategies := {"rolling", "rollingupdate", "rolling-update"}
 #   remediation: Set x-deployment.strategy to Recreate or blue-green, or remove the override.
 deny_durable_rolling_strategy contains result if {
 	some id, svc in input.services
-	profile(svc) == "durable"
+	svc.runtimeProfile.type == "durable"
 	strategy := svc["x-deployment"].strategy
 	lower(strategy) in rolling_strategies
 	result := lib.finding(id, "x-deployment.strategy", sprintf("durable service uses the %s deployment strategy", [strategy]))
@@ -64,7 +64,7 @@ has_initial_delay(probe) if probe.initialDelaySeconds > 0
 #   remediation: Add initialDelay to the liveness probe or declare a startup probe.
 warn_durable_liveness_grace contains result if {
 	some id, svc in input.services
-	profile(svc) == "durable"
+	svc.runtimeProfile.type == "durable"
 	lib.has_probe(svc, "liveness")
 	not lib.has_probe(svc, "startup")
 	not has_initial_delay(lib.probe(svc, "liveness"))
@@ -81,7 +81,7 @@ warn_durable_liveness_grace contains result if {
 #   remediation: Remove the volumes, or change runtimeProfile.type to durable.
 deny_stateless_with_volumes contains result if {
 	some id, svc in input.services
-	profile(svc) == "stateless"
+	svc.runtimeProfile.type == "stateless"
 	count(volumes(svc)) > 0
 	result := lib.finding(id, "x-volumes", sprintf("stateless service declares %d volume(s)", [count(volumes(svc))]))
 }
@@ -98,7 +98,7 @@ deny_stateless_with_volumes contains result if {
 #   remediation: Add runtimeProfile.probes.liveness and runtimeProfile.probes.readiness with their paths.
 deny_realtime_probes_missing contains result if {
 	some id, svc in input.services
-	profile(svc) == "real-time"
+	svc.runtimeProfile.type == "real-time"
 	some kind in ["liveness", "readiness"]
 	not lib.has_probe(svc, kind)
 	result := lib.finding(id, lib.probe_path(svc, kind), sprintf("real-time service declares no %s probe", [kind]))
@@ -115,7 +115,7 @@ deny_realtime_probes_missing contains result if {
 deny_realtime_single_replica_prod contains result if {
 	lib.is_prod
 	some id, svc in input.services
-	profile(svc) == "real-time"
+	svc.runtimeProfile.type == "real-time"
 	some [path, n] in replica_floors(svc)
 	n < 2
 	result := lib.finding(id, path, sprintf("real-time service can run %d replica(s) in production (%s)", [n, path]))
@@ -170,14 +170,14 @@ valid_cron(schedule) if {
 #   remediation: Set runtimeProfile.schedule, e.g. "0 */4 * * *" for every four hours.
 deny_cron_schedule_invalid contains result if {
 	some id, svc in input.services
-	profile(svc) == "cron"
+	svc.runtimeProfile.type == "cron"
 	not svc.runtimeProfile.schedule
 	result := lib.finding(id, "runtimeProfile", "cron service declares no runtimeProfile.schedule")
 }
 
 deny_cron_schedule_invalid contains result if {
 	some id, svc in input.services
-	profile(svc) == "cron"
+	svc.runtimeProfile.type == "cron"
 	schedule := svc.runtimeProfile.schedule
 	not valid_cron(schedule)
 	result := lib.finding(id, "runtimeProfile.schedule", sprintf("cron schedule %q is not a valid five-field cron expression", [schedule]))
@@ -193,7 +193,7 @@ deny_cron_schedule_invalid contains result if {
 #   remediation: Remove the ingress, or split the HTTP endpoint into its own stateless service.
 deny_cron_with_ingress contains result if {
 	some id, svc in input.services
-	profile(svc) == "cron"
+	svc.runtimeProfile.type == "cron"
 	lib.has_ingress(svc)
 	result := lib.finding(id, "ingress", sprintf("cron service exposes an ingress (%s)", [object.get(svc.ingress, "host", object.get(svc.ingress, "type", "unnamed"))]))
 }
@@ -235,7 +235,7 @@ deny_queue_scaling_without_queue contains result if {
 #   remediation: Move the service to the standard tier or above, or change its runtime profile.
 deny_free_tier_realtime contains result if {
 	some id, svc in input.services
-	profile(svc) == "real-time"
+	svc.runtimeProfile.type == "real-time"
 	object.get(svc, ["costProfile", "tier"], "") == "free"
 	result := lib.finding(id, "runtimeProfile.type", "real-time service is on the free tier")
 }
@@ -254,7 +254,7 @@ preview_cluster(svc) if contains(lower(svc.runtimeTarget.clusterProfile), "previ
 #   remediation: Run the durable service in a regular environment, or use a stateless stub in preview.
 deny_durable_on_preview contains result if {
 	some id, svc in input.services
-	profile(svc) == "durable"
+	svc.runtimeProfile.type == "durable"
 	preview_cluster(svc)
 	result := lib.finding(id, "runtimeTarget.clusterProfile", sprintf("durable service runs on preview cluster profile %s", [svc.runtimeTarget.clusterProfile]))
 }
@@ -262,7 +262,7 @@ deny_durable_on_preview contains result if {
 deny_durable_on_preview contains result if {
 	lib.env_kind == "preview"
 	some id, svc in input.services
-	profile(svc) == "durable"
+	svc.runtimeProfile.type == "durable"
 	not preview_cluster(svc)
 	result := lib.finding(id, "runtimeProfile.type", sprintf("durable service is deployed to preview environment %s", [input.environment]))
 }

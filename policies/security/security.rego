@@ -534,12 +534,12 @@ deny_cache_tls_disabled contains result if {
 
 store_kinds := {"databases", "cache", "blobStores"}
 
-# Services other than `id` that declare a store of the same kind and name.
+# Services other than `id` that declare a store of the same kind and name, looked up in
+# store_owners (end of file), which groups the services by store in one pass; a pass over
+# every service per store would be quadratic in the number of services.
 sharing_services(id, kind, name) := {other |
-	some other, svc in input.services
+	some other in store_owners[kind][name]
 	other != id
-	some store in object.get(svc, ["storage", kind], [])
-	store.name == name
 }
 
 # METADATA
@@ -636,4 +636,12 @@ backup_retentions contains db.backupRetention if {
 short_backup_retentions contains retention if {
 	some retention in backup_retentions
 	lib.duration_days(retention) < min_backup_retention_days
+}
+
+# The services declaring each store, by kind and name (SEC-023).
+store_owners[kind][name] contains owner if {
+	some owner, svc in input.services
+	some kind in store_kinds
+	some store in object.get(svc, ["storage", kind], [])
+	name := store.name
 }

@@ -417,6 +417,17 @@ test_isolated_tenancy_shared_store_passes if {
 	count(r) == 0
 }
 
+test_store_owners_by_kind_and_name if {
+	inp := {"environment": "prod", "system": {}, "services": {
+		"a": {"storage": {"databases": [{"name": "Shared"}], "cache": [{"name": "Shared"}]}},
+		"b": {"storage": {"databases": [{"name": "Shared"}, {"engine": "unnamed"}], "blobStores": [{"name": "Files"}]}},
+	}}
+	owners := security.store_owners with input as inp
+	owners == {"databases": {"Shared": {"a", "b"}}, "cache": {"Shared": {"a"}}, "blobStores": {"Files": {"b"}}}
+	security.sharing_services("a", "databases", "Shared") == {"b"} with input as inp
+	security.sharing_services("a", "cache", "Shared") == set() with input as inp
+}
+
 test_isolation_level_missing_fires if {
 	inp := {"environment": "prod", "system": {"tenancy": {"mode": "isolated"}}, "services": {"a": {"tenancy": {"mode": "isolated"}}}}
 	r := security.warn_isolation_level_missing with input as inp
