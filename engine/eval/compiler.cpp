@@ -1047,6 +1047,9 @@ void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
   BodyCompiler bc(st, &m, cr.slot_names);
   Scope scope;
   for (auto& a : rule.args) bc.declare_pattern(a, scope);
+  // Else branches see the arguments, pattern variables included (`f([_, kind]) := ...
+  // else := ... if kind != "x"`), and none of the main body's locals.
+  const Scope argument_scope = scope;
   std::set<int> entry;
   for (auto& a : rule.args) {
     std::set<int> n, o;
@@ -1104,8 +1107,7 @@ void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
   for (auto& ec : rule.elses) {
     BodyCompiler ebc(st, &m, cr.slot_names);
     ebc.slot_locs_.resize(cr.slot_names.size());
-    Scope escope;
-    for (auto& a : rule.args) escope.vars[a->kind == TermKind::Var ? a->name : ""] = a->slot;
+    Scope escope = argument_scope;
     std::set<int> eb = ec.body.empty() ? entry : ebc.compile_body(ec.body, escope, entry);
     if (ec.value) {
       ebc.resolve_term(ec.value, escope);
