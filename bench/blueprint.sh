@@ -34,11 +34,12 @@ measure() {
   for i in $(seq 1 $runs); do
     /usr/bin/time -f "%e %M" -o "$tmp/time.$i" "$@" >/dev/null 2>&1 || [[ $? -eq 1 ]]
   done
+  # /usr/bin/time puts "Command exited with non-zero status 1" before its own line.
   local wall rss
-  wall=$(cat "$tmp"/time.* | cut -d' ' -f1 | median)
-  rss=$(cat "$tmp"/time.* | cut -d' ' -f2 | median)
+  wall=$(tail -qn1 "$tmp"/time.* | cut -d' ' -f1 | median)
+  rss=$(tail -qn1 "$tmp"/time.* | cut -d' ' -f2 | median)
   printf '%-40s median %6s s, peak %5d MB  (runs: %s)\n' "$name" "$wall" $((rss / 1024)) \
-    "$(cat "$tmp"/time.* | cut -d' ' -f1 | sort -n | tr '\n' ' ')"
+    "$(tail -qn1 "$tmp"/time.* | cut -d' ' -f1 | sort -n | tr '\n' ' ')"
 }
 
 measure "resolve $services services, prod" -- "$policyc" resolve "$tmp/system" --env prod --format json
