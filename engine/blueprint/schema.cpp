@@ -447,14 +447,7 @@ class Validator {
   }
 
   void add(int line, int col, std::string message) {
-    Diagnostic d;
-    d.code = kSchemaError;
-    d.message = std::move(message);
-    d.file = source_.file;
-    d.line = line > 0 ? line : 1;
-    d.col = col > 0 ? col : 1;
-    d.source_line = source_.line_text(d.line);
-    errors_.push_back(std::move(d));
+    errors_.push_back(source_.error(kSchemaError, line, col, std::move(message)));
   }
 
   const SourceDocument& source_;

@@ -116,14 +116,7 @@ class PositionedBuilder {
   };
 
   bool fail(int line, int col, std::string message) {
-    Diagnostic d;
-    d.code = kParseError;
-    d.message = std::move(message);
-    d.file = out_.file;
-    d.line = line;
-    d.col = col;
-    d.source_line = out_.line_text(line);
-    errors_.push_back(std::move(d));
+    errors_.push_back(out_.error(kParseError, line, col, std::move(message)));
     return false;
   }
 
@@ -366,6 +359,17 @@ Position SourceDocument::find(size_t doc, std::string_view path) const {
     size_t cut = key.find_last_of(".[");
     key.resize(cut == std::string::npos ? 0 : cut);
   }
+}
+
+Diagnostic SourceDocument::error(const char* code, int line, int col, std::string message) const {
+  Diagnostic d;
+  d.code = code;
+  d.message = std::move(message);
+  d.file = file;
+  d.line = line > 0 ? line : 1;
+  d.col = col > 0 ? col : 1;
+  d.source_line = line_text(d.line);
+  return d;
 }
 
 std::string SourceDocument::line_text(int line) const {

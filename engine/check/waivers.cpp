@@ -119,14 +119,7 @@ class WaiverReader {
   }
 
   void push(int line, int col, std::string message) {
-    Diagnostic d;
-    d.code = kWaiverError;
-    d.message = std::move(message);
-    d.file = source_.file;
-    d.line = line > 0 ? line : 1;
-    d.col = col > 0 ? col : 1;
-    d.source_line = source_.line_text(d.line);
-    errors_.push_back(std::move(d));
+    errors_.push_back(source_.error(kWaiverError, line, col, std::move(message)));
   }
 
   const blueprint::SourceDocument& source_;

@@ -78,8 +78,7 @@ class Engine {
   // that more than one of them needs (a shared helper, a memoised complete rule) is
   // evaluated once. results[i] holds query i's results.
   bool eval_batch(const std::vector<const PreparedQuery*>& queries, const EvalOptions& options,
-                  std::vector<std::vector<QueryResult>>& results,
-                  std::vector<Diagnostic>& errors);
+                  std::vector<std::vector<QueryResult>>& results, std::vector<Diagnostic>& errors);
 
   // Package paths of the added modules, and their rules, for tools (check, test). One entry
   // per definition, in module order.

@@ -58,6 +58,8 @@ struct SourceDocument {
   Position find(size_t doc, std::string_view path) const;
   // The text of a 1-based line, for the caret display.
   std::string line_text(int line) const;
+  // An error at line:col of this file (1:1 when unknown), with the line for the caret.
+  Diagnostic error(const char* code, int line, int col, std::string message) const;
 };
 
 // Parses YAML (one or more documents) or JSON (by extension, or `force_json`) and records
