@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "exit.hpp"
 #include "policyc/engine/blueprint/blueprint.hpp"
 #include "policyc/engine/diagnostic.hpp"
 #include "policyc/engine/value.hpp"
@@ -14,14 +15,6 @@
 namespace policyc::cli {
 
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitUsageOrInput = 2;
-
-int report(const std::vector<Diagnostic>& errors) {
-  for (const auto& d : errors) std::fputs(format_diagnostic(d).c_str(), stderr);
-  return kExitUsageOrInput;
-}
 
 // One line per resolved leaf: where it was set and, for overridden values, what the base had.
 std::string provenance_lines(const blueprint::ResolvedSystem& system) {
@@ -39,14 +32,6 @@ std::string provenance_lines(const blueprint::ResolvedSystem& system) {
     out += '\n';
   }
   return out;
-}
-
-// A 10,000-service system is a million values; freeing them one by one would be a fifth of
-// the run, and the OS reclaims it all at exit anyway.
-[[noreturn]] void exit_without_teardown(int code) {
-  std::fflush(stdout);
-  std::fflush(stderr);
-  std::_Exit(code);
 }
 
 }  // namespace
@@ -91,7 +76,8 @@ int run_blueprint_commands(const BlueprintCommands& commands) {
   if (!resolve && !commands.graph->parsed()) return -1;
   blueprint::ResolvedSystem system;
   std::vector<Diagnostic> errors;
-  if (!blueprint::resolve(commands.path, commands.options, system, errors)) return report(errors);
+  if (!blueprint::resolve(commands.path, commands.options, system, errors))
+    return report_diagnostics(errors);
   std::string out;
   if (!resolve) {
     if (commands.graph_format == "json") {

@@ -9,49 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "exit.hpp"
 #include "policyc/builtins/builtins.hpp"
 #include "policyc/engine/check/check.hpp"
 #include "policyc/engine/check/test_runner.hpp"
 #include "policyc/engine/diagnostic.hpp"
-#include "policyc/engine/io.hpp"
 #include "policyc/policies/stock.hpp"
 
 namespace policyc::cli {
-
-namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailCondition = 1;
-constexpr int kExitUsageOrInput = 2;
-
-int report_errors(std::vector<Diagnostic>& errors) {
-  for (auto& d : errors) {
-    if (d.source_line.empty() && d.line > 0 && !d.file.empty()) {
-      std::string text;
-      if (read_file(d.file, text)) {
-        size_t start = 0;
-        for (int line = 1; line < d.line && start != std::string::npos; ++line) {
-          start = text.find('\n', start);
-          if (start != std::string::npos) ++start;
-        }
-        if (start != std::string::npos)
-          d.source_line = text.substr(start, text.find('\n', start) - start);
-      }
-    }
-    std::fputs(format_diagnostic(d).c_str(), stderr);
-  }
-  return kExitUsageOrInput;
-}
-
-// A large system is a million values; freeing them one by one would be a fifth of the run,
-// and the OS reclaims it all at exit anyway.
-[[noreturn]] void exit_without_teardown(int code) {
-  std::fflush(stdout);
-  std::fflush(stderr);
-  std::_Exit(code);
-}
-
-}  // namespace
 
 struct CheckCommands {
   CLI::App* check = nullptr;
@@ -125,7 +90,8 @@ int run_check(const CheckCommands& c) {
   }
   check::CheckReport report;
   std::vector<Diagnostic> errors;
-  if (!check::run_check(c.path, options, registry, report, errors)) return report_errors(errors);
+  if (!check::run_check(c.path, options, registry, report, errors))
+    return report_diagnostics(errors);
   check::Severity fail_level;
   check::parse_severity(c.fail_level, fail_level);
   std::string out;
@@ -160,7 +126,8 @@ int run_test(const CheckCommands& c) {
   register_standard_builtins(registry);
   std::vector<check::TestResult> results;
   std::vector<Diagnostic> errors;
-  if (!check::run_tests(c.test_options, registry, results, errors)) return report_errors(errors);
+  if (!check::run_tests(c.test_options, registry, results, errors))
+    return report_diagnostics(errors);
   std::fputs(check::tests_to_text(results, c.verbose).c_str(), stdout);
   exit_without_teardown(check::tests_passed(results) ? kExitOk : kExitFailCondition);
 }

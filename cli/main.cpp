@@ -10,6 +10,7 @@
 
 #include "blueprint_commands.hpp"
 #include "check_commands.hpp"
+#include "exit.hpp"
 #include "policyc/builtins/builtins.hpp"
 #include "policyc/engine/engine.hpp"
 #include "policyc/engine/eval_output.hpp"
@@ -19,10 +20,10 @@
 
 namespace {
 
-// Exit codes shared by all commands (see DESIGN.md).
-constexpr int kExitOk = 0;
-constexpr int kExitFailCondition = 1;
-constexpr int kExitUsageOrInput = 2;
+using policyc::cli::exit_without_teardown;
+using policyc::cli::kExitFailCondition;
+using policyc::cli::kExitOk;
+using policyc::cli::kExitUsageOrInput;
 
 struct EvalArgs {
   std::vector<std::string> data_paths;
@@ -35,39 +36,9 @@ struct EvalArgs {
   std::string query;
 };
 
-// Fills in the offending source line when the diagnostic names a readable file, so the
-// caret display works for errors raised far from the loader.
-void attach_source_line(policyc::Diagnostic& d) {
-  if (!d.source_line.empty() || d.line <= 0 || d.file.empty()) return;
-  std::string text;
-  if (!policyc::read_file(d.file, text)) return;
-  size_t start = 0;
-  for (int line = 1; line < d.line; ++line) {
-    start = text.find('\n', start);
-    if (start == std::string::npos) return;
-    ++start;
-  }
-  size_t end = text.find('\n', start);
-  d.source_line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-}
-
-// Large inputs become hundreds of thousands of values; freeing them one by one at exit
-// costs a noticeable share of a CI gate's run time, and the OS reclaims it all anyway.
-[[noreturn]] void exit_without_teardown(int code) {
-  std::fflush(stdout);
-  std::fflush(stderr);
-  std::_Exit(code);
-}
-
 int report_errors(std::vector<policyc::Diagnostic>& errors, const std::string& format) {
-  if (format == "json") {
-    std::fputs(policyc::errors_to_json(errors).c_str(), stdout);
-  } else {
-    for (auto& d : errors) {
-      attach_source_line(d);
-      std::fputs(policyc::format_diagnostic(d).c_str(), stderr);
-    }
-  }
+  if (format != "json") return policyc::cli::report_diagnostics(errors);
+  std::fputs(policyc::errors_to_json(errors).c_str(), stdout);
   return kExitUsageOrInput;
 }
 
