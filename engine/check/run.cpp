@@ -242,8 +242,9 @@ class Locator {
         return;
       }
       const auto& base = system_.files[service.base_file];
-      if (base.position_map(0).count(p)) {
-        set_position(service.base_file, key_position(base.position_map(0).at(p), p != path), f);
+      const auto& base_positions = base.position_map(0);
+      if (auto at = base_positions.find(p); at != base_positions.end()) {
+        set_position(service.base_file, key_position(at->second, p != path), f);
         return;
       }
       blueprint::Provenance::const_iterator below;
