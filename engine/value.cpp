@@ -342,6 +342,12 @@ Value Value::object_sorted(ObjectEntries entries) {
 }
 
 Value Value::set(ValueVec items) {
+  // Sets are often built by iterating a collection that is already in order (ids, keys of
+  // an object, members of another set): one linear pass then replaces the sort.
+  bool strictly_ascending = true;
+  for (size_t i = 1; strictly_ascending && i < items.size(); ++i)
+    strictly_ascending = compare(items[i - 1], items[i]) < 0;
+  if (strictly_ascending) return set_sorted(std::move(items));
   std::sort(items.begin(), items.end(),
             [](const Value& a, const Value& b) { return compare(a, b) < 0; });
   items.erase(std::unique(items.begin(), items.end(),

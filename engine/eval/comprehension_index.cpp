@@ -184,7 +184,16 @@ bool Evaluator::build_comprehension_index(const Term& t, const ComprehensionInde
     });
   };
   try {
-    eval_body(plan.reduced_body, 0, f, [&]() { return keys(0); });
+    if (plan.key_terms.empty()) {
+      // Not grouped, only memoised: every element belongs to the one group.
+      ComprehensionCache::Group& group = cache.groups[Value::empty_array()];
+      eval_body(plan.reduced_body, 0, f, [&]() {
+        add(group);
+        return false;
+      });
+    } else {
+      eval_body(plan.reduced_body, 0, f, [&]() { return keys(0); });
+    }
   } catch (const EvalError&) {
     // Evaluating every element may fail where the filtered evaluation would not reach;
     // the plain evaluation decides (and reports the error if it is real).

@@ -242,8 +242,12 @@ bool Evaluator::eval_term(const Term& t, Frame& f, KValue k) {
       }
       return false;
     }
-    case TermKind::Ref:
+    case TermKind::Ref: {
+      bool simple;
+      const Value* v = direct_value(t, f, simple);
+      if (simple) return v && k(*v);
       return eval_ref(t, f, k);
+    }
     case TermKind::Array: {
       ValueVec out;
       out.reserve(t.items.size());
@@ -335,6 +339,48 @@ bool Evaluator::eval_compr(const Term& t, Frame& f, KValue k) {
   });
   if (t.kind == TermKind::ArrayCompr) return k(Value::array(std::move(out)));
   return k(Value::set(std::move(out)));
+}
+
+const Value* Evaluator::direct_value(const Term& t, const Frame& f, bool& simple) const {
+  simple = true;
+  auto variable = [&](const Term& v) -> const Value* {
+    if (v.slot >= 0) {
+      const Value& bound = f[static_cast<size_t>(v.slot)];
+      return bound.is_defined() ? &bound : nullptr;
+    }
+    if (v.name == "input") return input_.is_defined() ? &input_ : nullptr;
+    simple = false;  // data, and anything the compiler left unresolved
+    return nullptr;
+  };
+  switch (t.kind) {
+    case TermKind::Scalar:
+      return &t.value;
+    case TermKind::Var:
+      return variable(t);
+    case TermKind::Ref: {
+      const Term& head = *t.items[0];
+      if (head.kind != TermKind::Var) break;
+      const Value* cur = variable(head);
+      // Undefined as soon as a step finds nothing: later segments are never evaluated.
+      for (size_t i = 1; cur && i < t.items.size(); ++i) {
+        const Term& seg = *t.items[i];
+        if (seg.kind == TermKind::Scalar) {
+          cur = cur->get_ptr(seg.value);
+        } else if (seg.kind == TermKind::Var && seg.slot >= 0 &&
+                   f[static_cast<size_t>(seg.slot)].is_defined()) {
+          cur = cur->get_ptr(f[static_cast<size_t>(seg.slot)]);
+        } else {
+          simple = false;  // iterates, or a computed key
+          return nullptr;
+        }
+      }
+      return cur;
+    }
+    default:
+      break;
+  }
+  simple = false;
+  return nullptr;
 }
 
 bool Evaluator::eval_ref(const Term& t, Frame& f, KValue k) {

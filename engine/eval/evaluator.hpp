@@ -106,6 +106,11 @@ class Evaluator {
   bool eval_terms(const std::vector<TermPtr>& ts, size_t i, ValueVec& out, Frame& f,
                   FnRef<bool(ValueVec&)> k);
   bool eval_ref(const Term& t, Frame& f, KValue k);
+  // Terms with at most one value that bind nothing (constants, bound variables, `input`,
+  // and refs on those through constant or bound keys) are looked up in place, without a
+  // continuation per step: most terms of a rule body are of this kind. Sets `simple` to
+  // false for any other term; otherwise returns the value, or null when it is undefined.
+  const Value* direct_value(const Term& t, const Frame& f, bool& simple) const;
   bool index_rest(const Value& v, const Term& ref, size_t i, Frame& f, KValue k);
   bool eval_data(const Term& ref, size_t i, const RuleNode* node, const Value& base,
                  std::vector<std::string>& path, Frame& f, KValue k);

@@ -83,11 +83,24 @@ bool Evaluator::eval_call(const Term& t, Frame& f, KValue k) {
     return call_with_args(t, vals, f, k);
   };
   // Arguments live on the stack for the usual small arities (most calls take one or two).
+  constexpr size_t kInlineArgs = 6;
+  if (end - 1 <= kInlineArgs) {
+    // Simple arguments (see direct_value) need no continuation each.
+    Value direct[kInlineArgs];
+    size_t i = 1;
+    for (; i < end; ++i) {
+      bool simple;
+      const Value* v = direct_value(*t.items[i], f, simple);
+      if (!simple) break;
+      if (!v) return false;  // an undefined argument: the call is undefined
+      direct[i - 1] = *v;
+    }
+    if (i == end) return call(std::span<const Value>(direct, end - 1));
+  }
   if (end - 1 <= 2) {
     Value buf[2];
     return eval_args(t, 1, end, buf, f, call);
   }
-  constexpr size_t kInlineArgs = 6;
   if (end - 1 <= kInlineArgs) {
     Value buf[kInlineArgs];
     return eval_args(t, 1, end, buf, f, call);

@@ -1,4 +1,9 @@
-// Whole-file reads for the loaders: one read into a pre-sized string.
+// Whole-file reads for the loaders: one read into a pre-sized string, or a mapping.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <string>
 
@@ -22,6 +27,34 @@ bool read_file(const std::string& path, std::string& out) {
   bool ok = !std::ferror(f);
   std::fclose(f);
   return ok;
+}
+
+FileText::~FileText() {
+  if (mapping_) munmap(mapping_, mapping_size_);
+}
+
+bool FileText::open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      size_t size = static_cast<size_t>(st.st_size);
+      void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p != MAP_FAILED) {
+        ::close(fd);
+        madvise(p, size, MADV_SEQUENTIAL);
+        mapping_ = p;
+        mapping_size_ = size;
+        text_ = std::string_view(static_cast<const char*>(p), size);
+        return true;
+      }
+    }
+    ::close(fd);
+  }
+  // Pipes, empty and special files, or no mapping: read them.
+  if (!read_file(path, buffer_)) return false;
+  text_ = buffer_;
+  return true;
 }
 
 }  // namespace policyc

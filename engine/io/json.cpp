@@ -4,9 +4,23 @@
 // intermediate trees: arrays are built in place, repeated object keys share one string
 // payload, small integers skip the exact-number path, and strings without escapes are
 // copied in one step. Line and column are computed only when an error is reported.
+//
+// A large document is parsed on two threads. A second parser starts in the second half, at
+// a place that looks like the boundary between two objects of an array, and parses the
+// rest of that array's elements. The main parser uses that work only if it reaches exactly
+// that offset as an element boundary itself; otherwise (a guess inside a string, a syntax
+// error) the second parser's work is dropped. Either way the result, and any error, is
+// the one a single pass gives.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "policyc/engine/io.hpp"
 
@@ -20,19 +34,127 @@ constexpr int kMaxJsonDepth = 1000;
 // Keys longer than this are rarely repeated; caching them would only cost memory.
 constexpr size_t kMaxInternedKeyLength = 64;
 
+class JsonParser;
+
+// The second parser's work: array elements from `start` up to the array's closing bracket.
+struct Speculation {
+  size_t start = 0;
+  size_t end = 0;  // offset of the closing ']'
+  int max_depth = 0;
+  bool ok = false;
+  ValueVec items;
+  std::atomic<bool> cancel{false};
+  std::thread worker;
+};
+
 class JsonParser {
  public:
   JsonParser(std::string_view text, TextError& err) : text_(text), err_(err) {}
+  ~JsonParser() { drop_speculation(); }
 
-  bool parse_document(Value& out) {
+  bool parse_document(Value& out, const JsonOptions& options) {
+    if (options.release_parsed_pages) next_release_ = kReleaseStep;
+    if (text_.size() >= options.parallel_min_bytes && std::thread::hardware_concurrency() > 1)
+      start_speculation(options.release_parsed_pages);
     skip_whitespace();
-    if (!parse_value(out, 0)) return false;
+    bool ok = parse_value(out, 0);
+    drop_speculation();
+    if (!ok) return false;
     skip_whitespace();
     if (pos_ != text_.size()) return fail("unexpected data after the JSON value");
     return true;
   }
 
  private:
+  // `{` after `}` and a comma, in the second half: most likely the next object of a large
+  // array of objects.
+  static size_t guess_element_boundary(std::string_view text) {
+    size_t i = text.size() / 2;
+    while (true) {
+      const void* hit = std::memchr(text.data() + i, '}', text.size() - i);
+      if (!hit) return std::string_view::npos;
+      i = static_cast<size_t>(static_cast<const char*>(hit) - text.data()) + 1;
+      size_t j = i;
+      while (j < text.size() && is_space(text[j])) ++j;
+      if (j >= text.size() || text[j] != ',') continue;
+      ++j;
+      while (j < text.size() && is_space(text[j])) ++j;
+      if (j < text.size() && text[j] == '{') return j;
+    }
+  }
+
+  static bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+  void start_speculation(bool release_parsed_pages) {
+    size_t start = guess_element_boundary(text_);
+    if (start == std::string_view::npos) return;
+    spec_ = std::make_unique<Speculation>();
+    spec_->start = start;
+    Speculation* spec = spec_.get();
+    std::string_view text = text_;
+    spec_->worker = std::thread([spec, text, release_parsed_pages]() {
+      TextError ignored;
+      JsonParser second(text, ignored);
+      second.pos_ = spec->start;
+      second.released_ = spec->start;
+      if (release_parsed_pages) second.next_release_ = spec->start + kReleaseStep;
+      second.cancel_ = &spec->cancel;
+      spec->ok = second.parse_remaining_elements(spec->items, spec->end);
+      spec->max_depth = second.max_depth_;
+    });
+  }
+
+  // Runs on the second thread. Shares nothing with the main parser: no interned keys and no
+  // process-wide empty values, whose reference counts only the main thread may touch.
+  bool parse_remaining_elements(ValueVec& items, size_t& end) {
+    while (true) {
+      if (cancel_->load(std::memory_order_relaxed)) return false;
+      skip_whitespace();
+      Value item;
+      if (!parse_value(item, 0)) return false;
+      items.push_back(std::move(item));
+      skip_whitespace();
+      if (at_end()) return false;
+      if (peek() == ']') {
+        end = pos_;
+        return true;
+      }
+      if (peek() != ',') return false;
+      ++pos_;
+    }
+  }
+
+  // At an element boundary of an array whose elements are at `depth`: takes the second
+  // parser's elements when it started right here.
+  bool adopt_speculation(int depth) {
+    if (!spec_ || pos_ != spec_->start) return false;
+    std::unique_ptr<Speculation> spec = std::move(spec_);
+    spec->worker.join();
+    if (!spec->ok || depth + spec->max_depth > kMaxJsonDepth) return false;
+    for (auto& item : spec->items) item_stack_.push_back(std::move(item));
+    pos_ = spec->end;
+    return true;
+  }
+
+  // Hands the whole pages between the last release and the current position back to the
+  // kernel (JsonOptions::release_parsed_pages).
+  void release_parsed_pages() {
+    static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    uintptr_t base = reinterpret_cast<uintptr_t>(text_.data());
+    uintptr_t from = (base + released_ + page - 1) & ~(page - 1);
+    uintptr_t to = (base + pos_) & ~(page - 1);
+    if (to > from) madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+    released_ = pos_;
+    next_release_ = pos_ + kReleaseStep;
+  }
+
+  void drop_speculation() {
+    if (!spec_) return;
+    spec_->cancel.store(true, std::memory_order_relaxed);
+    spec_->worker.join();
+    spec_.reset();
+  }
+
   bool at_end() const { return pos_ >= text_.size(); }
   char peek() const { return text_[pos_]; }
 
@@ -53,11 +175,7 @@ class JsonParser {
   }
 
   void skip_whitespace() {
-    while (pos_ < text_.size()) {
-      char c = text_[pos_];
-      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') break;
-      ++pos_;
-    }
+    while (pos_ < text_.size() && is_space(text_[pos_])) ++pos_;
   }
 
   bool expect_literal(std::string_view word) {
@@ -79,6 +197,7 @@ class JsonParser {
         std::string s;
         if (!parse_string(s)) return false;
         out = Value::string(std::move(s));
+        if (out.str().size() <= kMaxSharedStringLength) share(out);
         return true;
       }
       case 't':
@@ -104,16 +223,22 @@ class JsonParser {
   // container instead of one per growth step.
   bool parse_array(Value& out, int depth) {
     if (depth > kMaxJsonDepth) return fail("JSON nesting too deep");
+    if (depth > max_depth_) max_depth_ = depth;
     ++pos_;  // '['
     skip_whitespace();
     if (!at_end() && peek() == ']') {
       ++pos_;
-      out = Value::empty_array();
+      out = cancel_ ? Value::array({}) : Value::empty_array();
       return true;
     }
     size_t base = item_stack_.size();
     while (true) {
       skip_whitespace();
+      if (spec_ && adopt_speculation(depth)) {
+        ++pos_;  // ']'
+        break;
+      }
+      if (pos_ >= next_release_) release_parsed_pages();
       Value item;
       if (!parse_value(item, depth)) return false;
       item_stack_.push_back(std::move(item));
@@ -127,22 +252,44 @@ class JsonParser {
     ValueVec items(std::make_move_iterator(item_stack_.begin() + static_cast<ptrdiff_t>(base)),
                    std::make_move_iterator(item_stack_.end()));
     item_stack_.resize(base);
+    bool shareable = items.size() <= kMaxSharedArrayLength;
+    for (size_t i = 0; shareable && i < items.size(); ++i)
+      shareable = !items[i].is_collection() && !items[i].big();
     out = Value::array(std::move(items));
+    if (shareable) share(out);
     return true;
+  }
+
+  // Real documents repeat small values: tag lists, enum-like strings, labels. Values are
+  // immutable, so an equal value parsed recently can stand in for the new one, and the new
+  // payload goes straight back to its pool. A small direct-mapped table keyed by hash keeps
+  // this bounded: a miss only replaces one slot.
+  void share(Value& v) {
+    size_t hash = v.hash();
+    size_t i = hash % kSharedSlots;
+    Value& slot = recent_values_[i];
+    if (recent_hashes_[i] == hash && slot.kind() == v.kind() && slot == v) {
+      v = slot;
+    } else {
+      slot = v;
+      recent_hashes_[i] = hash;
+    }
   }
 
   bool parse_object(Value& out, int depth) {
     if (depth > kMaxJsonDepth) return fail("JSON nesting too deep");
+    if (depth > max_depth_) max_depth_ = depth;
     ++pos_;  // '{'
     skip_whitespace();
     if (!at_end() && peek() == '}') {
       ++pos_;
-      out = Value::empty_object();
+      out = cancel_ ? Value::object_sorted({}) : Value::empty_object();
       return true;
     }
     size_t base = entry_stack_.size();
     while (true) {
       skip_whitespace();
+      if (pos_ >= next_release_) release_parsed_pages();
       if (at_end() || peek() != '"') return fail("expected a string key in object");
       Value key;
       if (!parse_key(key, entry_stack_.size() - base)) return false;
@@ -160,27 +307,27 @@ class JsonParser {
       if (c == '}') break;
       if (c != ',') return fail_at(pos_ - 1, "expected ',' or '}' in object");
     }
-    ObjectEntries entries(
-        std::make_move_iterator(entry_stack_.begin() + static_cast<ptrdiff_t>(base)),
-        std::make_move_iterator(entry_stack_.end()));
+    out = make_object(base);
     entry_stack_.resize(base);
-    out = make_object(std::move(entries));
     return true;
   }
 
   // Objects in an array usually repeat their keys in the same order: reuse the sorted order
   // of the previous object with the same (shared) keys instead of sorting again.
-  Value make_object(ObjectEntries entries) {
-    size_t n = entries.size();
+  Value make_object(size_t base) {
+    auto first = entry_stack_.begin() + static_cast<ptrdiff_t>(base);
+    size_t n = entry_stack_.size() - base;
     bool same_keys = n == last_keys_.size() && n <= kMaxRememberedKeys;
     for (size_t i = 0; same_keys && i < n; ++i)
-      same_keys = &entries[i].first.str() == last_keys_[i];
+      same_keys = &first[static_cast<ptrdiff_t>(i)].first.str() == last_keys_[i];
     if (same_keys) {
       ObjectEntries sorted;
       sorted.reserve(n);
-      for (uint8_t from : last_order_) sorted.push_back(std::move(entries[from]));
+      for (uint8_t from : last_order_) sorted.push_back(std::move(first[from]));
       return Value::object_sorted(std::move(sorted));
     }
+    ObjectEntries entries(std::make_move_iterator(first),
+                          std::make_move_iterator(entry_stack_.end()));
     last_keys_.clear();
     last_order_.clear();
     if (n <= kMaxRememberedKeys) {
@@ -250,13 +397,12 @@ class JsonParser {
       // The key at this position of the previous object is the likely match.
       if (index < recent_keys_.size()) {
         const std::string& recent = recent_keys_[index].str();
-        if (recent.size() == raw.size() &&
-            std::memcmp(recent.data(), raw.data(), raw.size()) == 0) {
+        if (recent.size() == raw.size() && same_bytes(recent.data(), raw.data(), raw.size())) {
           out = recent_keys_[index];
           return true;
         }
       }
-      out = Value::interned(raw);
+      out = cancel_ ? Value::string(raw) : Value::interned(raw);
       if (index < kMaxRememberedKeys) {
         if (recent_keys_.size() <= index) recent_keys_.resize(index + 1);
         recent_keys_[index] = out;
@@ -266,6 +412,19 @@ class JsonParser {
     std::string s;
     if (!parse_string(s)) return false;
     out = Value::string(std::move(s));
+    return true;
+  }
+
+  // Keys are short: comparing them in place is cheaper than a call to memcmp.
+  static bool same_bytes(const char* a, const char* b, size_t n) {
+    for (; n >= 8; n -= 8, a += 8, b += 8) {
+      uint64_t x, y;
+      std::memcpy(&x, a, 8);
+      std::memcpy(&y, b, 8);
+      if (x != y) return false;
+    }
+    for (; n > 0; --n, ++a, ++b)
+      if (*a != *b) return false;
     return true;
   }
 
@@ -516,20 +675,31 @@ class JsonParser {
   size_t pos_ = 0;
   TextError& err_;
   static constexpr size_t kMaxRememberedKeys = 32;
+  static constexpr size_t kMaxSharedStringLength = 32;
+  static constexpr size_t kMaxSharedArrayLength = 8;
+  static constexpr size_t kSharedSlots = 509;
+  Value recent_values_[kSharedSlots];
+  size_t recent_hashes_[kSharedSlots] = {};
   std::vector<Value> recent_keys_;             // by position within an object
   std::vector<const std::string*> last_keys_;  // the previous object's keys, as parsed
   std::vector<uint8_t> last_order_;            // and where each sorted entry came from
   ValueVec item_stack_;
   ObjectEntries entry_stack_;
+  int max_depth_ = 0;
+  static constexpr size_t kReleaseStep = size_t{1} << 20;
+  size_t released_ = 0;                        // text before this was handed back
+  size_t next_release_ = SIZE_MAX;             // SIZE_MAX: the text is not a mapping
+  std::unique_ptr<Speculation> spec_;          // main parser: the second parser's work
+  const std::atomic<bool>* cancel_ = nullptr;  // second parser: set when not needed
 };
 
 }  // namespace
 
-bool parse_json(std::string_view text, Value& out, TextError& err) {
+bool parse_json(std::string_view text, Value& out, TextError& err, const JsonOptions& options) {
   // A UTF-8 byte order mark is not JSON, but editors write one; OPA's loader strips it too.
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   JsonParser parser(text, err);
-  return parser.parse_document(out);
+  return parser.parse_document(out, options);
 }
 
 }  // namespace policyc

@@ -239,11 +239,12 @@ bool constraint_template_sources(const Value& doc, std::vector<std::string>& sou
 }
 
 bool load_document(const std::string& path, Value& out, std::vector<Diagnostic>& errors) {
-  std::string text;
-  if (!read_file(path, text)) {
+  FileText file;
+  if (!file.open(path)) {
     errors.push_back(file_error(path, "cannot read file"));
     return false;
   }
+  std::string_view text = file.text();
   TextError err;
   if (is_yaml_file(path)) {
     std::vector<Value> docs;
@@ -258,7 +259,9 @@ bool load_document(const std::string& path, Value& out, std::vector<Diagnostic>&
     out = std::move(docs[0]);
     return true;
   }
-  if (!parse_json(text, out, err)) {
+  JsonOptions options;
+  options.release_parsed_pages = file.mapped();
+  if (!parse_json(text, out, err, options)) {
     errors.push_back(text_error_diagnostic(path, text, err, "json_parse_error"));
     return false;
   }

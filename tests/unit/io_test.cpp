@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -113,6 +115,108 @@ TEST(JsonTest, DeepNestingIsAnErrorNotACrash) {
   std::string deep(100000, '[');
   TextError err = json_error(deep);
   EXPECT_NE(err.message.find("deep"), std::string::npos);
+}
+
+// The two-thread parse of large documents (json.cpp) must give exactly the one-pass result:
+// the same value, or the same error at the same place, wherever its guess lands.
+struct ParseOutcome {
+  bool ok = false;
+  std::string value;
+  TextError err;
+};
+
+ParseOutcome parse_with(const std::string& text, size_t parallel_min_bytes) {
+  ParseOutcome out;
+  Value v;
+  JsonOptions options;
+  options.parallel_min_bytes = parallel_min_bytes;
+  out.ok = parse_json(text, v, out.err, options);
+  if (out.ok) out.value = v.to_json();
+  return out;
+}
+
+void expect_same_as_one_pass(const std::string& text) {
+  ParseOutcome serial = parse_with(text, SIZE_MAX);
+  ParseOutcome parallel = parse_with(text, 0);
+  EXPECT_EQ(parallel.ok, serial.ok);
+  EXPECT_EQ(parallel.value, serial.value);
+  EXPECT_EQ(parallel.err.message, serial.err.message);
+  EXPECT_EQ(parallel.err.line, serial.err.line);
+  EXPECT_EQ(parallel.err.col, serial.err.col);
+}
+
+// {"items": [n objects]}; `extra` goes into the string of object `at`.
+std::string items(int n, const std::string& extra = "", int at = -1) {
+  std::string text = "{\"items\": [";
+  for (int i = 0; i < n; ++i) {
+    if (i) text += ", ";
+    text += "{\"id\": " + std::to_string(i) + ", \"tags\": [\"red\", \"blue\"], \"s\": \"x" +
+            (i == at ? extra : "") + "\"}";
+  }
+  return text + "], \"after\": {}}";
+}
+
+TEST(JsonTest, TwoThreadParseGivesTheOnePassResult) {
+  expect_same_as_one_pass(items(1000));
+  // The guessed boundary inside a string: the second parser's work must be dropped.
+  expect_same_as_one_pass(items(1000, std::string(3000, 'z') + "}, {\\\"id\\\": 1}, {", 500));
+  std::string in_string = "[\"" + std::string(600, 'a') + "}, {" + std::string(400, 'b') + "\"]";
+  expect_same_as_one_pass(in_string);
+  // Nested arrays of objects: the guess lands in an inner array.
+  std::string nested = "[";
+  for (int i = 0; i < 200; ++i) nested += std::string(i ? "," : "") + "[{\"a\":1}, {\"b\":[]}]";
+  expect_same_as_one_pass(nested + "]");
+  // Objects with the same keys share their payloads on both threads.
+  Value v;
+  TextError err;
+  JsonOptions options;
+  options.parallel_min_bytes = 0;
+  ASSERT_TRUE(parse_json(items(1000), v, err, options));
+  const Value* list = v.find(Value::string("items"));
+  ASSERT_NE(list, nullptr);
+  EXPECT_EQ(list->items().size(), 1000u);
+  EXPECT_EQ(list->items()[999].find(Value::string("id"))->small_int(), 999);
+}
+
+TEST(JsonTest, TwoThreadParseReportsTheOnePassError) {
+  std::string text = items(1000);
+  for (size_t at : {text.size() / 4, text.size() / 2 + 40, text.size() * 3 / 4, text.size() - 3}) {
+    std::string broken = text;
+    broken[at] = '#';
+    expect_same_as_one_pass(broken);
+  }
+  expect_same_as_one_pass(items(1000).substr(0, text.size() - 20));  // truncated
+  // Too deep only counted from the document's root: the second parser alone accepts it.
+  for (int brackets : {990, 998}) {
+    std::string nesting = std::string(static_cast<size_t>(brackets), '[') +
+                          std::string(static_cast<size_t>(brackets), ']');
+    expect_same_as_one_pass(items(1000, "\", \"deep\": " + nesting + ", \"t\": \"", 800));
+  }
+}
+
+TEST(FileTextTest, MapsRegularFilesAndReleasesParsedPages) {
+  auto path = std::filesystem::temp_directory_path() / "policyc_io_test_items.json";
+  std::string text = items(50000);
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+  }
+  FileText file;
+  ASSERT_TRUE(file.open(path.string()));
+  EXPECT_TRUE(file.mapped());
+  EXPECT_EQ(file.text(), text);
+  Value v;
+  TextError err;
+  JsonOptions options;
+  options.release_parsed_pages = true;
+  ASSERT_TRUE(parse_json(file.text(), v, err, options)) << err.message;
+  EXPECT_EQ(v.to_json(), parse_with(text, SIZE_MAX).value);
+  EXPECT_EQ(file.text(), text);  // released pages read back from the file
+  std::filesystem::remove(path);
+  FileText missing;
+  EXPECT_FALSE(missing.open(path.string()));
 }
 
 TEST(YamlTest, Core12Scalars) {

@@ -15,8 +15,17 @@ struct TextError {
   int col = 0;   // 1-based
 };
 
+struct JsonOptions {
+  // Documents at least this long are parsed on two threads when the machine has two cores.
+  size_t parallel_min_bytes = size_t{1} << 20;
+  // The text is a read-only private file mapping (FileText): pages the parser has passed
+  // are handed back to the kernel as it goes, so a large input's text and its values are
+  // not both held in memory. Should an error need them again, they are read back.
+  bool release_parsed_pages = false;
+};
+
 // Parses one JSON document. Numbers keep their text (Value::number_from_text).
-bool parse_json(std::string_view text, Value& out, TextError& err);
+bool parse_json(std::string_view text, Value& out, TextError& err, const JsonOptions& options = {});
 
 enum class YamlSchema {
   // YAML 1.2 core schema: true/false, null/~, ints, floats (test corpora, blueprints).
@@ -32,5 +41,25 @@ bool parse_yaml(std::string_view text, std::vector<Value>& docs, TextError& err,
 
 // Reads a whole file; false when it cannot be read.
 bool read_file(const std::string& path, std::string& out);
+
+// A whole file's bytes for parsing: a read-only mapping of a regular file (no copy, and its
+// pages can be dropped once parsed), or the bytes read into memory for anything else.
+class FileText {
+ public:
+  FileText() = default;
+  FileText(const FileText&) = delete;
+  FileText& operator=(const FileText&) = delete;
+  ~FileText();
+
+  bool open(const std::string& path);  // false when it cannot be read
+  std::string_view text() const { return text_; }
+  bool mapped() const { return mapping_ != nullptr; }
+
+ private:
+  void* mapping_ = nullptr;
+  size_t mapping_size_ = 0;
+  std::string buffer_;
+  std::string_view text_;
+};
 
 }  // namespace policyc
