@@ -26,4 +26,20 @@ void prefer_huge_pages() {
   std::free(probe);
 }
 
+void prefer_huge_pages_in_this_thread() {
+  // A thread's first allocation gives it its own malloc arena: a heap reserved at an address
+  // aligned to glibc's maximum heap size (64 MiB) that grows in place. Marking the whole
+  // reservation lets the kernel back what the thread touches with huge pages, as for the
+  // main heap. The main arena (threads may share it) is left to prefer_huge_pages().
+  constexpr uintptr_t kThreadHeapMax = 64u << 20;
+  void* probe = std::malloc(64);
+  if (!probe) return;
+  uintptr_t at = reinterpret_cast<uintptr_t>(probe);
+  uintptr_t brk_end = reinterpret_cast<uintptr_t>(sbrk(0));
+  bool in_main_heap = at < brk_end && brk_end - at < (uintptr_t{1} << 32);
+  if (!in_main_heap)
+    madvise(reinterpret_cast<void*>(at & ~(kThreadHeapMax - 1)), kThreadHeapMax, MADV_HUGEPAGE);
+  std::free(probe);
+}
+
 }  // namespace policyc

@@ -118,6 +118,10 @@ std::string Evaluator::rule_path(const CompiledRule& cr) {
 bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
   switch (e.kind) {
     case ExprKind::Term:
+      if (e.capture_slot < 0) {
+        bool holds;
+        if (direct_test(e, f, holds)) return holds && k();
+      }
       return eval_term(*e.a, f, [&](const Value& v) {
         // In rule bodies false fails; a query reports it as the expression's value (OPA).
         if (v.is_false() && e.capture_slot < 0) return false;
@@ -139,6 +143,31 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
     case ExprKind::SomeDecl:
       return k();
     case ExprKind::SomeIn:
+      // `some x in coll` with x a fresh variable: bind it to each element in place.
+      if (!e.key && e.val->kind == TermKind::Var && e.val->slot >= 0 &&
+          f[static_cast<size_t>(e.val->slot)].is_undefined()) {
+        bool simple;
+        const Value* coll = direct_value(*e.domain, f, simple);
+        if (simple) {
+          if (!coll || !coll->is_collection()) return false;
+          const Value domain = *coll;
+          const size_t slot = static_cast<size_t>(e.val->slot);
+          bool r = false;
+          if (domain.is_object()) {
+            for (const auto& entry : domain.entries()) {
+              f[slot] = entry.second;
+              if ((r = k())) break;
+            }
+          } else {
+            for (const auto& item : domain.items()) {
+              f[slot] = item;
+              if ((r = k())) break;
+            }
+          }
+          f[slot] = Value();
+          return r;
+        }
+      }
       return eval_term(*e.domain, f, [&](const Value& coll) {
         auto visit = [&](const Value& key, const Value& val) {
           if (e.key) {

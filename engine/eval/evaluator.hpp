@@ -111,6 +111,9 @@ class Evaluator {
   // continuation per step: most terms of a rule body are of this kind. Sets `simple` to
   // false for any other term; otherwise returns the value, or null when it is undefined.
   const Value* direct_value(const Term& t, const Frame& f, bool& simple) const;
+  // An expression that is a comparison or `in` of simple terms, decided in place: false when
+  // it is of another kind. `holds` is false when the test fails or is undefined.
+  bool direct_test(const Expr& e, const Frame& f, bool& holds) const;
   bool index_rest(const Value& v, const Term& ref, size_t i, Frame& f, KValue k);
   bool eval_data(const Term& ref, size_t i, const RuleNode* node, const Value& base,
                  std::vector<std::string>& path, Frame& f, KValue k);

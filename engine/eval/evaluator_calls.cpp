@@ -43,6 +43,55 @@ Value Evaluator::call_builtin(const BuiltinDecl* decl, std::span<const Value> ar
   }
 }
 
+bool special_test(int id, const Value& a, const Value& b) {
+  switch (id) {
+    case kSpecialEqual:
+      return a == b;
+    case kSpecialNeq:
+      return a != b;
+    case kSpecialLt:
+      return compare(a, b) < 0;
+    case kSpecialLte:
+      return compare(a, b) <= 0;
+    case kSpecialGt:
+      return compare(a, b) > 0;
+    case kSpecialGte:
+      return compare(a, b) >= 0;
+    case kSpecialMember2:
+      if (b.is_set()) return b.contains(a);
+      if (b.is_array()) {
+        for (const auto& i : b.items())
+          if (i == a) return true;
+      } else if (b.is_object()) {
+        for (const auto& [key, val] : b.entries())
+          if (val == a) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+bool Evaluator::direct_test(const Expr& e, const Frame& f, bool& holds) const {
+  const Term& call = *e.a;
+  if (call.kind != TermKind::Call || call.call_kind != kCallSpecial || call.items.size() != 3 ||
+      !special_mocks_.empty())
+    return false;
+  int id = static_cast<int>(reinterpret_cast<intptr_t>(call.call_target));
+  if (id != kSpecialMember2 && (id < kSpecialEqual || id > kSpecialGte)) return false;
+  bool simple;
+  const Value* a = direct_value(*call.items[1], f, simple);
+  if (!simple) return false;
+  if (!a) {
+    holds = false;  // undefined
+    return true;
+  }
+  const Value* b = direct_value(*call.items[2], f, simple);
+  if (!simple) return false;
+  holds = b && special_test(id, *a, *b);
+  return true;
+}
+
 bool Evaluator::eval_call(const Term& t, Frame& f, KValue k) {
   size_t nargs = t.items.size() - 1;
   int arity = t.slot;
@@ -181,40 +230,15 @@ bool Evaluator::call_with_args(const Term& t, std::span<const Value> args, Frame
       int id = static_cast<int>(reinterpret_cast<intptr_t>(t.call_target));
       switch (id) {
         case kSpecialEqual:
-          return k(Value::boolean(args[0] == args[1]));
         case kSpecialNeq:
-          return k(Value::boolean(args[0] != args[1]));
         case kSpecialLt:
-          return k(Value::boolean(compare(args[0], args[1]) < 0));
         case kSpecialLte:
-          return k(Value::boolean(compare(args[0], args[1]) <= 0));
         case kSpecialGt:
-          return k(Value::boolean(compare(args[0], args[1]) > 0));
         case kSpecialGte:
-          return k(Value::boolean(compare(args[0], args[1]) >= 0));
+        case kSpecialMember2:
+          return k(Value::boolean(special_test(id, args[0], args[1])));
         case kSpecialTrace:
           return k(kTrue);
-        case kSpecialMember2: {
-          const Value& x = args[0];
-          const Value& c = args[1];
-          bool found = false;
-          if (c.is_set()) {
-            found = c.contains(x);
-          } else if (c.is_array()) {
-            for (const auto& i : c.items())
-              if (i == x) {
-                found = true;
-                break;
-              }
-          } else if (c.is_object()) {
-            for (const auto& [key, val] : c.entries())
-              if (val == x) {
-                found = true;
-                break;
-              }
-          }
-          return k(Value::boolean(found));
-        }
         case kSpecialMember3: {
           const Value& c = args[2];
           bool found = false;

@@ -104,6 +104,9 @@ enum SpecialCall {
   kSpecialWalk,
 };
 
+// A comparison (kSpecialEqual..kSpecialGte) or kSpecialMember2 of two values.
+bool special_test(int id, const Value& a, const Value& b);
+
 // OPA's comprehension indexing. A comprehension whose only references to variables of the
 // enclosing body are equalities `outer == term` (term built from the comprehension's own
 // variables) is evaluated once for all values of those variables and grouped by them; each

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "policyc/engine/io.hpp"
+#include "policyc/engine/memory.hpp"
 
 namespace policyc {
 
@@ -93,6 +94,7 @@ class JsonParser {
     Speculation* spec = spec_.get();
     std::string_view text = text_;
     spec_->worker = std::thread([spec, text, release_parsed_pages]() {
+      prefer_huge_pages_in_this_thread();
       TextError ignored;
       JsonParser second(text, ignored);
       second.pos_ = spec->start;

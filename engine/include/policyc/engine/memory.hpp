@@ -9,4 +9,7 @@ namespace policyc {
 // shared iterate workload. Harmless where huge pages are off or unavailable.
 void prefer_huge_pages();
 
+// The same for the calling thread's own heap, for threads that build large values.
+void prefer_huge_pages_in_this_thread();
+
 }  // namespace policyc
