@@ -7,7 +7,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 items=${1:-100000}
 policyc=${2:-$repo/build/cli/policyc}
 workload=$repo/../shared/bench
-runs=5
+runs=${RUNS:-21}
 
 if [[ ! -x $policyc ]]; then
   echo "policyc not found at $policyc (build first: scripts/test.sh or cmake --build build)" >&2
@@ -30,13 +30,5 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "input:   $items items, $(du -h "$tmp/items.json" | cut -f1)"
 echo "result:  $("$policyc" eval --format values -d "$workload/iterate.rego" -i "$tmp/items.json" data.bench.result)"
 
-for i in $(seq 1 $runs); do
-  /usr/bin/time -f "%e %M" -o "$tmp/time.$i" \
-    "$policyc" eval -d "$workload/iterate.rego" -i "$tmp/items.json" data.bench.result >/dev/null
-done
-# Each time file: "<wall seconds> <peak RSS KiB>". Medians without gawk-only functions.
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-wall=$(cat "$tmp"/time.* | cut -d' ' -f1 | median)
-rss_kib=$(cat "$tmp"/time.* | cut -d' ' -f2 | median)
-echo "wall:    median $wall s over $runs runs ($(cat "$tmp"/time.* | cut -d' ' -f1 | sort -n | tr '\n' ' '))"
-echo "rss:     median peak $((rss_kib / 1024)) MB"
+echo "run:     $(python3 "$repo/bench/measure.py" "$runs" "$policyc" eval -d "$workload/iterate.rego" \
+  -i "$tmp/items.json" data.bench.result)"

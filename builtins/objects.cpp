@@ -60,7 +60,7 @@ Value object_filter(Args a, BuiltinContext&) {
 
 Value merge(const Value& a, const Value& b) {
   if (!a.is_object() || !b.is_object()) return b;
-  ObjectEntries out = a.entries();
+  ObjectEntries out(a.entries().begin(), a.entries().end());
   for (const auto& [k, v] : b.entries()) {
     auto it = std::lower_bound(out.begin(), out.end(), k,
                                [](const auto& e, const Value& key) { return e.first < key; });
@@ -326,7 +326,7 @@ Value apply_at(const Value& doc, const ValueVec& path, size_t i, PatchOp op, con
   if (doc.is_object()) {
     Value key =
         seg.is_string() ? seg : Value::string(seg.is_number() ? seg.number_to_string() : "");
-    ObjectEntries out = doc.entries();
+    ObjectEntries out(doc.entries().begin(), doc.entries().end());
     auto it = std::lower_bound(out.begin(), out.end(), key,
                                [](const auto& e, const Value& k) { return e.first < k; });
     bool found = it != out.end() && it->first == key;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <new>
 #include <unordered_map>
 
 namespace policyc {
@@ -76,7 +77,6 @@ namespace value_detail {
 #endif
 POLICYC_BOX_ALLOCATION(StrBox)
 POLICYC_BOX_ALLOCATION(VecBox)
-POLICYC_BOX_ALLOCATION(ObjBox)
 #undef POLICYC_BOX_ALLOCATION
 
 const std::string& empty_string() {
@@ -85,10 +85,6 @@ const std::string& empty_string() {
 }
 const ValueVec& empty_items() {
   static const ValueVec empty;
-  return empty;
-}
-const ObjectEntries& empty_entries() {
-  static const ObjectEntries empty;
   return empty;
 }
 
@@ -175,9 +171,13 @@ void Value::destroy() {
     case Kind::Set:
       delete static_cast<VecBox*>(heap_);
       break;
-    case Kind::Object:
-      delete static_cast<ObjBox*>(heap_);
+    case Kind::Object: {
+      auto* box = static_cast<ObjBox*>(heap_);
+      for (uint32_t i = 0; i < box->size; ++i) box->data()[i].~ObjectEntry();
+      box->~ObjBox();
+      ::operator delete(box);
       break;
+    }
     default:
       break;
   }
@@ -333,10 +333,18 @@ Value Value::object(ObjectEntries entries) {
 }
 
 Value Value::object_sorted(ObjectEntries entries) {
+  return object_sorted_moving(std::span<ObjectEntry>(entries));
+}
+
+Value Value::object_sorted_moving(std::span<ObjectEntry> entries, const uint8_t* order) {
+  size_t n = entries.size();
+  auto* box = new (::operator new(sizeof(ObjBox) + n * sizeof(ObjectEntry))) ObjBox;
+  box->size = static_cast<uint32_t>(n);
+  ObjectEntry* out = box->data();
+  for (size_t i = 0; i < n; ++i)
+    new (out + i) ObjectEntry(std::move(entries[order ? order[i] : i]));
   Value v;
   v.kind_ = Kind::Object;
-  auto* box = new ObjBox;
-  box->e = std::move(entries);
   v.heap_ = box;
   return v;
 }

@@ -517,7 +517,7 @@ class Runner {
     if (!doc.is_object()) return;
     for (const auto& [key, entry] : doc.entries()) {
       if (!entry.is_object()) continue;
-      ObjectEntries fields = entry.entries();
+      ObjectEntries fields(entry.entries().begin(), entry.entries().end());
       fields.emplace_back(Value::string("environment"), Value::string(environment));
       if (!entry.get_ptr(Value::string(id_key))) fields.emplace_back(Value::string(id_key), key);
       out.push_back(Value::object(std::move(fields)));

@@ -1134,7 +1134,7 @@ void parse_annotations(ast::Annotations& a, const char* default_scope,
   }
   Value v = docs.empty() || !docs[0].is_object() ? Value::empty_object() : docs[0];
   if (!v.find(Value::string("scope"))) {
-    ObjectEntries e = v.entries();
+    ObjectEntries e(v.entries().begin(), v.entries().end());
     e.emplace_back(Value::string("scope"), Value::string(default_scope));
     v = Value::object(std::move(e));
   }

@@ -33,7 +33,7 @@ namespace {
 
 Value merge_values(const Value& a, const Value& b) {
   if (!a.is_object() || !b.is_object()) return b;
-  ObjectEntries out = a.entries();
+  ObjectEntries out(a.entries().begin(), a.entries().end());
   for (const auto& [k, v] : b.entries()) {
     bool done = false;
     for (auto& e : out) {

@@ -28,7 +28,7 @@ TraceLocation trace_loc(const Location& l) {
 Value set_path(const Value& base, const std::vector<Value>& path, size_t i, const Value& v) {
   if (i == path.size()) return v;
   ObjectEntries entries;
-  if (base.is_object()) entries = base.entries();
+  if (base.is_object()) entries.assign(base.entries().begin(), base.entries().end());
   const Value* cur = base.is_object() ? base.find(path[i]) : nullptr;
   Value child = set_path(cur ? *cur : Value(), path, i + 1, v);
   bool replaced = false;
@@ -595,7 +595,7 @@ Value Evaluator::materialize(const RuleNode* node, const Value& base,
   if (!node->rules.empty() || !node->defaults.empty()) return node_value(node);
   if (node->is_function) return Value();
   ObjectEntries entries;
-  if (base.is_object()) entries = base.entries();
+  if (base.is_object()) entries.assign(base.entries().begin(), base.entries().end());
   std::vector<std::string> child_path = path;
   for (const auto& [name, child] : node->children) {
     if (child->is_function) continue;
@@ -859,7 +859,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
   }
   // Rules deeper in the tree (p.q := 1 beside p[x] := ...) are keys of this object too.
   if (!node->children.empty() && (result.is_undefined() || result.is_object())) {
-    ObjectEntries entries = result.is_object() ? result.entries() : ObjectEntries{};
+    ObjectEntries entries(result.entries().begin(), result.entries().end());
     for (const auto& [name, child] : node->children) {
       if (child->is_function) continue;
       Value cv = materialize(child.get(), Value(), child->path);
@@ -898,7 +898,7 @@ Value Evaluator::merge_rule_values(const Value& a, const Value& b, const Locatio
     return Value::set(std::move(items));
   }
   if (a.is_object() && b.is_object()) {
-    ObjectEntries entries = a.entries();
+    ObjectEntries entries(a.entries().begin(), a.entries().end());
     for (const auto& [k, v] : b.entries()) {
       bool merged = false;
       for (auto& e : entries) {

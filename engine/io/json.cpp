@@ -196,9 +196,7 @@ class JsonParser {
       case '[':
         return parse_array(out, depth + 1);
       case '"': {
-        std::string s;
-        if (!parse_string(s)) return false;
-        out = Value::string(std::move(s));
+        if (!parse_string_value(out)) return false;
         if (out.str().size() <= kMaxSharedStringLength) share(out);
         return true;
       }
@@ -322,12 +320,7 @@ class JsonParser {
     bool same_keys = n == last_keys_.size() && n <= kMaxRememberedKeys;
     for (size_t i = 0; same_keys && i < n; ++i)
       same_keys = &first[static_cast<ptrdiff_t>(i)].first.str() == last_keys_[i];
-    if (same_keys) {
-      ObjectEntries sorted;
-      sorted.reserve(n);
-      for (uint8_t from : last_order_) sorted.push_back(std::move(first[from]));
-      return Value::object_sorted(std::move(sorted));
-    }
+    if (same_keys) return Value::object_sorted_moving({&*first, n}, last_order_.data());
     ObjectEntries entries(std::make_move_iterator(first),
                           std::make_move_iterator(entry_stack_.end()));
     last_keys_.clear();
@@ -558,6 +551,26 @@ class JsonParser {
       }
     }
     s = std::move(fixed);
+  }
+
+  // Most strings are short ASCII without escapes: built straight from the text.
+  bool parse_string_value(Value& out) {
+    size_t start = pos_ + 1;
+    size_t end = start;
+    while (end < text_.size()) {
+      unsigned char c = static_cast<unsigned char>(text_[end]);
+      if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+      ++end;
+    }
+    if (end < text_.size() && text_[end] == '"') {
+      out = Value::string(text_.substr(start, end - start));
+      pos_ = end + 1;
+      return true;
+    }
+    std::string s;
+    if (!parse_string(s)) return false;
+    out = Value::string(std::move(s));
+    return true;
   }
 
   bool parse_string(std::string& s) {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,7 +24,10 @@ enum class Kind : uint8_t { Undefined, Null, Boolean, Number, String, Array, Obj
 
 class Value;
 using ValueVec = std::vector<Value>;
-using ObjectEntries = std::vector<std::pair<Value, Value>>;
+using ObjectEntry = std::pair<Value, Value>;
+using ObjectEntries = std::vector<ObjectEntry>;
+// An object's entries, sorted by key: they live inside the object's own allocation.
+using EntrySpan = std::span<const ObjectEntry>;
 
 struct BigNumber {
   mpq_class q;
@@ -81,6 +85,9 @@ class Value {
   static Value object(ObjectEntries entries);
   // Entries already sorted by key and unique (no checks).
   static Value object_sorted(ObjectEntries entries);
+  // The same, moving the entries out of `entries`, in the order `order` gives when set
+  // (order[i] is the index of the i-th entry).
+  static Value object_sorted_moving(std::span<ObjectEntry> entries, const uint8_t* order = nullptr);
   // Sorts and removes duplicates.
   static Value set(ValueVec items);
   static Value set_sorted(ValueVec items);
@@ -120,7 +127,7 @@ class Value {
   // Arrays and sets (both are item vectors; sets are sorted and unique).
   const ValueVec& items() const;
   // Objects: sorted by key.
-  const ObjectEntries& entries() const;
+  EntrySpan entries() const;
   size_t size() const;  // items, entries, or code points of a string
 
   const Value* find(const Value& key) const;  // object key lookup
@@ -133,8 +140,11 @@ class Value {
   size_t hash() const;
 
   friend int compare(const Value& a, const Value& b);
-  friend bool operator==(const Value& a, const Value& b) { return compare(a, b) == 0; }
-  friend bool operator!=(const Value& a, const Value& b) { return compare(a, b) != 0; }
+  friend bool operator==(const Value& a, const Value& b) {
+    if (a.kind_ == Kind::String && b.kind_ == Kind::String) return same_string(a, b);
+    return compare(a, b) == 0;
+  }
+  friend bool operator!=(const Value& a, const Value& b) { return !(a == b); }
   friend bool operator<(const Value& a, const Value& b) { return compare(a, b) < 0; }
 
   // JSON text as OPA prints it (sets as arrays, non-string keys stringified), compact.
@@ -160,6 +170,8 @@ class Value {
     Heap* heap_;   // strings, big numbers, arrays, sets, objects
   };
 
+  // Equal strings: the same payload, or equal precomputed hashes and equal bytes.
+  static bool same_string(const Value& a, const Value& b);
   bool has_heap() const { return kind_ >= Kind::String || (kind_ == Kind::Number && bool_); }
   void release() {
     if (has_heap() && --heap_->refs == 0) destroy();
@@ -181,14 +193,14 @@ struct VecBox : Value::Heap {
   static void* operator new(size_t size);
   static void operator delete(void* p);
 };
-struct ObjBox : Value::Heap {
-  ObjectEntries e;
-  static void* operator new(size_t size);
-  static void operator delete(void* p);
+// The entries follow the box in the same allocation (one allocation per object, no vector).
+struct alignas(8) ObjBox : Value::Heap {
+  uint32_t size = 0;
+  ObjectEntry* data() { return reinterpret_cast<ObjectEntry*>(this + 1); }
+  const ObjectEntry* data() const { return reinterpret_cast<const ObjectEntry*>(this + 1); }
 };
 const std::string& empty_string();
 const ValueVec& empty_items();
-const ObjectEntries& empty_entries();
 }  // namespace value_detail
 
 inline const std::string& Value::str() const {
@@ -196,14 +208,22 @@ inline const std::string& Value::str() const {
   return static_cast<const value_detail::StrBox*>(heap_)->s;
 }
 
+inline bool Value::same_string(const Value& a, const Value& b) {
+  if (a.heap_ == b.heap_) return true;
+  const auto* x = static_cast<const value_detail::StrBox*>(a.heap_);
+  const auto* y = static_cast<const value_detail::StrBox*>(b.heap_);
+  return x->hash == y->hash && x->s == y->s;
+}
+
 inline const ValueVec& Value::items() const {
   if (kind_ != Kind::Array && kind_ != Kind::Set) return value_detail::empty_items();
   return static_cast<const value_detail::VecBox*>(heap_)->v;
 }
 
-inline const ObjectEntries& Value::entries() const {
-  if (kind_ != Kind::Object) return value_detail::empty_entries();
-  return static_cast<const value_detail::ObjBox*>(heap_)->e;
+inline EntrySpan Value::entries() const {
+  if (kind_ != Kind::Object) return {};
+  const auto* box = static_cast<const value_detail::ObjBox*>(heap_);
+  return EntrySpan(box->data(), box->size);
 }
 
 struct ValueHash {
