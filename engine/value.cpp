@@ -642,6 +642,14 @@ const Value* Value::get_ptr(const Value& key) const {
   }
 }
 
+size_t Value::string_hash(std::string_view s) { return hash_string(s); }
+
+size_t Value::array_hash(std::span<const Value> items) {
+  size_t h = 0xA1;
+  for (const auto& v : items) h = mix(h, v.hash());
+  return h;
+}
+
 size_t Value::hash() const {
   switch (kind_) {
     case Kind::Undefined:
@@ -658,8 +666,9 @@ size_t Value::hash() const {
     case Kind::String:
       return static_cast<const StrBox*>(heap_)->hash;
     case Kind::Array:
+      return array_hash(items());
     case Kind::Set: {
-      size_t h = kind_ == Kind::Array ? 0xA1 : 0x5E;
+      size_t h = 0x5E;
       for (const auto& v : items()) h = mix(h, v.hash());
       return h;
     }

@@ -128,12 +128,13 @@ class JsonParser {
 
   // At an element boundary of an array whose elements are at `depth`: takes the second
   // parser's elements when it started right here.
-  bool adopt_speculation(int depth) {
+  // The elements go to `adopted`, so that the array is assembled once, at its exact size.
+  bool adopt_speculation(int depth, ValueVec& adopted) {
     if (!spec_ || pos_ != spec_->start) return false;
     std::unique_ptr<Speculation> spec = std::move(spec_);
     spec->worker.join();
     if (!spec->ok || depth + spec->max_depth > kMaxJsonDepth) return false;
-    for (auto& item : spec->items) item_stack_.push_back(std::move(item));
+    adopted = std::move(spec->items);
     pos_ = spec->end;
     return true;
   }
@@ -195,11 +196,8 @@ class JsonParser {
         return parse_object(out, depth + 1);
       case '[':
         return parse_array(out, depth + 1);
-      case '"': {
-        if (!parse_string_value(out)) return false;
-        if (out.str().size() <= kMaxSharedStringLength) share(out);
-        return true;
-      }
+      case '"':
+        return parse_string_value(out);
       case 't':
         if (!expect_literal("true")) return false;
         out = Value::boolean(true);
@@ -232,9 +230,10 @@ class JsonParser {
       return true;
     }
     size_t base = item_stack_.size();
+    ValueVec adopted;  // the second parser's elements, which follow those parsed here
     while (true) {
       skip_whitespace();
-      if (spec_ && adopt_speculation(depth)) {
+      if (spec_ && adopt_speculation(depth, adopted)) {
         ++pos_;  // ']'
         break;
       }
@@ -249,8 +248,16 @@ class JsonParser {
       if (c == ']') break;
       if (c != ',') return fail_at(pos_ - 1, "expected ',' or ']' in array");
     }
-    ValueVec items(std::make_move_iterator(item_stack_.begin() + static_cast<ptrdiff_t>(base)),
-                   std::make_move_iterator(item_stack_.end()));
+    size_t count = item_stack_.size() - base + adopted.size();
+    if (count <= kMaxSharedArrayLength && adopted.empty() && reuse_recent_array(base, out))
+      return true;
+    ValueVec items;
+    items.reserve(count);
+    items.insert(items.end(),
+                 std::make_move_iterator(item_stack_.begin() + static_cast<ptrdiff_t>(base)),
+                 std::make_move_iterator(item_stack_.end()));
+    items.insert(items.end(), std::make_move_iterator(adopted.begin()),
+                 std::make_move_iterator(adopted.end()));
     item_stack_.resize(base);
     bool shareable = items.size() <= kMaxSharedArrayLength;
     for (size_t i = 0; shareable && i < items.size(); ++i)
@@ -260,10 +267,27 @@ class JsonParser {
     return true;
   }
 
+  // A small array of scalars equal to one parsed recently (see share): reused as it is,
+  // before the new array is allocated.
+  bool reuse_recent_array(size_t base, Value& out) {
+    std::span<const Value> items(item_stack_.data() + base, item_stack_.size() - base);
+    for (const Value& item : items)
+      if (item.is_collection() || item.big()) return false;
+    size_t hash = Value::array_hash(items);
+    size_t slot = hash % kSharedSlots;
+    const Value& recent = recent_values_[slot];
+    if (recent_hashes_[slot] != hash || !recent.is_array() || recent.items().size() != items.size())
+      return false;
+    for (size_t i = 0; i < items.size(); ++i)
+      if (recent.items()[i] != items[i]) return false;
+    out = recent;
+    item_stack_.resize(base);
+    return true;
+  }
+
   // Real documents repeat small values: tag lists, enum-like strings, labels. Values are
-  // immutable, so an equal value parsed recently can stand in for the new one, and the new
-  // payload goes straight back to its pool. A small direct-mapped table keyed by hash keeps
-  // this bounded: a miss only replaces one slot.
+  // immutable, so an equal value parsed recently can stand in for a new one. A small
+  // direct-mapped table keyed by hash keeps this bounded: a miss only replaces one slot.
   void share(Value& v) {
     size_t hash = v.hash();
     size_t i = hash % kSharedSlots;
@@ -563,8 +587,23 @@ class JsonParser {
       ++end;
     }
     if (end < text_.size() && text_[end] == '"') {
-      out = Value::string(text_.substr(start, end - start));
+      std::string_view raw = text_.substr(start, end - start);
       pos_ = end + 1;
+      if (raw.size() <= kMaxSharedStringLength) {
+        // A recent equal string is reused before anything is allocated.
+        size_t hash = Value::string_hash(raw);
+        size_t slot = hash % kSharedSlots;
+        const Value& recent = recent_values_[slot];
+        if (recent_hashes_[slot] == hash && recent.is_string() && recent.str() == raw) {
+          out = recent;
+          return true;
+        }
+        out = Value::string(raw);
+        recent_values_[slot] = out;
+        recent_hashes_[slot] = hash;
+        return true;
+      }
+      out = Value::string(raw);
       return true;
     }
     std::string s;

@@ -92,6 +92,16 @@ TEST(JsonTest, InvalidUtf8BecomesReplacementCharacters) {
   EXPECT_EQ(v.entries()[0].second.str(), "\n\xEF\xBF\xBD");
 }
 
+TEST(JsonTest, RepeatedSmallValuesAreSharedWithoutChangingThem) {
+  Value v =
+      json(R"([["red", "blue"], ["red", "blue"], [1.0], [1], [1.0], "red", ["red"], "re\u0064"])");
+  EXPECT_EQ(v.to_json(), R"([["red","blue"],["red","blue"],[1.0],[1],[1.0],"red",["red"],"red"])");
+  const ValueVec& items = v.items();
+  EXPECT_EQ(&items[0].items(), &items[1].items());  // one payload for equal tag lists
+  EXPECT_NE(&items[2].items(), &items[3].items());  // 1.0 and 1 print differently
+  EXPECT_EQ(&items[5].str(), &items[6].items()[0].str());
+}
+
 TEST(JsonTest, DuplicateKeysKeepTheLast) {
   EXPECT_EQ(json(R"({"a": 1, "a": 2})").to_json(), R"({"a":2})");
 }

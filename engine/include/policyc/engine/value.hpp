@@ -138,6 +138,10 @@ class Value {
   const Value* get_ptr(const Value& key) const;
 
   size_t hash() const;
+  // What hash() gives for a string or an array with this content, without building it: lets
+  // a loader find an equal value it already has before allocating a new one.
+  static size_t string_hash(std::string_view s);
+  static size_t array_hash(std::span<const Value> items);
 
   friend int compare(const Value& a, const Value& b);
   friend bool operator==(const Value& a, const Value& b) {
