@@ -1,9 +1,12 @@
 #include "policyc/engine/value.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <new>
 #include <unordered_map>
 
@@ -464,6 +467,27 @@ void round_to_binary(const mpq_class& q, mpz_class& m, long& e) {
   m = q.get_num() / q.get_den();
 }
 
+// x86's extended precision has exactly the 64-bit mantissa OPA computes with, and its
+// division rounds to nearest, ties to even, as round_to_binary does. So for a quotient of
+// two integers below 2^64 (exact in long double) one hardware division gives the rounded
+// value that the exact search above finds with a dozen GMP operations.
+constexpr bool kLongDoubleHas64BitMantissa = std::numeric_limits<long double>::digits == 64;
+
+bool as_long_double(const mpq_class& q, long double& out) {
+  if (!kLongDoubleHas64BitMantissa) return false;
+  const mpz_class& num = q.get_num();
+  const mpz_class& den = q.get_den();
+  if (mpz_sizeinbase(num.get_mpz_t(), 2) > 64 || mpz_sizeinbase(den.get_mpz_t(), 2) > 64 ||
+      sizeof(mp_limb_t) != 8)
+    return false;
+  auto magnitude = [](const mpz_class& z) -> long double {
+    return static_cast<long double>(static_cast<uint64_t>(mpz_getlimbn(z.get_mpz_t(), 0)));
+  };
+  long double x = magnitude(num) / magnitude(den);
+  out = sgn(num) < 0 ? -x : x;
+  return true;
+}
+
 mpq_class pow10q(long k) {
   mpz_class p;
   mpz_ui_pow_ui(p.get_mpz_t(), 10, static_cast<unsigned long>(k < 0 ? -k : k));
@@ -474,6 +498,21 @@ mpq_class pow10q(long k) {
 
 mpq_class round_to_mantissa64(const mpq_class& value) {
   if (value == 0 || value.get_den() == 1) return value;
+  long double x;
+  if (as_long_double(value, x)) {
+    // x = mantissa * 2^(exp - 64) exactly.
+    int exp;
+    long double fraction = std::frexp(std::fabs(x), &exp);
+    auto mantissa = static_cast<uint64_t>(std::ldexp(fraction, 64));
+    mpq_class out{mpz_class(static_cast<unsigned long>(mantissa))};
+    long shift = exp - 64;
+    if (shift >= 0) {
+      mpq_mul_2exp(out.get_mpq_t(), out.get_mpq_t(), static_cast<mp_bitcnt_t>(shift));
+    } else {
+      mpq_div_2exp(out.get_mpq_t(), out.get_mpq_t(), static_cast<mp_bitcnt_t>(-shift));
+    }
+    return x < 0 ? mpq_class(-out) : out;
+  }
   bool neg = value < 0;
   mpq_class q = neg ? mpq_class(-value) : value;
   mpz_class m;
@@ -490,9 +529,28 @@ mpq_class round_to_mantissa64(const mpq_class& value) {
 
 namespace {
 
-std::string format_rational(const mpq_class& value) {
-  bool neg = value < 0;
-  mpq_class q = neg ? mpq_class(-value) : value;
+// The shortest decimal that reads back to the same 64-bit-mantissa value, as significant
+// digits and the decimal exponent of the first: the digits of a long double's shortest
+// round-trip form (std::to_chars).
+bool shortest_digits_fast(const mpq_class& value, std::string& digits, long& exp10) {
+  long double x;
+  if (!as_long_double(value, x)) return false;
+  char buf[64];
+  auto [end, ec] =
+      std::to_chars(buf, buf + sizeof buf, std::fabs(x), std::chars_format::scientific);
+  if (ec != std::errc()) return false;
+  std::string_view text(buf, static_cast<size_t>(end - buf));
+  size_t e = text.find('e');
+  if (e == std::string_view::npos) return false;
+  digits.clear();
+  for (char c : text.substr(0, e))
+    if (c != '.') digits.push_back(c);
+  exp10 = std::strtol(std::string(text.substr(e + 1)).c_str(), nullptr, 10);
+  return true;
+}
+
+void shortest_digits_exact(const mpq_class& value, std::string& digits, long& exp10) {
+  mpq_class q = value < 0 ? mpq_class(-value) : value;
   mpz_class m;
   long e;
   round_to_binary(q, m, e);
@@ -508,14 +566,15 @@ std::string format_rational(const mpq_class& value) {
              static_cast<long>(mpz_sizeinbase(q.get_den().get_mpz_t(), 10));
   while (q >= pow10q(d10 + 1)) ++d10;
   while (q < pow10q(d10)) --d10;
-  std::string digits;
-  long exp10 = d10;
+  exp10 = d10;
   for (int n = 1; n <= 40; ++n) {
     // n significant digits: round(q / 10^(d10 - n + 1)).
     mpq_class scaled = q / pow10q(d10 - n + 1);
     mpz_class cand = scaled.get_num() / scaled.get_den();
     mpq_class frac = scaled - mpq_class(cand);
-    if (frac >= mpq_class(1, 2)) ++cand;
+    // To nearest, ties to even, as Go's decimal conversion rounds.
+    int half = cmp(frac, mpq_class(1, 2));
+    if (half > 0 || (half == 0 && mpz_odd_p(cand.get_mpz_t()))) ++cand;
     mpq_class back = mpq_class(cand) * pow10q(d10 - n + 1);
     mpz_class m2;
     long e2;
@@ -527,6 +586,11 @@ std::string format_rational(const mpq_class& value) {
       break;
     }
   }
+}
+
+// Go's %g-like form of big.Float.Text('g', -1): %e when the exponent is below -4 or at
+// least 6, plain decimals otherwise.
+std::string format_shortest(bool neg, std::string digits, long exp10) {
   if (digits.empty()) digits = "0";
   while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
   std::string out = neg ? "-" : "";
@@ -542,6 +606,13 @@ std::string format_rational(const mpq_class& value) {
   size_t int_len = static_cast<size_t>(exp10) + 1;
   if (digits.size() <= int_len) return out + digits + std::string(int_len - digits.size(), '0');
   return out + digits.substr(0, int_len) + "." + digits.substr(int_len);
+}
+
+std::string format_rational(const mpq_class& value) {
+  std::string digits;
+  long exp10 = 0;
+  if (!shortest_digits_fast(value, digits, exp10)) shortest_digits_exact(value, digits, exp10);
+  return format_shortest(value < 0, std::move(digits), exp10);
 }
 
 }  // namespace
@@ -739,7 +810,18 @@ namespace {
 void write_json_string(std::string& out, std::string_view s) {
   static const char* hex = "0123456789abcdef";
   out.push_back('"');
-  for (unsigned char c : s) {
+  // Runs of characters that need no escape are appended at once: most strings are one run.
+  auto plain = [](unsigned char c) {
+    return c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
+  };
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t run = i;
+    while (run < s.size() && plain(static_cast<unsigned char>(s[run]))) ++run;
+    out.append(s.data() + i, run - i);
+    if (run == s.size()) break;
+    i = run + 1;
+    unsigned char c = static_cast<unsigned char>(s[run]);
     switch (c) {
       case '"':
         out += "\\\"";
@@ -822,6 +904,21 @@ void write_json(std::string& out, const Value& v, bool pretty, int indent) {
       const auto& entries = v.entries();
       if (entries.empty()) {
         out += "{}";
+        return;
+      }
+      bool string_keys = true;
+      for (const auto& entry : entries) string_keys = string_keys && entry.first.is_string();
+      if (string_keys) {  // already in output order
+        out.push_back('{');
+        for (size_t i = 0; i < entries.size(); ++i) {
+          if (i) out.push_back(',');
+          newline(out, pretty, indent + 1);
+          write_json_string(out, entries[i].first.str());
+          out += pretty ? ": " : ":";
+          write_json(out, entries[i].second, pretty, indent + 1);
+        }
+        newline(out, pretty, indent);
+        out.push_back('}');
         return;
       }
       // Non-string keys are rendered as their JSON text; re-sort by that text.
