@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <mutex>
 #include <new>
 #include <unordered_map>
 
@@ -302,11 +303,26 @@ Value Value::string(std::string s) {
 }
 
 Value Value::interned(std::string_view s) {
+  // Each thread looks in its own cache first; the process-wide table is locked only for a
+  // text the thread has not interned before.
+  thread_local std::unordered_map<std::string_view, Value> seen;
+  auto hit = seen.find(s);
+  if (hit != seen.end()) return hit->second;
+  static std::mutex lock;
   static std::unordered_map<std::string_view, Value> table;
-  auto it = table.find(s);
-  if (it != table.end()) return it->second;
-  Value v = string(s);
-  table.emplace(std::string_view(v.str()), v);  // the view points into the kept payload
+  Value v;
+  {
+    std::lock_guard<std::mutex> guard(lock);
+    auto it = table.find(s);
+    if (it != table.end()) {
+      v = it->second;
+    } else {
+      v = string(s);
+      v.heap_->refs = Heap::kImmortal;
+      table.emplace(std::string_view(v.str()), v);  // the view points into the payload
+    }
+  }
+  seen.emplace(std::string_view(v.str()), v);
   return v;
 }
 
@@ -377,15 +393,27 @@ Value Value::set_sorted(ValueVec items) {
 }
 
 Value Value::empty_array() {
-  static const Value v = array({});
+  static const Value v = [] {
+    Value empty = array({});
+    empty.heap_->refs = Heap::kImmortal;
+    return empty;
+  }();
   return v;
 }
 Value Value::empty_object() {
-  static const Value v = object_sorted({});
+  static const Value v = [] {
+    Value empty = object_sorted({});
+    empty.heap_->refs = Heap::kImmortal;
+    return empty;
+  }();
   return v;
 }
 Value Value::empty_set() {
-  static const Value v = set_sorted({});
+  static const Value v = [] {
+    Value empty = set_sorted({});
+    empty.heap_->refs = Heap::kImmortal;
+    return empty;
+  }();
   return v;
 }
 

@@ -22,6 +22,8 @@ namespace {
 // Blueprints are shallow; a document nested this deep is a mistake or an attack, and the
 // limit keeps path strings and the frame stack small.
 constexpr size_t kMaxDepth = 256;
+// Longer keys are rarely repeated; interning them would only grow the table.
+constexpr size_t kMaxInternedKeyLength = 64;
 // An alias bomb shares payloads while parsing and explodes in whatever walks the result.
 constexpr size_t kMinAliasBudget = 100'000;
 constexpr size_t kAliasBudgetPerEvent = 50;
@@ -261,7 +263,11 @@ class PositionedBuilder {
   bool add_key(std::string key, int line, int col) {
     Frame& frame = stack_.back();
     frame.keys.push_back(KeyMark{line, col});
-    frame.entries.emplace_back(Value::string(std::move(key)), Value());
+    // Keys repeat across every service of a system and match the policies' constants:
+    // shared (interned) payloads let lookups match by pointer.
+    frame.entries.emplace_back(
+        key.size() <= kMaxInternedKeyLength ? Value::interned(key) : Value::string(std::move(key)),
+        Value());
     frame.expecting_key = false;
     return true;
   }

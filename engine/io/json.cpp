@@ -106,8 +106,8 @@ class JsonParser {
     });
   }
 
-  // Runs on the second thread. Shares nothing with the main parser: no interned keys and no
-  // process-wide empty values, whose reference counts only the main thread may touch.
+  // Runs on the second thread. The only values it shares with the main parser are immortal
+  // (interned keys, the empty collections), whose reference counts nobody writes.
   bool parse_remaining_elements(ValueVec& items, size_t& end) {
     while (true) {
       if (cancel_->load(std::memory_order_relaxed)) return false;
@@ -226,7 +226,7 @@ class JsonParser {
     skip_whitespace();
     if (!at_end() && peek() == ']') {
       ++pos_;
-      out = cancel_ ? Value::array({}) : Value::empty_array();
+      out = Value::empty_array();
       return true;
     }
     size_t base = item_stack_.size();
@@ -307,7 +307,7 @@ class JsonParser {
     skip_whitespace();
     if (!at_end() && peek() == '}') {
       ++pos_;
-      out = cancel_ ? Value::object_sorted({}) : Value::empty_object();
+      out = Value::empty_object();
       return true;
     }
     size_t base = entry_stack_.size();
@@ -421,7 +421,7 @@ class JsonParser {
           return true;
         }
       }
-      out = cancel_ ? Value::string(raw) : Value::interned(raw);
+      out = Value::interned(raw);
       if (index < kMaxRememberedKeys) {
         if (recent_keys_.size() <= index) recent_keys_.resize(index + 1);
         recent_keys_[index] = out;

@@ -38,7 +38,7 @@ class Value {
  public:
   Value() : int_(0) {}
   Value(const Value& o) : kind_(o.kind_), bool_(o.bool_), int_(o.int_) {
-    if (o.has_heap()) ++heap_->refs;
+    if (o.has_heap()) retain();
   }
   Value(Value&& o) noexcept : kind_(o.kind_), bool_(o.bool_), int_(o.int_) {
     o.kind_ = Kind::Undefined;
@@ -46,7 +46,7 @@ class Value {
   }
   Value& operator=(const Value& o) {
     if (this != &o) {
-      if (o.has_heap()) ++o.heap_->refs;
+      if (o.has_heap()) o.retain();
       release();
       kind_ = o.kind_;
       bool_ = o.bool_;
@@ -161,7 +161,11 @@ class Value {
 
   // Shared payloads carry a plain (non-atomic) reference count: evaluation is
   // single-threaded, and atomic counting was a fifth of the iterate benchmark's time.
+  // Interned strings and the shared empty collections are immortal: they live for the
+  // process, their count is never written, and so any thread may copy them (the loaders
+  // parse files on several threads).
   struct Heap {
+    static constexpr uint32_t kImmortal = 0x80000000u;
     uint32_t refs = 1;
   };
 
@@ -178,7 +182,10 @@ class Value {
   static bool same_string(const Value& a, const Value& b);
   bool has_heap() const { return kind_ >= Kind::String || (kind_ == Kind::Number && bool_); }
   void release() {
-    if (has_heap() && --heap_->refs == 0) destroy();
+    if (has_heap() && !(heap_->refs & Heap::kImmortal) && --heap_->refs == 0) destroy();
+  }
+  void retain() const {
+    if (!(heap_->refs & Heap::kImmortal)) ++heap_->refs;
   }
   void destroy();
 };
