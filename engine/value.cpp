@@ -309,7 +309,8 @@ Value Value::interned(std::string_view s) {
   auto hit = seen.find(s);
   if (hit != seen.end()) return hit->second;
   static std::mutex lock;
-  static std::unordered_map<std::string_view, Value> table;
+  // Never destroyed: the payloads are immortal, and stay reachable until the process ends.
+  static auto& table = *new std::unordered_map<std::string_view, Value>;
   Value v;
   {
     std::lock_guard<std::mutex> guard(lock);
