@@ -66,6 +66,52 @@ struct BigBox : Pooled<BigBox> {
   BigNumber n;
 };
 
+// Objects of up to four entries (most results, findings and messages) come from the pools
+// too; larger ones from the system allocator.
+static_assert(sizeof(value_detail::ObjBox) == 8, "the pool sizes below assume an 8-byte header");
+
+size_t object_box_bytes(size_t n) { return sizeof(value_detail::ObjBox) + n * sizeof(ObjectEntry); }
+
+void* allocate_object_box(size_t n) {
+#if !defined(__SANITIZE_ADDRESS__)
+  switch (n) {
+    case 0:
+      return BoxPool<8>::allocate();
+    case 1:
+      return BoxPool<8 + sizeof(ObjectEntry)>::allocate();
+    case 2:
+      return BoxPool<8 + 2 * sizeof(ObjectEntry)>::allocate();
+    case 3:
+      return BoxPool<8 + 3 * sizeof(ObjectEntry)>::allocate();
+    case 4:
+      return BoxPool<8 + 4 * sizeof(ObjectEntry)>::allocate();
+    default:
+      break;
+  }
+#endif
+  return ::operator new(object_box_bytes(n));
+}
+
+void release_object_box(void* p, size_t n) {
+#if !defined(__SANITIZE_ADDRESS__)
+  switch (n) {
+    case 0:
+      return BoxPool<8>::release(p);
+    case 1:
+      return BoxPool<8 + sizeof(ObjectEntry)>::release(p);
+    case 2:
+      return BoxPool<8 + 2 * sizeof(ObjectEntry)>::release(p);
+    case 3:
+      return BoxPool<8 + 3 * sizeof(ObjectEntry)>::release(p);
+    case 4:
+      return BoxPool<8 + 4 * sizeof(ObjectEntry)>::release(p);
+    default:
+      break;
+  }
+#endif
+  ::operator delete(p);
+}
+
 }  // namespace
 
 namespace value_detail {
@@ -178,8 +224,9 @@ void Value::destroy() {
     case Kind::Object: {
       auto* box = static_cast<ObjBox*>(heap_);
       for (uint32_t i = 0; i < box->size; ++i) box->data()[i].~ObjectEntry();
+      uint32_t n = box->size;
       box->~ObjBox();
-      ::operator delete(box);
+      release_object_box(box, n);
       break;
     }
     default:
@@ -358,7 +405,7 @@ Value Value::object_sorted(ObjectEntries entries) {
 
 Value Value::object_sorted_moving(std::span<ObjectEntry> entries, const uint8_t* order) {
   size_t n = entries.size();
-  auto* box = new (::operator new(sizeof(ObjBox) + n * sizeof(ObjectEntry))) ObjBox;
+  auto* box = new (allocate_object_box(n)) ObjBox;
   box->size = static_cast<uint32_t>(n);
   ObjectEntry* out = box->data();
   for (size_t i = 0; i < n; ++i)
