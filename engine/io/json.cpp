@@ -249,7 +249,7 @@ class JsonParser {
       if (c != ',') return fail_at(pos_ - 1, "expected ',' or ']' in array");
     }
     size_t count = item_stack_.size() - base + adopted.size();
-    if (count <= kMaxSharedArrayLength && adopted.empty() && reuse_recent_array(base, out))
+    if (count <= kMaxSharedArrayLength && adopted.empty() && small_scalar_array(base, out))
       return true;
     ValueVec items;
     items.reserve(count);
@@ -259,45 +259,36 @@ class JsonParser {
     items.insert(items.end(), std::make_move_iterator(adopted.begin()),
                  std::make_move_iterator(adopted.end()));
     item_stack_.resize(base);
-    bool shareable = items.size() <= kMaxSharedArrayLength;
-    for (size_t i = 0; shareable && i < items.size(); ++i)
-      shareable = !items[i].is_collection() && !items[i].big();
     out = Value::array(std::move(items));
-    if (shareable) share(out);
-    return true;
-  }
-
-  // A small array of scalars equal to one parsed recently (see share): reused as it is,
-  // before the new array is allocated.
-  bool reuse_recent_array(size_t base, Value& out) {
-    std::span<const Value> items(item_stack_.data() + base, item_stack_.size() - base);
-    for (const Value& item : items)
-      if (item.is_collection() || item.big()) return false;
-    size_t hash = Value::array_hash(items);
-    size_t slot = hash % kSharedSlots;
-    const Value& recent = recent_values_[slot];
-    if (recent_hashes_[slot] != hash || !recent.is_array() || recent.items().size() != items.size())
-      return false;
-    for (size_t i = 0; i < items.size(); ++i)
-      if (recent.items()[i] != items[i]) return false;
-    out = recent;
-    item_stack_.resize(base);
     return true;
   }
 
   // Real documents repeat small values: tag lists, enum-like strings, labels. Values are
-  // immutable, so an equal value parsed recently can stand in for a new one. A small
-  // direct-mapped table keyed by hash keeps this bounded: a miss only replaces one slot.
-  void share(Value& v) {
-    size_t hash = v.hash();
-    size_t i = hash % kSharedSlots;
-    Value& slot = recent_values_[i];
-    if (recent_hashes_[i] == hash && slot.kind() == v.kind() && slot == v) {
-      v = slot;
+  // immutable, so an equal value parsed recently (recent_values_, a small direct-mapped
+  // table keyed by hash: a miss only replaces one slot) stands in for a new one, found
+  // before anything is allocated. This is the array case: the items on the stack from
+  // `base`, when all are scalars. False when they are not, and nothing is done.
+  bool small_scalar_array(size_t base, Value& out) {
+    std::span<const Value> items(item_stack_.data() + base, item_stack_.size() - base);
+    for (const Value& item : items)
+      if (item.is_collection() || item.big()) return false;  // 1.0 and 1 print differently
+    size_t hash = Value::array_hash(items);
+    size_t slot = hash % kSharedSlots;
+    const Value& recent = recent_values_[slot];
+    bool same =
+        recent_hashes_[slot] == hash && recent.is_array() && recent.items().size() == items.size();
+    for (size_t i = 0; same && i < items.size(); ++i) same = recent.items()[i] == items[i];
+    if (same) {
+      out = recent;
     } else {
-      slot = v;
-      recent_hashes_[i] = hash;
+      out = Value::array(
+          ValueVec(std::make_move_iterator(item_stack_.begin() + static_cast<ptrdiff_t>(base)),
+                   std::make_move_iterator(item_stack_.end())));
+      recent_values_[slot] = out;
+      recent_hashes_[slot] = hash;
     }
+    item_stack_.resize(base);
+    return true;
   }
 
   bool parse_object(Value& out, int depth) {
@@ -590,7 +581,7 @@ class JsonParser {
       std::string_view raw = text_.substr(start, end - start);
       pos_ = end + 1;
       if (raw.size() <= kMaxSharedStringLength) {
-        // A recent equal string is reused before anything is allocated.
+        // A recent equal string is reused (see small_scalar_array).
         size_t hash = Value::string_hash(raw);
         size_t slot = hash % kSharedSlots;
         const Value& recent = recent_values_[slot];
