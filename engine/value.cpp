@@ -92,7 +92,7 @@ void* allocate_object_box(size_t n) {
   return ::operator new(object_box_bytes(n));
 }
 
-void release_object_box(void* p, size_t n) {
+void release_object_box(void* p, [[maybe_unused]] size_t n) {
 #if !defined(__SANITIZE_ADDRESS__)
   switch (n) {
     case 0:
