@@ -349,6 +349,16 @@ Value Value::string(std::string s) {
   return v;
 }
 
+Value Value::string_with_hash(std::string_view s, size_t hash) {
+  Value v;
+  v.kind_ = Kind::String;
+  auto* box = new StrBox;
+  box->hash = hash;
+  box->s = s;
+  v.heap_ = box;
+  return v;
+}
+
 Value Value::interned(std::string_view s) {
   // Each thread looks in its own cache first; the process-wide table is locked only for a
   // text the thread has not interned before.

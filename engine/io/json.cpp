@@ -84,7 +84,17 @@ class JsonParser {
     }
   }
 
-  static bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+  // Anything above ' ' is not JSON whitespace: one comparison for the usual case.
+  static bool is_space(char c) {
+    return static_cast<unsigned char>(c) <= ' ' &&
+           (c == ' ' || c == '\n' || c == '\r' || c == '\t');
+  }
+
+  // A string byte that needs no attention: printable ASCII other than '"' and '\\'.
+  static bool is_plain(char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u < 0x80 && u != '"' && u != '\\';
+  }
 
   void start_speculation(bool release_parsed_pages) {
     size_t start = guess_element_boundary(text_);
@@ -391,27 +401,26 @@ class JsonParser {
   // keys use the shared (interned) payloads.
   bool parse_key(Value& out, size_t index) {
     size_t start = pos_ + 1;
-    size_t end = start;
-    while (end < text_.size() && end - start <= kMaxInternedKeyLength) {
-      char c = text_[end];
-      // Non-ASCII keys take parse_string, which checks their UTF-8.
-      if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 ||
-          static_cast<unsigned char>(c) >= 0x80) {
-        break;
+    // The key at this position of the previous object is the likely match. Its bytes are
+    // plain (it was parsed by the loop below), so equal bytes and a closing quote right
+    // after them need no scan.
+    if (index < recent_keys_.size()) {
+      const std::string& recent = recent_keys_[index].str();
+      size_t end = start + recent.size();
+      if (end < text_.size() && text_[end] == '"' &&
+          same_bytes(recent.data(), text_.data() + start, recent.size())) {
+        pos_ = end + 1;
+        out = recent_keys_[index];
+        return true;
       }
-      ++end;
     }
+    size_t end = start;
+    // Non-ASCII keys take parse_string, which checks their UTF-8.
+    while (end < text_.size() && end - start <= kMaxInternedKeyLength && is_plain(text_[end]))
+      ++end;
     if (end < text_.size() && text_[end] == '"' && end - start <= kMaxInternedKeyLength) {
       std::string_view raw = text_.substr(start, end - start);
       pos_ = end + 1;
-      // The key at this position of the previous object is the likely match.
-      if (index < recent_keys_.size()) {
-        const std::string& recent = recent_keys_[index].str();
-        if (recent.size() == raw.size() && same_bytes(recent.data(), raw.data(), raw.size())) {
-          out = recent_keys_[index];
-          return true;
-        }
-      }
       out = Value::interned(raw);
       if (index < kMaxRememberedKeys) {
         if (recent_keys_.size() <= index) recent_keys_.resize(index + 1);
@@ -572,11 +581,7 @@ class JsonParser {
   bool parse_string_value(Value& out) {
     size_t start = pos_ + 1;
     size_t end = start;
-    while (end < text_.size()) {
-      unsigned char c = static_cast<unsigned char>(text_[end]);
-      if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
-      ++end;
-    }
+    while (end < text_.size() && is_plain(text_[end])) ++end;
     if (end < text_.size() && text_[end] == '"') {
       std::string_view raw = text_.substr(start, end - start);
       pos_ = end + 1;
@@ -589,7 +594,7 @@ class JsonParser {
           out = recent;
           return true;
         }
-        out = Value::string(raw);
+        out = Value::string_with_hash(raw, hash);
         recent_values_[slot] = out;
         recent_hashes_[slot] = hash;
         return true;
