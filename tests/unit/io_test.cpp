@@ -102,6 +102,14 @@ TEST(JsonTest, RepeatedSmallValuesAreSharedWithoutChangingThem) {
   EXPECT_EQ(&items[5].str(), &items[6].items()[0].str());
 }
 
+TEST(JsonTest, KeysMatchedAgainstThePreviousObjectStillReadWhole) {
+  // The previous object's key at the same position is tried first: a longer key, an
+  // escaped spelling of the same key and a key at the end of the text must all read right.
+  EXPECT_EQ(json(R"([{"id": 1}, {"idx": 2}, {"i\u0064": 3}, {"id": 4}, {"i": 5}])").to_json(),
+            R"([{"id":1},{"idx":2},{"id":3},{"id":4},{"i":5}])");
+  json_error(R"([{"id": 1}, {"id)");
+}
+
 TEST(JsonTest, DuplicateKeysKeepTheLast) {
   EXPECT_EQ(json(R"({"a": 1, "a": 2})").to_json(), R"({"a":2})");
 }
