@@ -259,7 +259,9 @@ bool load_document(const std::string& path, Value& out, std::vector<Diagnostic>&
     out = std::move(docs[0]);
     return true;
   }
+  // The input document is loaded once per process: large ones are parsed on two threads.
   JsonOptions options;
+  options.parallel_min_bytes = size_t{1} << 20;
   options.release_parsed_pages = file.mapped();
   if (!parse_json(text, out, err, options)) {
     errors.push_back(text_error_diagnostic(path, text, err, "json_parse_error"));

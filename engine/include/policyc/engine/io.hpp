@@ -1,6 +1,7 @@
 // Value I/O at the edges: JSON and YAML text to values.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,8 +17,11 @@ struct TextError {
 };
 
 struct JsonOptions {
-  // Documents at least this long are parsed on two threads when the machine has two cores.
-  size_t parallel_min_bytes = size_t{1} << 20;
+  // Documents at least this long are parsed on two threads when the machine has two cores
+  // (off by default). Meant for one-shot loads such as a command's input: payload boxes the
+  // second thread allocates join the freeing thread's free lists, so a process that parses
+  // many large documents this way would keep allocating fresh boxes on the second thread.
+  size_t parallel_min_bytes = SIZE_MAX;
   // The text is a read-only private file mapping (FileText): pages the parser has passed
   // are handed back to the kernel as it goes, so a large input's text and its values are
   // not both held in memory. Should an error need them again, they are read back.
