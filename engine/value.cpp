@@ -68,43 +68,42 @@ struct BigBox : Pooled<BigBox> {
 
 // Objects of up to four entries (most results, findings and messages) come from the pools
 // too; larger ones from the system allocator.
-static_assert(sizeof(value_detail::ObjBox) == 8, "the pool sizes below assume an 8-byte header");
-
-size_t object_box_bytes(size_t n) { return sizeof(value_detail::ObjBox) + n * sizeof(ObjectEntry); }
+template <size_t Entries>
+using ObjectPool = BoxPool<sizeof(value_detail::ObjBox) + Entries * sizeof(ObjectEntry)>;
 
 void* allocate_object_box(size_t n) {
 #if !defined(__SANITIZE_ADDRESS__)
   switch (n) {
     case 0:
-      return BoxPool<8>::allocate();
+      return ObjectPool<0>::allocate();
     case 1:
-      return BoxPool<8 + sizeof(ObjectEntry)>::allocate();
+      return ObjectPool<1>::allocate();
     case 2:
-      return BoxPool<8 + 2 * sizeof(ObjectEntry)>::allocate();
+      return ObjectPool<2>::allocate();
     case 3:
-      return BoxPool<8 + 3 * sizeof(ObjectEntry)>::allocate();
+      return ObjectPool<3>::allocate();
     case 4:
-      return BoxPool<8 + 4 * sizeof(ObjectEntry)>::allocate();
+      return ObjectPool<4>::allocate();
     default:
       break;
   }
 #endif
-  return ::operator new(object_box_bytes(n));
+  return ::operator new(sizeof(value_detail::ObjBox) + n * sizeof(ObjectEntry));
 }
 
 void release_object_box(void* p, [[maybe_unused]] size_t n) {
 #if !defined(__SANITIZE_ADDRESS__)
   switch (n) {
     case 0:
-      return BoxPool<8>::release(p);
+      return ObjectPool<0>::release(p);
     case 1:
-      return BoxPool<8 + sizeof(ObjectEntry)>::release(p);
+      return ObjectPool<1>::release(p);
     case 2:
-      return BoxPool<8 + 2 * sizeof(ObjectEntry)>::release(p);
+      return ObjectPool<2>::release(p);
     case 3:
-      return BoxPool<8 + 3 * sizeof(ObjectEntry)>::release(p);
+      return ObjectPool<3>::release(p);
     case 4:
-      return BoxPool<8 + 4 * sizeof(ObjectEntry)>::release(p);
+      return ObjectPool<4>::release(p);
     default:
       break;
   }
@@ -340,21 +339,16 @@ Value Value::number_from_text(std::string_view text) {
 }
 
 Value Value::string(std::string s) {
-  Value v;
-  v.kind_ = Kind::String;
-  auto* box = new StrBox;
-  box->hash = hash_string(s);
-  box->s = std::move(s);
-  v.heap_ = box;
-  return v;
+  size_t hash = hash_string(s);
+  return string_with_hash(std::move(s), hash);
 }
 
-Value Value::string_with_hash(std::string_view s, size_t hash) {
+Value Value::string_with_hash(std::string s, size_t hash) {
   Value v;
   v.kind_ = Kind::String;
   auto* box = new StrBox;
   box->hash = hash;
-  box->s = s;
+  box->s = std::move(s);
   v.heap_ = box;
   return v;
 }
@@ -631,8 +625,10 @@ bool shortest_digits_fast(const mpq_class& value, std::string& digits, long& exp
   digits.clear();
   for (char c : text.substr(0, e))
     if (c != '.') digits.push_back(c);
-  exp10 = std::strtol(std::string(text.substr(e + 1)).c_str(), nullptr, 10);
-  return true;
+  std::string_view exponent = text.substr(e + 1);
+  if (!exponent.empty() && exponent[0] == '+') exponent.remove_prefix(1);
+  return std::from_chars(exponent.data(), exponent.data() + exponent.size(), exp10).ec ==
+         std::errc();
 }
 
 void shortest_digits_exact(const mpq_class& value, std::string& digits, long& exp10) {
@@ -732,14 +728,8 @@ const Value* Value::find(const Value& key) const {
   // 25): a linear scan beats a binary search of three-way comparisons. Shared key strings
   // match by pointer; others are told apart by their precomputed hashes before any memcmp.
   if (e.size() <= 32 && key.kind_ == Kind::String) {
-    const auto* kbox = static_cast<const StrBox*>(key.heap_);
-    for (const auto& entry : e) {
-      const Value& ek = entry.first;
-      if (ek.kind_ != Kind::String) continue;
-      if (ek.heap_ == key.heap_) return &entry.second;
-      const auto* ebox = static_cast<const StrBox*>(ek.heap_);
-      if (ebox->hash == kbox->hash && ebox->s == kbox->s) return &entry.second;
-    }
+    for (const auto& entry : e)
+      if (entry.first.kind_ == Kind::String && same_string(entry.first, key)) return &entry.second;
     return nullptr;
   }
   auto it = std::lower_bound(e.begin(), e.end(), key, [](const auto& entry, const Value& k) {
@@ -992,52 +982,46 @@ void write_json(std::string& out, const Value& v, bool pretty, int indent) {
         out += "{}";
         return;
       }
-      bool string_keys = true;
-      for (const auto& entry : entries) string_keys = string_keys && entry.first.is_string();
-      if (string_keys) {  // already in output order
+      auto write_entries = [&](size_t n, auto&& key_at, auto&& value_at) {
         out.push_back('{');
-        for (size_t i = 0; i < entries.size(); ++i) {
+        for (size_t i = 0; i < n; ++i) {
           if (i) out.push_back(',');
           newline(out, pretty, indent + 1);
-          write_json_string(out, entries[i].first.str());
+          write_json_string(out, key_at(i));
           out += pretty ? ": " : ":";
-          write_json(out, entries[i].second, pretty, indent + 1);
+          write_json(out, value_at(i), pretty, indent + 1);
         }
         newline(out, pretty, indent);
         out.push_back('}');
+      };
+      bool string_keys = true;
+      for (const auto& entry : entries) string_keys = string_keys && entry.first.is_string();
+      if (string_keys) {  // already in output order
+        write_entries(
+            entries.size(), [&](size_t i) -> std::string_view { return entries[i].first.str(); },
+            [&](size_t i) -> const Value& { return entries[i].second; });
         return;
       }
       // Non-string keys are rendered as their JSON text; re-sort by that text.
       std::vector<std::pair<std::string, const Value*>> keyed;
       keyed.reserve(entries.size());
-      bool all_strings = true;
       for (const auto& [k, val] : entries) {
+        std::string text;
         if (k.is_string()) {
-          keyed.emplace_back(k.str(), &val);
+          text = k.str();
         } else {
-          all_strings = false;
-          std::string t;
-          write_json(t, k, false, 0);
-          keyed.emplace_back(std::move(t), &val);
+          write_json(text, k, false, 0);
         }
+        keyed.emplace_back(std::move(text), &val);
       }
-      if (!all_strings) {
-        std::stable_sort(keyed.begin(), keyed.end(),
-                         [](const auto& a, const auto& b) { return a.first < b.first; });
-        keyed.erase(std::unique(keyed.begin(), keyed.end(),
-                                [](const auto& a, const auto& b) { return a.first == b.first; }),
-                    keyed.end());
-      }
-      out.push_back('{');
-      for (size_t i = 0; i < keyed.size(); ++i) {
-        if (i) out.push_back(',');
-        newline(out, pretty, indent + 1);
-        write_json_string(out, keyed[i].first);
-        out += pretty ? ": " : ":";
-        write_json(out, *keyed[i].second, pretty, indent + 1);
-      }
-      newline(out, pretty, indent);
-      out.push_back('}');
+      std::stable_sort(keyed.begin(), keyed.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      keyed.erase(std::unique(keyed.begin(), keyed.end(),
+                              [](const auto& a, const auto& b) { return a.first == b.first; }),
+                  keyed.end());
+      write_entries(
+          keyed.size(), [&](size_t i) -> std::string_view { return keyed[i].first; },
+          [&](size_t i) -> const Value& { return *keyed[i].second; });
       return;
     }
   }

@@ -5,7 +5,8 @@
 // payload, small integers skip the exact-number path, and strings without escapes are
 // copied in one step. Line and column are computed only when an error is reported.
 //
-// A large document is parsed on two threads. A second parser starts in the second half, at
+// A large document may be parsed on two threads (JsonOptions::parallel_min_bytes, which a
+// command's input loader sets). A second parser starts in the second half, at
 // a place that looks like the boundary between two objects of an array, and parses the
 // rest of that array's elements. The main parser uses that work only if it reaches exactly
 // that offset as an element boundary itself; otherwise (a guess inside a string, a syntax
@@ -34,8 +35,6 @@ constexpr int kMaxJsonDepth = 1000;
 
 // Keys longer than this are rarely repeated; caching them would only cost memory.
 constexpr size_t kMaxInternedKeyLength = 64;
-
-class JsonParser;
 
 // The second parser's work: array elements from `start` up to the array's closing bracket.
 struct Speculation {
@@ -594,7 +593,7 @@ class JsonParser {
           out = recent;
           return true;
         }
-        out = Value::string_with_hash(raw, hash);
+        out = Value::string_with_hash(std::string(raw), hash);
         recent_values_[slot] = out;
         recent_hashes_[slot] = hash;
         return true;

@@ -78,7 +78,7 @@ class Value {
   static Value string(std::string_view s) { return string(std::string(s)); }
   static Value string(const char* s) { return string(std::string(s)); }
   // For a loader that already has string_hash(s) at hand.
-  static Value string_with_hash(std::string_view s, size_t hash);
+  static Value string_with_hash(std::string s, size_t hash);
   // One shared payload per distinct text (object keys, policy string constants), so that key
   // lookups usually match by pointer. The table lives for the process.
   static Value interned(std::string_view s);
