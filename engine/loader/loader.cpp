@@ -137,16 +137,19 @@ bool load_file(Engine& engine, const fs::path& root, const fs::path& file,
     return add_rego(engine, name, std::move(source), options.v0, errors);
   }
   if (!is_json_file(file) && !is_yaml_file(file)) return true;  // OPA ignores other files
-  std::string text;
-  if (!read_file(name, text)) {
+  FileText mapped;
+  if (!mapped.open(name)) {
     errors.push_back(file_error(name, "cannot read file"));
     return false;
   }
+  std::string_view text = mapped.text();
   std::vector<Value> docs;
   if (is_json_file(file)) {
     Value doc;
     TextError err;
-    if (!parse_json(text, doc, err)) {
+    JsonOptions json_options;
+    json_options.release_parsed_pages = mapped.mapped();
+    if (!parse_json(text, doc, err, json_options)) {
       errors.push_back(text_error_diagnostic(name, text, err, "json_parse_error"));
       return false;
     }
