@@ -3,6 +3,8 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -10,16 +12,13 @@
 #include <vector>
 
 #include "policyc/engine/blueprint/blueprint.hpp"
+#include "policyc/engine/io.hpp"
 
 namespace policyc::blueprint {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-const char* const kServiceFileNames[] = {"infrastructure-blueprint.yaml",
-                                         "infrastructure-blueprint.yml",
-                                         "infrastructure-blueprint.json"};
 
 // `stem.yaml`, `stem.yml` or `stem.json` in `dir`, whichever exists first.
 std::string find_with_extensions(const fs::path& dir, const std::string& stem) {
@@ -49,8 +48,7 @@ const Value* field(const Value& object, const char* key) {
   return object.is_object() ? object.get_ptr(Value::string(key)) : nullptr;
 }
 
-// A file read and parsed ahead of resolution, with the errors that parsing it produced;
-// they are reported only if resolution gets to the file, as a sequential load would.
+// A file read and parsed, with the errors that parsing it produced.
 struct LoadedFile {
   SourceDocument doc;
   std::vector<Diagnostic> errors;
@@ -63,14 +61,38 @@ LoadedFile load_file(const std::string& path, bool lazy_positions) {
   return file;
 }
 
-// A service's base file and the overlay files of each layer (absent layers: no entry).
-struct PreloadedService {
-  LoadedFile base;
-  std::vector<LoadedFile> overlays;  // in layer order
-};
+// Reads and parses `dir/<stem><ext>` for the first extension whose file exists; false (and
+// nothing loaded) when none does. Opening is the existence test: a system of 10,000
+// services would otherwise stat every candidate first.
+bool load_first_existing(const std::string& dir, std::string_view stem,
+                         std::initializer_list<const char*> extensions, bool lazy_positions,
+                         LoadedFile& file) {
+  std::string text;
+  for (const char* ext : extensions) {
+    std::string path = dir;
+    path += '/';
+    path += stem;
+    path += ext;
+    ReadStatus status = read_file_status(path, text);
+    if (status == ReadStatus::Missing) continue;
+    if (status == ReadStatus::Failed) {
+      Diagnostic d;
+      d.code = kIoError;
+      d.message = "cannot read file";
+      d.file = path;
+      file.errors.push_back(std::move(d));
+      file.ok = false;
+      return true;
+    }
+    file.ok = parse_source(path, std::move(text), file.doc, file.errors, lazy_positions);
+    return true;
+  }
+  return false;
+}
 
-// Runs body(i) for i in [0, n) on up to hardware_concurrency threads. Reading and parsing
-// thousands of service files is most of resolving a large system, and they are independent.
+// Runs body(i) for i in [0, n) on up to hardware_concurrency threads. Reading, parsing and
+// resolving thousands of service files is most of resolving a large system, and each
+// service is independent of the others.
 void parallel_for(size_t n, const std::function<void(size_t)>& body) {
   size_t threads =
       std::min<size_t>({std::max(1u, std::thread::hardware_concurrency()), 8, n / 32 + 1});
@@ -88,6 +110,146 @@ void parallel_for(size_t n, const std::function<void(size_t)>& body) {
   for (auto& thread : pool) thread.join();
 }
 
+// Everything loading one service produces. File indexes (ResolvedService::base_file,
+// Origin::file) count from 0 within `files` until the service joins the system.
+struct LoadedService {
+  std::vector<SourceDocument> files;
+  std::vector<Diagnostic> errors;
+  std::optional<ResolvedService> service;  // empty when it failed or opted out
+};
+
+// Loads, validates and resolves one service from its own files only, so services can be
+// loaded on several threads at once.
+class ServiceLoader {
+ public:
+  ServiceLoader(const ResolveOptions& options, LoadedService& out) : options_(options), out_(out) {}
+
+  // `dir` holds infrastructure-blueprint.yaml (or .yml, .json) and overlays/; the id must
+  // match metadata.serviceId.
+  void load_from_directory(const std::string& id, const std::string& dir) {
+    LoadedFile base;
+    // Base files are most of what a large system reads; their positions are needed only for
+    // the values an error or a finding points at.
+    if (!load_first_existing(dir, "infrastructure-blueprint", {".yaml", ".yml", ".json"}, true,
+                             base)) {
+      Diagnostic d;
+      d.code = kIoError;
+      d.message = "service directory has no infrastructure-blueprint.yaml (or .yml, .json)";
+      d.file = dir;
+      out_.errors.push_back(std::move(d));
+      return;
+    }
+    load(id, true, std::move(base), dir + "/overlays");
+  }
+
+  // A single service file; the id comes from metadata.serviceId, else `fallback_id`.
+  void load_from_file(const std::string& fallback_id, const std::string& path) {
+    std::string dir = fs::path(path).parent_path().string();
+    load(fallback_id, false, load_file(path, true), dir.empty() ? "overlays" : dir + "/overlays");
+  }
+
+ private:
+  // Adds a parsed file to the file table (or its errors to the report); -1 when it failed.
+  int add_file(LoadedFile&& file) {
+    out_.errors.insert(out_.errors.end(), file.errors.begin(), file.errors.end());
+    if (!file.ok) return -1;
+    out_.files.push_back(std::move(file.doc));
+    return static_cast<int>(out_.files.size()) - 1;
+  }
+
+  // Applies every document of file `index` as an overlay on `service`.
+  bool apply_overlay_file(ResolvedService& service, int index) {
+    const SourceDocument& file = out_.files[index];
+    bool ok = true;
+    for (size_t d = 0; d < file.documents.size(); ++d) {
+      ok = validate(file, d, SchemaKind::Overlay, out_.errors) && ok;
+      if (!ok) continue;
+      const Value& overlay = file.documents[d];
+      if (!overlay.is_null() && !overlay.is_object()) {
+        out_.errors.push_back(
+            error_at(kSchemaError, &file, file.find(d, ""), "an overlay must be a mapping"));
+        ok = false;
+        continue;
+      }
+      service.value =
+          merge_overlay(service.value, overlay, file.position_map(d), index, service.provenance);
+    }
+    return ok;
+  }
+
+  std::vector<std::string> layers() const {
+    std::vector<std::string> names;
+    if (!options_.environment.empty()) names.push_back(options_.environment);
+    names.insert(names.end(), options_.editions.begin(), options_.editions.end());
+    return names;
+  }
+
+  void load(const std::string& id, bool id_from_dir, LoadedFile&& base_file,
+            const std::string& overlays_dir) {
+    int base = add_file(std::move(base_file));
+    if (base < 0) return;
+    ResolvedService service;
+    service.id = id;
+    service.base_file = base;
+    {
+      const SourceDocument& file = out_.files[base];
+      if (!file.documents[0].is_object()) {
+        out_.errors.push_back(error_at(kSchemaError, &file, file.find(0, ""),
+                                       file.documents[0].is_null()
+                                           ? "the service blueprint is empty"
+                                           : "a service blueprint must be a mapping"));
+        return;
+      }
+      if (!validate(file, 0, SchemaKind::Service, out_.errors)) return;
+      service.value = file.documents[0];
+    }
+    // Later documents in the same file refine the first, as overlays do.
+    {
+      SourceDocument& file = out_.files[base];
+      if (file.documents.size() > 1) {
+        file.position_map(0);
+        SourceDocument rest = file;
+        rest.documents.erase(rest.documents.begin());
+        rest.positions.erase(rest.positions.begin());
+        out_.files.push_back(std::move(rest));
+        // Positions of the later documents are in the same file; the copy keeps them apart.
+        if (!apply_overlay_file(service, static_cast<int>(out_.files.size()) - 1)) return;
+      }
+    }
+    const Value* metadata = field(service.value, "metadata");
+    const Value* service_id = metadata ? field(*metadata, "serviceId") : nullptr;
+    if (service_id && service_id->is_string()) {
+      if (id_from_dir && service_id->str() != id) {
+        const SourceDocument& file = out_.files[base];
+        out_.errors.push_back(error_at(kSchemaError, &file, file.find(0, "metadata.serviceId"),
+                                       "metadata.serviceId '" + service_id->str() +
+                                           "' does not match its directory services/" + id));
+        return;
+      }
+      service.id = service_id->str();
+    }
+    for (const auto& layer : layers()) {
+      LoadedFile overlay;
+      if (!load_first_existing(overlays_dir, layer, {".yaml", ".yml", ".json"}, false, overlay))
+        continue;
+      int index = add_file(std::move(overlay));
+      if (index < 0 || !apply_overlay_file(service, index)) return;
+    }
+    // A service that lists the environments it opts into is absent from the others.
+    const Value* opted = field(service.value, "environments");
+    if (opted && opted->is_array() && opted->size() > 0 && !options_.environment.empty()) {
+      bool listed = false;
+      for (const auto& e : opted->items())
+        listed = listed || e == Value::string(options_.environment);
+      if (!listed) return;
+    }
+    out_.service = std::move(service);
+  }
+
+  const ResolveOptions& options_;
+  LoadedService& out_;
+};
+
 class Resolver {
  public:
   Resolver(const ResolveOptions& options, ResolvedSystem& out, std::vector<Diagnostic>& errors)
@@ -96,27 +258,13 @@ class Resolver {
   bool load_directory(const fs::path& dir) {
     std::string system_file = find_with_extensions(dir, "system");
     if (!system_file.empty()) load_system(system_file);
-    std::vector<std::pair<std::string, std::string>> services;  // id, base file
+    std::vector<std::pair<std::string, std::string>> services;  // id, directory
     fs::path services_dir = dir / "services";
     std::error_code ec;
     if (fs::is_directory(services_dir, ec)) {
       for (const auto& entry : fs::directory_iterator(services_dir, ec)) {
         if (!entry.is_directory()) continue;
-        std::string base;
-        for (const char* name : kServiceFileNames) {
-          if (fs::is_regular_file(entry.path() / name, ec)) {
-            base = (entry.path() / name).string();
-            break;
-          }
-        }
-        if (base.empty()) {
-          errors_.push_back(error_at(kIoError, nullptr, {},
-                                     "service directory has no infrastructure-blueprint.yaml "
-                                     "(or .yml, .json)"));
-          errors_.back().file = entry.path().string();
-          continue;
-        }
-        services.emplace_back(entry.path().filename().string(), base);
+        services.emplace_back(entry.path().filename().string(), entry.path().string());
       }
     }
     if (services.empty() && errors_.empty()) {
@@ -126,10 +274,11 @@ class Resolver {
       errors_.back().file = dir.string();
     }
     std::sort(services.begin(), services.end());
-    std::vector<PreloadedService> loaded(services.size());
-    parallel_for(services.size(), [&](size_t i) { loaded[i] = preload(services[i].second); });
-    for (size_t i = 0; i < services.size(); ++i)
-      load_service(services[i].first, true, std::move(loaded[i]));
+    std::vector<LoadedService> loaded(services.size());
+    parallel_for(services.size(), [&](size_t i) {
+      ServiceLoader(options_, loaded[i]).load_from_directory(services[i].first, services[i].second);
+    });
+    for (auto& service : loaded) add_service(std::move(service));
     return errors_.empty();
   }
 
@@ -137,7 +286,9 @@ class Resolver {
     // The id comes from metadata.serviceId once loaded; the folder name is the fallback.
     std::string fallback = file.parent_path().filename().string();
     if (fallback.empty()) fallback = file.stem().string();
-    load_service(fallback, false, preload(file.string()));
+    LoadedService loaded;
+    ServiceLoader(options_, loaded).load_from_file(fallback, file.string());
+    add_service(std::move(loaded));
     return errors_.empty();
   }
 
@@ -165,41 +316,27 @@ class Resolver {
   }
 
  private:
-  std::vector<std::string> layers() const {
-    std::vector<std::string> names;
-    if (!options_.environment.empty()) names.push_back(options_.environment);
-    names.insert(names.end(), options_.editions.begin(), options_.editions.end());
-    return names;
-  }
-
-  // Safe to run on several threads at once: it only reads files and builds new values.
-  PreloadedService preload(const std::string& base_path) const {
-    PreloadedService service;
-    // Base files are most of what a large system reads; their positions are needed only for
-    // the values an error or a finding points at.
-    service.base = load_file(base_path, true);
-    if (!service.base.ok) return service;
-    fs::path overlays = fs::path(base_path).parent_path() / "overlays";
-    for (const auto& name : layers()) {
-      std::string overlay_path = find_with_extensions(overlays, name);
-      if (!overlay_path.empty()) service.overlays.push_back(load_file(overlay_path, false));
+  // Moves a loaded service's files into the system's table, renumbering its file indexes.
+  void add_service(LoadedService&& loaded) {
+    errors_.insert(errors_.end(), std::make_move_iterator(loaded.errors.begin()),
+                   std::make_move_iterator(loaded.errors.end()));
+    int offset = static_cast<int>(out_.files.size());
+    for (auto& file : loaded.files) out_.files.push_back(std::move(file));
+    if (!loaded.service) return;
+    ResolvedService& service = *loaded.service;
+    service.base_file += offset;
+    for (auto& [path, origin] : service.provenance) {
+      if (origin.file >= 0) origin.file += offset;
     }
-    return service;
+    out_.services.push_back(std::move(service));
   }
-
-  // Adds a parsed file to the file table (or its errors to the report); -1 when it failed.
-  int add_file(LoadedFile&& file) {
-    errors_.insert(errors_.end(), file.errors.begin(), file.errors.end());
-    if (!file.ok) return -1;
-    out_.files.push_back(std::move(file.doc));
-    return static_cast<int>(out_.files.size()) - 1;
-  }
-
-  int add_file(const std::string& path) { return add_file(load_file(path, false)); }
 
   void load_system(const std::string& path) {
-    int index = add_file(path);
-    if (index < 0) return;
+    LoadedFile loaded = load_file(path, false);
+    errors_.insert(errors_.end(), loaded.errors.begin(), loaded.errors.end());
+    if (!loaded.ok) return;
+    out_.files.push_back(std::move(loaded.doc));
+    int index = static_cast<int>(out_.files.size()) - 1;
     const SourceDocument& file = out_.files[index];
     if (file.documents.size() != 1) {
       errors_.push_back(error_at(kSchemaError, &file, {1, 1, 1, 1},
@@ -209,84 +346,6 @@ class Resolver {
     if (!validate(file, 0, SchemaKind::System, errors_)) return;
     system_file_ = index;
     out_.system = file.documents[0].is_null() ? Value::empty_object() : file.documents[0];
-  }
-
-  // Applies every document of file `index` as an overlay on `service`.
-  bool apply_overlay_file(ResolvedService& service, int index) {
-    const SourceDocument& file = out_.files[index];
-    bool ok = true;
-    for (size_t d = 0; d < file.documents.size(); ++d) {
-      ok = validate(file, d, SchemaKind::Overlay, errors_) && ok;
-      if (!ok) continue;
-      const Value& overlay = file.documents[d];
-      if (!overlay.is_null() && !overlay.is_object()) {
-        errors_.push_back(
-            error_at(kSchemaError, &file, file.find(d, ""), "an overlay must be a mapping"));
-        ok = false;
-        continue;
-      }
-      service.value =
-          merge_overlay(service.value, overlay, file.position_map(d), index, service.provenance);
-    }
-    return ok;
-  }
-
-  void load_service(const std::string& id, bool id_from_dir, PreloadedService&& loaded) {
-    int base = add_file(std::move(loaded.base));
-    if (base < 0) return;
-    ResolvedService service;
-    service.id = id;
-    service.base_file = base;
-    {
-      const SourceDocument& file = out_.files[base];
-      if (!file.documents[0].is_object()) {
-        errors_.push_back(error_at(kSchemaError, &file, file.find(0, ""),
-                                   file.documents[0].is_null()
-                                       ? "the service blueprint is empty"
-                                       : "a service blueprint must be a mapping"));
-        return;
-      }
-      if (!validate(file, 0, SchemaKind::Service, errors_)) return;
-      service.value = file.documents[0];
-    }
-    // Later documents in the same file refine the first, as overlays do.
-    {
-      SourceDocument& file = out_.files[base];
-      if (file.documents.size() > 1) {
-        file.position_map(0);
-        SourceDocument rest = file;
-        rest.documents.erase(rest.documents.begin());
-        rest.positions.erase(rest.positions.begin());
-        out_.files.push_back(std::move(rest));
-        // Positions of the later documents are in the same file; the copy keeps them apart.
-        if (!apply_overlay_file(service, static_cast<int>(out_.files.size()) - 1)) return;
-      }
-    }
-    const Value* metadata = field(service.value, "metadata");
-    const Value* service_id = metadata ? field(*metadata, "serviceId") : nullptr;
-    if (service_id && service_id->is_string()) {
-      if (id_from_dir && service_id->str() != id) {
-        const SourceDocument& file = out_.files[base];
-        errors_.push_back(error_at(kSchemaError, &file, file.find(0, "metadata.serviceId"),
-                                   "metadata.serviceId '" + service_id->str() +
-                                       "' does not match its directory services/" + id));
-        return;
-      }
-      service.id = service_id->str();
-    }
-    for (auto& file : loaded.overlays) {
-      int index = add_file(std::move(file));
-      if (index < 0 || !apply_overlay_file(service, index)) return;
-    }
-    // A service that lists the environments it opts into is absent from the others.
-    const Value* opted = field(service.value, "environments");
-    if (opted && opted->is_array() && opted->size() > 0 && !options_.environment.empty()) {
-      bool listed = false;
-      for (const auto& e : opted->items())
-        listed = listed || e == Value::string(options_.environment);
-      if (!listed) return;
-    }
-    out_.services.push_back(std::move(service));
   }
 
   const ResolveOptions& options_;

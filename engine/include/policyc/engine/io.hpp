@@ -46,6 +46,11 @@ bool parse_yaml(std::string_view text, std::vector<Value>& docs, TextError& err,
 // Reads a whole file; false when it cannot be read.
 bool read_file(const std::string& path, std::string& out);
 
+// As read_file, telling a file that does not exist from one that cannot be read, so callers
+// probing for optional files need no separate stat.
+enum class ReadStatus { Ok, Missing, Failed };
+ReadStatus read_file_status(const std::string& path, std::string& out);
+
 // A whole file's bytes for parsing: a read-only mapping of a regular file (no copy, and its
 // pages can be dropped once parsed), or the bytes read into memory for anything else.
 class FileText {
