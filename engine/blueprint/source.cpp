@@ -7,6 +7,8 @@
 #include <yaml.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -14,6 +16,7 @@
 
 #include "policyc/engine/blueprint/blueprint.hpp"
 #include "policyc/engine/io.hpp"
+#include "yaml_events.hpp"
 
 namespace policyc::blueprint {
 
@@ -27,6 +30,8 @@ constexpr size_t kMaxInternedKeyLength = 64;
 // An alias bomb shares payloads while parsing and explodes in whatever walks the result.
 constexpr size_t kMinAliasBudget = 100'000;
 constexpr size_t kAliasBudgetPerEvent = 50;
+// Mappings up to this size are ordered through a byte index array (Value's in-place build).
+constexpr size_t kMaxSortedInPlace = 255;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -72,12 +77,108 @@ Value resolve_plain_scalar(std::string_view s) {
   return v.is_defined() ? v : Value::string(s);
 }
 
-class PositionedBuilder {
+class PositionedBuilder final : public YamlEventSink {
  public:
   PositionedBuilder(SourceDocument& out, std::vector<Diagnostic>& errors, bool record_positions)
       : out_(out), errors_(errors), record_positions_(record_positions) {}
 
-  bool run() {
+  bool run(YamlReader reader) {
+    if (reader == YamlReader::Fast) {
+      size_t errors_before = errors_.size();
+      if (scan_block_yaml(out_.text, *this) && depth_ == 0) return true;
+      // Not the common block style, or not valid: start again with libyaml, which words the
+      // error if there is one.
+      errors_.erase(errors_.begin() + static_cast<std::ptrdiff_t>(errors_before), errors_.end());
+      out_.documents.clear();
+      out_.positions.clear();
+      depth_ = 0;
+      anchors_.clear();
+      root_ = Value();
+    }
+    return run_libyaml();
+  }
+
+  bool document_start() override {
+    anchors_.clear();
+    root_ = Value();
+    out_.positions.emplace_back();
+    return true;
+  }
+
+  bool document_end() override {
+    out_.documents.push_back(root_.is_defined() ? root_ : Value::null());
+    return true;
+  }
+
+  bool collection_start(bool is_mapping, int line, int col, std::string_view anchor) override {
+    if (depth_ >= kMaxDepth) {
+      return fail(line, col,
+                  "document nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    }
+    if (in_key_position()) return fail(line, col, "mapping keys must be plain strings");
+    std::string path = record(line, col);
+    // Frames are reused level by level so their vectors keep their capacity.
+    if (depth_ == frames_.size()) frames_.emplace_back();
+    Frame& frame = frames_[depth_++];
+    frame.is_mapping = is_mapping;
+    frame.path = std::move(path);
+    frame.anchor = anchor;
+    frame.node_count = 1;
+    frame.items.clear();
+    frame.entries.clear();
+    frame.keys.clear();
+    frame.expecting_key = true;
+    return true;
+  }
+
+  bool collection_end() override {
+    Frame& frame = frames_[--depth_];
+    Value v;
+    if (frame.is_mapping) {
+      if (!build_object(frame, v)) return false;
+    } else {
+      v = Value::array(std::move(frame.items));
+    }
+    if (!frame.anchor.empty()) anchors_[frame.anchor] = {v, frame.node_count};
+    attach(std::move(v), frame.node_count);
+    return true;
+  }
+
+  bool scalar(std::string_view text, bool plain, int line, int col,
+              std::string_view anchor) override {
+    if (in_key_position()) {
+      if (plain && text == "<<") {
+        return fail(line, col, "YAML merge keys ('<<') are not supported in blueprints");
+      }
+      if (!anchor.empty()) anchors_[std::string(anchor)] = {Value::string(text), 1};
+      return add_key(text, line, col);
+    }
+    Value v = plain ? resolve_plain_scalar(text) : Value::string(text);
+    if (!anchor.empty()) anchors_[std::string(anchor)] = {v, 1};
+    record(line, col);
+    attach(std::move(v), 1);
+    return true;
+  }
+
+ private:
+  // Where each key of a mapping starts; the key text itself is in Frame::entries.
+  struct KeyMark {
+    int line;
+    int col;
+  };
+
+  struct Frame {
+    bool is_mapping = false;
+    std::string path;
+    std::string anchor;
+    size_t node_count = 1;
+    ValueVec items;
+    ObjectEntries entries;
+    std::vector<KeyMark> keys;
+    bool expecting_key = true;
+  };
+
+  bool run_libyaml() {
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) return fail(1, 1, "cannot initialise libyaml");
     yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(out_.text.data()),
@@ -98,24 +199,6 @@ class PositionedBuilder {
     yaml_parser_delete(&parser);
     return ok;
   }
-
- private:
-  // Where each key of a mapping starts; the key text itself is in Frame::entries.
-  struct KeyMark {
-    int line;
-    int col;
-  };
-
-  struct Frame {
-    bool is_mapping = false;
-    std::string path;
-    std::string anchor;
-    size_t node_count = 1;
-    ValueVec items;
-    ObjectEntries entries;
-    std::vector<KeyMark> keys;
-    bool expecting_key = true;
-  };
 
   bool fail(int line, int col, std::string message) {
     errors_.push_back(out_.error(kParseError, line, col, std::move(message)));
@@ -146,7 +229,7 @@ class PositionedBuilder {
   }
 
   std::string next_child_path() const {
-    const Frame& parent = stack_.back();
+    const Frame& parent = top();
     if (parent.is_mapping) return child_path(parent.path, parent.entries.back().first.str());
     return index_path(parent.path, parent.items.size());
   }
@@ -156,19 +239,21 @@ class PositionedBuilder {
     if (!record_positions_) return {};
     Position pos{line, col, line, col};
     std::string path;
-    if (!stack_.empty()) {
+    if (depth_ > 0) {
       path = next_child_path();
-      if (stack_.back().is_mapping) {
-        pos.key_line = stack_.back().keys.back().line;
-        pos.key_col = stack_.back().keys.back().col;
+      if (top().is_mapping) {
+        pos.key_line = top().keys.back().line;
+        pos.key_col = top().keys.back().col;
       }
     }
     out_.positions.back()[path] = pos;
     return path;
   }
 
-  bool in_key_position() const {
-    return !stack_.empty() && stack_.back().is_mapping && stack_.back().expecting_key;
+  bool in_key_position() const { return depth_ > 0 && top().is_mapping && top().expecting_key; }
+
+  static std::string_view anchor_of(const yaml_char_t* anchor) {
+    return anchor ? std::string_view(reinterpret_cast<const char*>(anchor)) : std::string_view();
   }
 
   bool handle(const yaml_event_t& event) {
@@ -176,47 +261,22 @@ class PositionedBuilder {
     int col = static_cast<int>(event.start_mark.column) + 1;
     switch (event.type) {
       case YAML_DOCUMENT_START_EVENT:
-        anchors_.clear();
-        root_ = Value();
-        out_.positions.emplace_back();
-        return true;
+        return document_start();
       case YAML_DOCUMENT_END_EVENT:
-        out_.documents.push_back(root_.is_defined() ? root_ : Value::null());
-        return true;
+        return document_end();
       case YAML_SEQUENCE_START_EVENT:
-      case YAML_MAPPING_START_EVENT: {
-        if (stack_.size() >= kMaxDepth) {
-          return fail(line, col,
-                      "document nested deeper than " + std::to_string(kMaxDepth) + " levels");
-        }
-        if (in_key_position()) return fail(line, col, "mapping keys must be plain strings");
-        bool is_mapping = event.type == YAML_MAPPING_START_EVENT;
-        Frame frame;
-        frame.is_mapping = is_mapping;
-        frame.path = record(line, col);
-        const yaml_char_t* anchor =
-            is_mapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor;
-        if (anchor) frame.anchor = reinterpret_cast<const char*>(anchor);
-        stack_.push_back(std::move(frame));
-        return true;
-      }
+        return collection_start(false, line, col, anchor_of(event.data.sequence_start.anchor));
+      case YAML_MAPPING_START_EVENT:
+        return collection_start(true, line, col, anchor_of(event.data.mapping_start.anchor));
       case YAML_SEQUENCE_END_EVENT:
-      case YAML_MAPPING_END_EVENT: {
-        Frame frame = std::move(stack_.back());
-        stack_.pop_back();
-        Value v;
-        if (frame.is_mapping) {
-          if (!check_duplicate_keys(frame)) return false;
-          v = Value::object(std::move(frame.entries));
-        } else {
-          v = Value::array(std::move(frame.items));
-        }
-        if (!frame.anchor.empty()) anchors_[frame.anchor] = {v, frame.node_count};
-        attach(std::move(v), frame.node_count);
-        return true;
+      case YAML_MAPPING_END_EVENT:
+        return collection_end();
+      case YAML_SCALAR_EVENT: {
+        const auto& s = event.data.scalar;
+        bool plain = s.style == YAML_PLAIN_SCALAR_STYLE || s.style == YAML_ANY_SCALAR_STYLE;
+        return scalar(std::string_view(reinterpret_cast<const char*>(s.value), s.length), plain,
+                      line, col, anchor_of(s.anchor));
       }
-      case YAML_SCALAR_EVENT:
-        return handle_scalar(event, line, col);
       case YAML_ALIAS_EVENT: {
         std::string name = reinterpret_cast<const char*>(event.data.alias.anchor);
         auto it = anchors_.find(name);
@@ -241,43 +301,23 @@ class PositionedBuilder {
     }
   }
 
-  bool handle_scalar(const yaml_event_t& event, int line, int col) {
-    const auto& scalar = event.data.scalar;
-    std::string_view text(reinterpret_cast<const char*>(scalar.value), scalar.length);
-    bool plain = scalar.style == YAML_PLAIN_SCALAR_STYLE || scalar.style == YAML_ANY_SCALAR_STYLE;
-    if (in_key_position()) {
-      if (plain && text == "<<") {
-        return fail(line, col, "YAML merge keys ('<<') are not supported in blueprints");
-      }
-      if (scalar.anchor)
-        anchors_[reinterpret_cast<const char*>(scalar.anchor)] = {Value::string(text), 1};
-      return add_key(std::string(text), line, col);
-    }
-    Value v = plain ? resolve_plain_scalar(text) : Value::string(text);
-    if (scalar.anchor) anchors_[reinterpret_cast<const char*>(scalar.anchor)] = {v, 1};
-    record(line, col);
-    attach(std::move(v), 1);
-    return true;
-  }
-
-  bool add_key(std::string key, int line, int col) {
-    Frame& frame = stack_.back();
+  bool add_key(std::string_view key, int line, int col) {
+    Frame& frame = top();
     frame.keys.push_back(KeyMark{line, col});
     // Keys repeat across every service of a system and match the policies' constants:
     // shared (interned) payloads let lookups match by pointer.
     frame.entries.emplace_back(
-        key.size() <= kMaxInternedKeyLength ? Value::interned(key) : Value::string(std::move(key)),
-        Value());
+        key.size() <= kMaxInternedKeyLength ? Value::interned(key) : Value::string(key), Value());
     frame.expecting_key = false;
     return true;
   }
 
   void attach(Value v, size_t node_count) {
-    if (stack_.empty()) {
+    if (depth_ == 0) {
       root_ = std::move(v);
       return;
     }
-    Frame& parent = stack_.back();
+    Frame& parent = top();
     parent.node_count += node_count;
     if (parent.is_mapping) {
       parent.entries.back().second = std::move(v);
@@ -287,20 +327,49 @@ class PositionedBuilder {
     }
   }
 
+  Frame& top() { return frames_[depth_ - 1]; }
+  const Frame& top() const { return frames_[depth_ - 1]; }
+
   // Value::object keeps the last of equal keys silently; a repeated key in a blueprint is
-  // almost always a merge mistake, so it is an error at the second occurrence.
-  bool check_duplicate_keys(const Frame& frame) {
-    if (frame.keys.size() < 2) return true;
-    std::vector<size_t> order(frame.keys.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    auto key = [&](size_t i) -> const std::string& { return frame.entries[i].first.str(); };
-    std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return key(a) < key(b); });
+  // almost always a merge mistake, so it is an error at the second occurrence. Keys are
+  // ordered through an index array (stable, so equal keys keep their order), which also
+  // serves to build the object without a second sort.
+  bool build_object(Frame& frame, Value& out) {
+    size_t n = frame.entries.size();
+    if (n > kMaxSortedInPlace) {
+      order_wide_.resize(n);
+      for (size_t i = 0; i < n; ++i) order_wide_[i] = static_cast<uint32_t>(i);
+      std::stable_sort(order_wide_.begin(), order_wide_.end(), [&](uint32_t a, uint32_t b) {
+        return frame.entries[a].first.str() < frame.entries[b].first.str();
+      });
+      if (!check_duplicates(frame, order_wide_)) return false;
+      out = Value::object(std::move(frame.entries));
+      return true;
+    }
+    order_.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      // Insertion sort: blueprint mappings are small and often nearly in order.
+      const std::string& key = frame.entries[i].first.str();
+      size_t j = i;
+      while (j > 0 && key < frame.entries[order_[j - 1]].first.str()) {
+        order_[j] = order_[j - 1];
+        --j;
+      }
+      order_[j] = static_cast<uint8_t>(i);
+    }
+    if (!check_duplicates(frame, order_)) return false;
+    out = Value::object_sorted_moving(std::span<ObjectEntry>(frame.entries), order_.data());
+    return true;
+  }
+
+  template <typename Order>
+  bool check_duplicates(const Frame& frame, const Order& order) {
+    auto key = [&](size_t i) -> const std::string& { return frame.entries[order[i]].first.str(); };
     for (size_t i = 1; i < order.size(); ++i) {
-      if (key(order[i]) == key(order[i - 1])) {
+      if (key(i) == key(i - 1)) {
         const KeyMark& second = frame.keys[order[i]];
         return fail(second.line, second.col,
-                    "duplicate key '" + key(order[i]) + "' (first defined on line " +
+                    "duplicate key '" + key(i) + "' (first defined on line " +
                         std::to_string(frame.keys[order[i - 1]].line) + ")");
       }
     }
@@ -311,7 +380,10 @@ class PositionedBuilder {
   std::vector<Diagnostic>& errors_;
   // Off: only values (and key marks, for duplicate-key errors); positions come on demand.
   bool record_positions_;
-  std::vector<Frame> stack_;
+  std::vector<Frame> frames_;  // [0, depth_) are the open collections
+  size_t depth_ = 0;
+  std::vector<uint8_t> order_;
+  std::vector<uint32_t> order_wide_;
   std::unordered_map<std::string, std::pair<Value, size_t>> anchors_;
   Value root_;
   size_t event_count_ = 0;
@@ -345,7 +417,7 @@ const PositionMap& SourceDocument::position_map(size_t doc) const {
     again.text = text;
     std::vector<Diagnostic> errors;
     PositionedBuilder builder(again, errors, true);
-    builder.run();
+    builder.run(YamlReader::Fast);
     positions = std::move(again.positions);
     positions.resize(documents.size());
     positions_recorded = true;
@@ -394,13 +466,13 @@ std::string SourceDocument::line_text(int line) const {
 }
 
 bool parse_source(std::string file, std::string text, SourceDocument& out,
-                  std::vector<Diagnostic>& errors, bool lazy_positions) {
+                  std::vector<Diagnostic>& errors, bool lazy_positions, YamlReader reader) {
   out = SourceDocument{};
   out.file = std::move(file);
   out.text = std::move(text);
   // JSON is YAML's flow style, so one walker serves both and JSON values get positions too.
   PositionedBuilder builder(out, errors, !lazy_positions);
-  if (!builder.run()) return false;
+  if (!builder.run(reader)) return false;
   if (out.documents.empty()) out.documents.push_back(Value::null());
   if (lazy_positions) {
     out.positions.clear();

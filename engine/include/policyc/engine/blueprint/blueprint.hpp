@@ -65,8 +65,12 @@ struct SourceDocument {
 // Parses YAML (one or more documents) or JSON (by extension, or `force_json`) and records
 // positions. Bad input (tabs, duplicate keys, unterminated strings, alias bombs, deep
 // nesting) is a diagnostic, never a crash.
+// Which parser reads the text: a fast scanner for plain block-style YAML that hands
+// everything else to libyaml (the default), or libyaml alone (tests compare the two).
+enum class YamlReader { Fast, Libyaml };
 bool parse_source(std::string file, std::string text, SourceDocument& out,
-                  std::vector<Diagnostic>& errors, bool lazy_positions = false);
+                  std::vector<Diagnostic>& errors, bool lazy_positions = false,
+                  YamlReader reader = YamlReader::Fast);
 bool load_source(const std::string& file, SourceDocument& out, std::vector<Diagnostic>& errors,
                  bool lazy_positions = false);
 
