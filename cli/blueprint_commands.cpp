@@ -10,6 +10,7 @@
 #include "exit.hpp"
 #include "policyc/engine/blueprint/blueprint.hpp"
 #include "policyc/engine/diagnostic.hpp"
+#include "policyc/engine/io.hpp"
 #include "policyc/engine/value.hpp"
 
 namespace policyc::cli {
@@ -94,7 +95,7 @@ int run_blueprint_commands(const BlueprintCommands& commands) {
       out = provenance_lines(system);
     }
   } else if (commands.resolve_format == "json") {
-    write_json(out, blueprint::input_document(system), true, 0);
+    write_json_parallel(out, blueprint::input_document(system), true, 0);
     out += '\n';
   } else {
     out = blueprint::to_yaml(blueprint::input_document(system));

@@ -43,6 +43,46 @@ TextError yaml_error(const std::string& text, YamlSchema schema = YamlSchema::Co
   return err;
 }
 
+// The threaded writer cuts big collections into runs written apart and joined: the text
+// must be write_json's, byte for byte, wherever the cuts fall and whatever the keys are.
+TEST(JsonTest, ParallelWriterMatchesTheSerialWriter) {
+  ObjectEntries services;
+  ValueVec order;
+  for (int i = 0; i < 1500; ++i) {
+    std::string id = "svc-" + std::to_string(10000 + i);
+    ObjectEntries fields;
+    fields.emplace_back(Value::string("replicas"), Value::integer(i % 7));
+    fields.emplace_back(Value::string("tags"),
+                        Value::array({Value::string("a<b>&\"q\""), Value::boolean(i % 2 == 0)}));
+    fields.emplace_back(Value::string("empty"), Value::empty_object());
+    services.emplace_back(Value::string(id), Value::object(std::move(fields)));
+    order.push_back(Value::string(id));
+  }
+  ObjectEntries odd_keys;  // non-string keys: written in the order of their JSON text
+  for (int i = 0; i < 600; ++i) odd_keys.emplace_back(Value::integer(600 - i), Value::null());
+  ObjectEntries top;
+  top.emplace_back(Value::string("services"), Value::object(std::move(services)));
+  top.emplace_back(Value::string("order"), Value::array(std::move(order)));
+  top.emplace_back(Value::string("odd"), Value::object(std::move(odd_keys)));
+  top.emplace_back(Value::string("set"), Value::set({Value::integer(3), Value::integer(1)}));
+  top.emplace_back(Value::string("small"), Value::array({Value::integer(1)}));
+  Value document = Value::object(std::move(top));
+  for (bool pretty : {true, false}) {
+    std::string serial;
+    std::string parallel;
+    write_json(serial, document, pretty, 0);
+    write_json_parallel(parallel, document, pretty, 0);
+    EXPECT_EQ(parallel, serial);
+  }
+  std::string big_array;
+  std::string big_array_parallel;
+  Value items = document.get_ptr(Value::string("order")) ? *document.get_ptr(Value::string("order"))
+                                                         : Value();
+  write_json(big_array, items, true, 3);
+  write_json_parallel(big_array_parallel, items, true, 3);
+  EXPECT_EQ(big_array_parallel, big_array);
+}
+
 TEST(JsonTest, ParsesScalarsAndCollections) {
   Value v = json(R"({"b": [1, 2.5, true, null], "a": "x"})");
   ASSERT_TRUE(v.is_object());

@@ -43,6 +43,10 @@ enum class YamlSchema {
 bool parse_yaml(std::string_view text, std::vector<Value>& docs, TextError& err,
                 YamlSchema schema = YamlSchema::Core12);
 
+// write_json's text, with the largest collection near the top (at least a few hundred
+// children) written by several threads at once. For documents of many megabytes.
+void write_json_parallel(std::string& out, const Value& v, bool pretty = false, int indent = 0);
+
 // Reads a whole file; false when it cannot be read.
 bool read_file(const std::string& path, std::string& out);
 
