@@ -5,6 +5,7 @@
 #include <memory>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "internal.hpp"
 
@@ -161,6 +162,42 @@ class Evaluator {
   bool call_function(const RuleNode* node, std::span<const Value> args, const Term& call, KValue k);
   bool match_args(const std::vector<TermPtr>& patterns, std::span<const Value> args, size_t i,
                   Frame& f, KDone k);
+  // Function results by arguments, for the evaluation's own input and data (OPA caches
+  // them too): the packs call the same helpers on the same service from many rules.
+  // Collections match by payload identity (a cheap test, and arguments usually come
+  // straight from the input); the memo keeps them alive, so an address is never reused
+  // for another value while it is a key.
+  struct CallMemoKey {
+    const RuleNode* node;
+    std::span<const Value> args;
+    size_t hash;
+  };
+  struct CallMemoEntry {
+    const RuleNode* node;
+    ValueVec args;
+    size_t hash;
+    Value result;  // undefined: the call is undefined
+  };
+  struct CallMemoHash {
+    using is_transparent = void;
+    size_t operator()(const CallMemoKey& k) const { return k.hash; }
+    size_t operator()(const CallMemoEntry& e) const { return e.hash; }
+  };
+  struct CallMemoEq {
+    using is_transparent = void;
+    static bool same(const RuleNode* an, std::span<const Value> a, const RuleNode* bn,
+                     std::span<const Value> b);
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return same(a.node, a.args, b.node, b.args);
+    }
+  };
+  std::unordered_set<CallMemoEntry, CallMemoHash, CallMemoEq> call_memo_;
+  std::unordered_map<const RuleNode*, bool> memoisable_;
+  // True for functions whose result depends on their arguments, input and data only: no
+  // print or trace (each call shows), no non-deterministic builtin, in them or in the
+  // functions they call.
+  bool memoisable(const RuleNode* node);
   // Frames of function calls come from a pool: most calls are small helpers, and a fresh
   // vector per call was a good share of all allocations.
   std::vector<Frame> frame_pool_;

@@ -293,8 +293,148 @@ bool Evaluator::call_with_args(const Term& t, std::span<const Value> args, Frame
   }
 }
 
+namespace {
+
+// Numbers match by representation, not only by value: 1 and 1.0 are equal, yet a function
+// may print them differently.
+bool same_memo_arg(const Value& a, const Value& b) {
+  if (a.kind() != b.kind()) return false;
+  switch (a.kind()) {
+    case Kind::Array:
+    case Kind::Set:
+      return &a.items() == &b.items();
+    case Kind::Object:
+      return a.entries().data() == b.entries().data() && a.entries().size() == b.entries().size();
+    case Kind::Number: {
+      if (a.is_small_int() != b.is_small_int()) return false;
+      if (a.is_small_int()) return a.small_int() == b.small_int();
+      const BigNumber* x = a.big();
+      const BigNumber* y = b.big();
+      return x == y || (x->text == y->text && x->q == y->q);
+    }
+    default:
+      return a == b;
+  }
+}
+
+size_t memo_arg_hash(const Value& v) {
+  switch (v.kind()) {
+    case Kind::Array:
+    case Kind::Set:
+      return std::hash<const void*>{}(&v.items());
+    case Kind::Object:
+      return std::hash<const void*>{}(v.entries().data());
+    case Kind::Number:
+      return v.is_small_int() ? std::hash<int64_t>{}(v.small_int())
+                              : std::hash<std::string>{}(v.big()->text);
+    case Kind::String:
+      return v.hash();
+    default:
+      return static_cast<size_t>(v.kind()) * 31 + (v.is_true() ? 1 : 0);
+  }
+}
+
+bool calls_impure(const Term& t, const std::function<bool(const RuleNode*)>& pure_fn);
+
+bool body_impure(const Body& body, const std::function<bool(const RuleNode*)>& pure_fn);
+
+bool expr_impure(const Expr& e, const std::function<bool(const RuleNode*)>& pure_fn) {
+  for (const auto* t : {&e.a, &e.b, &e.key, &e.val, &e.domain})
+    if (*t && calls_impure(**t, pure_fn)) return true;
+  if (e.inner && expr_impure(*e.inner, pure_fn)) return true;
+  if (e.body && body_impure(*e.body, pure_fn)) return true;
+  for (const auto& w : e.withs)
+    if (calls_impure(*w.value, pure_fn)) return true;
+  return false;
+}
+
+bool body_impure(const Body& body, const std::function<bool(const RuleNode*)>& pure_fn) {
+  for (const auto& e : body)
+    if (expr_impure(e, pure_fn)) return true;
+  return false;
+}
+
+bool calls_impure(const Term& t, const std::function<bool(const RuleNode*)>& pure_fn) {
+  if (t.kind == TermKind::Call) {
+    switch (t.call_kind) {
+      case kCallSpecial: {
+        int id = static_cast<int>(reinterpret_cast<intptr_t>(t.call_target));
+        if (id == kSpecialPrint || id == kSpecialTrace) return true;
+        break;
+      }
+      case kCallBuiltin:
+        if (static_cast<const BuiltinDecl*>(t.call_target)->nondeterministic) return true;
+        break;
+      case kCallFunction:
+        if (!pure_fn(static_cast<const RuleNode*>(t.call_target))) return true;
+        break;
+      default:
+        return true;
+    }
+  }
+  for (const auto& i : t.items)
+    if (calls_impure(*i, pure_fn)) return true;
+  for (const auto& [k, v] : t.pairs)
+    if (calls_impure(*k, pure_fn) || calls_impure(*v, pure_fn)) return true;
+  if (t.key && calls_impure(*t.key, pure_fn)) return true;
+  if (t.head && calls_impure(*t.head, pure_fn)) return true;
+  if (t.body && body_impure(*t.body, pure_fn)) return true;
+  return false;
+}
+
+}  // namespace
+
+bool Evaluator::CallMemoEq::same(const RuleNode* an, std::span<const Value> a, const RuleNode* bn,
+                                 std::span<const Value> b) {
+  if (an != bn || a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!same_memo_arg(a[i], b[i])) return false;
+  return true;
+}
+
+bool Evaluator::memoisable(const RuleNode* node) {
+  auto it = memoisable_.find(node);
+  if (it != memoisable_.end()) return it->second;
+  // Functions cannot be recursive (the compiler rejects it), so the walk ends; a node is
+  // marked impure while it is visited, which only matters for that impossible case.
+  memoisable_[node] = false;
+  bool pure = true;
+  auto pure_fn = [this](const RuleNode* n) { return memoisable(n); };
+  for (const auto* list : {&node->rules, &node->defaults}) {
+    for (const auto& cr : *list) {
+      const ast::Rule& r = *cr->rule;
+      if (body_impure(r.body, pure_fn)) pure = false;
+      for (const auto* t : {&r.key, &r.value})
+        if (*t && calls_impure(**t, pure_fn)) pure = false;
+      for (const auto& a : r.args)
+        if (calls_impure(*a, pure_fn)) pure = false;
+      for (const auto& ec : r.elses) {
+        if (body_impure(ec.body, pure_fn)) pure = false;
+        if (ec.value && calls_impure(*ec.value, pure_fn)) pure = false;
+      }
+    }
+  }
+  memoisable_[node] = pure;
+  return pure;
+}
+
 bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args, const Term& call,
                               KValue k) {
+  // Results hold for the evaluation's input, data and functions: not under `with`, and
+  // not traced (a trace shows every call as written).
+  const bool memo = caches_.size() == 1 && data_overrides_.empty() && mocks_.empty() &&
+                    special_mocks_.empty() && !opts_.tracer && memoisable(node);
+  size_t memo_hash = 0;
+  if (memo) {
+    memo_hash = std::hash<const void*>{}(node);
+    for (const auto& a : args) memo_hash = memo_hash * 0x9e3779b97f4a7c15ULL + memo_arg_hash(a);
+    auto hit = call_memo_.find(CallMemoKey{node, args, memo_hash});
+    if (hit != call_memo_.end()) {
+      // Entries are never erased, and inserts keep references to them valid.
+      if (hit->result.is_undefined()) return false;
+      return k(hit->result);
+    }
+  }
   if (++depth_ > 2000) {
     --depth_;
     throw EvalError("eval_recursion_error", "function call depth exceeded", call.loc);
@@ -363,6 +503,8 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
       return true;
     });
   }
+  if (memo)
+    call_memo_.insert(CallMemoEntry{node, ValueVec(args.begin(), args.end()), memo_hash, result});
   if (result.is_undefined()) return false;
   return k(result);
 }
