@@ -6,6 +6,8 @@
 // on anything else, including every mistake: libyaml then parses the file from the start, so
 // what is accepted and how errors are worded never depend on this file. It must produce
 // exactly libyaml's events and marks for what it accepts; tests compare the two.
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -19,16 +21,38 @@ constexpr size_t kMaxKeyLength = 1000;
 
 bool is_blank_char(char c) { return c == ' '; }
 
+// True when every byte is printable ASCII (0x20-0x7e) or '\n'. Eight bytes at a time: this
+// runs over every byte of every blueprint file.
+bool printable_ascii_lines(std::string_view text) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  uint64_t bad = 0;
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t x;
+    std::memcpy(&x, text.data() + i, 8);
+    uint64_t low = x & ~kHigh;  // each byte's low seven bits: no carries between bytes below
+    uint64_t is_del = (low + kOnes) & kHigh;
+    uint64_t below_space = ~(low + 0x60 * kOnes) & kHigh;
+    uint64_t newline_bits = low ^ (0x0a * kOnes);
+    uint64_t is_newline = ~(newline_bits + 0x7f * kOnes) & kHigh;
+    bad |= (x & kHigh) | is_del | (below_space & ~is_newline);
+  }
+  for (; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 || c > 0x7e) && c != '\n') return false;
+  }
+  return bad == 0;
+}
+
 class BlockScanner {
  public:
   BlockScanner(std::string_view text, YamlEventSink& sink) : text_(text), sink_(sink) {}
 
   bool run() {
-    for (char c : text_) {
-      // Tabs, carriage returns, control characters and non-ASCII text (columns count
-      // characters, not bytes) are left to libyaml.
-      if ((c < 0x20 || c > 0x7e) && c != '\n') return false;
-    }
+    // Tabs, carriage returns, control characters and non-ASCII text (columns count
+    // characters, not bytes) are left to libyaml.
+    if (!printable_ascii_lines(text_)) return false;
     next_ = 0;
     line_number_ = 0;
     advance();
@@ -207,23 +231,29 @@ class BlockScanner {
     return (c == '-' || c == '?' || c == ':') && (p + 1 == line_.end || text_[p + 1] == ' ');
   }
 
-  // The end of a block plain scalar starting at `p`: the line's end or " #", trailing
-  // spaces excluded. Sets `colon` to the first ": " (or final ':') inside, or npos.
-  size_t plain_end(size_t p, size_t& colon) const {
-    colon = std::string_view::npos;
-    size_t q = p;
+  // The end of a block plain scalar value starting at `p`: the line's end or " #", trailing
+  // spaces excluded; npos when it holds ": " (or ends in ':'), which is an error in a value.
+  size_t plain_value_end(size_t p) const {
     size_t end = p;
-    while (q < line_.end) {
+    for (size_t q = p; q < line_.end; ++q) {
       char c = text_[q];
-      if (c == '#' && q > p && text_[q - 1] == ' ') break;
-      if (c == ':' && (q + 1 == line_.end || text_[q + 1] == ' ') &&
-          colon == std::string_view::npos) {
-        colon = q;
-      }
-      if (c != ' ') end = q + 1;
-      ++q;
+      if (c == ' ') continue;
+      if (c == '#' && text_[q - 1] == ' ') break;
+      if (c == ':' && (q + 1 == line_.end || text_[q + 1] == ' ')) return std::string_view::npos;
+      end = q + 1;
     }
     return end;
+  }
+
+  // The ':' ending a plain key that starts at `p` (the first ':' followed by a space or the
+  // line's end), or npos when the line has none before a comment.
+  size_t plain_key_colon(size_t p) const {
+    for (size_t q = p; q < line_.end; ++q) {
+      char c = text_[q];
+      if (c == ':' && (q + 1 == line_.end || text_[q + 1] == ' ')) return q;
+      if (c == '#' && q > p && text_[q - 1] == ' ') break;
+    }
+    return std::string_view::npos;
   }
 
   bool is_key(size_t p) const {
@@ -237,9 +267,7 @@ class BlockScanner {
              (after + 1 == line_.end || text_[after + 1] == ' ');
     }
     if (starts_special(c) || indicator_start(p)) return false;
-    size_t colon = 0;
-    plain_end(p, colon);
-    return colon != std::string_view::npos;
+    return plain_key_colon(p) != std::string_view::npos;
   }
 
   // Emits the key at `p` and sets `colon` to its ':'.
@@ -259,7 +287,7 @@ class BlockScanner {
       return sink_.scalar(value, false, line_.number, column_of(p), {});
     }
     if (starts_special(c) || indicator_start(p)) return false;
-    plain_end(p, colon);
+    colon = plain_key_colon(p);
     // libyaml looks no further than 1024 characters for a key's ':'.
     if (colon == std::string_view::npos || colon - p > kMaxKeyLength) return false;
     size_t key_end = colon;
@@ -280,9 +308,8 @@ class BlockScanner {
     }
     if (c == '[' || c == '{') return parse_flow(p, after) && rest_is_blank(after);
     if (starts_special(c) || indicator_start(p)) return false;
-    size_t colon = 0;
-    size_t end = plain_end(p, colon);
-    if (colon != std::string_view::npos) return false;  // "a: b: c" is an error
+    size_t end = plain_value_end(p);
+    if (end == std::string_view::npos) return false;  // "a: b: c" is an error
     return sink_.scalar(text_.substr(p, end - p), true, line_.number, column_of(p), {});
   }
 

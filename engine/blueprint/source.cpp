@@ -7,6 +7,7 @@
 #include <yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -77,10 +78,70 @@ Value resolve_plain_scalar(std::string_view s) {
   return v.is_defined() ? v : Value::string(s);
 }
 
+// Strings this thread built recently, by a cheap hash of their text. The files of one
+// system repeat the same keys and many of the same values ("stateless", "/health/ready"),
+// so most are found here before the intern table is hashed or anything is allocated.
+// Values are immutable, so sharing a payload is invisible; every loader thread has its own
+// table, so no reference count is written by two threads.
+class RecentStrings {
+ public:
+  const Value* find(std::string_view text) {
+    if (text.size() > kMaxLength) return nullptr;
+    const Value& slot = slots_[slot_of(text)];
+    return slot.is_string() && slot.str() == text ? &slot : nullptr;
+  }
+  void remember(std::string_view text, const Value& v) {
+    if (text.size() <= kMaxLength) slots_[slot_of(text)] = v;
+  }
+
+ private:
+  static constexpr size_t kSlots = 1024;
+  static constexpr size_t kMaxLength = 64;
+  static size_t slot_of(std::string_view text) {
+    uint32_t h = 2166136261u;  // FNV-1a
+    for (char c : text) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    return h & (kSlots - 1);
+  }
+  std::array<Value, kSlots> slots_;
+};
+
+thread_local RecentStrings recent_keys;
+thread_local RecentStrings recent_plain_strings;
+thread_local RecentStrings recent_quoted_strings;
+
+// Where each key of a mapping starts; the key text itself is in Frame::entries.
+struct KeyMark {
+  int line;
+  int col;
+};
+
+struct Frame {
+  bool is_mapping = false;
+  std::string path;
+  std::string anchor;
+  size_t node_count = 1;
+  ValueVec items;
+  ObjectEntries entries;
+  std::vector<KeyMark> keys;
+  bool expecting_key = true;
+};
+
+// A builder's open collections. Kept per thread after the builder is done, so the next
+// file's builder reuses their vectors instead of allocating them again.
+thread_local std::vector<std::vector<Frame>> spare_frame_stacks;
+
 class PositionedBuilder final : public YamlEventSink {
  public:
   PositionedBuilder(SourceDocument& out, std::vector<Diagnostic>& errors, bool record_positions)
-      : out_(out), errors_(errors), record_positions_(record_positions) {}
+      : out_(out), errors_(errors), record_positions_(record_positions) {
+    if (!spare_frame_stacks.empty()) {
+      frames_ = std::move(spare_frame_stacks.back());
+      spare_frame_stacks.pop_back();
+    }
+  }
+  ~PositionedBuilder() override { spare_frame_stacks.push_back(std::move(frames_)); }
+  PositionedBuilder(const PositionedBuilder&) = delete;
+  PositionedBuilder& operator=(const PositionedBuilder&) = delete;
 
   bool run(YamlReader reader) {
     if (reader == YamlReader::Fast) {
@@ -137,7 +198,9 @@ class PositionedBuilder final : public YamlEventSink {
     if (frame.is_mapping) {
       if (!build_object(frame, v)) return false;
     } else {
-      v = Value::array(std::move(frame.items));
+      // A right-sized copy, so the frame keeps its vector's capacity for the next list.
+      v = Value::array(ValueVec(std::make_move_iterator(frame.items.begin()),
+                                std::make_move_iterator(frame.items.end())));
     }
     if (!frame.anchor.empty()) anchors_[frame.anchor] = {v, frame.node_count};
     attach(std::move(v), frame.node_count);
@@ -153,7 +216,14 @@ class PositionedBuilder final : public YamlEventSink {
       if (!anchor.empty()) anchors_[std::string(anchor)] = {Value::string(text), 1};
       return add_key(text, line, col);
     }
-    Value v = plain ? resolve_plain_scalar(text) : Value::string(text);
+    RecentStrings& recent = plain ? recent_plain_strings : recent_quoted_strings;
+    Value v;
+    if (const Value* seen = recent.find(text)) {
+      v = *seen;
+    } else {
+      v = plain ? resolve_plain_scalar(text) : Value::string(text);
+      if (v.is_string()) recent.remember(text, v);
+    }
     if (!anchor.empty()) anchors_[std::string(anchor)] = {v, 1};
     record(line, col);
     attach(std::move(v), 1);
@@ -161,23 +231,6 @@ class PositionedBuilder final : public YamlEventSink {
   }
 
  private:
-  // Where each key of a mapping starts; the key text itself is in Frame::entries.
-  struct KeyMark {
-    int line;
-    int col;
-  };
-
-  struct Frame {
-    bool is_mapping = false;
-    std::string path;
-    std::string anchor;
-    size_t node_count = 1;
-    ValueVec items;
-    ObjectEntries entries;
-    std::vector<KeyMark> keys;
-    bool expecting_key = true;
-  };
-
   bool run_libyaml() {
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) return fail(1, 1, "cannot initialise libyaml");
@@ -306,8 +359,13 @@ class PositionedBuilder final : public YamlEventSink {
     frame.keys.push_back(KeyMark{line, col});
     // Keys repeat across every service of a system and match the policies' constants:
     // shared (interned) payloads let lookups match by pointer.
-    frame.entries.emplace_back(
-        key.size() <= kMaxInternedKeyLength ? Value::interned(key) : Value::string(key), Value());
+    if (const Value* seen = recent_keys.find(key)) {
+      frame.entries.emplace_back(*seen, Value());
+    } else {
+      frame.entries.emplace_back(
+          key.size() <= kMaxInternedKeyLength ? Value::interned(key) : Value::string(key), Value());
+      recent_keys.remember(key, frame.entries.back().first);
+    }
     frame.expecting_key = false;
     return true;
   }

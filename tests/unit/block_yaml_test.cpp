@@ -124,6 +124,21 @@ TEST(BlockYaml, HandsEverythingElseToLibyaml) {
   for (const char* text : cases) expect_same_as_libyaml(text);
 }
 
+// Columns count characters and libyaml rejects control characters, so any byte outside
+// printable ASCII and '\n' sends the file to libyaml, wherever it falls (the check reads
+// eight bytes at a time, then the tail byte by byte).
+TEST(BlockYaml, LeavesNonAsciiAndControlBytesToLibyaml) {
+  const std::string clean = "service: orders-api\nreplicas: 3\n";
+  ASSERT_TRUE(scanner_accepts(clean));
+  for (unsigned char bad : {0x01, 0x09, 0x0d, 0x1f, 0x7f, 0x80, 0xc3, 0xff}) {
+    for (size_t at = 0; at < clean.size(); ++at) {
+      std::string text = clean;
+      text[at] = static_cast<char>(bad);
+      EXPECT_FALSE(scanner_accepts(text)) << "byte " << int(bad) << " at " << at;
+    }
+  }
+}
+
 TEST(BlockYaml, DeepNestingIsTheSameError) {
   std::string text;
   for (int i = 0; i < 300; ++i) text += std::string(static_cast<size_t>(i) * 2, ' ') + "k:\n";
