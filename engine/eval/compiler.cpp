@@ -206,17 +206,20 @@ class BodyCompiler {
           for (size_t i = 1; i < t->items.size(); ++i) items.push_back(t->items[i]);
           t->items = std::move(items);
         }
+        t->call_target = data_rule_node(*t);
         return;
       }
       case TermKind::Array:
       case TermKind::Set:
         for (auto& i : t->items) resolve_term(i, scope);
+        fold_constant(*t);
         return;
       case TermKind::Object:
         for (auto& [k, v] : t->pairs) {
           resolve_term(k, scope);
           resolve_term(v, scope);
         }
+        fold_constant(*t);
         return;
       case TermKind::ArrayCompr:
       case TermKind::SetCompr:
@@ -236,6 +239,48 @@ class BodyCompiler {
         resolve_call(t, scope);
         return;
     }
+  }
+
+  // A data reference whose leading dotted segments reach a rule: that rule's node (the
+  // evaluator starts there instead of walking the rule tree by name on every evaluation).
+  const RuleNode* data_rule_node(const Term& t) const {
+    const Term& head = *t.items[0];
+    if (head.kind != TermKind::Var || head.slot >= 0 || head.name != "data") return nullptr;
+    const RuleNode* n = st_.root.get();
+    for (size_t i = 1; i < t.items.size(); ++i) {
+      if (!is_string_scalar(*t.items[i])) return nullptr;
+      auto it = n->children.find(t.items[i]->value.str());
+      if (it == n->children.end()) return nullptr;
+      n = it->second.get();
+      if (!n->rules.empty() || !n->defaults.empty()) return n;
+    }
+    return nullptr;
+  }
+
+  // An array, set or object of constants is built once: its value is kept in the term
+  // (composite terms have no other use for it) and used wherever the term is evaluated.
+  static bool folded(const Term& t) {
+    return t.kind == TermKind::Scalar ||
+           ((t.kind == TermKind::Array || t.kind == TermKind::Set || t.kind == TermKind::Object) &&
+            t.value.is_defined());
+  }
+  static void fold_constant(Term& t) {
+    if (t.kind == TermKind::Object) {
+      ObjectEntries entries;
+      for (const auto& [k, v] : t.pairs) {
+        if (!folded(*k) || !folded(*v)) return;
+        entries.emplace_back(k->value, v->value);
+      }
+      t.value = Value::object(std::move(entries));
+      return;
+    }
+    ValueVec items;
+    for (const auto& i : t.items) {
+      if (!folded(*i)) return;
+      items.push_back(i->value);
+    }
+    t.value =
+        t.kind == TermKind::Array ? Value::array(std::move(items)) : Value::set(std::move(items));
   }
 
   void check_safe_terms(const std::vector<TermPtr>& terms, const std::set<int>& bound) {

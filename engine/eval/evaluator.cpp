@@ -278,15 +278,18 @@ bool Evaluator::eval_term(const Term& t, Frame& f, KValue k) {
       return eval_ref(t, f, k);
     }
     case TermKind::Array: {
+      if (t.value.is_defined()) return k(t.value);  // constant, built by the compiler
       ValueVec out;
       out.reserve(t.items.size());
       return eval_terms(t.items, 0, out, f, [&](ValueVec& vals) { return k(Value::array(vals)); });
     }
     case TermKind::Set: {
+      if (t.value.is_defined()) return k(t.value);
       ValueVec out;
       return eval_terms(t.items, 0, out, f, [&](ValueVec& vals) { return k(Value::set(vals)); });
     }
     case TermKind::Object: {
+      if (t.value.is_defined()) return k(t.value);
       ObjectEntries entries;
       entries.reserve(t.pairs.size());
       return eval_pairs(t, 0, entries, f, k);
@@ -384,6 +387,11 @@ const Value* Evaluator::direct_value(const Term& t, const Frame& f, bool& simple
   switch (t.kind) {
     case TermKind::Scalar:
       return &t.value;
+    case TermKind::Array:
+    case TermKind::Set:
+    case TermKind::Object:
+      if (t.value.is_defined()) return &t.value;  // constant, built by the compiler
+      break;
     case TermKind::Var:
       return variable(t);
     case TermKind::Ref: {
@@ -416,6 +424,13 @@ bool Evaluator::eval_ref(const Term& t, Frame& f, KValue k) {
   const Term& head = *t.items[0];
   if (head.kind == TermKind::Var && head.slot < 0) {
     if (head.name == "data") {
+      // The compiler found the rule the leading segments name (eval_data would walk there).
+      if (t.call_target && data_overrides_.empty()) {
+        const auto* node = static_cast<const RuleNode*>(t.call_target);
+        Value v = node_value(node);
+        if (v.is_undefined()) return false;
+        return index_rest(v, t, node->path.size() + 1, f, k);
+      }
       std::vector<std::string> path;
       return eval_data(t, 1, st_.root.get(), st_.data, path, f, k);
     }
@@ -973,6 +988,7 @@ bool Evaluator::match(const Term& p, const Value& v, Frame& f, KDone k) {
     case TermKind::Scalar:
       return p.value == v ? k() : false;
     case TermKind::Array: {
+      if (p.value.is_defined()) return p.value == v ? k() : false;
       if (!v.is_array() || v.items().size() != p.items.size()) return false;
       std::function<bool(size_t)> step = [&](size_t i) -> bool {
         if (i == p.items.size()) return k();
@@ -981,6 +997,7 @@ bool Evaluator::match(const Term& p, const Value& v, Frame& f, KDone k) {
       return step(0);
     }
     case TermKind::Object: {
+      if (p.value.is_defined()) return p.value == v ? k() : false;
       if (!v.is_object() || v.entries().size() != p.pairs.size()) return false;
       std::function<bool(size_t)> step = [&](size_t i) -> bool {
         if (i == p.pairs.size()) return k();
