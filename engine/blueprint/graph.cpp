@@ -42,8 +42,31 @@ struct EdgeSource {
   }
 };
 
-const Value* field(const Value& object, const char* key) {
-  return object.is_object() ? object.get_ptr(Value::string(key)) : nullptr;
+// The keys read here, interned once: lookups then match the blueprint's (interned) keys by
+// pointer, with nothing hashed or allocated per service.
+struct Keys {
+  Value blobStores = Value::interned("blobStores");
+  Value bus = Value::interned("bus");
+  Value cache = Value::interned("cache");
+  Value databases = Value::interned("databases");
+  Value dependencies = Value::interned("dependencies");
+  Value dependsOn = Value::interned("dependsOn");
+  Value keyVault = Value::interned("keyVault");
+  Value messaging = Value::interned("messaging");
+  Value name = Value::interned("name");
+  Value secrets = Value::interned("secrets");
+  Value source = Value::interned("source");
+  Value storage = Value::interned("storage");
+  Value tier = Value::interned("tier");
+};
+
+const Keys& keys() {
+  static const Keys k;
+  return k;
+}
+
+const Value* field(const Value& object, const Value& key) {
+  return object.is_object() ? object.get_ptr(key) : nullptr;
 }
 
 // Nodes by name, numbered in order of first appearance.
@@ -86,28 +109,28 @@ void add_store_edges(const ResolvedService& service, int service_node, NodeTable
   auto add_named = [&](const Value* list, const char* kind, const char* path) {
     if (!list || !list->is_array()) return;
     for (size_t i = 0; i < list->size(); ++i) {
-      const Value* name = field(list->items()[i], "name");
+      const Value* name = field(list->items()[i], keys().name);
       if (name && name->is_string())
         add(std::string(kind) + ":" + name->str(), EdgeSource{&service, path, i, 0});
     }
   };
-  if (const Value* storage = field(service.value, "storage")) {
-    add_named(field(*storage, "databases"), "database", "storage.databases");
-    add_named(field(*storage, "blobStores"), "blob", "storage.blobStores");
-    add_named(field(*storage, "cache"), "cache", "storage.cache");
+  if (const Value* storage = field(service.value, keys().storage)) {
+    add_named(field(*storage, keys().databases), "database", "storage.databases");
+    add_named(field(*storage, keys().blobStores), "blob", "storage.blobStores");
+    add_named(field(*storage, keys().cache), "cache", "storage.cache");
   }
-  if (const Value* messaging = field(service.value, "messaging")) {
-    const Value* bus = field(*messaging, "bus");
+  if (const Value* messaging = field(service.value, keys().messaging)) {
+    const Value* bus = field(*messaging, keys().bus);
     if (bus && bus->is_string()) add("bus:" + bus->str(), EdgeSource{&service, "messaging.bus"});
   }
-  const Value* vault = field(service.value, "keyVault");
-  const Value* vault_name = vault ? field(*vault, "name") : nullptr;
+  const Value* vault = field(service.value, keys().keyVault);
+  const Value* vault_name = vault ? field(*vault, keys().name) : nullptr;
   if (vault_name && vault_name->is_string()) {
     add("keyvault:" + vault_name->str(), EdgeSource{&service, "keyVault.name"});
-  } else if (const Value* secrets = field(service.value, "secrets");
+  } else if (const Value* secrets = field(service.value, keys().secrets);
              secrets && secrets->is_array()) {
     for (size_t i = 0; i < secrets->size(); ++i) {
-      const Value* source = field(secrets->items()[i], "source");
+      const Value* source = field(secrets->items()[i], keys().source);
       if (source && source->is_string())
         add("secrets:" + source->str(), EdgeSource{&service, "secrets", i, 0});
     }
@@ -139,17 +162,17 @@ bool build_graph(const ResolvedSystem& system, Graph& graph, std::vector<Diagnos
   for (const auto& service : system.services) {
     int service_node = nodes.id(service.id);
     add_store_edges(service, service_node, nodes, edges);
-    const Value* deps = field(service.value, "dependencies");
+    const Value* deps = field(service.value, keys().dependencies);
     if (!deps || !deps->is_array()) continue;
     for (size_t i = 0; i < deps->size(); ++i) {
       const Value& entry = deps->items()[i];
-      const Value* name = field(entry, "name");
+      const Value* name = field(entry, keys().name);
       if (!name || !name->is_string()) continue;
       int from = nodes.id(name->str());
-      const Value* declared_tier = field(entry, "tier");
+      const Value* declared_tier = field(entry, keys().tier);
       if (nodes.tier(from).empty() && declared_tier && declared_tier->is_string())
         nodes.tier(from) = declared_tier->str();
-      const Value* depends_on = field(entry, "dependsOn");
+      const Value* depends_on = field(entry, keys().dependsOn);
       if (!depends_on || !depends_on->is_array()) continue;
       for (size_t j = 0; j < depends_on->size(); ++j) {
         const Value& target = depends_on->items()[j];

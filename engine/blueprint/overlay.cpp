@@ -18,7 +18,8 @@ bool is_leaf(const Value& v) { return !v.is_collection() || v.size() == 0; }
 
 const Value* name_of(const Value& item) {
   if (!item.is_object()) return nullptr;
-  const Value* name = item.get_ptr(Value::string("name"));
+  static const Value kName = Value::interned("name");
+  const Value* name = item.get_ptr(kName);
   return name && name->is_string() ? name : nullptr;
 }
 

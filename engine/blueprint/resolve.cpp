@@ -45,7 +45,7 @@ Diagnostic error_at(const char* code, const SourceDocument* file, Position pos,
 }
 
 const Value* field(const Value& object, const char* key) {
-  return object.is_object() ? object.get_ptr(Value::string(key)) : nullptr;
+  return object.is_object() ? object.get_ptr(Value::interned(key)) : nullptr;
 }
 
 // A file read and parsed, with the errors that parsing it produced.

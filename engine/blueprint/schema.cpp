@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "policyc/engine/blueprint/blueprint.hpp"
@@ -40,9 +41,13 @@ struct SchemaNode {
   uint8_t types = 0;  // 0: any
   std::vector<Value> enum_values;
   std::map<std::string, const SchemaNode*, std::less<>> properties;
+  // The same, keyed by the interned payload of each name: blueprint keys are interned as
+  // they are parsed, so most lookups are one pointer hash instead of string comparisons.
+  std::unordered_map<const std::string*, const SchemaNode*> interned_properties;
   bool closed = false;                     // additionalProperties: false
   const SchemaNode* additional = nullptr;  // additionalProperties: {schema}
   std::vector<std::string> required;
+  std::vector<Value> required_keys;  // `required`, interned
   const SchemaNode* items = nullptr;
   Format format = Format::None;
   bool has_minimum = false;
@@ -83,7 +88,11 @@ class CompiledSchema {
       node.enum_values = values->items();
     }
     if (const Value* props = field(schema, "properties"); props && props->is_object()) {
-      for (const auto& [key, sub] : props->entries()) node.properties[key.str()] = compile(sub);
+      for (const auto& [key, sub] : props->entries()) {
+        const SchemaNode* child = compile(sub);
+        node.properties[key.str()] = child;
+        node.interned_properties[&Value::interned(key.str()).str()] = child;
+      }
     }
     if (const Value* extra = field(schema, "additionalProperties")) {
       if (extra->is_false()) node.closed = true;
@@ -91,7 +100,10 @@ class CompiledSchema {
     }
     if (const Value* req = field(schema, "required"); req && req->is_array()) {
       for (const auto& r : req->items()) {
-        if (r.is_string()) node.required.push_back(r.str());
+        if (r.is_string()) {
+          node.required.push_back(r.str());
+          node.required_keys.push_back(Value::interned(r.str()));
+        }
       }
     }
     if (const Value* items = field(schema, "items"); items && items->is_object()) {
@@ -400,9 +412,14 @@ class Validator {
       const std::string& key = key_value.str();
       if (!path.empty()) path += '.';
       path += key;
-      auto it = node.properties.find(key);
-      if (it != node.properties.end()) {
-        check(child, *it->second, path);
+      const SchemaNode* property = nullptr;
+      if (auto hit = node.interned_properties.find(&key); hit != node.interned_properties.end()) {
+        property = hit->second;
+      } else if (auto it = node.properties.find(key); it != node.properties.end()) {
+        property = it->second;
+      }
+      if (property) {
+        check(child, *property, path);
       } else if (key.rfind("x-", 0) == 0) {
         // x- keys are extension points the schema deliberately leaves open.
       } else if (node.additional) {
@@ -413,8 +430,9 @@ class Validator {
       path.resize(mark);
     }
     if (overlay_) return;  // an overlay sets only what changes
-    for (const auto& required : node.required) {
-      if (!v.get_ptr(Value::string(required))) {
+    for (size_t i = 0; i < node.required.size(); ++i) {
+      const std::string& required = node.required[i];
+      if (!v.get_ptr(node.required_keys[i])) {
         std::string where = path.empty() ? std::string("the ") + label(node) : "'" + path + "'";
         report_value(path, "missing required key '" + required + "' in " + where);
       }

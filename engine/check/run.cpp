@@ -69,7 +69,7 @@ std::string location_text(const Finding& f) {
 namespace {
 
 const Value* field(const Value& object, const char* key) {
-  return object.is_object() ? object.get_ptr(Value::string(key)) : nullptr;
+  return object.is_object() ? object.get_ptr(Value::interned(key)) : nullptr;
 }
 
 std::string string_field(const Value& object, const char* key) {
