@@ -95,8 +95,8 @@ int run_blueprint_commands(const BlueprintCommands& commands) {
       out = provenance_lines(system);
     }
   } else if (commands.resolve_format == "json") {
-    write_json_parallel(out, blueprint::input_document(system), true, 0);
-    out += '\n';
+    write_json_parallel(stdout, blueprint::input_document(system), true);
+    out = "\n";
   } else {
     out = blueprint::to_yaml(blueprint::input_document(system));
   }

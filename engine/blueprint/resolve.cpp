@@ -13,6 +13,7 @@
 
 #include "policyc/engine/blueprint/blueprint.hpp"
 #include "policyc/engine/io.hpp"
+#include "policyc/engine/memory.hpp"
 
 namespace policyc::blueprint {
 
@@ -105,7 +106,13 @@ void parallel_for(size_t n, const std::function<void(size_t)>& body) {
     for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) body(i);
   };
   std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  for (size_t t = 1; t < threads; ++t) {
+    pool.emplace_back([&] {
+      // Each helper builds tens of megabytes of values in its own malloc arena.
+      prefer_huge_pages_in_this_thread();
+      work();
+    });
+  }
   work();
   for (auto& thread : pool) thread.join();
 }

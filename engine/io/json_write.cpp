@@ -1,11 +1,15 @@
-// JSON output of large documents on several threads.
+// JSON output of large documents on several threads, streamed to a file.
 //
-// `policyc resolve --format json` of a 10,000-service system writes tens of megabytes; one
-// thread writing it was a fifth of the command. The biggest collection near the top (the
-// services) is cut into contiguous runs of children, each written by its own thread into
-// its own string, and the runs are joined in order, so the text is byte-identical to
-// write_json's.
+// `policyc resolve --format json` of a 10,000-service system writes tens of megabytes. One
+// thread building it in one string was a fifth of the command, and growing that string
+// (and copying it out) touched three times its size in fresh memory. Here the biggest
+// collection near the top (the services) is cut into pieces of a few dozen children. The
+// threads take pieces in turn, write each into a buffer they reuse, and append it to the
+// file when its turn comes, so the text is write_json's, byte for byte, in its order.
 #include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +23,7 @@ namespace {
 // Below this many children a collection is written on one thread (thread start-up would
 // cost more than it saves), though a larger one further down may still be split.
 constexpr size_t kMinChildrenToSplit = 512;
+constexpr size_t kChildrenPerPiece = 64;
 
 void newline(std::string& out, bool pretty, int indent) {
   if (!pretty) return;
@@ -37,61 +42,94 @@ bool splittable(const Value& v) {
   return true;
 }
 
-void write_json_split(std::string& out, const Value& v, bool pretty, int indent, unsigned threads) {
-  if (threads <= 1 || !splittable(v)) {
-    write_json(out, v, pretty, indent);
-    return;
-  }
-  bool object = v.is_object();
-  size_t n = v.size();
-  bool split_here = n >= kMinChildrenToSplit;
-  auto write_children = [&](std::string& dst, size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      if (i > 0) dst.push_back(',');
-      newline(dst, pretty, indent + 1);
-      const Value* child;
-      if (object) {
-        write_json(dst, v.entries()[i].first);
-        dst += pretty ? ": " : ":";
-        child = &v.entries()[i].second;
-      } else {
-        child = &v.items()[i];
-      }
-      // Below a split point every thread writes plainly; above one, a big collection may
-      // still be further down.
-      if (split_here) {
-        write_json(dst, *child, pretty, indent + 1);
-      } else {
-        write_json_split(dst, *child, pretty, indent + 1, threads);
+class StreamWriter {
+ public:
+  StreamWriter(std::FILE* file, bool pretty, unsigned threads)
+      : file_(file), pretty_(pretty), threads_(threads) {}
+
+  // Writes v; text before and after the split collection gathers in `pending_`.
+  void write(const Value& v, int indent) {
+    if (threads_ <= 1 || !splittable(v)) {
+      write_json(pending_, v, pretty_, indent);
+      return;
+    }
+    bool object = v.is_object();
+    size_t n = v.size();
+    pending_.push_back(object ? '{' : '[');
+    if (n >= kMinChildrenToSplit) {
+      flush();
+      write_in_pieces(v, indent);
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        start_child(pending_, v, i, indent);
+        write(child(v, i), indent + 1);  // a big collection may be further down
       }
     }
-  };
-  out.push_back(object ? '{' : '[');
-  if (split_here) {
-    size_t parts = std::min<size_t>(threads, n / (kMinChildrenToSplit / 2));
-    std::vector<std::string> texts(parts - 1);
+    newline(pending_, pretty_, indent);
+    pending_.push_back(object ? '}' : ']');
+  }
+
+  void flush() {
+    std::fwrite(pending_.data(), 1, pending_.size(), file_);
+    pending_.clear();
+  }
+
+ private:
+  static const Value& child(const Value& v, size_t i) {
+    return v.is_object() ? v.entries()[i].second : v.items()[i];
+  }
+
+  // The separator, line break and (for objects) key before child i.
+  void start_child(std::string& out, const Value& v, size_t i, int indent) const {
+    if (i > 0) out.push_back(',');
+    newline(out, pretty_, indent + 1);
+    if (v.is_object()) {
+      write_json(out, v.entries()[i].first);
+      out += pretty_ ? ": " : ":";
+    }
+  }
+
+  // Thread t writes pieces t, t + threads, ...; each waits for its piece's turn to append.
+  void write_in_pieces(const Value& v, int indent) {
+    size_t n = v.size();
+    size_t pieces = (n + kChildrenPerPiece - 1) / kChildrenPerPiece;
+    std::mutex lock;
+    std::condition_variable turn_changed;
+    size_t turn = 0;
+    auto work = [&](size_t first) {
+      std::string buffer;
+      for (size_t piece = first; piece < pieces; piece += threads_) {
+        buffer.clear();
+        size_t end = std::min(n, (piece + 1) * kChildrenPerPiece);
+        for (size_t i = piece * kChildrenPerPiece; i < end; ++i) {
+          start_child(buffer, v, i, indent);
+          write_json(buffer, child(v, i), pretty_, indent + 1);
+        }
+        std::unique_lock<std::mutex> guard(lock);
+        turn_changed.wait(guard, [&] { return turn == piece; });
+        std::fwrite(buffer.data(), 1, buffer.size(), file_);
+        ++turn;
+        turn_changed.notify_all();
+      }
+    };
     std::vector<std::thread> workers;
-    for (size_t p = 1; p < parts; ++p) {
-      workers.emplace_back(
-          [&, p] { write_children(texts[p - 1], p * n / parts, (p + 1) * n / parts); });
-    }
-    write_children(out, 0, n / parts);
+    for (size_t t = 1; t < std::min<size_t>(threads_, pieces); ++t) workers.emplace_back(work, t);
+    work(0);
     for (auto& worker : workers) worker.join();
-    size_t total = out.size();
-    for (const auto& text : texts) total += text.size();
-    out.reserve(total + static_cast<size_t>(indent) * 2 + 2);
-    for (const auto& text : texts) out += text;
-  } else {
-    write_children(out, 0, n);
   }
-  newline(out, pretty, indent);
-  out.push_back(object ? '}' : ']');
-}
+
+  std::FILE* file_;
+  bool pretty_;
+  size_t threads_;
+  std::string pending_;
+};
 
 }  // namespace
 
-void write_json_parallel(std::string& out, const Value& v, bool pretty, int indent) {
-  write_json_split(out, v, pretty, indent, std::max(1u, std::thread::hardware_concurrency()));
+void write_json_parallel(std::FILE* file, const Value& v, bool pretty) {
+  StreamWriter writer(file, pretty, std::max(1u, std::thread::hardware_concurrency()));
+  writer.write(v, 0);
+  writer.flush();
 }
 
 }  // namespace policyc

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,9 +44,10 @@ enum class YamlSchema {
 bool parse_yaml(std::string_view text, std::vector<Value>& docs, TextError& err,
                 YamlSchema schema = YamlSchema::Core12);
 
-// write_json's text, with the largest collection near the top (at least a few hundred
-// children) written by several threads at once. For documents of many megabytes.
-void write_json_parallel(std::string& out, const Value& v, bool pretty = false, int indent = 0);
+// Writes write_json's text for v to `file`, with the largest collection near the top (at
+// least a few hundred children) written by several threads at once. For documents of many
+// megabytes: no string of the whole text is built.
+void write_json_parallel(std::FILE* file, const Value& v, bool pretty = false);
 
 // Reads a whole file; false when it cannot be read.
 bool read_file(const std::string& path, std::string& out);
