@@ -92,9 +92,10 @@ Value graph_to_value(const Graph& graph) {
   for (const auto& node : graph.nodes) {
     if (!node.tier.empty()) tiers.emplace_back(Value::string(node.name), Value::string(node.tier));
   }
+  // Nodes are sorted by name, so the tiers are too.
   return Value::object({{Value::string("edges"), Value::array(std::move(edges))},
                         {Value::string("order"), string_array(graph.order)},
-                        {Value::string("tiers"), Value::object(std::move(tiers))}});
+                        {Value::string("tiers"), Value::object_sorted(std::move(tiers))}});
 }
 
 std::string graph_to_dot(const Graph& graph) {
@@ -120,8 +121,9 @@ Value input_document(const ResolvedSystem& system) {
   for (const auto& service : system.services) {
     services.emplace_back(Value::string(service.id), service.value);
   }
+  // Services are sorted by id, and resolve() rejected repeated ids.
   return Value::object({{Value::string("environment"), Value::string(system.environment)},
-                        {Value::string("services"), Value::object(std::move(services))},
+                        {Value::string("services"), Value::object_sorted(std::move(services))},
                         {Value::string("system"), system.system},
                         {Value::string("graph"), graph_to_value(system.graph)}});
 }

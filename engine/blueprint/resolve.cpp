@@ -1,4 +1,7 @@
 // Loading a blueprint directory (or one service file) and resolving it for an environment.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -62,10 +65,26 @@ LoadedFile load_file(const std::string& path, bool lazy_positions) {
   return file;
 }
 
+// A directory the loader opens files under. Paths stay whole in messages; the part after
+// `prefix` is opened relative to `fd`, so the kernel does not walk the common part again
+// for each of tens of thousands of files.
+struct BaseDirectory {
+  int fd = AT_FDCWD;
+  std::string prefix;  // ends with '/', or empty with AT_FDCWD
+
+  const char* relative(const std::string& path) const {
+    return path.compare(0, prefix.size(), prefix) == 0 ? path.c_str() + prefix.size()
+                                                       : path.c_str();
+  }
+  int fd_for(const std::string& path) const {
+    return path.compare(0, prefix.size(), prefix) == 0 ? fd : AT_FDCWD;
+  }
+};
+
 // Reads and parses `dir/<stem><ext>` for the first extension whose file exists; false (and
 // nothing loaded) when none does. Opening is the existence test: a system of 10,000
 // services would otherwise stat every candidate first.
-bool load_first_existing(const std::string& dir, std::string_view stem,
+bool load_first_existing(const BaseDirectory& base, const std::string& dir, std::string_view stem,
                          std::initializer_list<const char*> extensions, bool lazy_positions,
                          LoadedFile& file) {
   std::string text;
@@ -74,7 +93,7 @@ bool load_first_existing(const std::string& dir, std::string_view stem,
     path += '/';
     path += stem;
     path += ext;
-    ReadStatus status = read_file_status(path, text);
+    ReadStatus status = read_file_status_at(base.fd_for(path), base.relative(path), text);
     if (status == ReadStatus::Missing) continue;
     if (status == ReadStatus::Failed) {
       Diagnostic d;
@@ -129,7 +148,8 @@ struct LoadedService {
 // loaded on several threads at once.
 class ServiceLoader {
  public:
-  ServiceLoader(const ResolveOptions& options, LoadedService& out) : options_(options), out_(out) {}
+  ServiceLoader(const ResolveOptions& options, const BaseDirectory& base, LoadedService& out)
+      : options_(options), base_(base), out_(out) {}
 
   // `dir` holds infrastructure-blueprint.yaml (or .yml, .json) and overlays/; the id must
   // match metadata.serviceId.
@@ -137,8 +157,8 @@ class ServiceLoader {
     LoadedFile base;
     // Base files are most of what a large system reads; their positions are needed only for
     // the values an error or a finding points at.
-    if (!load_first_existing(dir, "infrastructure-blueprint", {".yaml", ".yml", ".json"}, true,
-                             base)) {
+    if (!load_first_existing(base_, dir, "infrastructure-blueprint", {".yaml", ".yml", ".json"},
+                             true, base)) {
       Diagnostic d;
       d.code = kIoError;
       d.message = "service directory has no infrastructure-blueprint.yaml (or .yml, .json)";
@@ -237,7 +257,8 @@ class ServiceLoader {
     }
     for (const auto& layer : layers()) {
       LoadedFile overlay;
-      if (!load_first_existing(overlays_dir, layer, {".yaml", ".yml", ".json"}, false, overlay))
+      if (!load_first_existing(base_, overlays_dir, layer, {".yaml", ".yml", ".json"}, false,
+                               overlay))
         continue;
       int index = add_file(std::move(overlay));
       if (index < 0 || !apply_overlay_file(service, index)) return;
@@ -254,6 +275,7 @@ class ServiceLoader {
   }
 
   const ResolveOptions& options_;
+  const BaseDirectory& base_;
   LoadedService& out_;
 };
 
@@ -281,10 +303,19 @@ class Resolver {
       errors_.back().file = dir.string();
     }
     std::sort(services.begin(), services.end());
+    BaseDirectory base;
+    base.fd = ::open(services_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (base.fd < 0) {
+      base.fd = AT_FDCWD;
+    } else {
+      base.prefix = services_dir.string() + '/';
+    }
     std::vector<LoadedService> loaded(services.size());
     parallel_for(services.size(), [&](size_t i) {
-      ServiceLoader(options_, loaded[i]).load_from_directory(services[i].first, services[i].second);
+      ServiceLoader(options_, base, loaded[i])
+          .load_from_directory(services[i].first, services[i].second);
     });
+    if (base.fd != AT_FDCWD) ::close(base.fd);
     for (auto& service : loaded) add_service(std::move(service));
     return errors_.empty();
   }
@@ -294,7 +325,7 @@ class Resolver {
     std::string fallback = file.parent_path().filename().string();
     if (fallback.empty()) fallback = file.stem().string();
     LoadedService loaded;
-    ServiceLoader(options_, loaded).load_from_file(fallback, file.string());
+    ServiceLoader(options_, BaseDirectory{}, loaded).load_from_file(fallback, file.string());
     add_service(std::move(loaded));
     return errors_.empty();
   }

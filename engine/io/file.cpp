@@ -13,8 +13,12 @@
 namespace policyc {
 
 ReadStatus read_file_status(const std::string& path, std::string& out) {
+  return read_file_status_at(AT_FDCWD, path.c_str(), out);
+}
+
+ReadStatus read_file_status_at(int dir_fd, const char* path, std::string& out) {
   out.clear();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno == ENOENT || errno == ENOTDIR ? ReadStatus::Missing : ReadStatus::Failed;
   // Loading a blueprint system reads tens of thousands of small files, so this is plain
   // open/fstat/read/close: stdio's buffering and seeking would double the system calls.

@@ -56,6 +56,9 @@ bool read_file(const std::string& path, std::string& out);
 // probing for optional files need no separate stat.
 enum class ReadStatus { Ok, Missing, Failed };
 ReadStatus read_file_status(const std::string& path, std::string& out);
+// The same for `path` relative to an open directory (or AT_FDCWD): opening many files of one
+// directory then walks only the rest of their paths.
+ReadStatus read_file_status_at(int dir_fd, const char* path, std::string& out);
 
 // A whole file's bytes for parsing: a read-only mapping of a regular file (no copy, and its
 // pages can be dropped once parsed), or the bytes read into memory for anything else.
