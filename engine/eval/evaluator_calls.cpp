@@ -511,6 +511,20 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
 
 bool Evaluator::match_args(const std::vector<TermPtr>& patterns, std::span<const Value> args,
                            size_t i, Frame& f, KDone k) {
+  // Plain parameters (`f(svc, kind)`) and constants bind or test in place; a continuation
+  // per argument is needed only for patterns that enumerate or destructure.
+  while (i < patterns.size()) {
+    const Term& p = *patterns[i];
+    if (p.kind == TermKind::Scalar) {
+      if (p.value != args[i]) return false;
+    } else if (p.kind == TermKind::Var && p.slot >= 0 &&
+               f[static_cast<size_t>(p.slot)].is_undefined()) {
+      f[static_cast<size_t>(p.slot)] = args[i];
+    } else {
+      break;
+    }
+    ++i;
+  }
   if (i == patterns.size()) return k();
   return match(*patterns[i], args[i], f, [&]() { return match_args(patterns, args, i + 1, f, k); });
 }
