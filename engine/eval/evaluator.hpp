@@ -2,6 +2,7 @@
 // Continuations return true to stop the enumeration (a solution was enough).
 #pragma once
 
+#include <array>
 #include <memory>
 #include <type_traits>
 #include <unordered_map>
@@ -167,16 +168,20 @@ class Evaluator {
   // Collections match by payload identity (a cheap test, and arguments usually come
   // straight from the input); the memo keeps them alive, so an address is never reused
   // for another value while it is a key.
+  static constexpr size_t kMemoMaxArgs = 4;
   struct CallMemoKey {
     const RuleNode* node;
     std::span<const Value> args;
     size_t hash;
   };
+  // Arguments inline: a miss costs one allocation, not two.
   struct CallMemoEntry {
     const RuleNode* node;
-    ValueVec args;
+    std::array<Value, kMemoMaxArgs> arg_values;
+    size_t nargs;
     size_t hash;
     Value result;  // undefined: the call is undefined
+    std::span<const Value> args() const { return {arg_values.data(), nargs}; }
   };
   struct CallMemoHash {
     using is_transparent = void;
@@ -187,13 +192,23 @@ class Evaluator {
     using is_transparent = void;
     static bool same(const RuleNode* an, std::span<const Value> a, const RuleNode* bn,
                      std::span<const Value> b);
+    static std::span<const Value> args_of(const CallMemoKey& k) { return k.args; }
+    static std::span<const Value> args_of(const CallMemoEntry& e) { return e.args(); }
     template <typename A, typename B>
     bool operator()(const A& a, const B& b) const {
-      return same(a.node, a.args, b.node, b.args);
+      return same(a.node, args_of(a), b.node, args_of(b));
     }
   };
   std::unordered_set<CallMemoEntry, CallMemoHash, CallMemoEq> call_memo_;
-  std::unordered_map<const RuleNode*, bool> memoisable_;
+  // Per function: whether it may be memoised, and how often the memo answered. A function
+  // whose calls keep missing (each call has new arguments) stops being memoised: the
+  // lookups and entries would only cost.
+  struct MemoStats {
+    bool pure = false;
+    uint32_t hits = 0;
+    uint32_t misses = 0;
+  };
+  std::unordered_map<const RuleNode*, MemoStats> memo_stats_;
   // True for functions whose result depends on their arguments, input and data only: no
   // print or trace (each call shows), no non-deterministic builtin, in them or in the
   // functions they call.

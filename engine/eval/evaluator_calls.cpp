@@ -393,11 +393,11 @@ bool Evaluator::CallMemoEq::same(const RuleNode* an, std::span<const Value> a, c
 }
 
 bool Evaluator::memoisable(const RuleNode* node) {
-  auto it = memoisable_.find(node);
-  if (it != memoisable_.end()) return it->second;
+  auto it = memo_stats_.find(node);
+  if (it != memo_stats_.end()) return it->second.pure;
   // Functions cannot be recursive (the compiler rejects it), so the walk ends; a node is
   // marked impure while it is visited, which only matters for that impossible case.
-  memoisable_[node] = false;
+  memo_stats_[node].pure = false;
   bool pure = true;
   auto pure_fn = [this](const RuleNode* n) { return memoisable(n); };
   for (const auto* list : {&node->rules, &node->defaults}) {
@@ -414,7 +414,7 @@ bool Evaluator::memoisable(const RuleNode* node) {
       }
     }
   }
-  memoisable_[node] = pure;
+  memo_stats_[node].pure = pure;
   return pure;
 }
 
@@ -422,18 +422,27 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
                               KValue k) {
   // Results hold for the evaluation's input, data and functions: not under `with`, and
   // not traced (a trace shows every call as written).
-  const bool memo = caches_.size() == 1 && data_overrides_.empty() && mocks_.empty() &&
-                    special_mocks_.empty() && !opts_.tracer && memoisable(node);
+  MemoStats* stats = nullptr;
+  if (caches_.size() == 1 && data_overrides_.empty() && mocks_.empty() && special_mocks_.empty() &&
+      !opts_.tracer && args.size() <= kMemoMaxArgs && memoisable(node)) {
+    stats = &memo_stats_[node];
+    // A function the memo has never answered in a thousand calls is evaluated plainly from
+    // then on (functions that do repeat often start with a run of first calls, one rule's
+    // pass over the services, before the other rules repeat them).
+    if (stats->misses >= 1000 && stats->hits == 0) stats = nullptr;
+  }
   size_t memo_hash = 0;
-  if (memo) {
+  if (stats) {
     memo_hash = std::hash<const void*>{}(node);
     for (const auto& a : args) memo_hash = memo_hash * 0x9e3779b97f4a7c15ULL + memo_arg_hash(a);
     auto hit = call_memo_.find(CallMemoKey{node, args, memo_hash});
     if (hit != call_memo_.end()) {
+      ++stats->hits;
       // Entries are never erased, and inserts keep references to them valid.
       if (hit->result.is_undefined()) return false;
       return k(hit->result);
     }
+    ++stats->misses;
   }
   if (++depth_ > 2000) {
     --depth_;
@@ -503,8 +512,11 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
       return true;
     });
   }
-  if (memo)
-    call_memo_.insert(CallMemoEntry{node, ValueVec(args.begin(), args.end()), memo_hash, result});
+  if (stats) {
+    CallMemoEntry entry{node, {}, args.size(), memo_hash, result};
+    std::copy(args.begin(), args.end(), entry.arg_values.begin());
+    call_memo_.insert(std::move(entry));
+  }
   if (result.is_undefined()) return false;
   return k(result);
 }
