@@ -1,6 +1,7 @@
 // The dependency graph: nodes from services and their `dependencies[]` entries, an edge
 // from each entry's `name` to each of its `dependsOn`, cycle detection and a boot order.
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <queue>
 #include <string>
@@ -69,24 +70,26 @@ const Value* field(const Value& object, const Value& key) {
   return object.is_object() ? object.get_ptr(key) : nullptr;
 }
 
-// Nodes by name, numbered in order of first appearance.
+// Nodes by name, numbered in order of first appearance. Names are looked up as views and
+// copied once, when first seen.
 class NodeTable {
  public:
-  int id(const std::string& name) {
-    auto [it, inserted] = ids_.emplace(name, static_cast<int>(names_.size()));
-    if (inserted) {
-      names_.push_back(name);
-      tiers_.emplace_back();
-    }
-    return it->second;
+  int id(std::string_view name) {
+    auto it = ids_.find(name);
+    if (it != ids_.end()) return it->second;
+    int id = static_cast<int>(names_.size());
+    names_.emplace_back(name);
+    tiers_.emplace_back();
+    ids_.emplace(names_.back(), id);
+    return id;
   }
   const std::string& name(int id) const { return names_[static_cast<size_t>(id)]; }
   std::string& tier(int id) { return tiers_[static_cast<size_t>(id)]; }
   size_t size() const { return names_.size(); }
 
  private:
-  std::unordered_map<std::string, int> ids_;
-  std::vector<std::string> names_;
+  std::unordered_map<std::string_view, int> ids_;  // views into names_
+  std::deque<std::string> names_;                  // stable addresses
   std::vector<std::string> tiers_;
 };
 
@@ -101,8 +104,12 @@ struct Edge {
 // services of the same name.
 void add_store_edges(const ResolvedService& service, int service_node, NodeTable& nodes,
                      std::vector<Edge>& edges) {
-  auto add = [&](const std::string& node, EdgeSource source) {
-    int id = nodes.id(node);
+  std::string store;
+  auto add = [&](std::string_view kind, const std::string& name, EdgeSource source) {
+    store.assign(kind);
+    store += ':';
+    store += name;
+    int id = nodes.id(store);
     if (nodes.tier(id).empty()) nodes.tier(id) = "core";
     edges.push_back(Edge{service_node, id, source});
   };
@@ -110,8 +117,7 @@ void add_store_edges(const ResolvedService& service, int service_node, NodeTable
     if (!list || !list->is_array()) return;
     for (size_t i = 0; i < list->size(); ++i) {
       const Value* name = field(list->items()[i], keys().name);
-      if (name && name->is_string())
-        add(std::string(kind) + ":" + name->str(), EdgeSource{&service, path, i, 0});
+      if (name && name->is_string()) add(kind, name->str(), EdgeSource{&service, path, i, 0});
     }
   };
   if (const Value* storage = field(service.value, keys().storage)) {
@@ -121,18 +127,18 @@ void add_store_edges(const ResolvedService& service, int service_node, NodeTable
   }
   if (const Value* messaging = field(service.value, keys().messaging)) {
     const Value* bus = field(*messaging, keys().bus);
-    if (bus && bus->is_string()) add("bus:" + bus->str(), EdgeSource{&service, "messaging.bus"});
+    if (bus && bus->is_string()) add("bus", bus->str(), EdgeSource{&service, "messaging.bus"});
   }
   const Value* vault = field(service.value, keys().keyVault);
   const Value* vault_name = vault ? field(*vault, keys().name) : nullptr;
   if (vault_name && vault_name->is_string()) {
-    add("keyvault:" + vault_name->str(), EdgeSource{&service, "keyVault.name"});
+    add("keyvault", vault_name->str(), EdgeSource{&service, "keyVault.name"});
   } else if (const Value* secrets = field(service.value, keys().secrets);
              secrets && secrets->is_array()) {
     for (size_t i = 0; i < secrets->size(); ++i) {
       const Value* source = field(secrets->items()[i], keys().source);
       if (source && source->is_string())
-        add("secrets:" + source->str(), EdgeSource{&service, "secrets", i, 0});
+        add("secrets", source->str(), EdgeSource{&service, "secrets", i, 0});
     }
   }
 }
