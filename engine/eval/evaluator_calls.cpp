@@ -295,16 +295,32 @@ bool Evaluator::call_with_args(const Term& t, std::span<const Value> args, Frame
 
 namespace {
 
-// Numbers match by representation, not only by value: 1 and 1.0 are equal, yet a function
-// may print them differently.
+// Arguments match when they are the same payload or written identically: numbers by
+// representation, not only by value (1 and 1.0 are equal, yet a function may print them
+// differently), collections element by element under the same rule.
 bool same_memo_arg(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
     case Kind::Array:
-    case Kind::Set:
-      return &a.items() == &b.items();
-    case Kind::Object:
-      return a.entries().data() == b.entries().data() && a.entries().size() == b.entries().size();
+    case Kind::Set: {
+      const auto& x = a.items();
+      const auto& y = b.items();
+      if (&x == &y) return true;
+      if (x.size() != y.size()) return false;
+      for (size_t i = 0; i < x.size(); ++i)
+        if (!same_memo_arg(x[i], y[i])) return false;
+      return true;
+    }
+    case Kind::Object: {
+      auto x = a.entries();
+      auto y = b.entries();
+      if (x.data() == y.data()) return true;
+      if (x.size() != y.size()) return false;
+      for (size_t i = 0; i < x.size(); ++i)
+        if (!same_memo_arg(x[i].first, y[i].first) || !same_memo_arg(x[i].second, y[i].second))
+          return false;
+      return true;
+    }
     case Kind::Number: {
       if (a.is_small_int() != b.is_small_int()) return false;
       if (a.is_small_int()) return a.small_int() == b.small_int();
@@ -317,21 +333,53 @@ bool same_memo_arg(const Value& a, const Value& b) {
   }
 }
 
-size_t memo_arg_hash(const Value& v) {
+size_t mix_hash(size_t h, size_t v) { return (h ^ v) * 0x9e3779b97f4a7c15ULL; }
+
+// Small collections (a few checks, a pair of names: often rebuilt per call with the same
+// content) hash by content, so that equal ones built apart share an entry; larger ones, a
+// service say, by payload address, which costs nothing. False when `v` is too large.
+bool content_hash(const Value& v, size_t& h, int& budget) {
+  constexpr size_t kMaxElements = 8;
   switch (v.kind()) {
     case Kind::Array:
-    case Kind::Set:
-      return std::hash<const void*>{}(&v.items());
-    case Kind::Object:
-      return std::hash<const void*>{}(v.entries().data());
+    case Kind::Set: {
+      const auto& items = v.items();
+      if (items.size() > kMaxElements) return false;
+      h = mix_hash(h, static_cast<size_t>(v.kind()) + items.size());
+      for (const auto& i : items)
+        if (--budget < 0 || !content_hash(i, h, budget)) return false;
+      return true;
+    }
+    case Kind::Object: {
+      auto entries = v.entries();
+      if (entries.size() > kMaxElements) return false;
+      h = mix_hash(h, static_cast<size_t>(v.kind()) + entries.size());
+      for (const auto& [key, val] : entries) {
+        budget -= 2;
+        if (budget < 0 || !content_hash(key, h, budget) || !content_hash(val, h, budget))
+          return false;
+      }
+      return true;
+    }
     case Kind::Number:
-      return v.is_small_int() ? std::hash<int64_t>{}(v.small_int())
-                              : std::hash<std::string>{}(v.big()->text);
+      h = mix_hash(h, v.is_small_int() ? std::hash<int64_t>{}(v.small_int())
+                                       : std::hash<std::string>{}(v.big()->text));
+      return true;
     case Kind::String:
-      return v.hash();
+      h = mix_hash(h, v.hash());
+      return true;
     default:
-      return static_cast<size_t>(v.kind()) * 31 + (v.is_true() ? 1 : 0);
+      h = mix_hash(h, static_cast<size_t>(v.kind()) * 31 + (v.is_true() ? 1 : 0));
+      return true;
   }
+}
+
+size_t memo_arg_hash(const Value& v) {
+  size_t h = 0;
+  int budget = 32;
+  if (content_hash(v, h, budget)) return h;
+  if (v.is_object()) return std::hash<const void*>{}(v.entries().data());
+  return std::hash<const void*>{}(&v.items());
 }
 
 bool calls_impure(const Term& t, const std::function<bool(const RuleNode*)>& pure_fn);
