@@ -1,6 +1,7 @@
 #include "policyc/engine/value.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -883,17 +884,23 @@ int compare(const Value& a, const Value& b) {
 
 namespace {
 
+// Bytes write_json_string escapes: control characters, the quote and backslash, and the
+// HTML-sensitive <, > and & (as Go's encoding/json does, which OPA's output follows).
+constexpr std::array<bool, 256> kJsonEscaped = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[static_cast<size_t>(c)] = true;
+  for (unsigned char c : {'"', '\\', '<', '>', '&'}) table[c] = true;
+  return table;
+}();
+
 void write_json_string(std::string& out, std::string_view s) {
   static const char* hex = "0123456789abcdef";
   out.push_back('"');
   // Runs of characters that need no escape are appended at once: most strings are one run.
-  auto plain = [](unsigned char c) {
-    return c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
-  };
   size_t i = 0;
   while (i < s.size()) {
     size_t run = i;
-    while (run < s.size() && plain(static_cast<unsigned char>(s[run]))) ++run;
+    while (run < s.size() && !kJsonEscaped[static_cast<unsigned char>(s[run])]) ++run;
     out.append(s.data() + i, run - i);
     if (run == s.size()) break;
     i = run + 1;
@@ -914,21 +921,10 @@ void write_json_string(std::string& out, std::string_view s) {
       case '\t':
         out += "\\t";
         break;
-      case '<':
-      case '>':
-      case '&':
+      default:  // other control characters and <, >, &
         out += "\\u00";
         out.push_back(hex[c >> 4]);
         out.push_back(hex[c & 15]);
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(hex[c >> 4]);
-          out.push_back(hex[c & 15]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
     }
   }
   out.push_back('"');
@@ -936,8 +932,15 @@ void write_json_string(std::string& out, std::string_view s) {
 
 void newline(std::string& out, bool pretty, int indent) {
   if (!pretty) return;
+  // A line break and the deepest indentation JSON output usually needs, appended in one go.
+  static const std::string kBreak = "\n" + std::string(64, ' ');
+  size_t width = static_cast<size_t>(indent) * 2;
+  if (width < kBreak.size()) {
+    out.append(kBreak, 0, width + 1);
+    return;
+  }
   out.push_back('\n');
-  out.append(static_cast<size_t>(indent) * 2, ' ');
+  out.append(width, ' ');
 }
 
 }  // namespace
@@ -954,7 +957,13 @@ void write_json(std::string& out, const Value& v, bool pretty, int indent) {
       out += v.as_bool() ? "true" : "false";
       return;
     case Kind::Number:
-      out += v.number_to_string();
+      if (v.is_small_int()) {
+        char digits[24];
+        auto end = std::to_chars(digits, digits + sizeof digits, v.small_int()).ptr;
+        out.append(digits, end);
+      } else {
+        out += v.number_to_string();
+      }
       return;
     case Kind::String:
       write_json_string(out, v.str());
