@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -72,6 +73,20 @@ struct BigBox : Pooled<BigBox> {
 template <size_t Entries>
 using ObjectPool = BoxPool<sizeof(value_detail::ObjBox) + Entries * sizeof(ObjectEntry)>;
 
+// Objects of more than kIndexedEntries entries (a document keyed by service id, a rule's
+// value per service) carry a hash index of their string keys after the entries: a lookup
+// is a probe or two instead of a binary search of string comparisons. Built once, when the
+// object is, so lookups stay read-only (loader threads share documents).
+constexpr size_t kIndexedEntries = 32;
+
+// Slots of the index for n entries: a power of two, at most half full. 0 marks an empty
+// slot, else the entry's position plus one.
+size_t index_slots(size_t n) { return n <= kIndexedEntries ? 0 : std::bit_ceil(2 * n); }
+
+uint32_t* object_index(const value_detail::ObjBox* box) {
+  return reinterpret_cast<uint32_t*>(const_cast<ObjectEntry*>(box->data()) + box->size);
+}
+
 void* allocate_object_box(size_t n) {
 #if !defined(__SANITIZE_ADDRESS__)
   switch (n) {
@@ -89,7 +104,8 @@ void* allocate_object_box(size_t n) {
       break;
   }
 #endif
-  return ::operator new(sizeof(value_detail::ObjBox) + n * sizeof(ObjectEntry));
+  return ::operator new(sizeof(value_detail::ObjBox) + n * sizeof(ObjectEntry) +
+                        index_slots(n) * sizeof(uint32_t));
 }
 
 void release_object_box(void* p, [[maybe_unused]] size_t n) {
@@ -415,6 +431,17 @@ Value Value::object_sorted_moving(std::span<ObjectEntry> entries, const uint8_t*
   ObjectEntry* out = box->data();
   for (size_t i = 0; i < n; ++i)
     new (out + i) ObjectEntry(std::move(entries[order ? order[i] : i]));
+  if (size_t slots = index_slots(n)) {
+    uint32_t* index = object_index(box);
+    std::fill(index, index + slots, 0u);
+    const size_t mask = slots - 1;
+    for (size_t i = 0; i < n; ++i) {
+      if (out[i].first.kind() != Kind::String) continue;
+      size_t j = static_cast<const StrBox*>(out[i].first.heap_)->hash & mask;
+      while (index[j]) j = (j + 1) & mask;
+      index[j] = static_cast<uint32_t>(i + 1);
+    }
+  }
   Value v;
   v.kind_ = Kind::Object;
   v.heap_ = box;
@@ -728,9 +755,21 @@ const Value* Value::find(const Value& key) const {
   // Objects of up to a few dozen string keys (most documents; a blueprint service has about
   // 25): a linear scan beats a binary search of three-way comparisons. Shared key strings
   // match by pointer; others are told apart by their precomputed hashes before any memcmp.
-  if (e.size() <= 32 && key.kind_ == Kind::String) {
-    for (const auto& entry : e)
-      if (entry.first.kind_ == Kind::String && same_string(entry.first, key)) return &entry.second;
+  if (key.kind_ == Kind::String) {
+    if (e.size() <= kIndexedEntries) {
+      for (const auto& entry : e)
+        if (entry.first.kind_ == Kind::String && same_string(entry.first, key))
+          return &entry.second;
+      return nullptr;
+    }
+    const auto* box = static_cast<const ObjBox*>(heap_);
+    const uint32_t* index = object_index(box);
+    const size_t mask = index_slots(e.size()) - 1;
+    for (size_t j = static_cast<const StrBox*>(key.heap_)->hash & mask; index[j];
+         j = (j + 1) & mask) {
+      const ObjectEntry& entry = e[index[j] - 1];
+      if (same_string(entry.first, key)) return &entry.second;
+    }
     return nullptr;
   }
   auto it = std::lower_bound(e.begin(), e.end(), key, [](const auto& entry, const Value& k) {
