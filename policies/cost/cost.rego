@@ -394,8 +394,8 @@ warn_replicas_exceed_autoscaling_max contains result if {
 
 # --- per service, computed once ---------------------------------------------------------
 
-# Functions are not memoised: every call runs its body again. The rules and the projection
-# need the same numbers for a service, so they are computed once per service id (partial
+# Function results are memoised only by identical arguments, and the rules and projection
+# need the same numbers for a service: they are computed once per service id (partial
 # objects are evaluated once per evaluation) and looked up.
 
 # The stores' cost and the rounded monthly total (compute at the replica ceiling plus stores).

@@ -355,9 +355,9 @@ any_cert_alert(svc) if {
 
 # --- per service, computed once ---------------------------------------------------------
 
-# Functions are not memoised: every call runs its body again. The coverage report and five
-# rules look at the same checks of a service, so its required and unmet checks are
-# computed once per service id (partial objects are evaluated once per evaluation).
+# The coverage report and five rules look at the same checks of a service, so its
+# required and unmet checks are computed once per service id (partial objects are
+# evaluated once per evaluation) rather than left to the memo of function results.
 
 # Services share a few runtime profile and service type pairs: the matrix is read once per
 # pair, and each service's required checks (by category) are looked up.

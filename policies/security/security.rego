@@ -623,7 +623,7 @@ deny_prod_approval_missing contains result if {
 # --- per service and per value, computed once -------------------------------------------
 
 # Every secret declaration of each service with its path (lib.secret_entries), computed
-# once per service id: four rules read them, and functions are not memoised.
+# once per service id: four rules read them.
 service_secrets[id] := lib.secret_entries(svc) if some id, svc in input.services
 
 # Backup retentions repeat across databases ("7d", "35d"): each distinct value is parsed
