@@ -370,6 +370,26 @@ Value Value::string_with_hash(std::string s, size_t hash) {
   return v;
 }
 
+void Value::make_immortal() const {
+  // An immortal payload's children are immortal already (interned strings and the empty
+  // collections have none), so the walk stops there. Explicit stack: inputs may be deep.
+  std::vector<const Value*> pending{this};
+  while (!pending.empty()) {
+    const Value* v = pending.back();
+    pending.pop_back();
+    if (!v->has_heap() || (v->heap_->refs & Heap::kImmortal)) continue;
+    v->heap_->refs |= Heap::kImmortal;
+    if (v->is_object()) {
+      for (const auto& [key, child] : v->entries()) {
+        pending.push_back(&key);
+        pending.push_back(&child);
+      }
+    } else if (v->is_array() || v->is_set()) {
+      for (const auto& item : v->items()) pending.push_back(&item);
+    }
+  }
+}
+
 Value Value::interned(std::string_view s) {
   // Each thread looks in its own cache first; the process-wide table is locked only for a
   // text the thread has not interned before.

@@ -1,10 +1,14 @@
 // The check runner: policies in, blueprint resolved per environment, decisions out as
 // findings located in the blueprint.
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -320,26 +324,23 @@ class Runner {
  public:
   Runner(const CheckOptions& options, const BuiltinRegistry& registry, CheckReport& report,
          std::vector<Diagnostic>& errors)
-      : options_(options), engine_(registry), report_(report), errors_(errors) {}
+      : options_(options),
+        registry_(registry),
+        engine_(registry),
+        report_(report),
+        errors_(errors) {}
 
   bool load_policies() {
-    bool ok = true;
-    for (const auto& policy : options_.stock_policies)
-      ok = load_policy_text(engine_, policy, errors_) && ok;
-    LoadOptions load_options;
-    load_options.v0 = options_.v0_compatible;
-    if (!options_.policy_paths.empty())
-      ok = load_paths(engine_, options_.policy_paths, load_options, errors_) && ok;
-    if (!ok || !engine_.compile(errors_)) return false;
+    if (!load_and_compile(engine_, errors_)) return false;
     collect_rules();
     for (auto& rule : rules_) {
       if (!engine_.prepare(rule.query_text, rule.query, errors_)) return false;
     }
-    for (const char* report :
-         {"data.policies.observability.coverage", "data.policies.cost.projection"}) {
+    for (const char* report : kReports) {
       reports_.emplace_back();
       if (!engine_.prepare(report, reports_.back(), errors_)) return false;
     }
+    group_by_package();
     return true;
   }
 
@@ -353,16 +354,10 @@ class Runner {
     SecretMask mask;
     mask.collect(system);
     Locator locator(system, mask);
-    engine_.set_input(blueprint::input_document(system));
-    EvalOptions eval_options;
-    eval_options.print = [](const std::string&) {};
-    // One evaluation for all rules and reports, so the helpers they share (a service's
-    // projected cost, the graph's known nodes) are computed once per environment.
-    std::vector<const PreparedQuery*> queries;
-    for (const auto& rule : rules_) queries.push_back(&rule.query);
-    for (const auto& report : reports_) queries.push_back(&report);
     std::vector<std::vector<QueryResult>> results;
-    if (!engine_.eval_batch(queries, eval_options, results, errors_)) return false;
+    if (!evaluate(blueprint::input_document(system), system.services.size(), results)) {
+      return false;
+    }
     for (size_t r = 0; r < rules_.size(); ++r) {
       if (results[r].empty() || results[r][0].expressions.empty()) continue;
       const Value& decision = results[r][0].expressions[0].value;
@@ -524,8 +519,121 @@ class Runner {
     }
   }
 
+  static constexpr const char* kReports[] = {"data.policies.observability.coverage",
+                                             "data.policies.cost.projection"};
+
+  bool load_and_compile(Engine& engine, std::vector<Diagnostic>& errors) const {
+    bool ok = true;
+    for (const auto& policy : options_.stock_policies)
+      ok = load_policy_text(engine, policy, errors) && ok;
+    LoadOptions load_options;
+    load_options.v0 = options_.v0_compatible;
+    if (!options_.policy_paths.empty())
+      ok = load_paths(engine, options_.policy_paths, load_options, errors) && ok;
+    return ok && engine.compile(errors);
+  }
+
+  // Queries (rules, then reports) by package, in order: the unit an evaluator takes at a
+  // time, so the helpers a package's rules share are computed by one evaluator.
+  void group_by_package() {
+    std::map<std::string, size_t> unit_of;
+    auto add = [&](const std::string& package, size_t query) {
+      auto [it, inserted] = unit_of.emplace(package, units_.size());
+      if (inserted) units_.emplace_back();
+      units_[it->second].push_back(query);
+    };
+    for (size_t r = 0; r < rules_.size(); ++r) {
+      const std::string& path = rules_[r].descriptor.rule;
+      add(path.substr(0, path.rfind('.')), r);
+    }
+    for (size_t i = 0; i < reports_.size(); ++i) {
+      std::string path = std::string(kReports[i]).substr(5);  // without "data."
+      add(path.substr(0, path.rfind('.')), rules_.size() + i);
+    }
+  }
+
+  // The second engine: the same policies compiled again (an engine's compiled state is
+  // used by one thread at a time) and the same queries prepared on it.
+  bool prepare_second_engine() {
+    if (second_engine_) return true;
+    auto engine = std::make_unique<Engine>(registry_);
+    std::vector<Diagnostic> errors;
+    if (!load_and_compile(*engine, errors)) return false;
+    second_queries_.resize(rules_.size() + reports_.size());
+    for (size_t r = 0; r < rules_.size(); ++r) {
+      if (!engine->prepare(rules_[r].query_text, second_queries_[r], errors)) return false;
+    }
+    for (size_t i = 0; i < reports_.size(); ++i) {
+      if (!engine->prepare(kReports[i], second_queries_[rules_.size() + i], errors)) return false;
+    }
+    second_engine_ = std::move(engine);
+    return true;
+  }
+
+  // All rules and reports over one input. With one evaluator, helpers the packages share are
+  // computed once. A large system is split: two evaluators on two threads take whole
+  // packages in turn (measured at 10,000 services, the per-package work dwarfs what the
+  // packages share), over an input made immortal so both may copy it.
+  bool evaluate(Value input, size_t services, std::vector<std::vector<QueryResult>>& results) {
+    EvalOptions eval_options;
+    eval_options.print = [](const std::string&) {};
+    std::vector<const PreparedQuery*> queries;
+    for (const auto& rule : rules_) queries.push_back(&rule.query);
+    for (const auto& report : reports_) queries.push_back(&report);
+    bool parallel = services >= options_.parallel_min_services &&
+                    std::thread::hardware_concurrency() >= 2 && units_.size() >= 2 &&
+                    prepare_second_engine();
+    if (!parallel) {
+      engine_.set_input(std::move(input));
+      return engine_.eval_batch(queries, eval_options, results, errors_);
+    }
+    input.make_immortal();
+    keep_for_process(input);
+    engine_.set_input(input);
+    second_engine_->set_input(input);
+    std::vector<const PreparedQuery*> second_queries;
+    for (const auto& query : second_queries_) second_queries.push_back(&query);
+    results.assign(queries.size(), {});
+    std::atomic<size_t> next_unit{0};
+    // Hands out the queries of one package after another; a thread takes a new package
+    // only when it has run every query of its current one.
+    auto puller = [&] {
+      return [&, unit = units_.size(), position = size_t{0}]() mutable -> size_t {
+        while (unit >= units_.size() || position == units_[unit].size()) {
+          unit = next_unit.fetch_add(1);
+          position = 0;
+          if (unit >= units_.size()) return queries.size();
+        }
+        return units_[unit][position++];
+      };
+    };
+    std::vector<Diagnostic> second_errors;
+    bool second_ok = true;
+    std::thread second([&] {
+      second_ok = second_engine_->eval_pulled(second_queries, puller(), eval_options, results,
+                                              second_errors);
+    });
+    bool ok = engine_.eval_pulled(queries, puller(), eval_options, results, errors_);
+    second.join();
+    errors_.insert(errors_.end(), second_errors.begin(), second_errors.end());
+    return ok && second_ok;
+  }
+
+  // Immortal values are never freed; holding them here keeps them reachable (and leak
+  // checkers quiet) for the life of the process.
+  static void keep_for_process(const Value& v) {
+    static std::mutex lock;
+    static auto& kept = *new std::vector<Value>;
+    std::lock_guard<std::mutex> guard(lock);
+    kept.push_back(v);
+  }
+
   const CheckOptions& options_;
+  const BuiltinRegistry& registry_;
   Engine engine_;
+  std::unique_ptr<Engine> second_engine_;
+  std::vector<PreparedQuery> second_queries_;  // rules_, then reports_, on second_engine_
+  std::vector<std::vector<size_t>> units_;     // query indexes by package
   CheckReport& report_;
   std::vector<Diagnostic>& errors_;
   std::vector<DecisionRule> rules_;

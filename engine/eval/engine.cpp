@@ -164,6 +164,20 @@ bool Engine::eval_batch(const std::vector<const PreparedQuery*>& queries,
   return true;
 }
 
+bool Engine::eval_pulled(const std::vector<const PreparedQuery*>& queries,
+                         const std::function<size_t()>& next, const EvalOptions& options,
+                         std::vector<std::vector<QueryResult>>& results,
+                         std::vector<Diagnostic>& errors) {
+  for (const PreparedQuery* q : queries) {
+    if (!is_current(*q, impl_->generation, impl_->st.compiled, errors)) return false;
+  }
+  eval::Evaluator ev(impl_->st, options);
+  for (size_t i = next(); i < queries.size(); i = next()) {
+    if (!run_prepared(ev, *queries[i], results[i], errors)) return false;
+  }
+  return true;
+}
+
 bool Engine::query(std::string_view query, const EvalOptions& options,
                    std::vector<QueryResult>& results, std::vector<Diagnostic>& errors) {
   PreparedQuery prepared;

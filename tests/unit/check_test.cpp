@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "policyc/builtins/builtins.hpp"
+#include "policyc/policies/stock.hpp"
 
 namespace check = policyc::check;
 namespace fs = std::filesystem;
@@ -221,6 +222,36 @@ deny_x contains {"msg": "a <b> & \"c\"\nsecond: line, 100%", "service": "api", "
   std::string github = check::to_github(report);
   EXPECT_NE(github.find("::a <b> & \"c\"%0Asecond: line, 100%25\n"), std::string::npos) << github;
   EXPECT_EQ(github.find('\n'), github.size() - 1);
+}
+
+// Two evaluators side by side (each taking whole packages) must report exactly what one
+// evaluator reports, for every bundled example and all its environments, stock packs and
+// all.
+TEST(CheckParallel, TwoEvaluatorsReportWhatOneReports) {
+  policyc::BuiltinRegistry registry;
+  policyc::register_standard_builtins(registry);
+  fs::path examples = fs::path(__FILE__).parent_path().parent_path().parent_path() / "examples";
+  size_t compared = 0;
+  for (const auto& entry : fs::directory_iterator(examples)) {
+    if (!entry.is_directory() || entry.path().filename() == "broken") continue;
+    std::string text[2];
+    for (int parallel = 0; parallel < 2; ++parallel) {
+      check::CheckOptions options;
+      for (const auto& file : policyc::policies::stock_files())
+        options.stock_policies.push_back({std::string(file.path), std::string(file.text)});
+      options.today = "2027-01-01";
+      options.parallel_min_services = parallel ? 1 : SIZE_MAX;
+      check::CheckReport report;
+      std::vector<Diagnostic> errors;
+      ASSERT_TRUE(check::run_check(entry.path().string(), options, registry, report, errors))
+          << entry.path() << ": " << (errors.empty() ? "" : errors[0].message);
+      text[parallel] = check::to_json(report, check::Severity::Error);
+    }
+    EXPECT_EQ(text[1], text[0]) << entry.path();
+    EXPECT_NE(text[0].find("\"results\""), std::string::npos);
+    ++compared;
+  }
+  EXPECT_GE(compared, 3u);
 }
 
 TEST(CheckSeverity, ParsesNamesAndCommonAliases) {

@@ -1,6 +1,7 @@
 // The embedding API: add modules and data, compile once, evaluate queries many times.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -79,6 +80,13 @@ class Engine {
   // evaluated once. results[i] holds query i's results.
   bool eval_batch(const std::vector<const PreparedQuery*>& queries, const EvalOptions& options,
                   std::vector<std::vector<QueryResult>>& results, std::vector<Diagnostic>& errors);
+  // As eval_batch, for the queries `next` hands out one index at a time until it returns
+  // queries.size(); results must already hold queries.size() entries, and only the handed-out
+  // ones are written. Engines compiled from the same policies on several threads, with one
+  // immortal input (Value::make_immortal), can share out one list of queries this way.
+  bool eval_pulled(const std::vector<const PreparedQuery*>& queries,
+                   const std::function<size_t()>& next, const EvalOptions& options,
+                   std::vector<std::vector<QueryResult>>& results, std::vector<Diagnostic>& errors);
 
   // Package paths of the added modules, and their rules, for tools (check, test). One entry
   // per definition, in module order.

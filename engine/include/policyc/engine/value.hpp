@@ -82,6 +82,10 @@ class Value {
   // One shared payload per distinct text (object keys, policy string constants), so that key
   // lookups usually match by pointer. The table lives for the process.
   static Value interned(std::string_view s);
+  // Makes this value's payloads, all the way down, immortal: their reference counts are never
+  // written again, so several threads may copy parts of the value at once (as evaluators
+  // running side by side over one input do). Its memory is never given back.
+  void make_immortal() const;
   static Value array(ValueVec items);
   // Sorts by key; for duplicate keys the last one wins.
   static Value object(ObjectEntries entries);

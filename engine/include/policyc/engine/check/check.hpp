@@ -42,6 +42,10 @@ struct CheckOptions {
   std::string waivers_path;
   // YYYY-MM-DD for waiver expiry; empty: SOURCE_DATE_EPOCH if set, else today (UTC).
   std::string today;
+  // Systems of at least this many services are evaluated by two evaluators side by side
+  // (when the machine has two cores), each taking whole packages in turn. Results do not
+  // depend on it; tests set 1 (always) or SIZE_MAX (never) to compare the two.
+  size_t parallel_min_services = 200;
 };
 
 // One decision rule (deny/warn/violation) as reports describe it.
