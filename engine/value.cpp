@@ -370,22 +370,25 @@ Value Value::string_with_hash(std::string s, size_t hash) {
   return v;
 }
 
-void Value::make_immortal() const {
+void Value::make_immortal() {
   // An immortal payload's children are immortal already (interned strings and the empty
   // collections have none), so the walk stops there. Explicit stack: inputs may be deep.
-  std::vector<const Value*> pending{this};
+  // The handles inside are marked too; they are the payloads' own, written only here.
+  std::vector<Value*> pending{this};
   while (!pending.empty()) {
-    const Value* v = pending.back();
+    Value* v = pending.back();
     pending.pop_back();
-    if (!v->has_heap() || (v->heap_->refs & Heap::kImmortal)) continue;
+    if (!v->has_heap()) continue;
+    v->immortal_ = true;
+    if (v->heap_->refs & Heap::kImmortal) continue;
     v->heap_->refs |= Heap::kImmortal;
     if (v->is_object()) {
       for (const auto& [key, child] : v->entries()) {
-        pending.push_back(&key);
-        pending.push_back(&child);
+        pending.push_back(const_cast<Value*>(&key));
+        pending.push_back(const_cast<Value*>(&child));
       }
     } else if (v->is_array() || v->is_set()) {
-      for (const auto& item : v->items()) pending.push_back(&item);
+      for (const auto& item : v->items()) pending.push_back(const_cast<Value*>(&item));
     }
   }
 }
