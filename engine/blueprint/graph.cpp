@@ -1,6 +1,7 @@
 // The dependency graph: nodes from services and their `dependencies[]` entries, an edge
 // from each entry's `name` to each of its `dependsOn`, cycle detection and a boot order.
 #include <algorithm>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <queue>
@@ -10,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "parallel.hpp"
 #include "policyc/engine/blueprint/blueprint.hpp"
 
 namespace policyc::blueprint {
@@ -99,19 +101,29 @@ struct Edge {
   EdgeSource source;
 };
 
+// What one service contributes to the graph, read from its value on a loader thread; the
+// graph is then built by replaying every service's facts in service order, which numbers
+// nodes, picks tiers and keeps first declarations exactly as one pass over the services
+// would. Names are views into the service values, which outlive the build.
+struct GraphFact {
+  enum Kind : uint8_t {
+    kStoreEdge,   // the service uses store `store_kind:name` (tier "core" unless set)
+    kDependency,  // dependency entry `name` (declared tier in `other`, may be empty)
+    kDependsOn,   // `name` depends on `other`
+  };
+  Kind kind;
+  const char* store_kind = nullptr;
+  std::string_view name;
+  std::string_view other;
+  EdgeSource source;
+};
+
 // Edges from a service to the stores it uses, so they boot first and policies can ask
 // "who uses this database". Store nodes are named "<kind>:<name>" to keep them apart from
 // services of the same name.
-void add_store_edges(const ResolvedService& service, int service_node, NodeTable& nodes,
-                     std::vector<Edge>& edges) {
-  std::string store;
-  auto add = [&](std::string_view kind, const std::string& name, EdgeSource source) {
-    store.assign(kind);
-    store += ':';
-    store += name;
-    int id = nodes.id(store);
-    if (nodes.tier(id).empty()) nodes.tier(id) = "core";
-    edges.push_back(Edge{service_node, id, source});
+void collect_store_facts(const ResolvedService& service, std::vector<GraphFact>& facts) {
+  auto add = [&](const char* kind, const std::string& name, EdgeSource source) {
+    facts.push_back(GraphFact{GraphFact::kStoreEdge, kind, name, {}, source});
   };
   auto add_named = [&](const Value* list, const char* kind, const char* path) {
     if (!list || !list->is_array()) return;
@@ -143,6 +155,30 @@ void add_store_edges(const ResolvedService& service, int service_node, NodeTable
   }
 }
 
+void collect_facts(const ResolvedService& service, std::vector<GraphFact>& facts) {
+  collect_store_facts(service, facts);
+  const Value* deps = field(service.value, keys().dependencies);
+  if (!deps || !deps->is_array()) return;
+  for (size_t i = 0; i < deps->size(); ++i) {
+    const Value& entry = deps->items()[i];
+    const Value* name = field(entry, keys().name);
+    if (!name || !name->is_string()) continue;
+    const Value* tier = field(entry, keys().tier);
+    facts.push_back(
+        GraphFact{GraphFact::kDependency, nullptr, name->str(),
+                  tier && tier->is_string() ? std::string_view(tier->str()) : std::string_view(),
+                  EdgeSource{}});
+    const Value* depends_on = field(entry, keys().dependsOn);
+    if (!depends_on || !depends_on->is_array()) continue;
+    for (size_t j = 0; j < depends_on->size(); ++j) {
+      const Value& target = depends_on->items()[j];
+      if (!target.is_string()) continue;
+      facts.push_back(GraphFact{GraphFact::kDependsOn, nullptr, name->str(), target.str(),
+                                EdgeSource{&service, "dependencies", i, j}});
+    }
+  }
+}
+
 Diagnostic cycle_error(const ResolvedSystem& system, const std::string& cycle,
                        const EdgeSource& source) {
   Diagnostic d;
@@ -163,28 +199,34 @@ Diagnostic cycle_error(const ResolvedSystem& system, const std::string& cycle,
 
 bool build_graph(const ResolvedSystem& system, Graph& graph, std::vector<Diagnostic>& errors) {
   graph = Graph{};
+  // Reading the services' values is most of the work and each is independent.
+  std::vector<std::vector<GraphFact>> facts(system.services.size());
+  parallel_for(system.services.size(),
+               [&](size_t i) { collect_facts(system.services[i], facts[i]); });
   NodeTable nodes;
   std::vector<Edge> edges;
-  for (const auto& service : system.services) {
-    int service_node = nodes.id(service.id);
-    add_store_edges(service, service_node, nodes, edges);
-    const Value* deps = field(service.value, keys().dependencies);
-    if (!deps || !deps->is_array()) continue;
-    for (size_t i = 0; i < deps->size(); ++i) {
-      const Value& entry = deps->items()[i];
-      const Value* name = field(entry, keys().name);
-      if (!name || !name->is_string()) continue;
-      int from = nodes.id(name->str());
-      const Value* declared_tier = field(entry, keys().tier);
-      if (nodes.tier(from).empty() && declared_tier && declared_tier->is_string())
-        nodes.tier(from) = declared_tier->str();
-      const Value* depends_on = field(entry, keys().dependsOn);
-      if (!depends_on || !depends_on->is_array()) continue;
-      for (size_t j = 0; j < depends_on->size(); ++j) {
-        const Value& target = depends_on->items()[j];
-        if (!target.is_string()) continue;
-        edges.push_back(
-            Edge{from, nodes.id(target.str()), EdgeSource{&service, "dependencies", i, j}});
+  std::string store;
+  for (size_t s = 0; s < system.services.size(); ++s) {
+    int service_node = nodes.id(system.services[s].id);
+    for (const GraphFact& fact : facts[s]) {
+      switch (fact.kind) {
+        case GraphFact::kStoreEdge: {
+          store.assign(fact.store_kind);
+          store += ':';
+          store += fact.name;
+          int id = nodes.id(store);
+          if (nodes.tier(id).empty()) nodes.tier(id) = "core";
+          edges.push_back(Edge{service_node, id, fact.source});
+          break;
+        }
+        case GraphFact::kDependency: {
+          int from = nodes.id(fact.name);
+          if (nodes.tier(from).empty() && !fact.other.empty()) nodes.tier(from) = fact.other;
+          break;
+        }
+        case GraphFact::kDependsOn:
+          edges.push_back(Edge{nodes.id(fact.name), nodes.id(fact.other), fact.source});
+          break;
       }
     }
   }

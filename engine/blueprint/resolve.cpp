@@ -14,9 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "parallel.hpp"
 #include "policyc/engine/blueprint/blueprint.hpp"
 #include "policyc/engine/io.hpp"
-#include "policyc/engine/memory.hpp"
 
 namespace policyc::blueprint {
 
@@ -108,32 +108,6 @@ bool load_first_existing(const BaseDirectory& base, const std::string& dir, std:
     return true;
   }
   return false;
-}
-
-// Runs body(i) for i in [0, n) on up to hardware_concurrency threads. Reading, parsing and
-// resolving thousands of service files is most of resolving a large system, and each
-// service is independent of the others.
-void parallel_for(size_t n, const std::function<void(size_t)>& body) {
-  size_t threads =
-      std::min<size_t>({std::max(1u, std::thread::hardware_concurrency()), 8, n / 32 + 1});
-  if (threads <= 1) {
-    for (size_t i = 0; i < n; ++i) body(i);
-    return;
-  }
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) body(i);
-  };
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) {
-    pool.emplace_back([&] {
-      // Each helper builds tens of megabytes of values in its own malloc arena.
-      prefer_huge_pages_in_this_thread();
-      work();
-    });
-  }
-  work();
-  for (auto& thread : pool) thread.join();
 }
 
 // Everything loading one service produces. File indexes (ResolvedService::base_file,
