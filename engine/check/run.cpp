@@ -229,10 +229,12 @@ class Locator {
     }
   }
 
+  // Services are sorted by id (resolve() guarantees it).
   const blueprint::ResolvedService* service(const std::string& id) const {
-    for (const auto& s : system_.services)
-      if (s.id == id) return &s;
-    return nullptr;
+    auto it = std::lower_bound(
+        system_.services.begin(), system_.services.end(), id,
+        [](const blueprint::ResolvedService& s, const std::string& key) { return s.id < key; });
+    return it != system_.services.end() && it->id == id ? &*it : nullptr;
   }
 
   // The deepest existing value on `path`, preferring what an overlay set: the overlay that
