@@ -316,6 +316,12 @@ class Locator {
   int system_file_ = -1;
 };
 
+// What checking one environment builds and the report does not copy.
+struct EnvironmentState {
+  blueprint::ResolvedSystem system;
+  std::vector<std::vector<QueryResult>> results;
+};
+
 struct DecisionRule {
   RuleDescriptor descriptor;
   std::string query_text;  // data.policies.security.deny_x
@@ -350,13 +356,16 @@ class Runner {
     blueprint::ResolveOptions resolve_options;
     resolve_options.environment = environment;
     resolve_options.editions = options_.editions;
-    blueprint::ResolvedSystem system;
+    // One environment's state is alive at a time: the previous one is freed here.
+    report_.retained.reset();
+    auto state = std::make_shared<EnvironmentState>();
+    blueprint::ResolvedSystem& system = state->system;
     if (!blueprint::resolve(path, resolve_options, system, errors_)) return false;
     for (const auto& service : system.services) services_.insert(service.id);
     SecretMask mask;
     mask.collect(system);
     Locator locator(system, mask);
-    std::vector<std::vector<QueryResult>> results;
+    std::vector<std::vector<QueryResult>>& results = state->results;
     if (!evaluate(blueprint::input_document(system), system.services.size(), results)) {
       return false;
     }
@@ -372,6 +381,7 @@ class Runner {
     }
     add_report(results[rules_.size()], environment, "component", report_.observability);
     add_report(results[rules_.size() + 1], environment, "service", report_.cost);
+    report_.retained = std::move(state);
     return true;
   }
 

@@ -9,6 +9,7 @@
 // custom.domain, custom.remediation).
 #pragma once
 
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -91,6 +92,10 @@ struct CheckReport {
   std::vector<Value> observability;       // coverage report entries, with "environment"
   std::vector<Value> cost;                // cost projections, with "environment"
   std::vector<Diagnostic> warnings;       // waiver problems that do not stop the check
+  // The last environment's resolved blueprint and evaluation results. Freeing them took a
+  // tenth of checking a 10,000-service system, so they go with the report, and a caller
+  // about to exit (the CLI) need never free them.
+  std::shared_ptr<const void> retained;
 
   size_t count(Severity s) const;  // findings not waived
   size_t waived() const;
