@@ -160,16 +160,21 @@ class BlockScanner {
       if (v == line_.end || text_[v] == '#') {
         advance();
         if (!parse_nested(indent, true, key_line, after_colon)) return false;
-      } else {
-        if (!parse_inline_value(v)) return false;
-        advance();
-        // A deeper line after a value continues a multi-line scalar (or is a mistake).
-        if (has_line_ && line_.indent > indent && !is_document_marker()) return false;
+      } else if (!parse_value_line(v, indent)) {
+        return false;
       }
       if (!has_line_ || is_document_marker() || line_.indent < indent) break;
       if (line_.indent > indent) return false;
     }
     return sink_.collection_end();
+  }
+
+  // The value at `v` ends its line; the next line must not be deeper than the collection at
+  // `indent`: a deeper line continues a multi-line scalar (or is a mistake).
+  bool parse_value_line(size_t v, size_t indent) {
+    if (!parse_inline_value(v)) return false;
+    advance();
+    return !(has_line_ && line_.indent > indent && !is_document_marker());
   }
 
   bool parse_sequence(size_t indent) {
@@ -187,10 +192,8 @@ class BlockScanner {
         return false;  // "- - x": left to libyaml
       } else if (is_key(v)) {
         if (!parse_mapping(v - line_.start)) return false;
-      } else {
-        if (!parse_inline_value(v)) return false;
-        advance();
-        if (has_line_ && line_.indent > indent && !is_document_marker()) return false;
+      } else if (!parse_value_line(v, indent)) {
+        return false;
       }
       if (!has_line_ || is_document_marker() || line_.indent < indent) break;
       if (line_.indent > indent) return false;
