@@ -290,6 +290,10 @@ class Resolver {
           .load_from_directory(services[i].first, services[i].second);
     });
     if (base.fd != AT_FDCWD) ::close(base.fd);
+    size_t files = out_.files.size();
+    for (const auto& service : loaded) files += service.files.size();
+    out_.files.reserve(files);
+    out_.services.reserve(loaded.size());
     for (auto& service : loaded) add_service(std::move(service));
     return errors_.empty();
   }
