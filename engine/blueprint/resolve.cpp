@@ -122,8 +122,9 @@ struct LoadedService {
 // loaded on several threads at once.
 class ServiceLoader {
  public:
-  ServiceLoader(const ResolveOptions& options, const BaseDirectory& base, LoadedService& out)
-      : options_(options), base_(base), out_(out) {}
+  ServiceLoader(const ResolveOptions& options, const BaseDirectory& base, bool immortal,
+                LoadedService& out)
+      : options_(options), base_(base), immortal_(immortal), out_(out) {}
 
   // `dir` holds infrastructure-blueprint.yaml (or .yml, .json) and overlays/; the id must
   // match metadata.serviceId.
@@ -245,11 +246,13 @@ class ServiceLoader {
         listed = listed || e == Value::string(options_.environment);
       if (!listed) return;
     }
+    if (immortal_) service.value.make_immortal();
     out_.service = std::move(service);
   }
 
   const ResolveOptions& options_;
   const BaseDirectory& base_;
+  bool immortal_;
   LoadedService& out_;
 };
 
@@ -284,9 +287,11 @@ class Resolver {
     } else {
       base.prefix = services_dir.string() + '/';
     }
+    bool immortal = services.size() >= options_.immortal_min_services;
+    out_.immortal_services = immortal;
     std::vector<LoadedService> loaded(services.size());
     parallel_for(services.size(), [&](size_t i) {
-      ServiceLoader(options_, base, loaded[i])
+      ServiceLoader(options_, base, immortal, loaded[i])
           .load_from_directory(services[i].first, services[i].second);
     });
     if (base.fd != AT_FDCWD) ::close(base.fd);
@@ -303,7 +308,10 @@ class Resolver {
     std::string fallback = file.parent_path().filename().string();
     if (fallback.empty()) fallback = file.stem().string();
     LoadedService loaded;
-    ServiceLoader(options_, BaseDirectory{}, loaded).load_from_file(fallback, file.string());
+    bool immortal = options_.immortal_min_services <= 1;
+    out_.immortal_services = immortal;
+    ServiceLoader(options_, BaseDirectory{}, immortal, loaded)
+        .load_from_file(fallback, file.string());
     add_service(std::move(loaded));
     return errors_.empty();
   }

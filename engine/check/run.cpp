@@ -356,6 +356,9 @@ class Runner {
     blueprint::ResolveOptions resolve_options;
     resolve_options.environment = environment;
     resolve_options.editions = options_.editions;
+    // A system large enough for two evaluators has its services made immortal as they load.
+    if (std::thread::hardware_concurrency() >= 2 && units_.size() >= 2)
+      resolve_options.immortal_min_services = options_.parallel_min_services;
     // One environment's state is alive at a time: the previous one is freed here.
     report_.retained.reset();
     auto state = std::make_shared<EnvironmentState>();
@@ -366,7 +369,8 @@ class Runner {
     mask.collect(system);
     Locator locator(system, mask);
     std::vector<std::vector<QueryResult>>& results = state->results;
-    if (!evaluate(blueprint::input_document(system), system.services.size(), results)) {
+    if (!evaluate(blueprint::input_document(system), system.services.size(),
+                  system.immortal_services, results)) {
       return false;
     }
     for (size_t r = 0; r < rules_.size(); ++r) {
@@ -612,7 +616,8 @@ class Runner {
   // computed once. A large system is split: two evaluators on two threads take whole
   // packages in turn (measured at 10,000 services, the per-package work dwarfs what the
   // packages share), over an input made immortal so both may copy it.
-  bool evaluate(Value input, size_t services, std::vector<std::vector<QueryResult>>& results) {
+  bool evaluate(Value input, size_t services, bool immortal_services,
+                std::vector<std::vector<QueryResult>>& results) {
     EvalOptions eval_options;
     eval_options.print = [](const std::string&) {};
     std::vector<const PreparedQuery*> queries;
@@ -621,12 +626,13 @@ class Runner {
     bool parallel = services >= options_.parallel_min_services &&
                     std::thread::hardware_concurrency() >= 2 && units_.size() >= 2 &&
                     prepare_second_engine();
+    // Immortal values stay reachable (from keep_for_process) for the life of the process.
+    if (immortal_services || parallel) keep_for_process(input);
     if (!parallel) {
       engine_.set_input(std::move(input));
       return engine_.eval_batch(queries, eval_options, results, errors_);
     }
-    input.make_immortal();
-    keep_for_process(input);
+    input.make_immortal();  // the services are immortal already: this walks the rest
     engine_.set_input(input);
     second_engine_->set_input(input);
     std::vector<const PreparedQuery*> second_queries;

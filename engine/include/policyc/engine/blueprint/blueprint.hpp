@@ -7,6 +7,7 @@
 // into a boot order. This library uses the value type only, nothing of the evaluator.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -128,6 +129,10 @@ struct ResolveOptions {
   // Edition overlays by name: services/<id>/overlays/<name>.yaml, applied after the
   // environment overlay where present.
   std::vector<std::string> editions;
+  // Systems of at least this many service directories have each resolved service value made
+  // immortal (Value::make_immortal) by the loader thread that built it, while it is still in
+  // cache: for callers that will share the input between threads. Never freed.
+  size_t immortal_min_services = SIZE_MAX;
 };
 
 struct ResolvedSystem {
@@ -135,6 +140,7 @@ struct ResolvedSystem {
   std::vector<SourceDocument> files;      // every file read, indexed by Origin::file
   Value system;                           // system.yaml, or an empty object
   std::vector<ResolvedService> services;  // sorted by id
+  bool immortal_services = false;         // see ResolveOptions::immortal_min_services
   Graph graph;
 };
 
