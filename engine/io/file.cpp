@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
 #include <string>
 
 #include "policyc/engine/io.hpp"
@@ -21,18 +22,22 @@ ReadStatus read_file_status_at(int dir_fd, const char* path, std::string& out) {
   int fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno == ENOENT || errno == ENOTDIR ? ReadStatus::Missing : ReadStatus::Failed;
   // Loading a blueprint system reads tens of thousands of small files, so this is plain
-  // open/fstat/read/close: stdio's buffering and seeking would double the system calls.
-  struct stat st;
-  if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    return ReadStatus::Failed;
-  }
-  // The size is a hint only (pipes and special files report 0): read until end of file.
-  size_t capacity = S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) + 1 : 1 << 16;
+  // open/read/close: stdio's buffering and seeking doubled the system calls, and no fstat is
+  // needed either. A file is read into this thread's scratch buffer and copied out once;
+  // only a larger one grows `out` (doubling) past it. A directory fails its read (EISDIR).
+  constexpr size_t kScratch = 64 * 1024;
+  thread_local std::unique_ptr<char[]> scratch(new char[kScratch]);
   size_t used = 0;
+  bool in_scratch = true;
   while (true) {
-    if (used == out.size()) out.resize(std::max(capacity, out.size() * 2));
-    ssize_t n = ::read(fd, out.data() + used, out.size() - used);
+    if (in_scratch && used == kScratch) {
+      out.assign(scratch.get(), used);
+      in_scratch = false;
+    }
+    if (!in_scratch && used == out.size()) out.resize(out.size() * 2);
+    char* to = in_scratch ? scratch.get() + used : out.data() + used;
+    size_t room = in_scratch ? kScratch - used : out.size() - used;
+    ssize_t n = ::read(fd, to, room);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       ::close(fd);
@@ -43,7 +48,11 @@ ReadStatus read_file_status_at(int dir_fd, const char* path, std::string& out) {
     used += static_cast<size_t>(n);
   }
   ::close(fd);
-  out.resize(used);
+  if (in_scratch) {
+    out.assign(scratch.get(), used);
+  } else {
+    out.resize(used);
+  }
   return ReadStatus::Ok;
 }
 

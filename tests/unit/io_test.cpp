@@ -285,6 +285,33 @@ TEST(FileTextTest, MapsRegularFilesAndReleasesParsedPages) {
   EXPECT_FALSE(missing.open(path.string()));
 }
 
+// Files are read through a 64 KiB per-thread scratch buffer: small ones, ones exactly its
+// size and larger ones all come back whole; a missing file and a directory are told apart.
+TEST(FileTest, ReadsWholeFilesOfEverySizeAndTellsMissingFromUnreadable) {
+  auto dir = std::filesystem::temp_directory_path() / "policyc_io_test_read";
+  std::filesystem::create_directories(dir);
+  for (size_t size : {size_t{0}, size_t{1}, size_t{2000}, size_t{65535}, size_t{65536},
+                      size_t{65537}, size_t{300000}}) {
+    std::string text(size, 'x');
+    for (size_t i = 0; i < size; ++i) text[i] = static_cast<char>('a' + i % 26);
+    auto path = dir / ("f" + std::to_string(size));
+    {
+      std::FILE* f = std::fopen(path.c_str(), "wb");
+      ASSERT_NE(f, nullptr);
+      std::fwrite(text.data(), 1, text.size(), f);
+      std::fclose(f);
+    }
+    std::string read;
+    EXPECT_EQ(read_file_status(path.string(), read), ReadStatus::Ok) << size;
+    EXPECT_EQ(read, text) << size;
+  }
+  std::string read = "stale";
+  EXPECT_EQ(read_file_status((dir / "absent").string(), read), ReadStatus::Missing);
+  EXPECT_EQ(read_file_status(dir.string(), read), ReadStatus::Failed);
+  EXPECT_TRUE(read.empty());
+  std::filesystem::remove_all(dir);
+}
+
 TEST(YamlTest, Core12Scalars) {
   Value v = yaml(
       "a: true\nb: False\nc: ~\nd:\ne: 0x1F\nf: 0o17\ng: 1e3\nh: .5\ni: yes\nj: 'true'\n"
