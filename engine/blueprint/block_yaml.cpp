@@ -259,40 +259,42 @@ class BlockScanner {
     return std::string_view::npos;
   }
 
-  bool is_key(size_t p) const {
+  // A mapping key at `p`: a plain scalar or a one-line quoted one, followed by ':' and a
+  // space or the line's end. Sets `colon`, and `quoted_text` to a quoted key's value.
+  bool find_key(size_t p, size_t& colon, std::string& quoted_text, bool& quoted_key) const {
     char c = text_[p];
-    if (c == '"' || c == '\'') {
-      std::string scratch;
+    quoted_key = c == '"' || c == '\'';
+    if (quoted_key) {
       size_t after = 0;
-      if (!quoted(p, scratch, after)) return false;
-      while (after < line_.end && text_[after] == ' ') ++after;
-      return after < line_.end && text_[after] == ':' &&
-             (after + 1 == line_.end || text_[after + 1] == ' ');
-    }
-    if (starts_special(c) || indicator_start(p)) return false;
-    return plain_key_colon(p) != std::string_view::npos;
-  }
-
-  // Emits the key at `p` and sets `colon` to its ':'.
-  bool parse_key(size_t p, size_t& colon) {
-    char c = text_[p];
-    if (c == '"' || c == '\'') {
-      std::string value;
-      size_t after = 0;
-      if (!quoted(p, value, after)) return false;
+      if (!quoted(p, quoted_text, after)) return false;
       while (after < line_.end && text_[after] == ' ') ++after;
       if (after == line_.end || text_[after] != ':' ||
           (after + 1 < line_.end && text_[after + 1] != ' ')) {
         return false;
       }
-      if (after - p > kMaxKeyLength) return false;
       colon = after;
-      return sink_.scalar(value, false, line_.number, column_of(p), {});
+    } else {
+      if (starts_special(c) || indicator_start(p)) return false;
+      colon = plain_key_colon(p);
+      if (colon == std::string_view::npos) return false;
     }
-    if (starts_special(c) || indicator_start(p)) return false;
-    colon = plain_key_colon(p);
     // libyaml looks no further than 1024 characters for a key's ':'.
-    if (colon == std::string_view::npos || colon - p > kMaxKeyLength) return false;
+    return colon - p <= kMaxKeyLength;
+  }
+
+  bool is_key(size_t p) const {
+    size_t colon = 0;
+    std::string scratch;
+    bool quoted_key = false;
+    return find_key(p, colon, scratch, quoted_key);
+  }
+
+  // Emits the key at `p` and sets `colon` to its ':'.
+  bool parse_key(size_t p, size_t& colon) {
+    std::string value;
+    bool quoted_key = false;
+    if (!find_key(p, colon, value, quoted_key)) return false;
+    if (quoted_key) return sink_.scalar(value, false, line_.number, column_of(p), {});
     size_t key_end = colon;
     while (key_end > p && text_[key_end - 1] == ' ') --key_end;
     if (key_end == p) return false;
