@@ -6,7 +6,6 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
-#include <initializer_list>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -23,16 +22,6 @@ namespace policyc::blueprint {
 namespace fs = std::filesystem;
 
 namespace {
-
-// `stem.yaml`, `stem.yml` or `stem.json` in `dir`, whichever exists first.
-std::string find_with_extensions(const fs::path& dir, const std::string& stem) {
-  for (const char* ext : {".yaml", ".yml", ".json"}) {
-    fs::path candidate = dir / (stem + ext);
-    std::error_code ec;
-    if (fs::is_regular_file(candidate, ec)) return candidate.string();
-  }
-  return "";
-}
 
 Diagnostic error_at(const char* code, const SourceDocument* file, Position pos,
                     std::string message) {
@@ -81,14 +70,13 @@ struct BaseDirectory {
   }
 };
 
-// Reads and parses `dir/<stem><ext>` for the first extension whose file exists; false (and
+// Reads and parses `dir/<stem>.yaml`, `.yml` or `.json`, the first that exists; false (and
 // nothing loaded) when none does. Opening is the existence test: a system of 10,000
 // services would otherwise stat every candidate first.
 bool load_first_existing(const BaseDirectory& base, const std::string& dir, std::string_view stem,
-                         std::initializer_list<const char*> extensions, bool lazy_positions,
-                         LoadedFile& file) {
+                         bool lazy_positions, LoadedFile& file) {
   std::string text;
-  for (const char* ext : extensions) {
+  for (const char* ext : {".yaml", ".yml", ".json"}) {
     std::string path = dir;
     path += '/';
     path += stem;
@@ -132,8 +120,7 @@ class ServiceLoader {
     LoadedFile base;
     // Base files are most of what a large system reads; their positions are needed only for
     // the values an error or a finding points at.
-    if (!load_first_existing(base_, dir, "infrastructure-blueprint", {".yaml", ".yml", ".json"},
-                             true, base)) {
+    if (!load_first_existing(base_, dir, "infrastructure-blueprint", true, base)) {
       Diagnostic d;
       d.code = kIoError;
       d.message = "service directory has no infrastructure-blueprint.yaml (or .yml, .json)";
@@ -232,9 +219,7 @@ class ServiceLoader {
     }
     for (const auto& layer : layers()) {
       LoadedFile overlay;
-      if (!load_first_existing(base_, overlays_dir, layer, {".yaml", ".yml", ".json"}, false,
-                               overlay))
-        continue;
+      if (!load_first_existing(base_, overlays_dir, layer, false, overlay)) continue;
       int index = add_file(std::move(overlay));
       if (index < 0 || !apply_overlay_file(service, index)) return;
     }
@@ -262,8 +247,12 @@ class Resolver {
       : options_(options), out_(out), errors_(errors) {}
 
   bool load_directory(const fs::path& dir) {
-    std::string system_file = find_with_extensions(dir, "system");
-    if (!system_file.empty()) load_system(system_file);
+    // `dir` as given, joined as fs::path joins ("x/" and "x" both give "x/system.yaml").
+    LoadedFile system;
+    if (load_first_existing(BaseDirectory{}, (dir / "system").parent_path().string(), "system",
+                            false, system)) {
+      load_system(std::move(system));
+    }
     std::vector<std::pair<std::string, std::string>> services;  // id, directory
     fs::path services_dir = dir / "services";
     std::error_code ec;
@@ -355,8 +344,7 @@ class Resolver {
     out_.services.push_back(std::move(service));
   }
 
-  void load_system(const std::string& path) {
-    LoadedFile loaded = load_file(path, false);
+  void load_system(LoadedFile&& loaded) {
     errors_.insert(errors_.end(), loaded.errors.begin(), loaded.errors.end());
     if (!loaded.ok) return;
     out_.files.push_back(std::move(loaded.doc));
