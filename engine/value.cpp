@@ -992,7 +992,9 @@ void write_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-void newline(std::string& out, bool pretty, int indent) {
+}  // namespace
+
+void write_json_newline(std::string& out, bool pretty, int indent) {
   if (!pretty) return;
   // A line break and the deepest indentation JSON output usually needs, appended in one go.
   static const std::string kBreak = "\n" + std::string(64, ' ');
@@ -1004,8 +1006,6 @@ void newline(std::string& out, bool pretty, int indent) {
   out.push_back('\n');
   out.append(width, ' ');
 }
-
-}  // namespace
 
 void write_json(std::string& out, const Value& v, bool pretty, int indent) {
   switch (v.kind()) {
@@ -1040,10 +1040,10 @@ void write_json(std::string& out, const Value& v, bool pretty, int indent) {
       out.push_back('[');
       for (size_t i = 0; i < items.size(); ++i) {
         if (i) out.push_back(',');
-        newline(out, pretty, indent + 1);
+        write_json_newline(out, pretty, indent + 1);
         write_json(out, items[i], pretty, indent + 1);
       }
-      newline(out, pretty, indent);
+      write_json_newline(out, pretty, indent);
       out.push_back(']');
       return;
     }
@@ -1057,12 +1057,12 @@ void write_json(std::string& out, const Value& v, bool pretty, int indent) {
         out.push_back('{');
         for (size_t i = 0; i < n; ++i) {
           if (i) out.push_back(',');
-          newline(out, pretty, indent + 1);
+          write_json_newline(out, pretty, indent + 1);
           write_json_string(out, key_at(i));
           out += pretty ? ": " : ":";
           write_json(out, value_at(i), pretty, indent + 1);
         }
-        newline(out, pretty, indent);
+        write_json_newline(out, pretty, indent);
         out.push_back('}');
       };
       bool string_keys = true;

@@ -25,12 +25,6 @@ namespace {
 constexpr size_t kMinChildrenToSplit = 512;
 constexpr size_t kChildrenPerPiece = 64;
 
-void newline(std::string& out, bool pretty, int indent) {
-  if (!pretty) return;
-  out.push_back('\n');
-  out.append(static_cast<size_t>(indent) * 2, ' ');
-}
-
 // Objects whose keys are not all strings are written in the order of their keys' JSON text
 // (write_json re-sorts them), so only arrays, sets and string-keyed objects are split here.
 bool splittable(const Value& v) {
@@ -65,7 +59,7 @@ class StreamWriter {
         write(child(v, i), indent + 1);  // a big collection may be further down
       }
     }
-    newline(pending_, pretty_, indent);
+    write_json_newline(pending_, pretty_, indent);
     pending_.push_back(object ? '}' : ']');
   }
 
@@ -82,7 +76,7 @@ class StreamWriter {
   // The separator, line break and (for objects) key before child i.
   void start_child(std::string& out, const Value& v, size_t i, int indent) const {
     if (i > 0) out.push_back(',');
-    newline(out, pretty_, indent + 1);
+    write_json_newline(out, pretty_, indent + 1);
     if (v.is_object()) {
       write_json(out, v.entries()[i].first);
       out += pretty_ ? ": " : ":";

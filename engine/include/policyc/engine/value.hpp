@@ -268,5 +268,8 @@ const char* kind_name(Kind k);
 
 // Writes JSON for v into out. `pretty` indents with two spaces.
 void write_json(std::string& out, const Value& v, bool pretty = false, int indent = 0);
+// What write_json puts between items: with `pretty`, a line break and the indentation of
+// `indent` levels; otherwise nothing. For writers that lay out write_json's text in parts.
+void write_json_newline(std::string& out, bool pretty, int indent);
 
 }  // namespace policyc
