@@ -152,16 +152,12 @@ bool Engine::eval(const PreparedQuery& prepared, const EvalOptions& options,
 bool Engine::eval_batch(const std::vector<const PreparedQuery*>& queries,
                         const EvalOptions& options, std::vector<std::vector<QueryResult>>& results,
                         std::vector<Diagnostic>& errors) {
-  for (const PreparedQuery* q : queries) {
-    if (!is_current(*q, impl_->generation, impl_->st.compiled, errors)) return false;
-  }
-  // One evaluator: rules that several queries reach are evaluated once.
-  eval::Evaluator ev(impl_->st, options);
+  // One evaluator (eval_pulled's), taking the queries in order: rules that several queries
+  // reach are evaluated once.
   results.assign(queries.size(), {});
-  for (size_t i = 0; i < queries.size(); ++i) {
-    if (!run_prepared(ev, *queries[i], results[i], errors)) return false;
-  }
-  return true;
+  size_t next = 0;
+  return eval_pulled(
+      queries, [&] { return next++; }, options, results, errors);
 }
 
 bool Engine::eval_pulled(const std::vector<const PreparedQuery*>& queries,
