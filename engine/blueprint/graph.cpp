@@ -72,58 +72,92 @@ const Value* field(const Value& object, const Value& key) {
   return object.is_object() ? object.get_ptr(key) : nullptr;
 }
 
-// Nodes by name, numbered in order of first appearance. Names are looked up as views and
-// copied once, when first seen.
+// Nodes by name, numbered in order of first appearance. Names are views (into the service
+// values and the facts' store names, which outlive the build) looked up by the hash the
+// loader threads computed; the table is sized for every name the facts could introduce, so
+// it never grows.
 class NodeTable {
  public:
-  int id(std::string_view name) {
-    auto it = ids_.find(name);
-    if (it != ids_.end()) return it->second;
-    int id = static_cast<int>(names_.size());
-    names_.emplace_back(name);
-    tiers_.emplace_back();
-    ids_.emplace(names_.back(), id);
-    return id;
+  explicit NodeTable(size_t most_names) {
+    size_t slots = 16;
+    while (slots < most_names * 2) slots <<= 1;
+    slots_.assign(slots, Slot{});
+    names_.reserve(most_names);
+    tiers_.reserve(most_names);
   }
-  const std::string& name(int id) const { return names_[static_cast<size_t>(id)]; }
-  std::string& tier(int id) { return tiers_[static_cast<size_t>(id)]; }
+
+  uint32_t id(std::string_view name, size_t hash) {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (slot.id == kEmpty) {
+        slot = Slot{hash, static_cast<uint32_t>(names_.size())};
+        names_.push_back(name);
+        tiers_.emplace_back();
+        return slot.id;
+      }
+      if (slot.hash == hash && names_[slot.id] == name) return slot.id;
+    }
+  }
+  std::string_view name(uint32_t id) const { return names_[id]; }
+  std::string_view& tier(uint32_t id) { return tiers_[id]; }
   size_t size() const { return names_.size(); }
 
  private:
-  std::unordered_map<std::string_view, int> ids_;  // views into names_
-  std::deque<std::string> names_;                  // stable addresses
-  std::vector<std::string> tiers_;
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    size_t hash = 0;
+    uint32_t id = kEmpty;
+  };
+  std::vector<Slot> slots_;
+  std::vector<std::string_view> names_;
+  std::vector<std::string_view> tiers_;
 };
 
 struct Edge {
-  int from;
-  int to;
+  uint32_t from;
+  uint32_t to;
   EdgeSource source;
 };
 
 // What one service contributes to the graph, read from its value on a loader thread; the
 // graph is then built by replaying every service's facts in service order, which numbers
 // nodes, picks tiers and keeps first declarations exactly as one pass over the services
-// would. Names are views into the service values, which outlive the build.
+// would. Names are views into the service values or into `store_names`; their hashes are
+// computed here, off the serial replay.
 struct GraphFact {
   enum Kind : uint8_t {
-    kStoreEdge,   // the service uses store `store_kind:name` (tier "core" unless set)
+    kStoreEdge,   // the service uses store `name` ("<kind>:<name>", tier "core" unless set)
     kDependency,  // dependency entry `name` (declared tier in `other`, may be empty)
     kDependsOn,   // `name` depends on `other`
   };
   Kind kind;
-  const char* store_kind = nullptr;
   std::string_view name;
   std::string_view other;
+  size_t name_hash = 0;
+  size_t other_hash = 0;
   EdgeSource source;
 };
+
+struct ServiceFacts {
+  std::vector<GraphFact> facts;
+  std::string store_names;  // "<kind>:<name>" of each store, one after another
+};
+
+size_t name_hash(std::string_view name) { return std::hash<std::string_view>{}(name); }
 
 // Edges from a service to the stores it uses, so they boot first and policies can ask
 // "who uses this database". Store nodes are named "<kind>:<name>" to keep them apart from
 // services of the same name.
-void collect_store_facts(const ResolvedService& service, std::vector<GraphFact>& facts) {
+void collect_store_facts(const ResolvedService& service, ServiceFacts& out) {
+  std::vector<std::pair<size_t, size_t>> spans;  // of each store fact's name in store_names
   auto add = [&](const char* kind, const std::string& name, EdgeSource source) {
-    facts.push_back(GraphFact{GraphFact::kStoreEdge, kind, name, {}, source});
+    size_t offset = out.store_names.size();
+    out.store_names += kind;
+    out.store_names += ':';
+    out.store_names += name;
+    spans.emplace_back(offset, out.store_names.size() - offset);
+    out.facts.push_back(GraphFact{GraphFact::kStoreEdge, {}, {}, 0, 0, source});
   };
   auto add_named = [&](const Value* list, const char* kind, const char* path) {
     if (!list || !list->is_array()) return;
@@ -153,28 +187,37 @@ void collect_store_facts(const ResolvedService& service, std::vector<GraphFact>&
         add("secrets", source->str(), EdgeSource{&service, "secrets", i, 0});
     }
   }
+  // The views are made once store_names has stopped growing.
+  for (size_t i = 0; i < spans.size(); ++i) {
+    GraphFact& fact = out.facts[i];
+    fact.name = std::string_view(out.store_names).substr(spans[i].first, spans[i].second);
+    fact.name_hash = name_hash(fact.name);
+  }
 }
 
-void collect_facts(const ResolvedService& service, std::vector<GraphFact>& facts) {
-  collect_store_facts(service, facts);
+void collect_facts(const ResolvedService& service, ServiceFacts& out) {
+  collect_store_facts(service, out);
   const Value* deps = field(service.value, keys().dependencies);
   if (!deps || !deps->is_array()) return;
   for (size_t i = 0; i < deps->size(); ++i) {
     const Value& entry = deps->items()[i];
     const Value* name = field(entry, keys().name);
     if (!name || !name->is_string()) continue;
+    std::string_view from = name->str();
+    size_t from_hash = name_hash(from);
     const Value* tier = field(entry, keys().tier);
-    facts.push_back(
-        GraphFact{GraphFact::kDependency, nullptr, name->str(),
+    out.facts.push_back(
+        GraphFact{GraphFact::kDependency, from,
                   tier && tier->is_string() ? std::string_view(tier->str()) : std::string_view(),
-                  EdgeSource{}});
+                  from_hash, 0, EdgeSource{}});
     const Value* depends_on = field(entry, keys().dependsOn);
     if (!depends_on || !depends_on->is_array()) continue;
     for (size_t j = 0; j < depends_on->size(); ++j) {
       const Value& target = depends_on->items()[j];
       if (!target.is_string()) continue;
-      facts.push_back(GraphFact{GraphFact::kDependsOn, nullptr, name->str(), target.str(),
-                                EdgeSource{&service, "dependencies", i, j}});
+      out.facts.push_back(GraphFact{GraphFact::kDependsOn, from, target.str(), from_hash,
+                                    name_hash(target.str()),
+                                    EdgeSource{&service, "dependencies", i, j}});
     }
   }
 }
@@ -195,87 +238,142 @@ Diagnostic cycle_error(const ResolvedSystem& system, const std::string& cycle,
   return d;
 }
 
+// The first 8 bytes of a name, big-endian, zero-padded: sorting by it orders names as their
+// bytes do, so full comparisons are left for names sharing a prefix.
+uint64_t name_prefix(std::string_view name) {
+  uint64_t prefix = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    prefix <<= 8;
+    if (i < name.size()) prefix |= static_cast<unsigned char>(name[i]);
+  }
+  return prefix;
+}
+
+// Node ids numbered by name: rank[id] is the id's place in name order.
+std::vector<uint32_t> rank_by_name(const NodeTable& nodes, std::vector<uint32_t>& by_name) {
+  struct Key {
+    uint64_t prefix;
+    uint32_t id;
+  };
+  std::vector<Key> keys(nodes.size());
+  for (uint32_t id = 0; id < nodes.size(); ++id) keys[id] = Key{name_prefix(nodes.name(id)), id};
+  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    return nodes.name(a.id) < nodes.name(b.id);
+  });
+  by_name.resize(nodes.size());
+  std::vector<uint32_t> rank(nodes.size());
+  for (uint32_t r = 0; r < keys.size(); ++r) {
+    by_name[r] = keys[r].id;
+    rank[keys[r].id] = r;
+  }
+  return rank;
+}
+
+// Offsets of a CSR adjacency: out[n]..out[n + 1] are the entries of node n, for entries
+// grouped by node.
+std::vector<uint32_t> group_offsets(size_t nodes, const std::vector<Edge>& edges,
+                                    uint32_t Edge::*key) {
+  std::vector<uint32_t> offsets(nodes + 1, 0);
+  for (const Edge& edge : edges) ++offsets[edge.*key + 1];
+  for (size_t n = 0; n < nodes; ++n) offsets[n + 1] += offsets[n];
+  return offsets;
+}
+
 }  // namespace
 
 bool build_graph(const ResolvedSystem& system, Graph& graph, std::vector<Diagnostic>& errors) {
   graph = Graph{};
   // Reading the services' values is most of the work and each is independent.
-  std::vector<std::vector<GraphFact>> facts(system.services.size());
+  std::vector<ServiceFacts> facts(system.services.size());
   parallel_for(system.services.size(),
                [&](size_t i) { collect_facts(system.services[i], facts[i]); });
-  NodeTable nodes;
+  size_t most_names = system.services.size();
+  for (const auto& service : facts) most_names += 2 * service.facts.size();
+  NodeTable nodes(most_names);
   std::vector<Edge> edges;
-  std::string store;
   for (size_t s = 0; s < system.services.size(); ++s) {
-    int service_node = nodes.id(system.services[s].id);
-    for (const GraphFact& fact : facts[s]) {
+    const std::string& id = system.services[s].id;
+    uint32_t service_node = nodes.id(id, name_hash(id));
+    for (const GraphFact& fact : facts[s].facts) {
       switch (fact.kind) {
         case GraphFact::kStoreEdge: {
-          store.assign(fact.store_kind);
-          store += ':';
-          store += fact.name;
-          int id = nodes.id(store);
-          if (nodes.tier(id).empty()) nodes.tier(id) = "core";
-          edges.push_back(Edge{service_node, id, fact.source});
+          uint32_t store = nodes.id(fact.name, fact.name_hash);
+          if (nodes.tier(store).empty()) nodes.tier(store) = "core";
+          edges.push_back(Edge{service_node, store, fact.source});
           break;
         }
         case GraphFact::kDependency: {
-          int from = nodes.id(fact.name);
+          uint32_t from = nodes.id(fact.name, fact.name_hash);
           if (nodes.tier(from).empty() && !fact.other.empty()) nodes.tier(from) = fact.other;
           break;
         }
-        case GraphFact::kDependsOn:
-          edges.push_back(Edge{nodes.id(fact.name), nodes.id(fact.other), fact.source});
+        case GraphFact::kDependsOn: {
+          uint32_t from = nodes.id(fact.name, fact.name_hash);
+          edges.push_back(Edge{from, nodes.id(fact.other, fact.other_hash), fact.source});
           break;
+        }
       }
     }
   }
 
-  // Nodes and edges sorted by name; of repeated edges the first declaration stays.
-  std::vector<int> by_name(nodes.size());
-  for (size_t i = 0; i < by_name.size(); ++i) by_name[i] = static_cast<int>(i);
-  std::sort(by_name.begin(), by_name.end(),
-            [&](int a, int b) { return nodes.name(a) < nodes.name(b); });
-  std::vector<int> rank(nodes.size());
-  for (size_t r = 0; r < by_name.size(); ++r)
-    rank[static_cast<size_t>(by_name[r])] = static_cast<int>(r);
-  std::stable_sort(edges.begin(), edges.end(), [&](const Edge& a, const Edge& b) {
-    return std::make_pair(rank[a.from], rank[a.to]) < std::make_pair(rank[b.from], rank[b.to]);
-  });
+  // From here on nodes are numbered by name. Edges are sorted by (from, to), each group of
+  // equal edges in declaration order, so dropping repeats keeps the first declaration.
+  std::vector<uint32_t> by_name;
+  std::vector<uint32_t> rank = rank_by_name(nodes, by_name);
+  const size_t n = nodes.size();
+  for (Edge& edge : edges) {
+    edge.from = rank[edge.from];
+    edge.to = rank[edge.to];
+  }
+  {
+    std::vector<uint32_t> next = group_offsets(n, edges, &Edge::from);
+    std::vector<Edge> grouped(edges.size());
+    for (const Edge& edge : edges) grouped[next[edge.from]++] = edge;
+    edges = std::move(grouped);
+  }
+  std::vector<uint32_t> outgoing = group_offsets(n, edges, &Edge::from);
+  for (size_t node = 0; node < n; ++node) {
+    std::stable_sort(edges.begin() + outgoing[node], edges.begin() + outgoing[node + 1],
+                     [](const Edge& a, const Edge& b) { return a.to < b.to; });
+  }
   edges.erase(
       std::unique(edges.begin(), edges.end(),
                   [](const Edge& a, const Edge& b) { return a.from == b.from && a.to == b.to; }),
       edges.end());
-  graph.nodes.reserve(nodes.size());
-  for (int id : by_name) graph.nodes.push_back(GraphNode{nodes.name(id), nodes.tier(id)});
-  graph.edges.reserve(edges.size());
-  std::vector<std::vector<size_t>> depends_on(nodes.size());  // edge indexes, sorted by target
-  for (size_t e = 0; e < edges.size(); ++e) {
-    graph.edges.emplace_back(nodes.name(edges[e].from), nodes.name(edges[e].to));
-    depends_on[static_cast<size_t>(edges[e].from)].push_back(e);
+  outgoing = group_offsets(n, edges, &Edge::from);
+
+  graph.nodes.reserve(n);
+  std::vector<int> tier_ranks(n);
+  for (size_t r = 0; r < n; ++r) {
+    uint32_t id = by_name[r];
+    graph.nodes.push_back(GraphNode{std::string(nodes.name(id)), std::string(nodes.tier(id))});
+    tier_ranks[r] = tier_rank(graph.nodes.back().tier);
   }
+  graph.edges.reserve(edges.size());
+  for (const Edge& edge : edges) graph.edges.emplace_back(edge.from, edge.to);
 
   // Cycle detection: depth-first with an explicit stack, visiting nodes in name order; a
   // grey node reached again closes a cycle, which is the stack from that node on.
   enum class Color : char { White, Grey, Black };
-  std::vector<Color> color(nodes.size(), Color::White);
-  for (int start : by_name) {
-    if (color[static_cast<size_t>(start)] != Color::White) continue;
-    std::vector<std::pair<int, size_t>> stack{{start, 0}};
-    color[static_cast<size_t>(start)] = Color::Grey;
+  std::vector<Color> color(n, Color::White);
+  std::vector<std::pair<uint32_t, uint32_t>> stack;  // node, its next outgoing edge
+  for (uint32_t start = 0; start < n; ++start) {
+    if (color[start] != Color::White) continue;
+    stack.assign(1, {start, outgoing[start]});
+    color[start] = Color::Grey;
     while (!stack.empty()) {
       auto& [node, next] = stack.back();
-      const auto& targets = depends_on[static_cast<size_t>(node)];
-      if (next == targets.size()) {
-        color[static_cast<size_t>(node)] = Color::Black;
+      if (next == outgoing[node + 1]) {
+        color[node] = Color::Black;
         stack.pop_back();
         continue;
       }
-      const Edge& edge = edges[targets[next++]];
-      Color& target_color = color[static_cast<size_t>(edge.to)];
+      const Edge& edge = edges[next++];
+      Color& target_color = color[edge.to];
       if (target_color == Color::White) {
         target_color = Color::Grey;
-        stack.emplace_back(edge.to, 0);
+        stack.emplace_back(edge.to, outgoing[edge.to]);
         continue;
       }
       if (target_color != Color::Grey) continue;
@@ -283,9 +381,9 @@ bool build_graph(const ResolvedSystem& system, Graph& graph, std::vector<Diagnos
       bool in_cycle = false;
       for (const auto& frame : stack) {
         in_cycle = in_cycle || frame.first == edge.to;
-        if (in_cycle) cycle += nodes.name(frame.first) + " -> ";
+        if (in_cycle) cycle += graph.name(frame.first) + " -> ";
       }
-      cycle += nodes.name(edge.to);
+      cycle += graph.name(edge.to);
       errors.push_back(cycle_error(system, cycle, edge.source));
       return false;
     }
@@ -293,27 +391,28 @@ bool build_graph(const ResolvedSystem& system, Graph& graph, std::vector<Diagnos
 
   // Boot order (Kahn): a node is ready once everything it depends on has booted; among ready
   // nodes the lower tier goes first, then the name, so the order is deterministic.
-  std::vector<size_t> waiting(nodes.size(), 0);
-  std::vector<std::vector<int>> dependents(nodes.size());
-  for (const auto& edge : edges) {
-    ++waiting[static_cast<size_t>(edge.from)];
-    dependents[static_cast<size_t>(edge.to)].push_back(edge.from);
+  std::vector<uint32_t> waiting(n, 0);
+  for (size_t node = 0; node < n; ++node) waiting[node] = outgoing[node + 1] - outgoing[node];
+  std::vector<uint32_t> incoming = group_offsets(n, edges, &Edge::to);
+  std::vector<uint32_t> dependents(edges.size());
+  {
+    std::vector<uint32_t> next(incoming.begin(), incoming.end() - 1);
+    for (const Edge& edge : edges) dependents[next[edge.to]++] = edge.from;
   }
-  using Ready = std::pair<std::pair<int, int>, int>;  // (tier rank, name rank), node
-  std::priority_queue<Ready, std::vector<Ready>, std::greater<>> ready;
-  auto push = [&](int id) {
-    ready.push({{tier_rank(nodes.tier(id)), rank[static_cast<size_t>(id)]}, id});
+  auto ready_key = [&](uint32_t node) {
+    return (static_cast<uint64_t>(tier_ranks[node]) << 32) | node;
   };
-  for (int id : by_name) {
-    if (waiting[static_cast<size_t>(id)] == 0) push(id);
+  std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<>> ready;
+  for (uint32_t node = 0; node < n; ++node) {
+    if (waiting[node] == 0) ready.push(ready_key(node));
   }
-  graph.order.reserve(nodes.size());
+  graph.order.reserve(n);
   while (!ready.empty()) {
-    int node = ready.top().second;
+    uint32_t node = static_cast<uint32_t>(ready.top());
     ready.pop();
-    graph.order.push_back(nodes.name(node));
-    for (int dependent : dependents[static_cast<size_t>(node)]) {
-      if (--waiting[static_cast<size_t>(dependent)] == 0) push(dependent);
+    graph.order.push_back(node);
+    for (uint32_t d = incoming[node]; d < incoming[node + 1]; ++d) {
+      if (--waiting[dependents[d]] == 0) ready.push(ready_key(dependents[d]));
     }
   }
   return true;

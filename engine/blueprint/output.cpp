@@ -1,6 +1,8 @@
 // The resolved system as values and text: the `input` document, the graph (JSON and DOT),
 // provenance, and a block-style YAML writer for `policyc resolve --format yaml`.
+#include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "policyc/engine/blueprint/blueprint.hpp"
@@ -8,13 +10,6 @@
 namespace policyc::blueprint {
 
 namespace {
-
-Value string_array(const std::vector<std::string>& items) {
-  ValueVec values;
-  values.reserve(items.size());
-  for (const auto& s : items) values.push_back(Value::string(s));
-  return Value::array(std::move(values));
-}
 
 bool is_plain_char(char c, bool first) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '/') return true;
@@ -83,18 +78,29 @@ void write_yaml(std::string& out, const Value& v, int indent) {
 }  // namespace
 
 Value graph_to_value(const Graph& graph) {
+  // One string per node, shared by its edges, its place in the order and its tier entry.
+  ValueVec names;
+  names.reserve(graph.nodes.size());
+  for (const auto& node : graph.nodes) names.push_back(Value::string(node.name));
   ValueVec edges;
   edges.reserve(graph.edges.size());
-  for (const auto& [from, to] : graph.edges) {
-    edges.push_back(Value::array({Value::string(from), Value::string(to)}));
-  }
+  for (const auto& [from, to] : graph.edges)
+    edges.push_back(Value::array({names[from], names[to]}));
+  ValueVec order;
+  order.reserve(graph.order.size());
+  for (uint32_t node : graph.order) order.push_back(names[node]);
   ObjectEntries tiers;
-  for (const auto& node : graph.nodes) {
-    if (!node.tier.empty()) tiers.emplace_back(Value::string(node.name), Value::string(node.tier));
+  std::map<std::string_view, Value> tier_values;  // a handful of tier names
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const std::string& tier = graph.nodes[i].tier;
+    if (tier.empty()) continue;
+    auto it = tier_values.find(tier);
+    if (it == tier_values.end()) it = tier_values.emplace(tier, Value::string(tier)).first;
+    tiers.emplace_back(names[i], it->second);
   }
   // Nodes are sorted by name, so the tiers are too.
   return Value::object({{Value::string("edges"), Value::array(std::move(edges))},
-                        {Value::string("order"), string_array(graph.order)},
+                        {Value::string("order"), Value::array(std::move(order))},
                         {Value::string("tiers"), Value::object_sorted(std::move(tiers))}});
 }
 
@@ -107,10 +113,11 @@ std::string graph_to_dot(const Graph& graph) {
     out += ";\n";
   }
   for (const auto& [from, to] : graph.edges) {
-    out += "  " + Value::string(from).to_json() + " -> " + Value::string(to).to_json() + ";\n";
+    out += "  " + Value::string(graph.name(from)).to_json() + " -> " +
+           Value::string(graph.name(to)).to_json() + ";\n";
   }
   out += "  // boot order:";
-  for (const auto& name : graph.order) out += " " + name;
+  for (uint32_t node : graph.order) out += " " + graph.name(node);
   out += "\n}\n";
   return out;
 }

@@ -142,6 +142,7 @@ class ServiceLoader {
   int add_file(LoadedFile&& file) {
     out_.errors.insert(out_.errors.end(), file.errors.begin(), file.errors.end());
     if (!file.ok) return -1;
+    if (options_.inspect_file) options_.inspect_file(file.doc);
     out_.files.push_back(std::move(file.doc));
     return static_cast<int>(out_.files.size()) - 1;
   }
@@ -307,7 +308,7 @@ class Resolver {
 
   void check_environment() {
     const Value* environments = field(out_.system, "environments");
-    if (!environments || !environments->is_array() || system_file_ < 0) return;
+    if (!environments || !environments->is_array() || out_.system_file < 0) return;
     std::vector<std::string> names;
     for (const auto& env : environments->items()) {
       const Value* name = field(env, "name");
@@ -323,7 +324,7 @@ class Resolver {
                           "' is not declared in system.yaml (declared: " + list + ")";
     std::string suggestion = nearest_name(options_.environment, names);
     if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
-    const SourceDocument& file = out_.files[system_file_];
+    const SourceDocument& file = out_.files[out_.system_file];
     Position pos = file.find(0, "environments");
     errors_.push_back(error_at(kSchemaError, &file, {pos.key_line, pos.key_col}, message));
   }
@@ -347,6 +348,7 @@ class Resolver {
   void load_system(LoadedFile&& loaded) {
     errors_.insert(errors_.end(), loaded.errors.begin(), loaded.errors.end());
     if (!loaded.ok) return;
+    if (options_.inspect_file) options_.inspect_file(loaded.doc);
     out_.files.push_back(std::move(loaded.doc));
     int index = static_cast<int>(out_.files.size()) - 1;
     const SourceDocument& file = out_.files[index];
@@ -356,14 +358,13 @@ class Resolver {
       return;
     }
     if (!validate(file, 0, SchemaKind::System, errors_)) return;
-    system_file_ = index;
+    out_.system_file = index;
     out_.system = file.documents[0].is_null() ? Value::empty_object() : file.documents[0];
   }
 
   const ResolveOptions& options_;
   ResolvedSystem& out_;
   std::vector<Diagnostic>& errors_;
-  int system_file_ = -1;
 };
 
 }  // namespace

@@ -30,6 +30,12 @@ bp::SourceDocument parse_ok(const std::string& text, const std::string& file = "
   return doc;
 }
 
+std::vector<std::string> boot_order(const bp::Graph& graph) {
+  std::vector<std::string> names;
+  for (uint32_t node : graph.order) names.push_back(graph.name(node));
+  return names;
+}
+
 std::vector<Diagnostic> parse_errors(const std::string& text) {
   bp::SourceDocument doc;
   std::vector<Diagnostic> errors;
@@ -232,8 +238,36 @@ TEST(BlueprintGraph, BootOrderByDependenciesThenTier) {
   bp::Graph graph;
   std::vector<Diagnostic> errors;
   ASSERT_TRUE(bp::build_graph(system, graph, errors));
-  EXPECT_EQ(graph.order, (std::vector<std::string>{"postgres", "redis", "auth", "api"}));
+  EXPECT_EQ(boot_order(graph), (std::vector<std::string>{"postgres", "redis", "auth", "api"}));
   EXPECT_EQ(graph.edges.size(), 3u);
+}
+
+// Nodes are sorted by their first eight bytes, then by the whole name: names sharing a long
+// prefix, and names that are prefixes of others, still come out in byte order, and a
+// repeated edge is kept once.
+TEST(BlueprintGraph, NodesSortByWholeNameAndRepeatedEdgesCollapse) {
+  bp::ResolvedSystem system;
+  system.services.resize(1);
+  system.services[0].id = "service-long-b";
+  system.services[0].value = json(R"({"dependencies": [
+      {"name": "service-long-b", "dependsOn": ["service-long-a", "service", "service-long-a"]},
+      {"name": "service-long-a", "dependsOn": ["servicE"]},
+      {"name": "service-lon", "dependsOn": []}]})");
+  bp::Graph graph;
+  std::vector<Diagnostic> errors;
+  ASSERT_TRUE(bp::build_graph(system, graph, errors));
+  std::vector<std::string> names;
+  for (const auto& node : graph.nodes) names.push_back(node.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"servicE", "service", "service-lon", "service-long-a",
+                                             "service-long-b"}));
+  std::vector<std::pair<std::string, std::string>> edges;
+  for (const auto& [from, to] : graph.edges) edges.emplace_back(graph.name(from), graph.name(to));
+  EXPECT_EQ(edges, (std::vector<std::pair<std::string, std::string>>{
+                       {"service-long-a", "servicE"},
+                       {"service-long-b", "service"},
+                       {"service-long-b", "service-long-a"}}));
+  EXPECT_EQ(boot_order(graph), (std::vector<std::string>{"servicE", "service", "service-lon",
+                                                         "service-long-a", "service-long-b"}));
 }
 
 TEST(BlueprintGraph, CycleIsAnErrorThatPrintsTheCycle) {
@@ -296,13 +330,13 @@ TEST(BlueprintResolve, ProdOverlayProvenance) {
             std::string::npos);
   EXPECT_EQ(protocol->get(Value::string("line")), Value::integer(48));
   // Stores (tier core) boot first, then services in dependency order.
-  EXPECT_EQ(system.graph.order,
+  EXPECT_EQ(boot_order(system.graph),
             (std::vector<std::string>{"blob:NotificationTemplates", "bus:azure-service-bus",
                                       "keyvault:cs-factory-kv", "secrets:AzureKeyVault",
                                       "service-bus", "email-sender", "notifications"}));
   auto has_edge = [&](const std::string& from, const std::string& to) {
-    for (const auto& edge : system.graph.edges) {
-      if (edge.first == from && edge.second == to) return true;
+    for (const auto& [edge_from, edge_to] : system.graph.edges) {
+      if (system.graph.name(edge_from) == from && system.graph.name(edge_to) == to) return true;
     }
     return false;
   };

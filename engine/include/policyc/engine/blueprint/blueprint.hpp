@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -117,10 +118,14 @@ struct GraphNode {
   std::string tier;  // "" when no dependency entry gave one
 };
 
+// Edges and the boot order refer to nodes by their index in `nodes`: a large system has
+// tens of thousands of edges, and each name is held once.
 struct Graph {
-  std::vector<GraphNode> nodes;                            // sorted by name
-  std::vector<std::pair<std::string, std::string>> edges;  // [from, to]: from depends on to
-  std::vector<std::string> order;                          // boot order: dependencies first
+  std::vector<GraphNode> nodes;                      // sorted by name
+  std::vector<std::pair<uint32_t, uint32_t>> edges;  // [from, to]: from depends on to; sorted
+  std::vector<uint32_t> order;                       // boot order: dependencies first
+
+  const std::string& name(uint32_t node) const { return nodes[node].name; }
 };
 
 struct ResolveOptions {
@@ -133,12 +138,16 @@ struct ResolveOptions {
   // immortal (Value::make_immortal) by the loader thread that built it, while it is still in
   // cache: for callers that will share the input between threads. Never freed.
   size_t immortal_min_services = SIZE_MAX;
+  // Called with each file read and parsed, on the loader threads (several at once), before
+  // it is resolved: a caller that scans every file does it while the file is in cache.
+  std::function<void(const SourceDocument&)> inspect_file;
 };
 
 struct ResolvedSystem {
   std::string environment;
   std::vector<SourceDocument> files;      // every file read, indexed by Origin::file
   Value system;                           // system.yaml, or an empty object
+  int system_file = -1;                   // index of a valid system.yaml in `files`, or -1
   std::vector<ResolvedService> services;  // sorted by id
   bool immortal_services = false;         // see ResolveOptions::immortal_min_services
   Graph graph;
