@@ -2,15 +2,13 @@
 // from each entry's `name` to each of its `dependsOn`, cycle detection and a boot order.
 #include <algorithm>
 #include <cstdint>
-#include <deque>
-#include <map>
 #include <queue>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "graph_facts.hpp"
 #include "parallel.hpp"
 #include "policyc/engine/blueprint/blueprint.hpp"
 
@@ -24,52 +22,6 @@ int tier_rank(const std::string& tier) {
   if (tier == "infra-service") return 1;
   if (tier == "internal-api" || tier.empty()) return 2;
   return 3;  // edge-facing, entrypoint
-}
-
-// Where an edge was declared, to point a cycle error at it. The path is built only then:
-// a large system has tens of thousands of edges and, normally, no cycle.
-struct EdgeSource {
-  const ResolvedService* service = nullptr;
-  const char* list = nullptr;  // "dependencies", "storage.databases", "secrets", ...
-  size_t index = 0;
-  size_t inner = 0;  // dependsOn index, for dependency edges
-
-  std::string path() const {
-    std::string base = index_path(list, index);
-    if (std::string_view(list) == "dependencies")
-      return index_path(child_path(base, "dependsOn"), inner);
-    if (std::string_view(list) == "secrets") return child_path(base, "source");
-    if (std::string_view(list) == "messaging.bus" || std::string_view(list) == "keyVault.name")
-      return list;
-    return base;
-  }
-};
-
-// The keys read here, interned once: lookups then match the blueprint's (interned) keys by
-// pointer, with nothing hashed or allocated per service.
-struct Keys {
-  Value blobStores = Value::interned("blobStores");
-  Value bus = Value::interned("bus");
-  Value cache = Value::interned("cache");
-  Value databases = Value::interned("databases");
-  Value dependencies = Value::interned("dependencies");
-  Value dependsOn = Value::interned("dependsOn");
-  Value keyVault = Value::interned("keyVault");
-  Value messaging = Value::interned("messaging");
-  Value name = Value::interned("name");
-  Value secrets = Value::interned("secrets");
-  Value source = Value::interned("source");
-  Value storage = Value::interned("storage");
-  Value tier = Value::interned("tier");
-};
-
-const Keys& keys() {
-  static const Keys k;
-  return k;
-}
-
-const Value* field(const Value& object, const Value& key) {
-  return object.is_object() ? object.get_ptr(key) : nullptr;
 }
 
 // Nodes by name, numbered in order of first appearance. Names are views (into the service
@@ -117,117 +69,15 @@ class NodeTable {
 struct Edge {
   uint32_t from;
   uint32_t to;
+  uint32_t service;  // index in ResolvedSystem::services of the service declaring it
   EdgeSource source;
 };
 
-// What one service contributes to the graph, read from its value on a loader thread; the
-// graph is then built by replaying every service's facts in service order, which numbers
-// nodes, picks tiers and keeps first declarations exactly as one pass over the services
-// would. Names are views into the service values or into `store_names`; their hashes are
-// computed here, off the serial replay.
-struct GraphFact {
-  enum Kind : uint8_t {
-    kStoreEdge,   // the service uses store `name` ("<kind>:<name>", tier "core" unless set)
-    kDependency,  // dependency entry `name` (declared tier in `other`, may be empty)
-    kDependsOn,   // `name` depends on `other`
-  };
-  Kind kind;
-  std::string_view name;
-  std::string_view other;
-  size_t name_hash = 0;
-  size_t other_hash = 0;
-  EdgeSource source;
-};
-
-struct ServiceFacts {
-  std::vector<GraphFact> facts;
-  std::string store_names;  // "<kind>:<name>" of each store, one after another
-};
-
-size_t name_hash(std::string_view name) { return std::hash<std::string_view>{}(name); }
-
-// Edges from a service to the stores it uses, so they boot first and policies can ask
-// "who uses this database". Store nodes are named "<kind>:<name>" to keep them apart from
-// services of the same name.
-void collect_store_facts(const ResolvedService& service, ServiceFacts& out) {
-  std::vector<std::pair<size_t, size_t>> spans;  // of each store fact's name in store_names
-  auto add = [&](const char* kind, const std::string& name, EdgeSource source) {
-    size_t offset = out.store_names.size();
-    out.store_names += kind;
-    out.store_names += ':';
-    out.store_names += name;
-    spans.emplace_back(offset, out.store_names.size() - offset);
-    out.facts.push_back(GraphFact{GraphFact::kStoreEdge, {}, {}, 0, 0, source});
-  };
-  auto add_named = [&](const Value* list, const char* kind, const char* path) {
-    if (!list || !list->is_array()) return;
-    for (size_t i = 0; i < list->size(); ++i) {
-      const Value* name = field(list->items()[i], keys().name);
-      if (name && name->is_string()) add(kind, name->str(), EdgeSource{&service, path, i, 0});
-    }
-  };
-  if (const Value* storage = field(service.value, keys().storage)) {
-    add_named(field(*storage, keys().databases), "database", "storage.databases");
-    add_named(field(*storage, keys().blobStores), "blob", "storage.blobStores");
-    add_named(field(*storage, keys().cache), "cache", "storage.cache");
-  }
-  if (const Value* messaging = field(service.value, keys().messaging)) {
-    const Value* bus = field(*messaging, keys().bus);
-    if (bus && bus->is_string()) add("bus", bus->str(), EdgeSource{&service, "messaging.bus"});
-  }
-  const Value* vault = field(service.value, keys().keyVault);
-  const Value* vault_name = vault ? field(*vault, keys().name) : nullptr;
-  if (vault_name && vault_name->is_string()) {
-    add("keyvault", vault_name->str(), EdgeSource{&service, "keyVault.name"});
-  } else if (const Value* secrets = field(service.value, keys().secrets);
-             secrets && secrets->is_array()) {
-    for (size_t i = 0; i < secrets->size(); ++i) {
-      const Value* source = field(secrets->items()[i], keys().source);
-      if (source && source->is_string())
-        add("secrets", source->str(), EdgeSource{&service, "secrets", i, 0});
-    }
-  }
-  // The views are made once store_names has stopped growing.
-  for (size_t i = 0; i < spans.size(); ++i) {
-    GraphFact& fact = out.facts[i];
-    fact.name = std::string_view(out.store_names).substr(spans[i].first, spans[i].second);
-    fact.name_hash = name_hash(fact.name);
-  }
-}
-
-void collect_facts(const ResolvedService& service, ServiceFacts& out) {
-  collect_store_facts(service, out);
-  const Value* deps = field(service.value, keys().dependencies);
-  if (!deps || !deps->is_array()) return;
-  for (size_t i = 0; i < deps->size(); ++i) {
-    const Value& entry = deps->items()[i];
-    const Value* name = field(entry, keys().name);
-    if (!name || !name->is_string()) continue;
-    std::string_view from = name->str();
-    size_t from_hash = name_hash(from);
-    const Value* tier = field(entry, keys().tier);
-    out.facts.push_back(
-        GraphFact{GraphFact::kDependency, from,
-                  tier && tier->is_string() ? std::string_view(tier->str()) : std::string_view(),
-                  from_hash, 0, EdgeSource{}});
-    const Value* depends_on = field(entry, keys().dependsOn);
-    if (!depends_on || !depends_on->is_array()) continue;
-    for (size_t j = 0; j < depends_on->size(); ++j) {
-      const Value& target = depends_on->items()[j];
-      if (!target.is_string()) continue;
-      out.facts.push_back(GraphFact{GraphFact::kDependsOn, from, target.str(), from_hash,
-                                    name_hash(target.str()),
-                                    EdgeSource{&service, "dependencies", i, j}});
-    }
-  }
-}
-
-Diagnostic cycle_error(const ResolvedSystem& system, const std::string& cycle,
-                       const EdgeSource& source) {
+Diagnostic cycle_error(const ResolvedSystem& system, const std::string& cycle, const Edge& edge) {
   Diagnostic d;
   d.code = kGraphError;
   d.message = "dependency cycle: " + cycle;
-  Origin origin = origin_of(system, *source.service, source.path());
+  Origin origin = origin_of(system, system.services[edge.service], edge.source.path());
   if (origin.file >= 0) {
     const SourceDocument& file = system.files[origin.file];
     d.file = file.file;
@@ -284,23 +134,29 @@ std::vector<uint32_t> group_offsets(size_t nodes, const std::vector<Edge>& edges
 
 bool build_graph(const ResolvedSystem& system, Graph& graph, std::vector<Diagnostic>& errors) {
   graph = Graph{};
-  // Reading the services' values is most of the work and each is independent.
-  std::vector<ServiceFacts> facts(system.services.size());
-  parallel_for(system.services.size(),
-               [&](size_t i) { collect_facts(system.services[i], facts[i]); });
-  size_t most_names = system.services.size();
-  for (const auto& service : facts) most_names += 2 * service.facts.size();
+  // Services resolved by the loader come with their facts; others are read here.
+  const size_t services = system.services.size();
+  std::vector<const ServiceGraphFacts*> facts(services);
+  std::vector<ServiceGraphFacts> read_here(services);
+  parallel_for(services, [&](size_t i) {
+    facts[i] = system.services[i].graph_facts.get();
+    if (facts[i]) return;
+    collect_graph_facts(system.services[i].value, read_here[i]);
+    facts[i] = &read_here[i];
+  });
+  size_t most_names = services;
+  for (const auto* service : facts) most_names += 2 * service->facts.size();
   NodeTable nodes(most_names);
   std::vector<Edge> edges;
-  for (size_t s = 0; s < system.services.size(); ++s) {
+  for (uint32_t s = 0; s < services; ++s) {
     const std::string& id = system.services[s].id;
-    uint32_t service_node = nodes.id(id, name_hash(id));
-    for (const GraphFact& fact : facts[s].facts) {
+    uint32_t service_node = nodes.id(id, graph_name_hash(id));
+    for (const GraphFact& fact : facts[s]->facts) {
       switch (fact.kind) {
         case GraphFact::kStoreEdge: {
           uint32_t store = nodes.id(fact.name, fact.name_hash);
           if (nodes.tier(store).empty()) nodes.tier(store) = "core";
-          edges.push_back(Edge{service_node, store, fact.source});
+          edges.push_back(Edge{service_node, store, s, fact.source});
           break;
         }
         case GraphFact::kDependency: {
@@ -310,7 +166,7 @@ bool build_graph(const ResolvedSystem& system, Graph& graph, std::vector<Diagnos
         }
         case GraphFact::kDependsOn: {
           uint32_t from = nodes.id(fact.name, fact.name_hash);
-          edges.push_back(Edge{from, nodes.id(fact.other, fact.other_hash), fact.source});
+          edges.push_back(Edge{from, nodes.id(fact.other, fact.other_hash), s, fact.source});
           break;
         }
       }
@@ -384,7 +240,7 @@ bool build_graph(const ResolvedSystem& system, Graph& graph, std::vector<Diagnos
         if (in_cycle) cycle += graph.name(frame.first) + " -> ";
       }
       cycle += graph.name(edge.to);
-      errors.push_back(cycle_error(system, cycle, edge.source));
+      errors.push_back(cycle_error(system, cycle, edge));
       return false;
     }
   }

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "graph_facts.hpp"
 #include "parallel.hpp"
 #include "policyc/engine/blueprint/blueprint.hpp"
 #include "policyc/engine/io.hpp"
@@ -232,6 +233,9 @@ class ServiceLoader {
         listed = listed || e == Value::string(options_.environment);
       if (!listed) return;
     }
+    auto facts = std::make_shared<ServiceGraphFacts>();
+    collect_graph_facts(service.value, *facts);
+    service.graph_facts = std::move(facts);
     if (immortal_) service.value.make_immortal();
     out_.service = std::move(service);
   }

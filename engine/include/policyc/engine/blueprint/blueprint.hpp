@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -106,11 +107,16 @@ using Provenance = std::map<std::string, Origin>;
 Value merge_overlay(const Value& base, const Value& overlay, const PositionMap& overlay_positions,
                     int overlay_file, Provenance& provenance);
 
+struct ServiceGraphFacts;  // what a service adds to the graph (graph_facts.hpp)
+
 struct ResolvedService {
   std::string id;
   Value value;
   Provenance provenance;
   int base_file = -1;
+  // Read from `value` by the loader thread that resolved it, for build_graph (which reads
+  // the value itself when they are absent).
+  std::shared_ptr<const ServiceGraphFacts> graph_facts;
 };
 
 struct GraphNode {
