@@ -946,7 +946,7 @@ int compare(const Value& a, const Value& b) {
 
 namespace {
 
-// Bytes write_json_string escapes: control characters, the quote and backslash, and the
+// Bytes JSON strings escape: control characters, the quote and backslash, and the
 // HTML-sensitive <, > and & (as Go's encoding/json does, which OPA's output follows).
 constexpr std::array<bool, 256> kJsonEscaped = [] {
   std::array<bool, 256> table{};
@@ -955,42 +955,193 @@ constexpr std::array<bool, 256> kJsonEscaped = [] {
   return table;
 }();
 
-void write_json_string(std::string& out, std::string_view s) {
-  static const char* hex = "0123456789abcdef";
-  out.push_back('"');
-  // Runs of characters that need no escape are appended at once: most strings are one run.
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t run = i;
-    while (run < s.size() && !kJsonEscaped[static_cast<unsigned char>(s[run])]) ++run;
-    out.append(s.data() + i, run - i);
-    if (run == s.size()) break;
-    i = run + 1;
-    unsigned char c = static_cast<unsigned char>(s[run]);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:  // other control characters and <, >, &
-        out += "\\u00";
-        out.push_back(hex[c >> 4]);
-        out.push_back(hex[c & 15]);
+// Writes JSON text into a buffer of its own and hands it to the string in chunks. Writing
+// tens of megabytes (`resolve --format json` of a large system) a character at a time into
+// the string itself spent most of its instructions checking the string's capacity.
+class JsonWriter {
+ public:
+  JsonWriter(std::string& out, bool pretty) : out_(out), pretty_(pretty) {}
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
+  ~JsonWriter() { flush(); }
+
+  void value(const Value& v, int indent) {
+    switch (v.kind()) {
+      case Kind::Undefined:
+      case Kind::Null:
+        text("null");
+        return;
+      case Kind::Boolean:
+        text(v.as_bool() ? std::string_view("true") : std::string_view("false"));
+        return;
+      case Kind::Number:
+        if (v.is_small_int()) {
+          room(24);
+          at_ = std::to_chars(at_, at_ + 24, v.small_int()).ptr;
+        } else {
+          text(v.number_to_string());
+        }
+        return;
+      case Kind::String:
+        string(v.str());
+        return;
+      case Kind::Array:
+      case Kind::Set:
+        array(v.items(), indent);
+        return;
+      case Kind::Object:
+        object(v.entries(), indent);
+        return;
     }
   }
-  out.push_back('"');
-}
+
+ private:
+  static constexpr size_t kBuffer = 16384;
+  static constexpr size_t kCopyDirect = kBuffer / 4;  // longer texts skip the buffer
+
+  void flush() {
+    out_.append(buffer_, static_cast<size_t>(at_ - buffer_));
+    at_ = buffer_;
+  }
+  // Makes room for n more bytes (n <= kBuffer).
+  void room(size_t n) {
+    if (static_cast<size_t>(buffer_ + kBuffer - at_) < n) flush();
+  }
+  void put(char c) {
+    room(1);
+    *at_++ = c;
+  }
+  void text(std::string_view s) {
+    if (s.size() > kCopyDirect) {
+      flush();
+      out_.append(s);
+      return;
+    }
+    room(s.size());
+    std::memcpy(at_, s.data(), s.size());
+    at_ += s.size();
+  }
+  // With `pretty`, a line break and two spaces per level of indentation.
+  void newline(int indent) {
+    if (!pretty_) return;
+    size_t width = static_cast<size_t>(indent) * 2;
+    if (width + 1 > kCopyDirect) {
+      flush();
+      write_json_newline(out_, true, indent);
+      return;
+    }
+    room(width + 1);
+    *at_++ = '\n';
+    std::memset(at_, ' ', width);
+    at_ += width;
+  }
+
+  void string(std::string_view s) {
+    static const char* hex = "0123456789abcdef";
+    put('"');
+    // Runs of characters that need no escape are copied at once: most strings are one run.
+    size_t i = 0;
+    while (i < s.size()) {
+      size_t run = i;
+      while (run < s.size() && !kJsonEscaped[static_cast<unsigned char>(s[run])]) ++run;
+      text(s.substr(i, run - i));
+      if (run == s.size()) break;
+      i = run + 1;
+      unsigned char c = static_cast<unsigned char>(s[run]);
+      switch (c) {
+        case '"':
+          text("\\\"");
+          break;
+        case '\\':
+          text("\\\\");
+          break;
+        case '\n':
+          text("\\n");
+          break;
+        case '\r':
+          text("\\r");
+          break;
+        case '\t':
+          text("\\t");
+          break;
+        default: {  // other control characters and <, >, &
+          const char escape[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+          text(std::string_view(escape, sizeof escape));
+        }
+      }
+    }
+    put('"');
+  }
+
+  void array(const ValueVec& items, int indent) {
+    if (items.empty()) {
+      text("[]");
+      return;
+    }
+    put('[');
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i) put(',');
+      newline(indent + 1);
+      value(items[i], indent + 1);
+    }
+    newline(indent);
+    put(']');
+  }
+
+  void object(EntrySpan entries, int indent) {
+    if (entries.empty()) {
+      text("{}");
+      return;
+    }
+    bool string_keys = true;
+    for (const auto& entry : entries) string_keys = string_keys && entry.first.is_string();
+    if (string_keys) {  // already in output order
+      members(
+          entries.size(), [&](size_t i) -> std::string_view { return entries[i].first.str(); },
+          [&](size_t i) -> const Value& { return entries[i].second; }, indent);
+      return;
+    }
+    // Non-string keys are rendered as their JSON text; re-sort by that text.
+    std::vector<std::pair<std::string, const Value*>> keyed;
+    keyed.reserve(entries.size());
+    for (const auto& [k, val] : entries) {
+      std::string key_text;
+      if (k.is_string()) {
+        key_text = k.str();
+      } else {
+        write_json(key_text, k, false, 0);
+      }
+      keyed.emplace_back(std::move(key_text), &val);
+    }
+    std::stable_sort(keyed.begin(), keyed.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    keyed.erase(std::unique(keyed.begin(), keyed.end(),
+                            [](const auto& a, const auto& b) { return a.first == b.first; }),
+                keyed.end());
+    members(
+        keyed.size(), [&](size_t i) -> std::string_view { return keyed[i].first; },
+        [&](size_t i) -> const Value& { return *keyed[i].second; }, indent);
+  }
+
+  template <typename KeyAt, typename ValueAt>
+  void members(size_t n, KeyAt&& key_at, ValueAt&& value_at, int indent) {
+    put('{');
+    for (size_t i = 0; i < n; ++i) {
+      if (i) put(',');
+      newline(indent + 1);
+      string(key_at(i));
+      text(pretty_ ? std::string_view(": ") : std::string_view(":"));
+      value(value_at(i), indent + 1);
+    }
+    newline(indent);
+    put('}');
+  }
+
+  std::string& out_;
+  bool pretty_;
+  char buffer_[kBuffer];
+  char* at_ = buffer_;
+};
 
 }  // namespace
 
@@ -1008,94 +1159,7 @@ void write_json_newline(std::string& out, bool pretty, int indent) {
 }
 
 void write_json(std::string& out, const Value& v, bool pretty, int indent) {
-  switch (v.kind()) {
-    case Kind::Undefined:
-      out += "null";
-      return;
-    case Kind::Null:
-      out += "null";
-      return;
-    case Kind::Boolean:
-      out += v.as_bool() ? "true" : "false";
-      return;
-    case Kind::Number:
-      if (v.is_small_int()) {
-        char digits[24];
-        auto end = std::to_chars(digits, digits + sizeof digits, v.small_int()).ptr;
-        out.append(digits, end);
-      } else {
-        out += v.number_to_string();
-      }
-      return;
-    case Kind::String:
-      write_json_string(out, v.str());
-      return;
-    case Kind::Array:
-    case Kind::Set: {
-      const auto& items = v.items();
-      if (items.empty()) {
-        out += "[]";
-        return;
-      }
-      out.push_back('[');
-      for (size_t i = 0; i < items.size(); ++i) {
-        if (i) out.push_back(',');
-        write_json_newline(out, pretty, indent + 1);
-        write_json(out, items[i], pretty, indent + 1);
-      }
-      write_json_newline(out, pretty, indent);
-      out.push_back(']');
-      return;
-    }
-    case Kind::Object: {
-      const auto& entries = v.entries();
-      if (entries.empty()) {
-        out += "{}";
-        return;
-      }
-      auto write_entries = [&](size_t n, auto&& key_at, auto&& value_at) {
-        out.push_back('{');
-        for (size_t i = 0; i < n; ++i) {
-          if (i) out.push_back(',');
-          write_json_newline(out, pretty, indent + 1);
-          write_json_string(out, key_at(i));
-          out += pretty ? ": " : ":";
-          write_json(out, value_at(i), pretty, indent + 1);
-        }
-        write_json_newline(out, pretty, indent);
-        out.push_back('}');
-      };
-      bool string_keys = true;
-      for (const auto& entry : entries) string_keys = string_keys && entry.first.is_string();
-      if (string_keys) {  // already in output order
-        write_entries(
-            entries.size(), [&](size_t i) -> std::string_view { return entries[i].first.str(); },
-            [&](size_t i) -> const Value& { return entries[i].second; });
-        return;
-      }
-      // Non-string keys are rendered as their JSON text; re-sort by that text.
-      std::vector<std::pair<std::string, const Value*>> keyed;
-      keyed.reserve(entries.size());
-      for (const auto& [k, val] : entries) {
-        std::string text;
-        if (k.is_string()) {
-          text = k.str();
-        } else {
-          write_json(text, k, false, 0);
-        }
-        keyed.emplace_back(std::move(text), &val);
-      }
-      std::stable_sort(keyed.begin(), keyed.end(),
-                       [](const auto& a, const auto& b) { return a.first < b.first; });
-      keyed.erase(std::unique(keyed.begin(), keyed.end(),
-                              [](const auto& a, const auto& b) { return a.first == b.first; }),
-                  keyed.end());
-      write_entries(
-          keyed.size(), [&](size_t i) -> std::string_view { return keyed[i].first; },
-          [&](size_t i) -> const Value& { return *keyed[i].second; });
-      return;
-    }
-  }
+  JsonWriter(out, pretty).value(v, indent);
 }
 
 std::string Value::to_json() const {
