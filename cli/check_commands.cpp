@@ -14,6 +14,7 @@
 #include "policyc/engine/check/check.hpp"
 #include "policyc/engine/check/test_runner.hpp"
 #include "policyc/engine/diagnostic.hpp"
+#include "policyc/engine/io.hpp"
 #include "policyc/policies/stock.hpp"
 
 namespace policyc::cli {
@@ -94,29 +95,33 @@ int run_check(const CheckCommands& c) {
     return report_diagnostics(errors);
   check::Severity fail_level;
   check::parse_severity(c.fail_level, fail_level);
-  std::string out;
-  if (c.format == "json") {
-    out = check::to_json(report, fail_level);
-  } else if (c.format == "sarif") {
-    out = check::to_sarif(report, POLICYC_VERSION);
-  } else if (c.format == "junit") {
-    out = check::to_junit(report, fail_level);
-  } else if (c.format == "github") {
-    out = check::to_github(report);
-  } else {
-    bool color = !c.no_color && c.output.empty() && isatty(fileno(stdout)) &&
-                 std::getenv("NO_COLOR") == nullptr;
-    out = check::to_text(report, fail_level, color);
+  std::FILE* file = c.output.empty() ? stdout : std::fopen(c.output.c_str(), "wb");
+  if (!file) {
+    std::fprintf(stderr, "%s: error: cannot write the report\n", c.output.c_str());
+    return kExitUsageOrInput;
   }
-  if (c.output.empty()) {
-    std::fputs(out.c_str(), stdout);
+  if (c.format == "json") {
+    // A large system's report runs to megabytes; it is streamed, written on all cores.
+    write_json_parallel(file, check::to_json_value(report, fail_level), true);
+    std::fputc('\n', file);
   } else {
-    std::FILE* file = std::fopen(c.output.c_str(), "wb");
-    if (!file || std::fwrite(out.data(), 1, out.size(), file) != out.size() ||
-        std::fclose(file) != 0) {
-      std::fprintf(stderr, "%s: error: cannot write the report\n", c.output.c_str());
-      return kExitUsageOrInput;
+    std::string out;
+    if (c.format == "sarif") {
+      out = check::to_sarif(report, POLICYC_VERSION);
+    } else if (c.format == "junit") {
+      out = check::to_junit(report, fail_level);
+    } else if (c.format == "github") {
+      out = check::to_github(report);
+    } else {
+      bool color = !c.no_color && c.output.empty() && isatty(fileno(stdout)) &&
+                   std::getenv("NO_COLOR") == nullptr;
+      out = check::to_text(report, fail_level, color);
     }
+    std::fwrite(out.data(), 1, out.size(), file);
+  }
+  if (file != stdout && (std::ferror(file) || std::fclose(file) != 0)) {
+    std::fprintf(stderr, "%s: error: cannot write the report\n", c.output.c_str());
+    return kExitUsageOrInput;
   }
   exit_without_teardown(report.failed(fail_level) ? kExitFailCondition : kExitOk);
 }

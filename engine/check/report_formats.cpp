@@ -113,7 +113,7 @@ std::string github_escape(const std::string& s, bool property) {
 
 }  // namespace
 
-std::string to_json(const CheckReport& report, Severity fail_level) {
+Value to_json_value(const CheckReport& report, Severity fail_level) {
   ValueVec results;
   for (const auto& f : report.findings) {
     const RuleDescriptor& rule = report.rules[f.rule];
@@ -151,11 +151,15 @@ std::string to_json(const CheckReport& report, Severity fail_level) {
                        {"infos", count(report.count(Severity::Info))},
                        {"waived", count(report.waived())},
                        {"failed", Value::boolean(report.failed(fail_level))}});
-  return pretty(obj({{"summary", summary},
-                     {"results", Value::array(std::move(results))},
-                     {"reports", obj({{"observability", Value::array(report.observability)},
-                                      {"cost", Value::array(report.cost)}})},
-                     {"warnings", warnings_value(report)}}));
+  return obj({{"summary", summary},
+              {"results", Value::array(std::move(results))},
+              {"reports", obj({{"observability", Value::array(report.observability)},
+                               {"cost", Value::array(report.cost)}})},
+              {"warnings", warnings_value(report)}});
+}
+
+std::string to_json(const CheckReport& report, Severity fail_level) {
+  return pretty(to_json_value(report, fail_level));
 }
 
 std::string to_sarif(const CheckReport& report, const std::string& tool_version) {

@@ -113,6 +113,8 @@ bool run_check(const std::string& blueprint_path, const CheckOptions& options,
 // Renderers. Every output is deterministic and never contains a secret's value.
 std::string to_text(const CheckReport& report, Severity fail_level, bool color);
 std::string to_json(const CheckReport& report, Severity fail_level);
+// The same report as a value, for writers that stream it (write_json_parallel, pretty).
+Value to_json_value(const CheckReport& report, Severity fail_level);
 std::string to_sarif(const CheckReport& report, const std::string& tool_version);
 std::string to_junit(const CheckReport& report, Severity fail_level);
 std::string to_github(const CheckReport& report);
