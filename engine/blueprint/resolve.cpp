@@ -394,8 +394,11 @@ bool resolve(const std::string& path, const ResolveOptions& options, ResolvedSys
     errors.push_back(std::move(d));
   }
   if (errors.size() != before) return false;
-  std::sort(out.services.begin(), out.services.end(),
-            [](const ResolvedService& a, const ResolvedService& b) { return a.id < b.id; });
+  // Services of a directory come in directory-name order, which is id order: checking costs
+  // less than sorting 10,000 already sorted services.
+  auto by_id = [](const ResolvedService& a, const ResolvedService& b) { return a.id < b.id; };
+  if (!std::is_sorted(out.services.begin(), out.services.end(), by_id))
+    std::sort(out.services.begin(), out.services.end(), by_id);
   for (size_t i = 1; i < out.services.size(); ++i) {
     if (out.services[i].id == out.services[i - 1].id) {
       Diagnostic d;
