@@ -523,11 +523,18 @@ class Runner {
     if (results.empty() || results[0].expressions.empty()) return;
     const Value& doc = results[0].expressions[0].value;
     if (!doc.is_object()) return;
+    // One entry per service: the keys and the environment are made once, not per entry.
+    const Value environment_key = Value::interned("environment");
+    const Value environment_value = Value::string(environment);
+    const Value id = Value::interned(id_key);
+    out.reserve(out.size() + doc.size());
     for (const auto& [key, entry] : doc.entries()) {
       if (!entry.is_object()) continue;
-      ObjectEntries fields(entry.entries().begin(), entry.entries().end());
-      fields.emplace_back(Value::string("environment"), Value::string(environment));
-      if (!entry.get_ptr(Value::string(id_key))) fields.emplace_back(Value::string(id_key), key);
+      ObjectEntries fields;
+      fields.reserve(entry.size() + 2);
+      fields.assign(entry.entries().begin(), entry.entries().end());
+      fields.emplace_back(environment_key, environment_value);
+      if (!entry.get_ptr(id)) fields.emplace_back(id, key);
       out.push_back(Value::object(std::move(fields)));
     }
   }
