@@ -23,16 +23,16 @@ inline void parallel_for(size_t n, const std::function<void(size_t)>& body) {
   }
   std::atomic<size_t> next{0};
   auto work = [&] {
-    for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) body(i);
+    size_t done = 0;
+    for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) {
+      // Each thread builds tens of megabytes of values; as its heap grows, the new part is
+      // marked for huge pages too.
+      if (done++ % 64 == 0) prefer_huge_pages_in_this_thread();
+      body(i);
+    }
   };
   std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) {
-    pool.emplace_back([&] {
-      // Each helper builds tens of megabytes of values in its own malloc arena.
-      prefer_huge_pages_in_this_thread();
-      work();
-    });
-  }
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
   work();
   for (auto& thread : pool) thread.join();
 }

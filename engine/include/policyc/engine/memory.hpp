@@ -9,7 +9,9 @@ namespace policyc {
 // shared iterate workload. Harmless where huge pages are off or unavailable.
 void prefer_huge_pages();
 
-// The same for the calling thread's own heap, for threads that build large values.
+// The same for the calling thread's own heap, for threads that build large values. Call it
+// again as the thread allocates more: heaps grow into new mappings, which need marking too.
+// It makes no system call when nothing new needs marking.
 void prefer_huge_pages_in_this_thread();
 
 }  // namespace policyc
