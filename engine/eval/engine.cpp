@@ -160,6 +160,19 @@ bool Engine::eval_batch(const std::vector<const PreparedQuery*>& queries,
       queries, [&] { return next++; }, options, results, errors);
 }
 
+bool SharedRuleValues::find(const std::string& path, Value& out) const {
+  std::lock_guard<std::mutex> guard(lock_);
+  auto it = values_.find(path);
+  if (it == values_.end()) return false;
+  out = it->second;
+  return true;
+}
+
+void SharedRuleValues::publish(const std::string& path, Value value) {
+  std::lock_guard<std::mutex> guard(lock_);
+  values_.emplace(path, std::move(value));  // the first published stays: they are equal
+}
+
 bool Engine::eval_pulled(const std::vector<const PreparedQuery*>& queries,
                          const std::function<size_t()>& next, const EvalOptions& options,
                          std::vector<std::vector<QueryResult>>& results,

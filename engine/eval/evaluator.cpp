@@ -637,6 +637,22 @@ Value Evaluator::node_value(const RuleNode* node) {
   auto& cache = caches_.back();
   auto it = cache.find(node);
   if (it != cache.end()) return it->second;
+  // Another evaluator may have computed it already (only when nothing is replaced by `with`,
+  // so the value is the policies' own for this input).
+  std::string shared_path;
+  bool shared = opts_.shared_rules && caches_.size() == 1 && data_overrides_.empty() &&
+                mocks_.empty() && special_mocks_.empty() && !opts_.tracer;
+  if (shared) {
+    for (const auto& part : node->path) {
+      shared_path += part;
+      shared_path += '\0';  // path parts may hold dots
+    }
+    Value found;
+    if (opts_.shared_rules->find(shared_path, found)) {
+      caches_.back()[node] = found;
+      return found;
+    }
+  }
   for (const RuleNode* p : in_progress_) {
     if (p == node) {
       std::string name = "data";
@@ -654,6 +670,10 @@ Value Evaluator::node_value(const RuleNode* node) {
     throw;
   }
   in_progress_.pop_back();
+  if (shared) {
+    v.make_immortal();  // the other evaluators' threads copy it
+    opts_.shared_rules->publish(shared_path, v);
+  }
   caches_.back()[node] = v;
   return v;
 }

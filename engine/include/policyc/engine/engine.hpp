@@ -3,8 +3,10 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -16,12 +18,28 @@ namespace policyc {
 
 class Tracer;
 
+// Rule values shared between evaluators on several threads, of engines compiled from the
+// same policies and data over the same (immortal) input. A value one evaluator computes is
+// made immortal and published; the others use it instead of computing it again, so work can
+// move between them without repeating what it depends on. Rules under `with`, and traced
+// evaluations, neither use nor publish.
+class SharedRuleValues {
+ public:
+  bool find(const std::string& path, Value& out) const;
+  void publish(const std::string& path, Value value);
+
+ private:
+  mutable std::mutex lock_;
+  std::unordered_map<std::string, Value> values_;
+};
+
 struct EvalOptions {
   bool strict_builtin_errors = false;
   int64_t now_ns = 0;  // 0: the wall clock at the start of the query
   uint64_t seed = 0;
   Tracer* tracer = nullptr;                       // null: no tracing, full speed
   std::function<void(const std::string&)> print;  // print() sink; default stderr
+  SharedRuleValues* shared_rules = nullptr;       // see SharedRuleValues
 };
 
 struct QueryExpression {
