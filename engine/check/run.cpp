@@ -647,8 +647,17 @@ class Runner {
     results.assign(queries.size(), {});
     // Rule values either evaluator computes are shared, so a query can run on either without
     // computing again what its package's other queries computed.
-    SharedRuleValues shared_rules;
-    eval_options.shared_rules = &shared_rules;
+    // Shared values are immortal, never freed: the table is kept for the process, so they
+    // stay reachable (and leak checkers quiet), as keep_for_process does for inputs.
+    static auto& kept_tables = *new std::vector<std::unique_ptr<SharedRuleValues>>;
+    static std::mutex kept_lock;
+    SharedRuleValues* shared_rules = nullptr;
+    {
+      std::lock_guard<std::mutex> guard(kept_lock);
+      kept_tables.push_back(std::make_unique<SharedRuleValues>());
+      shared_rules = kept_tables.back().get();
+    }
+    eval_options.shared_rules = shared_rules;
     // Whole packages are handed out first, largest first. An evaluator left without one
     // takes single queries of a package the other is still running, once that package's
     // first query is done: the first query usually computes what the others share (the cost

@@ -170,7 +170,10 @@ bool SharedRuleValues::find(const std::string& path, Value& out) const {
 
 void SharedRuleValues::publish(const std::string& path, Value value) {
   std::lock_guard<std::mutex> guard(lock_);
-  values_.emplace(path, std::move(value));  // the first published stays: they are equal
+  // The first published stays (they are equal); a later one is immortal too, so it is kept
+  // reachable rather than dropped.
+  auto [it, inserted] = values_.try_emplace(path, value);
+  if (!inserted) duplicates_.push_back(std::move(value));
 }
 
 bool Engine::eval_pulled(const std::vector<const PreparedQuery*>& queries,

@@ -31,6 +31,7 @@ class SharedRuleValues {
  private:
   mutable std::mutex lock_;
   std::unordered_map<std::string, Value> values_;
+  std::vector<Value> duplicates_;  // computed twice at once: immortal, so kept reachable
 };
 
 struct EvalOptions {
