@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "internal.hpp"
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 
 namespace policyc::builtins {
 

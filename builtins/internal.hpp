@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "policyc/engine/builtin.hpp"
+#include "policyc/core/builtin.hpp"
 
 namespace policyc::builtins {
 

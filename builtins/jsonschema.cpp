@@ -3,7 +3,7 @@
 #include <re2/re2.h>
 
 #include "internal.hpp"
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 #include "regex_cache.hpp"
 
 namespace policyc::builtins {

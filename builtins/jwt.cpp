@@ -15,7 +15,7 @@
 #include <optional>
 
 #include "internal.hpp"
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 
 namespace policyc::builtins {
 

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "exit.hpp"
-#include "policyc/engine/blueprint/blueprint.hpp"
-#include "policyc/engine/diagnostic.hpp"
-#include "policyc/engine/io.hpp"
-#include "policyc/engine/value.hpp"
+#include "policyc/blueprint/blueprint.hpp"
+#include "policyc/core/diagnostic.hpp"
+#include "policyc/core/io.hpp"
+#include "policyc/core/value.hpp"
 
 namespace policyc::cli {
 

@@ -11,10 +11,10 @@
 
 #include "exit.hpp"
 #include "policyc/builtins/builtins.hpp"
-#include "policyc/engine/check/check.hpp"
-#include "policyc/engine/check/test_runner.hpp"
-#include "policyc/engine/diagnostic.hpp"
-#include "policyc/engine/io.hpp"
+#include "policyc/check/check.hpp"
+#include "policyc/check/test_runner.hpp"
+#include "policyc/core/diagnostic.hpp"
+#include "policyc/core/io.hpp"
 #include "policyc/policies/stock.hpp"
 
 namespace policyc::cli {

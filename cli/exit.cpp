@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 
 namespace policyc::cli {
 

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "policyc/engine/diagnostic.hpp"
+#include "policyc/core/diagnostic.hpp"
 
 namespace policyc::cli {
 

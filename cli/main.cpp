@@ -14,9 +14,9 @@
 #include "policyc/builtins/builtins.hpp"
 #include "policyc/engine/engine.hpp"
 #include "policyc/engine/eval_output.hpp"
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 #include "policyc/engine/loader.hpp"
-#include "policyc/engine/memory.hpp"
+#include "policyc/core/memory.hpp"
 
 namespace {
 

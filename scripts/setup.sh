@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ pkg-config ccache
-  tao-pegtl-dev nlohmann-json3-dev libyaml-cpp-dev libyaml-dev
+  libyaml-dev
   libre2-dev libcli11-dev libfmt-dev libgtest-dev libbenchmark-dev
   libgmp-dev libssl-dev
   time python3 libxml2-utils

@@ -10,7 +10,7 @@
 
 #include "graph_facts.hpp"
 #include "parallel.hpp"
-#include "policyc/engine/blueprint/blueprint.hpp"
+#include "policyc/blueprint/blueprint.hpp"
 
 namespace policyc::blueprint {
 

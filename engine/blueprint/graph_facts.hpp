@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "policyc/engine/blueprint/blueprint.hpp"
+#include "policyc/blueprint/blueprint.hpp"
 
 namespace policyc::blueprint {
 

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <utility>
 
-#include "policyc/engine/blueprint/blueprint.hpp"
+#include "policyc/blueprint/blueprint.hpp"
 
 namespace policyc::blueprint {
 

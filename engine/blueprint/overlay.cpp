@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "policyc/engine/blueprint/blueprint.hpp"
+#include "policyc/blueprint/blueprint.hpp"
 
 namespace policyc::blueprint {
 

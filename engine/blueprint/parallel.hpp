@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "policyc/engine/memory.hpp"
+#include "policyc/core/memory.hpp"
 
 namespace policyc::blueprint {
 

@@ -15,8 +15,8 @@
 
 #include "graph_facts.hpp"
 #include "parallel.hpp"
-#include "policyc/engine/blueprint/blueprint.hpp"
-#include "policyc/engine/io.hpp"
+#include "policyc/blueprint/blueprint.hpp"
+#include "policyc/core/io.hpp"
 
 namespace policyc::blueprint {
 

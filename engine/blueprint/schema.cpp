@@ -14,8 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "policyc/engine/blueprint/blueprint.hpp"
-#include "policyc/engine/io.hpp"
+#include "policyc/blueprint/blueprint.hpp"
+#include "policyc/core/io.hpp"
 
 namespace policyc::blueprint {
 

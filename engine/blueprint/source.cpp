@@ -1,6 +1,6 @@
 // Blueprint files to Values with a position for every value.
 //
-// engine/io/yaml.cpp builds Values for `opa eval` and drops positions once parsing is done;
+// engine/core/io/yaml.cpp builds Values for `opa eval` and drops positions once parsing is done;
 // blueprints need them afterwards (schema errors, provenance, policy messages pointing at a
 // blueprint line), so this walker records a path -> position entry as each node starts.
 // Depth and alias expansion are bounded so hostile input is an error, not a crash.
@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "policyc/engine/blueprint/blueprint.hpp"
-#include "policyc/engine/io.hpp"
+#include "policyc/blueprint/blueprint.hpp"
+#include "policyc/core/io.hpp"
 #include "yaml_events.hpp"
 
 namespace policyc::blueprint {

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "policyc/engine/check/check.hpp"
-#include "policyc/engine/diagnostic.hpp"
+#include "policyc/check/check.hpp"
+#include "policyc/core/diagnostic.hpp"
 
 namespace policyc::check {
 

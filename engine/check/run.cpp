@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "internal.hpp"
-#include "policyc/engine/blueprint/blueprint.hpp"
-#include "policyc/engine/check/check.hpp"
+#include "policyc/blueprint/blueprint.hpp"
+#include "policyc/check/check.hpp"
 #include "policyc/engine/engine.hpp"
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 #include "policyc/engine/loader.hpp"
 
 namespace policyc::check {

@@ -1,5 +1,5 @@
 // Rego unit tests: find test_ rules, evaluate each on its own, report like `opa test`.
-#include "policyc/engine/check/test_runner.hpp"
+#include "policyc/check/test_runner.hpp"
 
 #include <re2/re2.h>
 

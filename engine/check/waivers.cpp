@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "internal.hpp"
-#include "policyc/engine/blueprint/blueprint.hpp"
+#include "policyc/blueprint/blueprint.hpp"
 
 namespace policyc::check {
 

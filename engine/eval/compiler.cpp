@@ -6,7 +6,7 @@
 #include <functional>
 
 #include "internal.hpp"
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 
 namespace policyc::eval {
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "policyc/dsl/ast.hpp"
-#include "policyc/engine/builtin.hpp"
-#include "policyc/engine/diagnostic.hpp"
+#include "policyc/core/builtin.hpp"
+#include "policyc/core/diagnostic.hpp"
 #include "policyc/engine/engine.hpp"
 #include "policyc/engine/tracer.hpp"
 

@@ -5,7 +5,7 @@
 
 #include "policyc/builtins/builtins.hpp"
 #include "policyc/engine/engine.hpp"
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 #include "policyc/engine/loader.hpp"
 #include "result_match.hpp"
 

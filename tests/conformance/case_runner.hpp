@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <string>
 
-#include "policyc/engine/builtin.hpp"
-#include "policyc/engine/value.hpp"
+#include "policyc/core/builtin.hpp"
+#include "policyc/core/value.hpp"
 
 namespace policyc::conformance {
 

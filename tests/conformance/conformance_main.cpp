@@ -18,7 +18,7 @@
 #include "case_runner.hpp"
 #include "isolated_run.hpp"
 #include "policyc/builtins/builtins.hpp"
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 
 namespace fs = std::filesystem;
 using policyc::conformance::CaseResult;

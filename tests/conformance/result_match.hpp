@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "policyc/engine/value.hpp"
+#include "policyc/core/value.hpp"
 
 namespace policyc::conformance {
 

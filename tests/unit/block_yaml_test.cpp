@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "../../engine/blueprint/yaml_events.hpp"
-#include "policyc/engine/blueprint/blueprint.hpp"
-#include "policyc/engine/io.hpp"
+#include "policyc/blueprint/blueprint.hpp"
+#include "policyc/core/io.hpp"
 
 namespace bp = policyc::blueprint;
 using policyc::Diagnostic;

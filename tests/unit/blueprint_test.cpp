@@ -1,6 +1,6 @@
 // The blueprint model: positions, schema errors, overlay merge rules with provenance, the
 // dependency graph, and every examples/broken case producing its stated error.
-#include "policyc/engine/blueprint/blueprint.hpp"
+#include "policyc/blueprint/blueprint.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 
 namespace bp = policyc::blueprint;
 using policyc::Diagnostic;

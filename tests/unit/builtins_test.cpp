@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 
 namespace policyc {
 namespace {

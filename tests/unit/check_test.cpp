@@ -1,6 +1,6 @@
 // policyc check as a library: which rules are decisions, how a finding is located through
 // overlay provenance, severities, waivers, secret masking, and the renderers' escaping.
-#include "policyc/engine/check/check.hpp"
+#include "policyc/check/check.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // JSON and YAML loading: values, number text, error positions, YAML 1.1 vs 1.2 schemas.
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "policyc/engine/diagnostic.hpp"
+#include "policyc/core/diagnostic.hpp"
 
 namespace policyc {
 namespace {

@@ -11,7 +11,7 @@
 #include "policyc/builtins/builtins.hpp"
 #include "policyc/engine/engine.hpp"
 #include "policyc/engine/eval_output.hpp"
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 
 namespace policyc {
 namespace {

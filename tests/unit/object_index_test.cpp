@@ -1,9 +1,9 @@
-// Large objects carry a hash index of their string keys (engine/value.cpp): every key must
+// Large objects carry a hash index of their string keys (engine/core/value.cpp): every key must
 // be found through it, absent keys must not, and keys of other types still go through the
 // sorted entries.
 #include <gtest/gtest.h>
 
-#include "policyc/engine/value.hpp"
+#include "policyc/core/value.hpp"
 
 namespace policyc {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "policyc/engine/builtin.hpp"
+#include "policyc/core/builtin.hpp"
 
 namespace policyc {
 

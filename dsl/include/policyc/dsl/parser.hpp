@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "policyc/dsl/ast.hpp"
-#include "policyc/engine/diagnostic.hpp"
+#include "policyc/core/diagnostic.hpp"
 
 namespace policyc::dsl {
 

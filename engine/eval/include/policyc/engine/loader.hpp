@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "policyc/engine/diagnostic.hpp"
+#include "policyc/core/diagnostic.hpp"
 #include "policyc/engine/engine.hpp"
-#include "policyc/engine/io.hpp"
-#include "policyc/engine/value.hpp"
+#include "policyc/core/io.hpp"
+#include "policyc/core/value.hpp"
 
 namespace policyc {
 

@@ -1,5 +1,5 @@
 // Compiler-style rendering of diagnostics: location, code, message, source line and caret.
-#include "policyc/engine/diagnostic.hpp"
+#include "policyc/core/diagnostic.hpp"
 
 #include <string>
 

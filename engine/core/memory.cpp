@@ -1,4 +1,4 @@
-#include "policyc/engine/memory.hpp"
+#include "policyc/core/memory.hpp"
 
 #include <malloc.h>
 #include <sys/mman.h>

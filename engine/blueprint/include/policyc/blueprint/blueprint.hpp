@@ -16,8 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "policyc/engine/diagnostic.hpp"
-#include "policyc/engine/value.hpp"
+#include "policyc/core/diagnostic.hpp"
+#include "policyc/core/value.hpp"
 
 namespace policyc::blueprint {
 

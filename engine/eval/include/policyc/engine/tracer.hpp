@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "policyc/engine/value.hpp"
+#include "policyc/core/value.hpp"
 
 namespace policyc {
 

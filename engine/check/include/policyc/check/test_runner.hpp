@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "policyc/engine/builtin.hpp"
-#include "policyc/engine/diagnostic.hpp"
+#include "policyc/core/builtin.hpp"
+#include "policyc/core/diagnostic.hpp"
 
 namespace policyc::check {
 

@@ -1,4 +1,4 @@
-#include "policyc/engine/value.hpp"
+#include "policyc/core/value.hpp"
 
 #include <algorithm>
 #include <array>

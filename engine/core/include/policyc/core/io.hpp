@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "policyc/engine/value.hpp"
+#include "policyc/core/value.hpp"
 
 namespace policyc {
 

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 
 namespace policyc {
 

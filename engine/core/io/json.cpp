@@ -23,8 +23,8 @@
 #include <string_view>
 #include <thread>
 
-#include "policyc/engine/io.hpp"
-#include "policyc/engine/memory.hpp"
+#include "policyc/core/io.hpp"
+#include "policyc/core/memory.hpp"
 
 namespace policyc {
 

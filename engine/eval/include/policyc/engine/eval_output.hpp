@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "policyc/engine/builtin.hpp"
-#include "policyc/engine/diagnostic.hpp"
+#include "policyc/core/builtin.hpp"
+#include "policyc/core/diagnostic.hpp"
 #include "policyc/engine/engine.hpp"
 
 namespace policyc {

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 
 namespace policyc {
 

@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "policyc/engine/builtin.hpp"
-#include "policyc/engine/diagnostic.hpp"
-#include "policyc/engine/value.hpp"
+#include "policyc/core/builtin.hpp"
+#include "policyc/core/diagnostic.hpp"
+#include "policyc/core/value.hpp"
 
 namespace policyc {
 

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "policyc/engine/io.hpp"
+#include "policyc/core/io.hpp"
 
 namespace policyc {
 

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "policyc/engine/builtin.hpp"
-#include "policyc/engine/diagnostic.hpp"
-#include "policyc/engine/value.hpp"
+#include "policyc/core/builtin.hpp"
+#include "policyc/core/diagnostic.hpp"
+#include "policyc/core/value.hpp"
 
 namespace policyc::check {
 

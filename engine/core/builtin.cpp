@@ -1,4 +1,4 @@
-#include "policyc/engine/builtin.hpp"
+#include "policyc/core/builtin.hpp"
 
 #include <algorithm>
 
