@@ -12,11 +12,11 @@
 #include "check_commands.hpp"
 #include "exit.hpp"
 #include "policyc/builtins/builtins.hpp"
+#include "policyc/core/io.hpp"
+#include "policyc/core/memory.hpp"
 #include "policyc/engine/engine.hpp"
 #include "policyc/engine/eval_output.hpp"
-#include "policyc/core/io.hpp"
 #include "policyc/engine/loader.hpp"
-#include "policyc/core/memory.hpp"
 
 namespace {
 

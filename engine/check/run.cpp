@@ -15,8 +15,8 @@
 #include "internal.hpp"
 #include "policyc/blueprint/blueprint.hpp"
 #include "policyc/check/check.hpp"
-#include "policyc/engine/engine.hpp"
 #include "policyc/core/io.hpp"
+#include "policyc/engine/engine.hpp"
 #include "policyc/engine/loader.hpp"
 
 namespace policyc::check {

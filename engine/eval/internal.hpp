@@ -8,9 +8,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "policyc/dsl/ast.hpp"
 #include "policyc/core/builtin.hpp"
 #include "policyc/core/diagnostic.hpp"
+#include "policyc/dsl/ast.hpp"
 #include "policyc/engine/engine.hpp"
 #include "policyc/engine/tracer.hpp"
 

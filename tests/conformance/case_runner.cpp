@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "policyc/builtins/builtins.hpp"
-#include "policyc/engine/engine.hpp"
 #include "policyc/core/io.hpp"
+#include "policyc/engine/engine.hpp"
 #include "policyc/engine/loader.hpp"
 #include "result_match.hpp"
 

@@ -19,8 +19,8 @@
 
 #include "isolated_run.hpp"
 #include "policyc/builtins/builtins.hpp"
-#include "policyc/engine/engine.hpp"
 #include "policyc/core/io.hpp"
+#include "policyc/engine/engine.hpp"
 #include "policyc/engine/loader.hpp"
 
 namespace fs = std::filesystem;

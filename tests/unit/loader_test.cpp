@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "policyc/builtins/builtins.hpp"
+#include "policyc/core/io.hpp"
 #include "policyc/engine/engine.hpp"
 #include "policyc/engine/eval_output.hpp"
-#include "policyc/core/io.hpp"
 
 namespace policyc {
 namespace {

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "policyc/dsl/ast.hpp"
 #include "policyc/core/diagnostic.hpp"
+#include "policyc/dsl/ast.hpp"
 
 namespace policyc::dsl {
 

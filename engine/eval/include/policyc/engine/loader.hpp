@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "policyc/core/diagnostic.hpp"
-#include "policyc/engine/engine.hpp"
 #include "policyc/core/io.hpp"
 #include "policyc/core/value.hpp"
+#include "policyc/engine/engine.hpp"
 
 namespace policyc {
 
