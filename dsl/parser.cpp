@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "lexer.hpp"
 
@@ -82,6 +83,9 @@ class Parser {
   std::set<std::string, std::less<>> keywords_;
   size_t next_comment_ = 0;
   int nesting_ = 0;
+  // How many infix operators each operator term of the module nests (left-associative chains
+  // grow one level per operator without recursing in the parser).
+  std::unordered_map<const Term*, int> operator_depth_;
   int backtracks_ = 0;
   static constexpr int kMaxBacktracks = 10000;
 
@@ -660,11 +664,16 @@ class Parser {
 
   // A left-associative operator chain (`a + b + c ...`) nests one level per operator.
   TermPtr infix(const char* op, const TermPtr& lhs, const TermPtr& rhs, const Location& start) {
-    int depth = std::max(lhs->slot, rhs->slot) + 1;  // slot is unused until compilation
+    int depth = std::max(operator_depth(lhs), operator_depth(rhs)) + 1;
     if (depth > kMaxNesting) fail("expression nested too deeply (more than 500 operators)");
     TermPtr call = make_call(op, {lhs, rhs}, span(start));
-    call->slot = depth;
+    operator_depth_[call.get()] = depth;
     return call;
+  }
+
+  int operator_depth(const TermPtr& t) const {
+    auto it = operator_depth_.find(t.get());
+    return it == operator_depth_.end() ? 0 : it->second;
   }
 
   TermPtr parse_term() {

@@ -68,8 +68,8 @@ TermPtr data_ref(const std::vector<std::string>& path, const Location& loc) {
   auto ref = std::make_shared<Term>();
   ref->kind = TermKind::Ref;
   ref->loc = loc;
-  ref->items.push_back(ast::make_var("data", loc));
-  for (const auto& seg : path) ref->items.push_back(ast::make_scalar(Value::string(seg), loc));
+  ref->items.push_back(plan::make_var("data", loc));
+  for (const auto& seg : path) ref->items.push_back(plan::make_scalar(Value::string(seg), loc));
   return ref;
 }
 
@@ -85,8 +85,8 @@ struct Scope {
   }
 };
 
-const std::unordered_map<std::string, int>& special_calls() {
-  static const std::unordered_map<std::string, int> m = {
+const std::unordered_map<std::string, SpecialCall>& special_calls() {
+  static const std::unordered_map<std::string, SpecialCall> m = {
       {"internal.member_2", kSpecialMember2},
       {"internal.member_3", kSpecialMember3},
       {"print", kSpecialPrint},
@@ -206,7 +206,7 @@ class BodyCompiler {
           for (size_t i = 1; i < t->items.size(); ++i) items.push_back(t->items[i]);
           t->items = std::move(items);
         }
-        t->call_target = data_rule_node(*t);
+        t->target.node = data_rule_node(*t);
         return;
       }
       case TermKind::Array:
@@ -486,7 +486,7 @@ class BodyCompiler {
       auto ref = std::make_shared<Term>();
       ref->kind = TermKind::Ref;
       ref->loc = t->loc;
-      for (const auto& seg : it->second->path) ref->items.push_back(seg);
+      for (const auto& seg : it->second->path) ref->items.push_back(plan::lower_term(seg));
       if (ref->items.size() == 1) {
         *t = *ref->items[0];
       } else {
@@ -534,7 +534,7 @@ class BodyCompiler {
     }
     std::string dotted;
     for (size_t i = 0; i < path.size(); ++i) dotted += (i ? "." : "") + path[i];
-    t->call_name = dotted;
+    t->target.name = dotted;
     size_t nargs = t->items.size() - 1;
     // User functions: data.x.f, imported alias, or a function in this package.
     std::vector<std::string> fpath;
@@ -551,8 +551,8 @@ class BodyCompiler {
     if (!fpath.empty()) {
       RuleNode* n = find_node(st_.root.get(), fpath);
       if (n && (n->is_function || !n->rules.empty() || !n->defaults.empty())) {
-        t->call_kind = kCallFunction;
-        t->call_target = n;
+        t->target.kind = CallKind::Function;
+        t->target.node = n;
         int arity = n->arity < 0 ? 0 : n->arity;
         if (!n->is_function) {
           throw CompileError{make_diag("rego_type_error", "undefined function " + dotted, t->loc)};
@@ -571,12 +571,10 @@ class BodyCompiler {
     }
     auto sp = special_calls().find(dotted);
     if (sp != special_calls().end()) {
-      t->call_kind = kCallSpecial;
-      t->call_target = nullptr;
+      t->target.kind = CallKind::Special;
+      t->target.special = sp->second;
       t->slot = special_arity(sp->second);
-      t->call_name = dotted;
-      // The special id travels in call_target's integer form.
-      t->call_target = reinterpret_cast<const void*>(static_cast<intptr_t>(sp->second));
+      t->target.name = dotted;
       if (t->slot >= 0 && nargs != static_cast<size_t>(t->slot) &&
           !(output_allowed && nargs == static_cast<size_t>(t->slot) + 1)) {
         arity_error(dotted, t->slot, nargs, t->loc);
@@ -590,8 +588,8 @@ class BodyCompiler {
                                      "deprecated built-in function calls in expression: " + dotted,
                                      t->loc)};
       }
-      t->call_kind = kCallBuiltin;
-      t->call_target = decl;
+      t->target.kind = CallKind::Builtin;
+      t->target.builtin = decl;
       int arity = static_cast<int>(decl->arg_types.size());
       t->slot = arity;
       if (nargs != static_cast<size_t>(arity) &&
@@ -608,7 +606,7 @@ class BodyCompiler {
     }
     if (const std::string* reason = st_.registry.unsupported_reason(dotted)) {
       if (st_.mocked_names.count(dotted)) {
-        t->call_kind = kCallUnsupported;
+        t->target.kind = CallKind::Unsupported;
         t->slot = -1;
         return;
       }
@@ -743,7 +741,7 @@ class BodyCompiler {
     for (const auto& [k, v] : t->pairs) hide_assigned(v, scope, hidden);
   }
 
-  void resolve_with_target(ast::With& w) {
+  void resolve_with_target(plan::With& w) {
     // Targets are input/data refs or function names; rewrite aliases of imports.
     TermPtr& t = w.target;
     std::vector<std::string> path;
@@ -1039,7 +1037,7 @@ class BodyCompiler {
 };
 
 // The ground prefix of a rule head: leading string segments.
-void split_head(const ast::Rule& r, std::vector<std::string>& prefix, std::vector<TermPtr>& rest) {
+void split_head(const plan::Rule& r, std::vector<std::string>& prefix, std::vector<TermPtr>& rest) {
   const auto& ref = r.ref;
   prefix.push_back(ref[0]->name);
   size_t i = 1;
@@ -1071,8 +1069,7 @@ void add_guard(const Expr& e, std::vector<CompiledRule::Guard>& guards) {
     a = e.a.get();
     b = e.b.get();
   } else if (e.kind == ExprKind::Term && e.a->kind == TermKind::Call &&
-             e.a->call_kind == kCallSpecial &&
-             reinterpret_cast<intptr_t>(e.a->call_target) == kSpecialEqual &&
+             e.a->target.kind == CallKind::Special && e.a->target.special == kSpecialEqual &&
              e.a->items.size() == 3) {
     a = e.a->items[1].get();
     b = e.a->items[2].get();
@@ -1088,7 +1085,7 @@ void add_guard(const Expr& e, std::vector<CompiledRule::Guard>& guards) {
 }
 
 void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
-  auto& rule = const_cast<ast::Rule&>(*cr.rule);
+  plan::Rule& rule = cr.rule;
   BodyCompiler bc(st, &m, cr.slot_names);
   Scope scope;
   for (auto& a : rule.args) bc.declare_pattern(a, scope);
@@ -1167,15 +1164,15 @@ void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
 }
 
 // METADATA blocks are YAML; rules default to scope "rule", packages to "package".
-void parse_annotations(ast::Annotations& a, const char* default_scope,
-                       std::vector<Diagnostic>& errors) {
+Value parse_annotations(const ast::Annotations& a, const char* default_scope,
+                        std::vector<Diagnostic>& errors) {
   std::vector<Value> docs;
   TextError err;
   if (!parse_yaml(a.yaml, docs, err)) {
     Location l = a.loc;
     l.line += err.line;
     errors.push_back(make_diag("rego_parse_error", "yaml: " + err.message, l));
-    return;
+    return Value();
   }
   Value v = docs.empty() || !docs[0].is_object() ? Value::empty_object() : docs[0];
   if (!v.find(Value::string("scope"))) {
@@ -1183,21 +1180,23 @@ void parse_annotations(ast::Annotations& a, const char* default_scope,
     e.emplace_back(Value::string("scope"), Value::string(default_scope));
     v = Value::object(std::move(e));
   }
-  a.parsed = v;
+  return v;
 }
 
 }  // namespace
 
 bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
+  st.annotations.clear();
   for (const auto& mod : st.modules) {
-    for (const auto& a : mod->package_annotations) parse_annotations(*a, "package", errors);
+    for (const auto& a : mod->package_annotations)
+      st.annotations[a.get()] = parse_annotations(*a, "package", errors);
     for (const auto& r : mod->rules)
-      if (r.annotations && r.annotations->parsed.is_undefined())
-        parse_annotations(*r.annotations, "rule", errors);
+      if (r.annotations)
+        st.annotations[r.annotations.get()] = parse_annotations(*r.annotations, "rule", errors);
   }
   if (!errors.empty()) return false;
   st.mocked_names.clear();
-  std::function<void(const Body&)> scan_withs = [&](const Body& body) {
+  std::function<void(const ast::Body&)> scan_withs = [&](const ast::Body& body) {
     for (const auto& e : body) {
       for (const auto& w : e.withs) st.mocked_names.insert(ast::term_to_string(*w.target));
       if (e.body) scan_withs(*e.body);
@@ -1215,12 +1214,13 @@ bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
   // 1. Build the tree.
   for (const auto& mod : st.modules) {
     for (const auto& rule : mod->rules) {
+      auto cr = std::make_unique<CompiledRule>();
+      cr->rule = plan::lower_rule(rule);
+      if (rule.annotations) cr->rule.annotations = st.annotations.at(rule.annotations.get());
       std::vector<std::string> prefix = mod->package;
       std::vector<TermPtr> rest;
-      split_head(rule, prefix, rest);
+      split_head(cr->rule, prefix, rest);
       RuleNode* node = ensure_node(st.root.get(), prefix);
-      auto cr = std::make_unique<CompiledRule>();
-      cr->rule = &rule;
       cr->module = mod.get();
       cr->node = node;
       cr->rest = rest;
@@ -1253,19 +1253,19 @@ bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
   std::function<bool(RuleNode*)> check_kinds = [&](RuleNode* n) -> bool {
     bool single = false, multi = false;
     for (const auto& r : n->rules) {
-      if (r->rule->kind == ast::RuleKind::MultiValue && r->rest.empty()) multi = true;
-      if (r->rule->kind == ast::RuleKind::Complete && r->rest.empty()) single = true;
+      if (r->rule.kind == ast::RuleKind::MultiValue && r->rest.empty()) multi = true;
+      if (r->rule.kind == ast::RuleKind::Complete && r->rest.empty()) single = true;
     }
     if (single && multi) {
       errors.push_back(make_diag("rego_type_error",
                                  "conflicting rules " + join_path(n->path) + " found",
-                                 n->rules.front()->rule->loc));
+                                 n->rules.front()->rule.loc));
       return false;
     }
     if (n->defaults.size() > 1) {
       errors.push_back(make_diag("rego_type_error",
                                  "multiple default rules " + join_path(n->path) + " found",
-                                 n->defaults[1]->rule->loc));
+                                 n->defaults[1]->rule.loc));
       return false;
     }
     for (auto& [k, c] : n->children)

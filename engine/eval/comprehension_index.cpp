@@ -58,8 +58,8 @@ bool equality_sides(const Expr& e, const TermPtr*& a, const TermPtr*& b) {
     return e.a && e.b;
   }
   if (e.kind != ExprKind::Term || !e.a || e.a->kind != TermKind::Call ||
-      e.a->call_kind != kCallSpecial || e.a->items.size() != 3 ||
-      reinterpret_cast<intptr_t>(e.a->call_target) != kSpecialEqual)
+      e.a->target.kind != CallKind::Special || e.a->items.size() != 3 ||
+      e.a->target.special != kSpecialEqual)
     return false;
   a = &e.a->items[1];
   b = &e.a->items[2];

@@ -94,8 +94,9 @@ bool Engine::prepare(std::string_view query, PreparedQuery& out, std::vector<Dia
   q.file = std::make_shared<ast::SourceFile>();
   q.file->name = "query";
   q.file->text = std::string(query);
-  q.body = dsl::parse_query(q.file, errors);
-  if (!q.body) return false;
+  auto parsed = dsl::parse_query(q.file, errors);
+  if (!parsed) return false;
+  q.body = std::make_unique<eval::Body>(eval::plan::lower_body(*parsed));
   return eval::compile_query(impl_->st, q, errors);
 }
 
@@ -207,7 +208,7 @@ std::vector<Engine::RuleInfo> Engine::rules() const {
       info.file = m->file->name;
       info.line = r.loc.line;
       info.is_function = r.kind == ast::RuleKind::Function;
-      if (r.annotations) info.annotations = r.annotations->parsed;
+      if (r.annotations) info.annotations = impl_->st.annotations.at(r.annotations.get());
       out.push_back(std::move(info));
     }
   }

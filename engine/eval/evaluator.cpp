@@ -425,8 +425,8 @@ bool Evaluator::eval_ref(const Term& t, Frame& f, KValue k) {
   if (head.kind == TermKind::Var && head.slot < 0) {
     if (head.name == "data") {
       // The compiler found the rule the leading segments name (eval_data would walk there).
-      if (t.call_target && data_overrides_.empty()) {
-        const auto* node = static_cast<const RuleNode*>(t.call_target);
+      if (t.target.node && data_overrides_.empty()) {
+        const auto* node = t.target.node;
         Value v = node_value(node);
         if (v.is_undefined()) return false;
         return index_rest(v, t, node->path.size() + 1, f, k);
@@ -657,7 +657,7 @@ Value Evaluator::node_value(const RuleNode* node) {
     if (p == node) {
       std::string name = "data";
       for (const auto& s : node->path) name += "." + s;
-      const Location loc = node->rules.empty() ? Location{} : node->rules.front()->rule->loc;
+      const Location loc = node->rules.empty() ? Location{} : node->rules.front()->rule.loc;
       throw EvalError("rego_recursion_error", "rule " + name + " is recursive", loc);
     }
   }
@@ -694,7 +694,7 @@ bool Evaluator::guards_pass(const CompiledRule& cr) const {
 }
 
 void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, bool& found) {
-  const ast::Rule& r = *cr.rule;
+  const plan::Rule& r = cr.rule;
   RuleScope scope(rule_stack_, &cr);
   Frame fr(static_cast<size_t>(cr.num_slots));
   auto run = [&](const Body& body, const TermPtr& value, const Location& loc) {
@@ -785,7 +785,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
     // A function without parameters referenced without parentheses is its value (OPA).
     if (node->arity != 0) return Value();
     Value out;
-    call_function(node, {}, *node->rules.front()->rule->ref[0], [&](const Value& v) {
+    call_function(node, {}, *node->rules.front()->rule.ref[0], [&](const Value& v) {
       out = v;
       return true;
     });
@@ -797,7 +797,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
   bool any_set = false;
   std::vector<HeadEntry> dynamic;
   for (const auto& cr : node->rules) {
-    const ast::Rule& r = *cr->rule;
+    const plan::Rule& r = cr->rule;
     RuleScope scope(rule_stack_, cr.get());
     if (cr->rest.empty() && r.kind == ast::RuleKind::Complete) {
       eval_complete_rule(*cr, values, found);
@@ -887,7 +887,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
   if (!found && !any_set && dynamic.empty() && !node->defaults.empty()) {
     const auto& d = *node->defaults.front();
     Frame fr(static_cast<size_t>(d.num_slots));
-    eval_term(*d.rule->value, fr, [&](const Value& v) {
+    eval_term(*d.rule.value, fr, [&](const Value& v) {
       result = v;
       return true;
     });
@@ -907,12 +907,12 @@ Value Evaluator::compute_node(const RuleNode* node) {
         for (size_t i = 1; i < d.keys.size() && sub; ++i) sub = sub->get_ptr(d.keys[i]);
         if (sub && *sub != d.value)
           conflict("object keys must be unique",
-                   child->rules.empty() ? d.loc : child->rules.front()->rule->loc);
+                   child->rules.empty() ? d.loc : child->rules.front()->rule.loc);
       }
       bool merged = false;
       for (auto& e : entries) {
         if (e.first != key) continue;
-        e.second = merge_rule_values(e.second, cv, node->rules.front()->rule->loc);
+        e.second = merge_rule_values(e.second, cv, node->rules.front()->rule.loc);
         merged = true;
         break;
       }

@@ -10,8 +10,8 @@ namespace policyc::eval {
 Value Evaluator::metadata(bool chain) const {
   const CompiledRule* cr = rule_stack_.empty() ? nullptr : rule_stack_.back();
   if (!chain) {
-    if (!cr || !cr->rule->annotations) return Value::empty_object();
-    return cr->rule->annotations->parsed;
+    if (!cr || cr->rule.annotations.is_undefined()) return Value::empty_object();
+    return cr->rule.annotations;
   }
   ValueVec entries;
   if (!cr) return Value::array({});
@@ -21,12 +21,12 @@ Value Evaluator::metadata(bool chain) const {
     return Value::array(std::move(items));
   };
   ObjectEntries rule_entry{{Value::string("path"), path_value(cr->node->path)}};
-  if (cr->rule->annotations)
-    rule_entry.emplace_back(Value::string("annotations"), cr->rule->annotations->parsed);
+  if (cr->rule.annotations.is_defined())
+    rule_entry.emplace_back(Value::string("annotations"), cr->rule.annotations);
   entries.push_back(Value::object(std::move(rule_entry)));
   for (const auto& a : cr->module->package_annotations) {
     entries.push_back(Value::object({{Value::string("path"), path_value(cr->module->package)},
-                                     {Value::string("annotations"), a->parsed}}));
+                                     {Value::string("annotations"), st_.annotations.at(a.get())}}));
   }
   return Value::array(std::move(entries));
 }
@@ -74,10 +74,10 @@ bool special_test(int id, const Value& a, const Value& b) {
 
 bool Evaluator::direct_test(const Expr& e, const Frame& f, bool& holds) const {
   const Term& call = *e.a;
-  if (call.kind != TermKind::Call || call.call_kind != kCallSpecial || call.items.size() != 3 ||
-      !special_mocks_.empty())
+  if (call.kind != TermKind::Call || call.target.kind != CallKind::Special ||
+      call.items.size() != 3 || !special_mocks_.empty())
     return false;
-  int id = static_cast<int>(reinterpret_cast<intptr_t>(call.call_target));
+  int id = call.target.special;
   if (id != kSpecialMember2 && (id < kSpecialEqual || id > kSpecialGte)) return false;
   bool simple;
   const Value* a = direct_value(*call.items[1], f, simple);
@@ -96,10 +96,10 @@ bool Evaluator::eval_call(const Term& t, Frame& f, KValue k) {
   size_t nargs = t.items.size() - 1;
   int arity = t.slot;
   bool has_output = arity >= 0 && nargs == static_cast<size_t>(arity) + 1;
-  if (t.call_kind == kCallSpecial) {
-    int id = static_cast<int>(reinterpret_cast<intptr_t>(t.call_target));
+  if (t.target.kind == CallKind::Special) {
+    int id = t.target.special;
     if (!special_mocks_.empty()) {
-      auto it = special_mocks_.find(t.call_name);
+      auto it = special_mocks_.find(t.target.name);
       if (it != special_mocks_.end() && it->second.kind == Mock::Kind::Value)
         return k(it->second.value);
     }
@@ -171,10 +171,11 @@ bool Evaluator::call_with_args(const Term& t, std::span<const Value> args, Frame
   (void)f;
   if (!mocks_.empty() || !special_mocks_.empty()) {
     const Mock* found = nullptr;
-    auto it = mocks_.find(t.call_target);
-    if (t.call_target && it != mocks_.end()) found = &it->second;
+    const void* key = t.target.mock_key();
+    auto it = mocks_.find(key);
+    if (key && it != mocks_.end()) found = &it->second;
     if (!found) {
-      auto sit = special_mocks_.find(t.call_name);
+      auto sit = special_mocks_.find(t.target.name);
       if (sit != special_mocks_.end()) found = &sit->second;
     }
     if (found) {
@@ -210,9 +211,9 @@ bool Evaluator::call_with_args(const Term& t, std::span<const Value> args, Frame
       return k(result);
     }
   }
-  switch (t.call_kind) {
-    case kCallBuiltin: {
-      const auto* decl = static_cast<const BuiltinDecl*>(t.call_target);
+  switch (t.target.kind) {
+    case CallKind::Builtin: {
+      const auto* decl = t.target.builtin;
       Value v = call_builtin(decl, args, t);
       if (v.is_undefined()) return false;
       if (decl->relation) {
@@ -222,12 +223,12 @@ bool Evaluator::call_with_args(const Term& t, std::span<const Value> args, Frame
       }
       return k(v);
     }
-    case kCallFunction:
-      return call_function(static_cast<const RuleNode*>(t.call_target), args, t, k);
-    case kCallUnsupported:
-      throw EvalError("eval_builtin_error", t.call_name + " is not supported by policyc", t.loc);
-    case kCallSpecial: {
-      int id = static_cast<int>(reinterpret_cast<intptr_t>(t.call_target));
+    case CallKind::Function:
+      return call_function(t.target.node, args, t, k);
+    case CallKind::Unsupported:
+      throw EvalError("eval_builtin_error", t.target.name + " is not supported by policyc", t.loc);
+    case CallKind::Special: {
+      int id = t.target.special;
       switch (id) {
         case kSpecialEqual:
         case kSpecialNeq:
@@ -404,17 +405,17 @@ bool body_impure(const Body& body, const std::function<bool(const RuleNode*)>& p
 
 bool calls_impure(const Term& t, const std::function<bool(const RuleNode*)>& pure_fn) {
   if (t.kind == TermKind::Call) {
-    switch (t.call_kind) {
-      case kCallSpecial: {
-        int id = static_cast<int>(reinterpret_cast<intptr_t>(t.call_target));
+    switch (t.target.kind) {
+      case CallKind::Special: {
+        int id = t.target.special;
         if (id == kSpecialPrint || id == kSpecialTrace) return true;
         break;
       }
-      case kCallBuiltin:
-        if (static_cast<const BuiltinDecl*>(t.call_target)->nondeterministic) return true;
+      case CallKind::Builtin:
+        if (t.target.builtin->nondeterministic) return true;
         break;
-      case kCallFunction:
-        if (!pure_fn(static_cast<const RuleNode*>(t.call_target))) return true;
+      case CallKind::Function:
+        if (!pure_fn(t.target.node)) return true;
         break;
       default:
         return true;
@@ -450,7 +451,7 @@ bool Evaluator::memoisable(const RuleNode* node) {
   auto pure_fn = [this](const RuleNode* n) { return memoisable(n); };
   for (const auto* list : {&node->rules, &node->defaults}) {
     for (const auto& cr : *list) {
-      const ast::Rule& r = *cr->rule;
+      const plan::Rule& r = cr->rule;
       if (body_impure(r.body, pure_fn)) pure = false;
       for (const auto* t : {&r.key, &r.value})
         if (*t && calls_impure(**t, pure_fn)) pure = false;
@@ -510,7 +511,7 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
     first_loc = loc;
   };
   for (const auto& cr : node->rules) {
-    const ast::Rule& r = *cr->rule;
+    const plan::Rule& r = cr->rule;
     if (r.elses.empty() && !guards_pass(*cr)) continue;
     // Definitions told apart by constant arguments (`f("metrics", x)`, `f("logs", x)`) are
     // skipped before a frame is allocated for them.
@@ -555,7 +556,7 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
   if (result.is_undefined() && !node->defaults.empty()) {
     const auto& d = *node->defaults.front();
     Frame fr(static_cast<size_t>(d.num_slots));
-    eval_term(*d.rule->value, fr, [&](const Value& v) {
+    eval_term(*d.rule.value, fr, [&](const Value& v) {
       result = v;
       return true;
     });

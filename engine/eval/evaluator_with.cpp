@@ -36,7 +36,7 @@ const RuleNode* function_named(RuleNode* root, const Term& ref) {
 
 bool Evaluator::eval_with(const Expr& e, size_t wi, Frame& f, KDone k, WithState& outer) {
   if (wi < e.withs.size()) {
-    const ast::With& w = e.withs[wi];
+    const plan::With& w = e.withs[wi];
     const Term& target = *w.target;
     // Which function the target replaces: a user function or builtin (keyed by its node or
     // declaration), or one the evaluator implements or policyc lacks (keyed by name).

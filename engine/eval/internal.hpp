@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "plan.hpp"
 #include "policyc/core/builtin.hpp"
 #include "policyc/core/diagnostic.hpp"
 #include "policyc/dsl/ast.hpp"
@@ -16,13 +17,13 @@
 
 namespace policyc::eval {
 
-using ast::Body;
-using ast::Expr;
 using ast::ExprKind;
 using ast::Location;
-using ast::Term;
 using ast::TermKind;
-using ast::TermPtr;
+using plan::Body;
+using plan::Expr;
+using plan::Term;
+using plan::TermPtr;
 
 // An error that aborts evaluation (conflicts, strict builtin errors, ...).
 struct EvalError : std::runtime_error {
@@ -36,7 +37,7 @@ struct RuleNode;
 
 // A compiled rule definition (one head + body, with its else chain).
 struct CompiledRule {
-  const ast::Rule* rule = nullptr;
+  plan::Rule rule;  // owned: lowered from the module's rule
   const ast::Module* module = nullptr;
   RuleNode* node = nullptr;             // where its ground prefix ends
   std::vector<TermPtr> rest;            // head ref segments after the ground prefix
@@ -77,33 +78,6 @@ using Frame = std::vector<Value>;
 
 namespace policyc::eval {
 
-// kCallUnsupported: a builtin policyc does not implement, allowed only because a `with`
-// somewhere replaces it; unmocked calls fail at evaluation.
-enum CallKind {
-  kCallUnresolved = 0,
-  kCallBuiltin = 1,
-  kCallFunction = 2,
-  kCallSpecial = 3,
-  kCallUnsupported = 4
-};
-
-// Calls the evaluator handles itself.
-enum SpecialCall {
-  kSpecialMember2 = 1,
-  kSpecialMember3,
-  kSpecialPrint,
-  kSpecialEqual,
-  kSpecialNeq,
-  kSpecialLt,
-  kSpecialLte,
-  kSpecialGt,
-  kSpecialGte,
-  kSpecialTrace,
-  kSpecialMetadataRule,
-  kSpecialMetadataChain,
-  kSpecialWalk,
-};
-
 // A comparison (kSpecialEqual..kSpecialGte) or kSpecialMember2 of two values.
 bool special_test(int id, const Value& a, const Value& b);
 
@@ -117,9 +91,9 @@ bool special_test(int id, const Value& a, const Value& b);
 struct ComprehensionIndexPlan {
   int start = 0;  // the comprehension's own slots: [start, end)
   int end = 0;
-  std::vector<int> key_slots;           // the outer variables
-  std::vector<TermPtr> key_terms;       // what each must equal, evaluated inside
-  std::vector<ast::Expr> reduced_body;  // the body without those equalities
+  std::vector<int> key_slots;      // the outer variables
+  std::vector<TermPtr> key_terms;  // what each must equal, evaluated inside
+  std::vector<Expr> reduced_body;  // the body without those equalities
 };
 
 // Plans (or forgets) the index of a compiled comprehension term.
@@ -128,7 +102,7 @@ void plan_comprehension_index(struct EngineState& st, const Term& t, int start, 
 struct EngineState {
   explicit EngineState(const BuiltinRegistry& r) : registry(r) {}
   const BuiltinRegistry& registry;
-  std::vector<std::unique_ptr<ast::Module>> modules;
+  std::vector<std::unique_ptr<const ast::Module>> modules;  // as parsed; never written
   Value data = Value::empty_object();
   Value input;
   bool compiled = false;
@@ -138,6 +112,8 @@ struct EngineState {
   std::unordered_map<const Term*, ComprehensionIndexPlan> comprehension_plans;
   // Dotted names that some `with` replaces (for unsupported builtins).
   std::set<std::string> mocked_names;
+  // Parsed METADATA blocks of rules and packages.
+  std::unordered_map<const ast::Annotations*, Value> annotations;
 };
 
 // Compiles all modules into the rule tree. False on errors.

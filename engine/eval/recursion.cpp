@@ -60,8 +60,8 @@ void term_deps(RuleNode* root, const Term& t, std::set<RuleNode*>& out) {
   if (t.kind == TermKind::Var && t.slot < 0 && t.name == "data") {
     rule_nodes_below(root, out);
   }
-  if (t.kind == TermKind::Call && t.call_kind == kCallFunction) {
-    out.insert(const_cast<RuleNode*>(static_cast<const RuleNode*>(t.call_target)));
+  if (t.kind == TermKind::Call && t.target.kind == CallKind::Function) {
+    out.insert(const_cast<RuleNode*>(t.target.node));
   }
   for (const auto& i : t.items) term_deps(root, *i, out);
   for (const auto& [k, v] : t.pairs) {
@@ -84,7 +84,7 @@ bool check_recursion(EngineState& st, std::vector<Diagnostic>& errors) {
       auto& d = deps[n];
       for (const auto* list : {&n->rules, &n->defaults}) {
         for (const auto& cr : *list) {
-          const ast::Rule& r = *cr->rule;
+          const plan::Rule& r = cr->rule;
           body_deps(st.root.get(), r.body, d);
           for (const auto& ec : r.elses) {
             body_deps(st.root.get(), ec.body, d);
@@ -110,8 +110,7 @@ bool check_recursion(EngineState& st, std::vector<Diagnostic>& errors) {
         for (auto it = std::find(stack.begin(), stack.end(), d); it != stack.end(); ++it)
           chain += join_path((*it)->path) + " -> ";
         chain += join_path(d->path);
-        const ast::Rule& r =
-            d->rules.empty() ? *d->defaults.front()->rule : *d->rules.front()->rule;
+        const plan::Rule& r = d->rules.empty() ? d->defaults.front()->rule : d->rules.front()->rule;
         errors.push_back(make_diag("rego_recursion_error",
                                    "rule " + join_path(d->path) + " is recursive: " + chain,
                                    r.loc));

@@ -150,6 +150,8 @@ class CaseExecution {
       setup_error = "modules is not a list";
       return false;
     }
+    // A case may ask for v0 syntax itself (`v0_compatible: true`), as `--v0-compatible` does.
+    const bool v0 = options_.v0 || bool_field(test_.spec, "v0_compatible");
     bool ok = true;
     int index = 0;
     for (const auto& m : modules->items()) {
@@ -166,7 +168,7 @@ class CaseExecution {
         }
         filename = path.string();
       }
-      ok = engine_.add_module(filename, std::move(text), options_.v0, errors) && ok;
+      ok = engine_.add_module(filename, std::move(text), v0, errors) && ok;
     }
     return ok;
   }

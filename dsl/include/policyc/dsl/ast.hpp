@@ -1,4 +1,6 @@
-// The Rego abstract syntax tree. Every node carries its source location.
+// The Rego abstract syntax tree, exactly as the parser produced it: the compiler lowers it into
+// a compiled form of its own (engine/eval/plan.hpp) and never writes here. Every node carries
+// its source location.
 #pragma once
 
 #include <memory>
@@ -54,12 +56,6 @@ struct Term {
   TermPtr key;
   TermPtr head;
   std::shared_ptr<Body> body;
-  // Filled by the compiler: the variable's slot in its rule frame (-1: not a local), and
-  // for calls what the operator resolved to.
-  int slot = -1;
-  int call_kind = 0;
-  const void* call_target = nullptr;
-  std::string call_name;
 };
 
 enum class ExprKind {
@@ -87,14 +83,11 @@ struct Expr {
   TermPtr key, val, domain;     // SomeIn, Every
   std::shared_ptr<Body> body;   // Every
   std::vector<With> withs;
-  bool generated = false;  // added by the compiler
-  int capture_slot = -1;   // query expressions: where the compiler keeps the value
 };
 
 struct Annotations {
   std::string yaml;  // the METADATA block's YAML text
   Location loc;
-  Value parsed;  // filled by the compiler
 };
 
 struct ElseClause {
