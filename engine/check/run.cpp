@@ -48,6 +48,14 @@ bool parse_severity(const std::string& text, Severity& out) {
   return true;
 }
 
+CheckReport& CheckReport::operator=(CheckReport&& other) noexcept {
+  if (this != &other) {
+    this->~CheckReport();
+    new (this) CheckReport(std::move(other));
+  }
+  return *this;
+}
+
 size_t CheckReport::count(Severity s) const {
   return static_cast<size_t>(std::count_if(findings.begin(), findings.end(), [&](const Finding& f) {
     return !f.waived && f.severity == s;
@@ -633,13 +641,18 @@ class Runner {
     bool parallel = services >= options_.parallel_min_services &&
                     std::thread::hardware_concurrency() >= 2 && units_.size() >= 2 &&
                     prepare_second_engine();
-    // Immortal values stay reachable (from keep_for_process) for the life of the process.
-    if (immortal_services || parallel) keep_for_process(input);
+    // Services frozen as they loaded, and an input two evaluators share, belong to the report's
+    // arena: the report outlives everything that holds handles into them.
+    if (immortal_services || parallel) {
+      if (!report_.frozen) report_.frozen = std::make_shared<FrozenValues>();
+      input = report_.frozen->freeze(std::move(input));
+    }
     if (!parallel) {
       engine_.set_input(std::move(input));
-      return engine_.eval_batch(queries, eval_options, results, errors_);
+      bool ok = engine_.eval_batch(queries, eval_options, results, errors_);
+      engine_.clear_input();
+      return ok;
     }
-    input.make_immortal();  // the services are immortal already: this walks the rest
     engine_.set_input(input);
     second_engine_->set_input(input);
     std::vector<const PreparedQuery*> second_queries;
@@ -647,17 +660,8 @@ class Runner {
     results.assign(queries.size(), {});
     // Rule values either evaluator computes are shared, so a query can run on either without
     // computing again what its package's other queries computed.
-    // Shared values are immortal, never freed: the table is kept for the process, so they
-    // stay reachable (and leak checkers quiet), as keep_for_process does for inputs.
-    static auto& kept_tables = *new std::vector<std::unique_ptr<SharedRuleValues>>;
-    static std::mutex kept_lock;
-    SharedRuleValues* shared_rules = nullptr;
-    {
-      std::lock_guard<std::mutex> guard(kept_lock);
-      kept_tables.push_back(std::make_unique<SharedRuleValues>());
-      shared_rules = kept_tables.back().get();
-    }
-    eval_options.shared_rules = shared_rules;
+    SharedRuleValues shared_rules(*report_.frozen);
+    eval_options.shared_rules = &shared_rules;
     // Whole packages are handed out first, largest first. An evaluator left without one
     // takes single queries of a package the other is still running, once that package's
     // first query is done: the first query usually computes what the others share (the cost
@@ -702,17 +706,10 @@ class Runner {
     });
     bool ok = engine_.eval_pulled(queries, puller(), eval_options, results, errors_);
     second.join();
+    engine_.clear_input();
+    second_engine_->clear_input();
     errors_.insert(errors_.end(), second_errors.begin(), second_errors.end());
     return ok && second_ok;
-  }
-
-  // Immortal values are never freed; holding them here keeps them reachable (and leak
-  // checkers quiet) for the life of the process.
-  static void keep_for_process(const Value& v) {
-    static std::mutex lock;
-    static auto& kept = *new std::vector<Value>;
-    std::lock_guard<std::mutex> guard(lock);
-    kept.push_back(v);
   }
 
   const CheckOptions& options_;

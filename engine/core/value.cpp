@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -13,14 +14,21 @@
 #include <new>
 #include <unordered_map>
 
+#include "policyc/core/frozen.hpp"
+
 namespace policyc {
 
 namespace {
 
 // Payload boxes come from per-size free lists: a document of a million small values is a
-// million boxes, and malloc's bookkeeping was a large share of loading one. One pool per
-// thread, so files can be parsed in parallel (a box freed on another thread joins that
-// thread's list: all boxes of a size are alike). Freed boxes are reused, never returned.
+// million boxes, and malloc's bookkeeping was a large share of loading one. One list per
+// thread, so files can be parsed in parallel; a box freed on another thread joins that
+// thread's list (all boxes of a size are alike). Lists pass boxes between threads through a
+// shared depot, in batches: a thread that has freed many boxes since it last gave gives a
+// batch (the thread that ends a check frees what the loader and evaluator threads built), a
+// thread whose chunk runs out takes a batch before it asks for a new chunk, and a thread that
+// ends gives all it holds. So memory freed on one thread serves the others, and checks run one
+// after another in a process stay within what one of them needs.
 template <size_t Size>
 class BoxPool {
  public:
@@ -30,7 +38,9 @@ class BoxPool {
       free_ = *static_cast<void**>(p);
       return p;
     }
-    if (next_ == end_) refill();
+    // The depot is asked once per chunk, not per box: fresh boxes come from the chunk.
+    if (next_ == end_ && !take_batch()) refill();
+    if (free_) return allocate();
     void* p = next_;
     next_ += Size;
     return p;
@@ -38,15 +48,78 @@ class BoxPool {
   static void release(void* p) {
     *static_cast<void**>(p) = free_;
     free_ = p;
+    // Counting frees, not the list's length, keeps allocation free of bookkeeping.
+    if (++freed_ == 1) register_exit();  // a thread that only frees still gives at its end
+    if (freed_ > 2 * kBatch) give(kBatch);
   }
 
  private:
+  static constexpr size_t kBatch = 1024;
+
+  struct Batch {
+    void* head;
+    size_t count;
+  };
+  struct Depot {
+    std::mutex lock;
+    std::vector<Batch> batches;
+  };
+  static Depot& depot() {
+    static Depot& d = *new Depot;  // boxes outlive static destruction: never destroyed
+    return d;
+  }
+
+  // Gives up to `limit` boxes from the head of the list (it may be shorter than freed_ says).
+  static void give(size_t limit) {
+    freed_ = 1;
+    if (!free_) return;
+    void* head = free_;
+    void* last = head;
+    size_t n = 1;
+    for (; n < limit && *static_cast<void**>(last); ++n) last = *static_cast<void**>(last);
+    free_ = *static_cast<void**>(last);
+    *static_cast<void**>(last) = nullptr;
+    Depot& d = depot();
+    std::lock_guard<std::mutex> guard(d.lock);
+    d.batches.push_back({head, n});
+  }
+
+  static bool take_batch() {
+    Depot& d = depot();
+    std::lock_guard<std::mutex> guard(d.lock);
+    if (d.batches.empty()) return false;
+    register_exit();
+    free_ = d.batches.back().head;
+    d.batches.pop_back();
+    return true;
+  }
+
+  // A thread's boxes go to the depot when it ends, the unused rest of its chunk included.
+  struct ThreadExit {
+    ~ThreadExit() {
+      while (next_ != end_) {
+        release(next_);
+        next_ += Size;
+      }
+      give(SIZE_MAX);
+    }
+  };
+
+  // Registered where a thread starts holding boxes; the hot paths touch only plain thread-local
+  // pointers, which need no initialisation check.
+  static void register_exit() {
+    static thread_local ThreadExit exit_hook;
+    (void)exit_hook;
+  }
+
   static void refill() {
+    register_exit();
     constexpr size_t kChunk = 64 * 1024;
     next_ = static_cast<char*>(::operator new(kChunk));
     end_ = next_ + kChunk / Size * Size;
   }
   static inline thread_local void* free_ = nullptr;
+  static inline thread_local size_t freed_ = 0;
   static inline thread_local char* next_ = nullptr;
   static inline thread_local char* end_ = nullptr;
 };
@@ -371,17 +444,17 @@ Value Value::string_with_hash(std::string s, size_t hash) {
 }
 
 void Value::make_immortal() {
-  // An immortal payload's children are immortal already (interned strings and the empty
-  // collections have none), so the walk stops there. Explicit stack: inputs may be deep.
-  // The handles inside are marked too; they are the payloads' own, written only here.
+  // A frozen or immortal payload's children are frozen or immortal already, so the walk stops
+  // there. Explicit stack: inputs may be deep. The handles inside are marked too; they are the
+  // payloads' own, written only here and when the arena thaws them.
   std::vector<Value*> pending{this};
   while (!pending.empty()) {
     Value* v = pending.back();
     pending.pop_back();
-    if (!v->has_heap()) continue;
-    v->immortal_ = true;
+    if (!v->has_heap() || v->hold_ == Hold::Uncounted) continue;
+    v->hold_ = Hold::Frozen;
     if (v->heap_->refs & Heap::kImmortal) continue;
-    v->heap_->refs |= Heap::kImmortal;
+    v->heap_->refs |= Heap::kImmortal | Heap::kFrozen;
     if (v->is_object()) {
       for (const auto& [key, child] : v->entries()) {
         pending.push_back(const_cast<Value*>(&key));
@@ -391,6 +464,47 @@ void Value::make_immortal() {
       for (const auto& item : v->items()) pending.push_back(const_cast<Value*>(&item));
     }
   }
+}
+
+void Value::release_frozen() {
+  // Threads may drop owning handles of one frozen payload at once. The count may reach zero
+  // here: the payload stays until its arena thaws it, counting then the handles it reaches.
+  std::atomic_ref<uint32_t>(heap_->refs).fetch_sub(1, std::memory_order_relaxed);
+}
+
+Value FrozenValues::freeze(Value value) {
+  value.make_immortal();
+  std::lock_guard<std::mutex> guard(lock_);
+  kept_.push_back(std::move(value));
+  return kept_.back();
+}
+
+FrozenValues::~FrozenValues() {
+  // Thaw everything first, then drop: kept values share payloads, and a drop must see counts
+  // that are whole. A handle the walk reaches owns a count from here on; one that was copied
+  // while its payload was frozen (Uncounted) did not, so the payload gains one for it.
+  std::vector<Value*> pending;
+  for (auto& v : kept_) pending.push_back(&v);
+  while (!pending.empty()) {
+    Value* v = pending.back();
+    pending.pop_back();
+    if (!v->has_heap()) continue;
+    uint32_t& refs = v->heap_->refs;
+    if ((refs & Value::Heap::kImmortal) && !(refs & Value::Heap::kFrozen)) continue;
+    if (v->hold_ == Value::Hold::Uncounted) ++refs;
+    v->hold_ = Value::Hold::Counted;
+    if (!(refs & Value::Heap::kFrozen)) continue;  // thawed through another handle already
+    refs &= Value::Heap::kCountMask;
+    if (v->is_object()) {
+      for (const auto& [key, child] : v->entries()) {
+        pending.push_back(const_cast<Value*>(&key));
+        pending.push_back(const_cast<Value*>(&child));
+      }
+    } else if (v->is_array() || v->is_set()) {
+      for (const auto& item : v->items()) pending.push_back(const_cast<Value*>(&item));
+    }
+  }
+  kept_.clear();
 }
 
 Value Value::interned(std::string_view s) {

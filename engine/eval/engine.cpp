@@ -169,12 +169,17 @@ bool SharedRuleValues::find(const std::string& path, Value& out) const {
   return true;
 }
 
-void SharedRuleValues::publish(const std::string& path, Value value) {
+Value SharedRuleValues::publish(const std::string& path, Value value) {
+  {
+    std::lock_guard<std::mutex> guard(lock_);
+    auto it = values_.find(path);
+    if (it != values_.end()) return it->second;
+  }
+  // Freezing walks the value: not under the lock. Two evaluators computing one rule at once
+  // both freeze it; the first published stays.
+  Value frozen = arena_.freeze(std::move(value));
   std::lock_guard<std::mutex> guard(lock_);
-  // The first published stays (they are equal); a later one is immortal too, so it is kept
-  // reachable rather than dropped.
-  auto [it, inserted] = values_.try_emplace(path, value);
-  if (!inserted) duplicates_.push_back(std::move(value));
+  return values_.try_emplace(path, std::move(frozen)).first->second;
 }
 
 bool Engine::eval_pulled(const std::vector<const PreparedQuery*>& queries,

@@ -670,10 +670,7 @@ Value Evaluator::node_value(const RuleNode* node) {
     throw;
   }
   in_progress_.pop_back();
-  if (shared) {
-    v.make_immortal();  // the other evaluators' threads copy it
-    opts_.shared_rules->publish(shared_path, v);
-  }
+  if (shared) v = opts_.shared_rules->publish(shared_path, std::move(v));
   caches_.back()[node] = v;
   return v;
 }

@@ -43,7 +43,8 @@ class SharedRules : public ::testing::Test {
 };
 
 TEST_F(SharedRules, AValueOneEvaluatorComputedIsUsedByAnother) {
-  SharedRuleValues shared;
+  FrozenValues arena;
+  SharedRuleValues shared(arena);
   EXPECT_EQ(eval(first_, "data.shared.later", 1000, &shared), Value::integer(1001));
   // `now` and `later` were published by the first engine; the second finds them.
   EXPECT_EQ(eval(second_, "data.shared.now", 2000, &shared), Value::integer(1000));
@@ -56,13 +57,14 @@ TEST_F(SharedRules, WithoutSharingEachEvaluatorComputesItsOwn) {
 }
 
 TEST_F(SharedRules, NothingUnderWithIsSharedOrTaken) {
-  SharedRuleValues shared;
+  FrozenValues arena;
+  SharedRuleValues shared(arena);
   EXPECT_EQ(eval(first_, "data.shared.now", 1000, &shared), Value::integer(1000));
   // Under `with` the value may differ from the policies' own, so the shared one is not used...
   EXPECT_EQ(eval(second_, "data.shared.later with data.shared.now as 5", 2000, &shared),
             Value::integer(6));
   // ...and what is computed there is not published.
-  SharedRuleValues fresh;
+  SharedRuleValues fresh(arena);
   EXPECT_EQ(eval(second_, "data.shared.later with data.shared.now as 5", 2000, &fresh),
             Value::integer(6));
   EXPECT_EQ(eval(first_, "data.shared.later", 1000, &fresh), Value::integer(1001));

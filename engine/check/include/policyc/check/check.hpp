@@ -16,6 +16,7 @@
 
 #include "policyc/core/builtin.hpp"
 #include "policyc/core/diagnostic.hpp"
+#include "policyc/core/frozen.hpp"
 #include "policyc/core/value.hpp"
 
 namespace policyc::check {
@@ -85,6 +86,16 @@ struct Finding {
 };
 
 struct CheckReport {
+  CheckReport() = default;
+  CheckReport(CheckReport&&) noexcept = default;
+  // The old report ends as a whole, its frozen values last (see `frozen`).
+  CheckReport& operator=(CheckReport&& other) noexcept;
+  ~CheckReport() = default;
+
+  // Values the check froze to share between its evaluators (the input of a large system, rule
+  // values the evaluators shared). Declared first, so destroyed last: everything below may hold
+  // handles into them. A caller that keeps a Value of the report keeps the report with it.
+  std::shared_ptr<FrozenValues> frozen;
   std::vector<std::string> services;      // sorted
   std::vector<std::string> environments;  // in the order checked
   std::vector<RuleDescriptor> rules;      // sorted by id

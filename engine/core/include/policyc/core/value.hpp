@@ -37,21 +37,19 @@ struct BigNumber {
 class Value {
  public:
   Value() : int_(0) {}
-  Value(const Value& o) : kind_(o.kind_), bool_(o.bool_), immortal_(o.immortal_), int_(o.int_) {
-    if (o.has_heap() && !o.immortal_) retain();
-  }
-  Value(Value&& o) noexcept : kind_(o.kind_), bool_(o.bool_), immortal_(o.immortal_), int_(o.int_) {
+  Value(const Value& o) : kind_(o.kind_), bool_(o.bool_), hold_(o.copy_hold()), int_(o.int_) {}
+  Value(Value&& o) noexcept : kind_(o.kind_), bool_(o.bool_), hold_(o.hold_), int_(o.int_) {
     o.kind_ = Kind::Undefined;
-    o.immortal_ = false;
+    o.hold_ = Hold::Counted;
     o.int_ = 0;
   }
   Value& operator=(const Value& o) {
     if (this != &o) {
-      if (o.has_heap() && !o.immortal_) o.retain();
+      Hold hold = o.copy_hold();
       release();
       kind_ = o.kind_;
       bool_ = o.bool_;
-      immortal_ = o.immortal_;
+      hold_ = hold;
       int_ = o.int_;
     }
     return *this;
@@ -61,10 +59,10 @@ class Value {
       release();
       kind_ = o.kind_;
       bool_ = o.bool_;
-      immortal_ = o.immortal_;
+      hold_ = o.hold_;
       int_ = o.int_;
       o.kind_ = Kind::Undefined;
-      o.immortal_ = false;
+      o.hold_ = Hold::Counted;
       o.int_ = 0;
     }
     return *this;
@@ -86,9 +84,10 @@ class Value {
   // One shared payload per distinct text (object keys, policy string constants), so that key
   // lookups usually match by pointer. The table lives for the process.
   static Value interned(std::string_view s);
-  // Makes this value's payloads, all the way down, immortal: their reference counts are never
-  // written again, so several threads may copy parts of the value at once (as evaluators
-  // running side by side over one input do). Its memory is never given back.
+  // Freezes this value's payloads, all the way down: copying and dropping handles to them no
+  // longer writes (or reads) their reference counts, so several threads may copy parts of the
+  // value at once (as evaluators running side by side over one input do). Frozen payloads are
+  // given back only by a FrozenValues arena that holds the value (frozen.hpp).
   void make_immortal();
   static Value array(ValueVec items);
   // Sorts by key; for duplicate keys the last one wins.
@@ -169,24 +168,34 @@ class Value {
   // Non-null for numbers that are not small integers.
   const BigNumber* big() const;
 
-  // Shared payloads carry a plain (non-atomic) reference count: evaluation is
-  // single-threaded, and atomic counting was a fifth of the iterate benchmark's time.
-  // Interned strings and the shared empty collections are immortal: they live for the
-  // process, their count is never written, and so any thread may copy them (the loaders
-  // parse files on several threads).
+  // Payloads carry a plain (non-atomic) reference count: a payload that is not frozen or
+  // immortal belongs to one thread, and atomic counting was a fifth of the iterate benchmark's
+  // time. Interned strings and the shared empty collections are immortal: they live for the
+  // process and their count is never written, so any thread may copy them. Frozen payloads
+  // (make_immortal) are immortal until their FrozenValues arena thaws them; meanwhile the low
+  // bits still count the handles that own a reference (Hold::Counted and Hold::Frozen), and a
+  // drop of such a handle is the one write, made atomically.
   struct Heap {
     static constexpr uint32_t kImmortal = 0x80000000u;
+    static constexpr uint32_t kFrozen = 0x40000000u;
+    static constexpr uint32_t kCountMask = 0x3fffffffu;
     uint32_t refs = 1;
+  };
+
+  // How a handle holds its payload.
+  enum class Hold : uint8_t {
+    Counted,    // owns one count of the payload (or has no payload)
+    Frozen,     // owned one when make_immortal froze the payload: copying it reads nothing
+    Uncounted,  // copied while the payload was frozen or immortal: owns nothing
   };
 
  private:
   Kind kind_ = Kind::Undefined;
   // Booleans: the value. Numbers: true when the payload is a BigNumber.
   bool bool_ = false;
-  // Set by make_immortal on the handles it walks: the payload is known to be immortal, so
-  // copying and dropping this handle need not read the payload's count. In a large input
-  // spread over a hundred megabytes, that read was a cache miss per variable binding.
-  bool immortal_ = false;
+  // Frozen and Uncounted handles are copied without reading the payload's count: in a large
+  // input spread over a hundred megabytes, that read was a cache miss per variable binding.
+  Hold hold_ = Hold::Counted;
   union {
     int64_t int_;  // small integers
     Heap* heap_;   // strings, big numbers, arrays, sets, objects
@@ -195,14 +204,24 @@ class Value {
   // Equal strings: the same payload, or equal precomputed hashes and equal bytes.
   static bool same_string(const Value& a, const Value& b);
   bool has_heap() const { return kind_ >= Kind::String || (kind_ == Kind::Number && bool_); }
+  // The hold of a copy of this handle, taking a count when the copy owns one.
+  Hold copy_hold() const {
+    if (!has_heap()) return Hold::Counted;
+    if (hold_ != Hold::Counted || (heap_->refs & Heap::kImmortal)) return Hold::Uncounted;
+    ++heap_->refs;
+    return Hold::Counted;
+  }
   void release() {
-    if (has_heap() && !immortal_ && !(heap_->refs & Heap::kImmortal) && --heap_->refs == 0)
-      destroy();
+    if (!has_heap() || hold_ == Hold::Uncounted) return;
+    if (heap_->refs & Heap::kImmortal) {
+      if (heap_->refs & Heap::kFrozen) release_frozen();
+      return;
+    }
+    if (--heap_->refs == 0) destroy();
   }
-  void retain() const {
-    if (!(heap_->refs & Heap::kImmortal)) ++heap_->refs;
-  }
+  void release_frozen();
   void destroy();
+  friend class FrozenValues;
 };
 
 // Payload boxes of strings, arrays/sets and objects, here so the accessors inline; they are

@@ -12,6 +12,7 @@
 
 #include "policyc/core/builtin.hpp"
 #include "policyc/core/diagnostic.hpp"
+#include "policyc/core/frozen.hpp"
 #include "policyc/core/value.hpp"
 
 namespace policyc {
@@ -19,19 +20,22 @@ namespace policyc {
 class Tracer;
 
 // Rule values shared between evaluators on several threads, of engines compiled from the
-// same policies and data over the same (immortal) input. A value one evaluator computes is
-// made immortal and published; the others use it instead of computing it again, so work can
+// same policies and data over the same frozen input. A value one evaluator computes is frozen
+// into `arena` and published; the others use it instead of computing it again, so work can
 // move between them without repeating what it depends on. Rules under `with`, and traced
-// evaluations, neither use nor publish.
+// evaluations, neither use nor publish. The arena outlives the evaluators (FrozenValues).
 class SharedRuleValues {
  public:
+  explicit SharedRuleValues(FrozenValues& arena) : arena_(arena) {}
   bool find(const std::string& path, Value& out) const;
-  void publish(const std::string& path, Value value);
+  // Freezes `value` and publishes it, unless a value is published for `path` already (then
+  // equal); returns the published value.
+  Value publish(const std::string& path, Value value);
 
  private:
+  FrozenValues& arena_;
   mutable std::mutex lock_;
   std::unordered_map<std::string, Value> values_;
-  std::vector<Value> duplicates_;  // computed twice at once: immortal, so kept reachable
 };
 
 struct EvalOptions {
