@@ -1,11 +1,11 @@
-// The compiler: builds the rule tree, resolves names (locals to frame slots, rule names and
-// imports to data refs, calls to builtins or functions), orders body expressions so every
-// variable is bound before use (OPA's reordering), and reports unsafe variables, unknown
-// functions, arity mismatches and recursion.
+// The compiler's driver and its scoping and name-resolution stages: lowers the modules into the
+// compiled form (plan.hpp), builds the rule tree, gives locals frame slots, resolves rule
+// names and imports to data refs and calls to typed targets, and runs the other stages
+// (compile_stages.hpp: folding, type and arity checks, safety and reordering, indexing).
 #include <algorithm>
 #include <functional>
 
-#include "internal.hpp"
+#include "compile_stages.hpp"
 #include "policyc/core/io.hpp"
 
 namespace policyc::eval {
@@ -42,10 +42,6 @@ RuleNode* find_node(RuleNode* root, const std::vector<std::string>& path) {
 }
 
 namespace {
-
-struct CompileError {
-  Diagnostic diag;
-};
 
 RuleNode* ensure_node(RuleNode* root, const std::vector<std::string>& path) {
   RuleNode* n = root;
@@ -179,7 +175,7 @@ class BodyCompiler {
     for (auto& e : body) predeclare(e, scope);
     for (auto& e : body) collect_locals(e, scope);
     for (auto& e : body) resolve_expr(e, scope);
-    return reorder(body, std::move(initially_bound));
+    return order_.reorder(body, std::move(initially_bound));
   }
 
   std::set<int> slots_below(int start) const {
@@ -231,7 +227,7 @@ class BodyCompiler {
         std::set<int> bound = compile_body(*t->body, inner, slots_below(start));
         if (t->key) resolve_term(t->key, inner);
         resolve_term(t->head, inner);
-        check_safe_terms({t->key, t->head}, bound);
+        order_.check_safe_terms({t->key, t->head}, bound);
         plan_comprehension_index(st_, *t, start, static_cast<int>(slot_names_.size()));
         return;
       }
@@ -257,57 +253,11 @@ class BodyCompiler {
     return nullptr;
   }
 
-  // An array, set or object of constants is built once: its value is kept in the term
-  // (composite terms have no other use for it) and used wherever the term is evaluated.
-  static bool folded(const Term& t) {
-    return t.kind == TermKind::Scalar ||
-           ((t.kind == TermKind::Array || t.kind == TermKind::Set || t.kind == TermKind::Object) &&
-            t.value.is_defined());
-  }
-  static void fold_constant(Term& t) {
-    if (t.kind == TermKind::Object) {
-      ObjectEntries entries;
-      for (const auto& [k, v] : t.pairs) {
-        if (!folded(*k) || !folded(*v)) return;
-        entries.emplace_back(k->value, v->value);
-      }
-      t.value = Value::object(std::move(entries));
-      return;
-    }
-    ValueVec items;
-    for (const auto& i : t.items) {
-      if (!folded(*i)) return;
-      items.push_back(i->value);
-    }
-    t.value =
-        t.kind == TermKind::Array ? Value::array(std::move(items)) : Value::set(std::move(items));
-  }
-
-  void check_safe_terms(const std::vector<TermPtr>& terms, const std::set<int>& bound) {
-    for (const auto& t : terms) {
-      if (!t) continue;
-      std::set<int> needs, outs;
-      collect(*t, needs, outs, false);
-      for (int s : needs) {
-        if (!bound.count(s)) unsafe(s);
-      }
-      for (int s : outs) {
-        if (!bound.count(s)) unsafe(s);
-      }
-    }
-  }
-
-  [[noreturn]] void unsafe(int slot) {
-    const std::string& n = slot_names_[static_cast<size_t>(slot)];
-    throw CompileError{make_diag("rego_unsafe_var_error",
-                                 "var " + (n[0] == '$' ? std::string("_") : n) + " is unsafe",
-                                 slot_locs_[static_cast<size_t>(slot)])};
-  }
-
   EngineState& st_;
   const ast::Module* module_;
   std::vector<std::string>& slot_names_;
   std::vector<Location> slot_locs_;
+  BodyOrder order_{st_, slot_names_, slot_locs_};
   std::unordered_map<std::string, const ast::Import*> imports_;
   const Term* statement_call_ = nullptr;
 
@@ -583,7 +533,7 @@ class BodyCompiler {
     }
     const BuiltinDecl* decl = st_.registry.find(dotted);
     if (decl) {
-      if (module_ && module_->v1 && is_deprecated(dotted)) {
+      if (module_ && module_->v1 && is_deprecated_builtin(dotted)) {
         throw CompileError{make_diag("rego_type_error",
                                      "deprecated built-in function calls in expression: " + dotted,
                                      t->loc)};
@@ -619,61 +569,6 @@ class BodyCompiler {
     std::string near = st_.registry.suggest(dotted);
     if (!near.empty()) msg += " (did you mean " + near + "?)";
     throw CompileError{make_diag("rego_type_error", msg, t->loc)};
-  }
-
-  // Whether a literal argument can have a declared type ("string", "array[any]|set[any]",
-  // "any", ...). Non-literal arguments are checked at evaluation time.
-  static bool literal_fits(const Term& arg, const std::string& type) {
-    const char* kind = nullptr;
-    switch (arg.kind) {
-      case TermKind::Scalar:
-        kind = kind_name(arg.value.kind());
-        break;
-      case TermKind::Array:
-      case TermKind::ArrayCompr:
-        kind = "array";
-        break;
-      case TermKind::Set:
-      case TermKind::SetCompr:
-        kind = "set";
-        break;
-      case TermKind::Object:
-      case TermKind::ObjectCompr:
-        kind = "object";
-        break;
-      default:
-        return true;
-    }
-    size_t start = 0;
-    int depth = 0;
-    for (size_t i = 0; i <= type.size(); ++i) {
-      char c = i < type.size() ? type[i] : '|';
-      if (c == '[' || c == '<') ++depth;
-      if (c == ']' || c == '>') --depth;
-      if (c != '|' || depth != 0) continue;
-      std::string alt = type.substr(start, i - start);
-      start = i + 1;
-      size_t end = alt.find_first_of("[<");
-      std::string base = alt.substr(0, end);
-      while (!base.empty() && base.front() == ' ') base.erase(0, 1);
-      if (base == "any" || base == kind || base.empty()) return true;
-    }
-    return false;
-  }
-
-  static bool is_deprecated(const std::string& n) {
-    static const std::set<std::string> d = {
-        "any",      "all",         "re_match",     "net.cidr_overlap", "set_diff",   "cast_array",
-        "cast_set", "cast_string", "cast_boolean", "cast_null",        "cast_object"};
-    return d.count(n) > 0;
-  }
-
-  [[noreturn]] void arity_error(const std::string& name, int arity, size_t nargs,
-                                const Location& loc) {
-    throw CompileError{make_diag("rego_type_error",
-                                 name + ": arity mismatch: expected " + std::to_string(arity) +
-                                     " arguments, got " + std::to_string(nargs),
-                                 loc)};
   }
 
   void resolve_expr(Expr& e, Scope& scope) {
@@ -775,263 +670,6 @@ class BodyCompiler {
                   "with keyword target must reference existing input, data, or a function", w.loc)};
   }
 
- public:
-  // ----- safety and ordering -----
-  void collect(const Term& t, std::set<int>& needs, std::set<int>& outs, bool pattern) const {
-    switch (t.kind) {
-      case TermKind::Scalar:
-        return;
-      case TermKind::Var:
-        if (t.slot >= 0) (pattern ? outs : needs).insert(t.slot);
-        return;
-      case TermKind::Ref:
-        collect(*t.items[0], needs, outs, false);
-        for (size_t i = 1; i < t.items.size(); ++i) {
-          const Term& seg = *t.items[i];
-          if (seg.kind == TermKind::Var || seg.kind == TermKind::Array ||
-              seg.kind == TermKind::Object) {
-            collect(seg, needs, outs, true);
-          } else {
-            collect(seg, needs, outs, false);
-          }
-        }
-        return;
-      case TermKind::Call: {
-        size_t nargs = t.items.size() - 1;
-        for (size_t i = 1; i < t.items.size(); ++i) {
-          bool out = t.slot >= 0 && nargs == static_cast<size_t>(t.slot) + 1 && i == nargs;
-          collect(*t.items[i], needs, outs, out);
-        }
-        return;
-      }
-      case TermKind::Array:
-      case TermKind::Set:
-        for (const auto& i : t.items)
-          collect(*i, needs, outs, pattern && t.kind == TermKind::Array);
-        return;
-      case TermKind::Object:
-        for (const auto& [k, v] : t.pairs) {
-          collect(*k, needs, outs, false);
-          collect(*v, needs, outs, pattern);
-        }
-        return;
-      case TermKind::ArrayCompr:
-      case TermKind::SetCompr:
-      case TermKind::ObjectCompr: {
-        auto it = st_.scope_start.find(&t);
-        int start = it == st_.scope_start.end() ? 0 : it->second;
-        std::set<int> n2, o2;
-        collect_body_vars(*t.body, n2, o2);
-        if (t.key) collect(*t.key, n2, o2, false);
-        collect(*t.head, n2, o2, false);
-        for (int s : n2)
-          if (s < start) needs.insert(s);
-        for (int s : o2)
-          if (s < start) needs.insert(s);
-        return;
-      }
-    }
-  }
-
-  void collect_body_vars(const Body& body, std::set<int>& needs, std::set<int>& outs) const {
-    for (const auto& e : body) collect_expr_all(e, needs, outs);
-  }
-
-  void collect_expr_all(const Expr& e, std::set<int>& needs, std::set<int>& outs) const {
-    if (e.a) collect(*e.a, needs, outs, false);
-    if (e.b) collect(*e.b, needs, outs, false);
-    if (e.inner) collect_expr_all(*e.inner, needs, outs);
-    if (e.key) collect(*e.key, needs, outs, false);
-    if (e.val) collect(*e.val, needs, outs, false);
-    if (e.domain) collect(*e.domain, needs, outs, false);
-    if (e.body) collect_body_vars(*e.body, needs, outs);
-    for (const auto& w : e.withs) collect(*w.value, needs, outs, false);
-  }
-
-  static bool subset(const std::set<int>& a, const std::set<int>& b) {
-    for (int x : a)
-      if (!b.count(x)) return false;
-    return true;
-  }
-
-  bool unify_ready(const Term& a, const Term& b, const std::set<int>& bound) const {
-    if (a.kind == TermKind::Array && b.kind == TermKind::Array &&
-        a.items.size() != b.items.size()) {
-      // OPA reports the variables of mismatched array patterns as unsafe.
-      std::set<int> n, o;
-      collect(a, n, o, true);
-      collect(b, n, o, true);
-      for (const auto* set : {&n, &o})
-        for (int s : *set)
-          if (!bound.count(s)) return false;
-    }
-    std::set<int> an, ao, bn, bo;
-    collect(a, an, ao, false);
-    collect(b, bn, bo, false);
-    auto value_ready = [&](const std::set<int>& n, const std::set<int>& o) {
-      return subset(n, bound) && subset(o, bound);
-    };
-    std::set<int> apn, apo, bpn, bpo;
-    collect(a, apn, apo, true);
-    collect(b, bpn, bpo, true);
-    // a's ref iteration outputs are fine when evaluating a.
-    if (subset(an, bound) && subset(bpn, bound)) return true;
-    if (subset(bn, bound) && subset(apn, bound)) return true;
-    (void)value_ready;
-    if (a.kind == TermKind::Array && b.kind == TermKind::Array &&
-        a.items.size() == b.items.size()) {
-      std::set<int> bnd = bound;
-      std::vector<bool> done(a.items.size(), false);
-      size_t remaining = a.items.size();
-      bool progress = true;
-      while (remaining && progress) {
-        progress = false;
-        for (size_t i = 0; i < a.items.size(); ++i) {
-          if (done[i]) continue;
-          if (unify_ready(*a.items[i], *b.items[i], bnd)) {
-            done[i] = true;
-            --remaining;
-            progress = true;
-            std::set<int> n, o;
-            collect(*a.items[i], n, o, true);
-            collect(*b.items[i], n, o, true);
-            bnd.insert(n.begin(), n.end());
-            bnd.insert(o.begin(), o.end());
-          }
-        }
-      }
-      return remaining == 0;
-    }
-    return false;
-  }
-
-  // Which slots an expression needs bound before it can run (given `bound`), or false if
-  // it cannot run yet.
-  bool expr_ready(const Expr& e, const std::set<int>& bound,
-                  const std::set<int>& others_bind) const {
-    std::set<int> needs, outs;
-    for (const auto& w : e.withs) collect(*w.value, needs, outs, false);
-    if (!subset(needs, bound)) return false;
-    needs.clear();
-    switch (e.kind) {
-      case ExprKind::Term:
-        collect(*e.a, needs, outs, false);
-        return subset(needs, bound);
-      case ExprKind::Unify:
-      case ExprKind::Assign:
-        return unify_ready(*e.a, *e.b, bound);
-      case ExprKind::Not: {
-        std::set<int> n, o;
-        collect_expr_all(*e.inner, n, o);
-        // Every named variable of a negation must be bound elsewhere; wildcards may not be.
-        for (const auto* set : {&n, &o})
-          for (int s : *set)
-            if (!bound.count(s) && slot_names_[static_cast<size_t>(s)][0] != '$') return false;
-        return true;
-      }
-      case ExprKind::SomeDecl:
-        return true;
-      case ExprKind::SomeIn: {
-        collect(*e.domain, needs, outs, false);
-        if (!subset(needs, bound)) return false;
-        std::set<int> kn, ko;
-        if (e.key) collect(*e.key, kn, ko, true);
-        collect(*e.val, kn, ko, true);
-        return subset(kn, bound);
-      }
-      case ExprKind::Every: {
-        collect(*e.domain, needs, outs, false);
-        if (!subset(needs, bound)) return false;
-        auto it = st_.scope_start.find(&e);
-        int start = it == st_.scope_start.end() ? 0 : it->second;
-        std::set<int> n, o;
-        collect_body_vars(*e.body, n, o);
-        for (int s : n)
-          if (s < start && !bound.count(s) && others_bind.count(s)) return false;
-        return true;
-      }
-    }
-    return false;
-  }
-
-  void expr_outputs(const Expr& e, std::set<int>& bound) const {
-    std::set<int> needs, outs;
-    switch (e.kind) {
-      case ExprKind::Term:
-        collect(*e.a, needs, outs, false);
-        break;
-      case ExprKind::Unify:
-      case ExprKind::Assign:
-        collect(*e.a, needs, outs, true);
-        collect(*e.b, needs, outs, true);
-        break;
-      case ExprKind::SomeIn:
-        if (e.key) collect(*e.key, needs, outs, true);
-        collect(*e.val, needs, outs, true);
-        collect(*e.domain, needs, outs, false);
-        break;
-      default:
-        break;
-    }
-    bound.insert(needs.begin(), needs.end());
-    bound.insert(outs.begin(), outs.end());
-  }
-
-  std::set<int> reorder(Body& body, std::set<int> bound) {
-    std::set<int> others_bind;
-    for (const auto& e : body) expr_outputs(e, others_bind);
-    Body ordered;
-    std::vector<bool> used(body.size(), false);
-    size_t remaining = body.size();
-    while (remaining) {
-      bool progressed = false;
-      for (size_t i = 0; i < body.size(); ++i) {
-        if (used[i]) continue;
-        if (expr_ready(body[i], bound, others_bind)) {
-          used[i] = true;
-          --remaining;
-          progressed = true;
-          expr_outputs(body[i], bound);
-          ordered.push_back(std::move(body[i]));
-          break;  // restart from the first, keeping source order where possible
-        }
-      }
-      if (!progressed) {
-        // Report the first unbound variable of the first stuck expression.
-        for (size_t i = 0; i < body.size(); ++i) {
-          if (used[i]) continue;
-          std::set<int> n, o;
-          collect_expr_all(body[i], n, o);
-          for (int s : n)
-            if (!bound.count(s)) unsafe_first(body[i], bound);
-          for (int s : o)
-            if (!bound.count(s)) unsafe_first(body[i], bound);
-          unsafe_first(body[i], bound);
-        }
-      }
-    }
-    body = std::move(ordered);
-    return bound;
-  }
-
-  [[noreturn]] void unsafe_first(const Expr& e, const std::set<int>& bound) {
-    // The earliest unbound variable by source position.
-    int best = -1;
-    std::set<int> n, o;
-    collect_expr_all(e, n, o);
-    for (const auto* set : {&n, &o}) {
-      for (int s : *set) {
-        if (bound.count(s)) continue;
-        if (best < 0 || slot_locs_[static_cast<size_t>(s)].offset <
-                            slot_locs_[static_cast<size_t>(best)].offset)
-          best = s;
-      }
-    }
-    if (best < 0)
-      throw CompileError{make_diag("rego_unsafe_var_error", "expression is unsafe", e.loc)};
-    unsafe(best);
-  }
-
  private:
   std::set<int> assigned_;
 };
@@ -1048,42 +686,6 @@ void split_head(const plan::Rule& r, std::vector<std::string>& prefix, std::vect
   for (; i < ref.size(); ++i) rest.push_back(ref[i]);
 }
 
-// A ground `input.x.y == <scalar>` (or `=`, either side) in a rule body, as an index guard.
-bool ground_input_path(const Term& t, std::vector<Value>& path) {
-  if (t.kind != TermKind::Ref || t.items[0]->kind != TermKind::Var || t.items[0]->slot >= 0 ||
-      t.items[0]->name != "input") {
-    return false;
-  }
-  for (size_t i = 1; i < t.items.size(); ++i) {
-    if (t.items[i]->kind != TermKind::Scalar) return false;
-    path.push_back(t.items[i]->value);
-  }
-  return true;
-}
-
-void add_guard(const Expr& e, std::vector<CompiledRule::Guard>& guards) {
-  if (!e.withs.empty()) return;
-  const Term* a = nullptr;
-  const Term* b = nullptr;
-  if (e.kind == ExprKind::Unify) {
-    a = e.a.get();
-    b = e.b.get();
-  } else if (e.kind == ExprKind::Term && e.a->kind == TermKind::Call &&
-             e.a->target.kind == CallKind::Special && e.a->target.special == kSpecialEqual &&
-             e.a->items.size() == 3) {
-    a = e.a->items[1].get();
-    b = e.a->items[2].get();
-  } else {
-    return;
-  }
-  if (a->kind == TermKind::Scalar) std::swap(a, b);
-  if (b->kind != TermKind::Scalar) return;
-  CompiledRule::Guard g;
-  if (!ground_input_path(*a, g.path)) return;
-  g.value = b->value;
-  guards.push_back(std::move(g));
-}
-
 void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
   plan::Rule& rule = cr.rule;
   BodyCompiler bc(st, &m, cr.slot_names);
@@ -1095,7 +697,7 @@ void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
   std::set<int> entry;
   for (auto& a : rule.args) {
     std::set<int> n, o;
-    bc.collect(*a, n, o, true);
+    bc.order_.collect(*a, n, o, true);
     entry.insert(n.begin(), n.end());
     entry.insert(o.begin(), o.end());
   }
@@ -1106,10 +708,10 @@ void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
     if (!t) return;
     bc.resolve_term(t, scope);
     std::set<int> n, o;
-    bc.collect(*t, n, o, false);
+    bc.order_.collect(*t, n, o, false);
     // Variables in ref key positions (`xs[_]`) enumerate; the rest must be bound.
     for (int s : n)
-      if (!bound.count(s)) bc.unsafe(s);
+      if (!bound.count(s)) bc.order_.unsafe(s);
   };
   for (auto& t : cr.rest) resolve_head(t);
   resolve_head(rule.key);
@@ -1119,20 +721,20 @@ void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
   for (const auto& e : rule.body) {
     if (e.kind == ExprKind::SomeDecl) continue;
     std::set<int> n, o;
-    bc.collect_expr_all(e, n, o);
+    bc.order_.collect_expr_all(e, n, o);
     used.insert(n.begin(), n.end());
     used.insert(o.begin(), o.end());
   }
   for (const auto* t : {&rule.key, &rule.value}) {
     if (!*t) continue;
     std::set<int> n, o;
-    bc.collect(**t, n, o, false);
+    bc.order_.collect(**t, n, o, false);
     used.insert(n.begin(), n.end());
     used.insert(o.begin(), o.end());
   }
   for (const auto& t : cr.rest) {
     std::set<int> n, o;
-    bc.collect(*t, n, o, false);
+    bc.order_.collect(*t, n, o, false);
     used.insert(n.begin(), n.end());
     used.insert(o.begin(), o.end());
   }
@@ -1154,13 +756,13 @@ void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
     if (ec.value) {
       ebc.resolve_term(ec.value, escope);
       std::set<int> n, o;
-      ebc.collect(*ec.value, n, o, false);
+      ebc.order_.collect(*ec.value, n, o, false);
       for (int s : n)
-        if (!eb.count(s)) ebc.unsafe(s);
+        if (!eb.count(s)) ebc.order_.unsafe(s);
     }
   }
   cr.num_slots = static_cast<int>(cr.slot_names.size());
-  for (const auto& e : rule.body) add_guard(e, cr.guards);
+  cr.guards = index_guards(rule.body);
 }
 
 // METADATA blocks are YAML; rules default to scope "rule", packages to "package".
