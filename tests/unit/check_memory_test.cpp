@@ -56,9 +56,10 @@ TEST(CheckMemory, HundredChecksInOneProcessKeepTheHeapFlat) {
   size_t after = heap_in_use();
   // One check of this system holds about 2 MB while it runs; 100 leaking checks grew the heap
   // by over 50 MB.
-  if (kMeasured)
+  if (kMeasured) {
     EXPECT_LT(after, before + (256u << 10))
         << "heap in use grew from " << before << " to " << after;
+  }
 }
 
 }  // namespace
