@@ -222,23 +222,23 @@ const char* kind_name(Kind k) {
 
 const BigNumber* Value::big() const {
   if (kind_ != Kind::Number || !bool_) return nullptr;
-  return &static_cast<const BigBox*>(heap_)->n;
+  return &static_cast<const BigBox*>(u_.heap_)->n;
 }
 
 void Value::destroy() {
   switch (kind_) {
     case Kind::Number:
-      delete static_cast<BigBox*>(heap_);
+      delete static_cast<BigBox*>(u_.heap_);
       break;
     case Kind::String:
-      delete static_cast<StrBox*>(heap_);
+      delete static_cast<StrBox*>(u_.heap_);
       break;
     case Kind::Array:
     case Kind::Set:
-      delete static_cast<VecBox*>(heap_);
+      delete static_cast<VecBox*>(u_.heap_);
       break;
     case Kind::Object: {
-      auto* box = static_cast<ObjBox*>(heap_);
+      auto* box = static_cast<ObjBox*>(u_.heap_);
       for (uint32_t i = 0; i < box->size; ++i) box->data()[i].~ObjectEntry();
       uint32_t n = box->size;
       box->~ObjBox();
@@ -266,7 +266,7 @@ Value Value::boolean(bool b) {
 Value Value::integer(int64_t i) {
   Value v;
   v.kind_ = Kind::Number;
-  v.int_ = i;
+  v.u_.int_ = i;
   return v;
 }
 
@@ -278,7 +278,7 @@ Value Value::rational(const mpq_class& q) {
   box->n.q = q;
   box->n.q.canonicalize();
   v.bool_ = true;
-  v.heap_ = box;
+  v.u_.heap_ = box;
   return v;
 }
 
@@ -351,7 +351,7 @@ Value Value::number_from_text(std::string_view text) {
   box->n.q = q;
   box->n.text = std::string(text);
   v.bool_ = true;
-  v.heap_ = box;
+  v.u_.heap_ = box;
   return v;
 }
 
@@ -366,7 +366,7 @@ Value Value::string_with_hash(std::string s, size_t hash) {
   auto* box = new StrBox;
   box->hash = hash;
   box->s = std::move(s);
-  v.heap_ = box;
+  v.u_.heap_ = box;
   return v;
 }
 
@@ -380,8 +380,8 @@ void Value::make_immortal() {
     pending.pop_back();
     if (!v->has_heap()) continue;
     v->immortal_ = true;
-    if (v->heap_->refs & Heap::kImmortal) continue;
-    v->heap_->refs |= Heap::kImmortal;
+    if (v->u_.heap_->refs & Heap::kImmortal) continue;
+    v->u_.heap_->refs |= Heap::kImmortal;
     if (v->is_object()) {
       for (const auto& [key, child] : v->entries()) {
         pending.push_back(const_cast<Value*>(&key));
@@ -410,7 +410,7 @@ Value Value::interned(std::string_view s) {
       v = it->second;
     } else {
       v = string(s);
-      v.heap_->refs = Heap::kImmortal;
+      v.u_.heap_->refs = Heap::kImmortal;
       table.emplace(std::string_view(v.str()), v);  // the view points into the payload
     }
   }
@@ -423,7 +423,7 @@ Value Value::array(ValueVec items) {
   v.kind_ = Kind::Array;
   auto* box = new VecBox;
   box->v = std::move(items);
-  v.heap_ = box;
+  v.u_.heap_ = box;
   return v;
 }
 
@@ -460,14 +460,14 @@ Value Value::object_sorted_moving(std::span<ObjectEntry> entries, const uint8_t*
     const size_t mask = slots - 1;
     for (size_t i = 0; i < n; ++i) {
       if (out[i].first.kind() != Kind::String) continue;
-      size_t j = static_cast<const StrBox*>(out[i].first.heap_)->hash & mask;
+      size_t j = static_cast<const StrBox*>(out[i].first.u_.heap_)->hash & mask;
       while (index[j]) j = (j + 1) & mask;
       index[j] = static_cast<uint32_t>(i + 1);
     }
   }
   Value v;
   v.kind_ = Kind::Object;
-  v.heap_ = box;
+  v.u_.heap_ = box;
   return v;
 }
 
@@ -491,14 +491,14 @@ Value Value::set_sorted(ValueVec items) {
   v.kind_ = Kind::Set;
   auto* box = new VecBox;
   box->v = std::move(items);
-  v.heap_ = box;
+  v.u_.heap_ = box;
   return v;
 }
 
 Value Value::empty_array() {
   static const Value v = [] {
     Value empty = array({});
-    empty.heap_->refs = Heap::kImmortal;
+    empty.u_.heap_->refs = Heap::kImmortal;
     return empty;
   }();
   return v;
@@ -506,7 +506,7 @@ Value Value::empty_array() {
 Value Value::empty_object() {
   static const Value v = [] {
     Value empty = object_sorted({});
-    empty.heap_->refs = Heap::kImmortal;
+    empty.u_.heap_->refs = Heap::kImmortal;
     return empty;
   }();
   return v;
@@ -514,7 +514,7 @@ Value Value::empty_object() {
 Value Value::empty_set() {
   static const Value v = [] {
     Value empty = set_sorted({});
-    empty.heap_->refs = Heap::kImmortal;
+    empty.u_.heap_->refs = Heap::kImmortal;
     return empty;
   }();
   return v;
@@ -529,7 +529,7 @@ bool Value::is_integer() const {
 bool Value::to_int64(int64_t& out) const {
   if (kind_ != Kind::Number) return false;
   if (!bool_) {
-    out = int_;
+    out = u_.int_;
     return true;
   }
   const auto& q = big()->q;
@@ -540,7 +540,7 @@ bool Value::to_int64(int64_t& out) const {
 
 double Value::to_double() const {
   if (kind_ != Kind::Number) return 0;
-  if (!bool_) return static_cast<double>(int_);
+  if (!bool_) return static_cast<double>(u_.int_);
   const auto* b = big();
   if (!b->text.empty()) return std::strtod(b->text.c_str(), nullptr);
   return b->q.get_d();
@@ -548,7 +548,7 @@ double Value::to_double() const {
 
 mpq_class Value::to_rational() const {
   if (kind_ != Kind::Number) return mpq_class(0);
-  if (!bool_) return mpq_class(static_cast<long>(int_));
+  if (!bool_) return mpq_class(static_cast<long>(u_.int_));
   return big()->q;
 }
 
@@ -751,7 +751,7 @@ std::string format_rational(const mpq_class& value) {
 }  // namespace
 
 std::string Value::number_to_string() const {
-  if (!bool_) return std::to_string(int_);
+  if (!bool_) return std::to_string(u_.int_);
   const auto* b = big();
   if (!b->text.empty()) return b->text;
   if (b->q.get_den() == 1) return b->q.get_num().get_str();
@@ -785,10 +785,10 @@ const Value* Value::find(const Value& key) const {
           return &entry.second;
       return nullptr;
     }
-    const auto* box = static_cast<const ObjBox*>(heap_);
+    const auto* box = static_cast<const ObjBox*>(u_.heap_);
     const uint32_t* index = object_index(box);
     const size_t mask = index_slots(e.size()) - 1;
-    for (size_t j = static_cast<const StrBox*>(key.heap_)->hash & mask; index[j];
+    for (size_t j = static_cast<const StrBox*>(key.u_.heap_)->hash & mask; index[j];
          j = (j + 1) & mask) {
       const ObjectEntry& entry = e[index[j] - 1];
       if (same_string(entry.first, key)) return &entry.second;
@@ -874,7 +874,7 @@ size_t Value::hash() const {
       return std::hash<double>{}(round_to_mantissa64(to_rational()).get_d());
     }
     case Kind::String:
-      return static_cast<const StrBox*>(heap_)->hash;
+      return static_cast<const StrBox*>(u_.heap_)->hash;
     case Kind::Array:
       return array_hash(items());
     case Kind::Set: {
@@ -900,7 +900,7 @@ int compare(const Value& a, const Value& b) {
     case Kind::Boolean:
       return a.bool_ == b.bool_ ? 0 : (a.bool_ ? 1 : -1);
     case Kind::Number: {
-      if (!a.bool_ && !b.bool_) return a.int_ < b.int_ ? -1 : (a.int_ > b.int_ ? 1 : 0);
+      if (!a.bool_ && !b.bool_) return a.u_.int_ < b.u_.int_ ? -1 : (a.u_.int_ > b.u_.int_ ? 1 : 0);
       // Non-integers compare as OPA holds them: with a 64-bit binary mantissa.
       mpq_class x = a.to_rational(), y = b.to_rational();
       if (x.get_den() != 1 || y.get_den() != 1) {
@@ -911,13 +911,13 @@ int compare(const Value& a, const Value& b) {
       return c < 0 ? -1 : (c > 0 ? 1 : 0);
     }
     case Kind::String: {
-      if (a.heap_ == b.heap_) return 0;
+      if (a.u_.heap_ == b.u_.heap_) return 0;
       int c = a.str().compare(b.str());
       return c < 0 ? -1 : (c > 0 ? 1 : 0);
     }
     case Kind::Array:
     case Kind::Set: {
-      if (a.heap_ == b.heap_) return 0;
+      if (a.u_.heap_ == b.u_.heap_) return 0;
       const auto& x = a.items();
       const auto& y = b.items();
       size_t n = std::min(x.size(), y.size());
@@ -928,7 +928,7 @@ int compare(const Value& a, const Value& b) {
       return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
     }
     case Kind::Object: {
-      if (a.heap_ == b.heap_) return 0;
+      if (a.u_.heap_ == b.u_.heap_) return 0;
       const auto& x = a.entries();
       const auto& y = b.entries();
       size_t n = std::min(x.size(), y.size());

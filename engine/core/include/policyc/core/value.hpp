@@ -36,14 +36,14 @@ struct BigNumber {
 
 class Value {
  public:
-  Value() : int_(0) {}
-  Value(const Value& o) : kind_(o.kind_), bool_(o.bool_), immortal_(o.immortal_), int_(o.int_) {
+  Value() : u_{.int_ = 0} {}
+  Value(const Value& o) : kind_(o.kind_), bool_(o.bool_), immortal_(o.immortal_), u_(o.u_) {
     if (o.has_heap() && !o.immortal_) retain();
   }
-  Value(Value&& o) noexcept : kind_(o.kind_), bool_(o.bool_), immortal_(o.immortal_), int_(o.int_) {
+  Value(Value&& o) noexcept : kind_(o.kind_), bool_(o.bool_), immortal_(o.immortal_), u_(o.u_) {
     o.kind_ = Kind::Undefined;
     o.immortal_ = false;
-    o.int_ = 0;
+    o.u_.int_ = 0;
   }
   Value& operator=(const Value& o) {
     if (this != &o) {
@@ -52,7 +52,7 @@ class Value {
       kind_ = o.kind_;
       bool_ = o.bool_;
       immortal_ = o.immortal_;
-      int_ = o.int_;
+      u_ = o.u_;
     }
     return *this;
   }
@@ -62,10 +62,10 @@ class Value {
       kind_ = o.kind_;
       bool_ = o.bool_;
       immortal_ = o.immortal_;
-      int_ = o.int_;
+      u_ = o.u_;
       o.kind_ = Kind::Undefined;
       o.immortal_ = false;
-      o.int_ = 0;
+      o.u_.int_ = 0;
     }
     return *this;
   }
@@ -123,7 +123,7 @@ class Value {
 
   // Numbers.
   bool is_small_int() const { return kind_ == Kind::Number && !bool_; }
-  int64_t small_int() const { return int_; }
+  int64_t small_int() const { return u_.int_; }
   bool is_integer() const;            // any integral number
   bool to_int64(int64_t& out) const;  // integral and in range
   double to_double() const;
@@ -187,20 +187,23 @@ class Value {
   // copying and dropping this handle need not read the payload's count. In a large input
   // spread over a hundred megabytes, that read was a cache miss per variable binding.
   bool immortal_ = false;
-  union {
+  // Copied as a whole (the union's own copy is of its bytes), never through one member: the
+  // other member may be the active one, and reading it would be undefined.
+  union Payload {
     int64_t int_;  // small integers
     Heap* heap_;   // strings, big numbers, arrays, sets, objects
   };
+  Payload u_;
 
   // Equal strings: the same payload, or equal precomputed hashes and equal bytes.
   static bool same_string(const Value& a, const Value& b);
   bool has_heap() const { return kind_ >= Kind::String || (kind_ == Kind::Number && bool_); }
   void release() {
-    if (has_heap() && !immortal_ && !(heap_->refs & Heap::kImmortal) && --heap_->refs == 0)
+    if (has_heap() && !immortal_ && !(u_.heap_->refs & Heap::kImmortal) && --u_.heap_->refs == 0)
       destroy();
   }
   void retain() const {
-    if (!(heap_->refs & Heap::kImmortal)) ++heap_->refs;
+    if (!(u_.heap_->refs & Heap::kImmortal)) ++u_.heap_->refs;
   }
   void destroy();
 };
@@ -231,24 +234,24 @@ const ValueVec& empty_items();
 
 inline const std::string& Value::str() const {
   if (kind_ != Kind::String) return value_detail::empty_string();
-  return static_cast<const value_detail::StrBox*>(heap_)->s;
+  return static_cast<const value_detail::StrBox*>(u_.heap_)->s;
 }
 
 inline bool Value::same_string(const Value& a, const Value& b) {
-  if (a.heap_ == b.heap_) return true;
-  const auto* x = static_cast<const value_detail::StrBox*>(a.heap_);
-  const auto* y = static_cast<const value_detail::StrBox*>(b.heap_);
+  if (a.u_.heap_ == b.u_.heap_) return true;
+  const auto* x = static_cast<const value_detail::StrBox*>(a.u_.heap_);
+  const auto* y = static_cast<const value_detail::StrBox*>(b.u_.heap_);
   return x->hash == y->hash && x->s == y->s;
 }
 
 inline const ValueVec& Value::items() const {
   if (kind_ != Kind::Array && kind_ != Kind::Set) return value_detail::empty_items();
-  return static_cast<const value_detail::VecBox*>(heap_)->v;
+  return static_cast<const value_detail::VecBox*>(u_.heap_)->v;
 }
 
 inline EntrySpan Value::entries() const {
   if (kind_ != Kind::Object) return {};
-  const auto* box = static_cast<const value_detail::ObjBox*>(heap_);
+  const auto* box = static_cast<const value_detail::ObjBox*>(u_.heap_);
   return EntrySpan(box->data(), box->size);
 }
 
