@@ -13,6 +13,8 @@
 #include <new>
 #include <unordered_map>
 
+#include "policyc/core/number_paths.hpp"
+
 namespace policyc {
 
 namespace {
@@ -592,7 +594,15 @@ void round_to_binary(const mpq_class& q, mpz_class& m, long& e) {
     mpq_class frac = scaled - mpq_class(lo);
     int c = cmp(frac, mpq_class(1, 2));
     m = lo;
-    if (c > 0 || (c == 0 && mpz_odd_p(lo.get_mpz_t()))) ++m;
+    if (c > 0 || (c == 0 && mpz_odd_p(lo.get_mpz_t()))) {
+      ++m;
+      // Rounding up 2^64 - 1 carries into a 65th bit: keep the mantissa 64 bits wide, so
+      // that e gives the ulp of the value's own binade (shortest_digits_exact's bounds).
+      if (mpz_sizeinbase(m.get_mpz_t(), 2) > kMantissaBits) {
+        mpz_tdiv_q_2exp(m.get_mpz_t(), m.get_mpz_t(), 1);
+        --e;
+      }
+    }
     return;
   }
   m = q.get_num() / q.get_den();
@@ -627,8 +637,9 @@ mpq_class pow10q(long k) {
 
 }  // namespace
 
-mpq_class round_to_mantissa64(const mpq_class& value) {
-  if (value == 0 || value.get_den() == 1) return value;
+namespace number_paths {
+
+bool round_to_mantissa64_fast(const mpq_class& value, mpq_class& result) {
   long double x;
   if (as_long_double(value, x)) {
     // x = mantissa * 2^(exp - 64) exactly.
@@ -642,8 +653,14 @@ mpq_class round_to_mantissa64(const mpq_class& value) {
     } else {
       mpq_div_2exp(out.get_mpq_t(), out.get_mpq_t(), static_cast<mp_bitcnt_t>(-shift));
     }
-    return x < 0 ? mpq_class(-out) : out;
+    result = x < 0 ? mpq_class(-out) : out;
+    return true;
   }
+  return false;
+}
+
+mpq_class round_to_mantissa64_exact(const mpq_class& value) {
+  if (value == 0) return value;
   bool neg = value < 0;
   mpq_class q = neg ? mpq_class(-value) : value;
   mpz_class m;
@@ -658,14 +675,14 @@ mpq_class round_to_mantissa64(const mpq_class& value) {
   return neg ? mpq_class(-out) : out;
 }
 
-namespace {
-
-// The shortest decimal that reads back to the same 64-bit-mantissa value, as significant
-// digits and the decimal exponent of the first: the digits of a long double's shortest
-// round-trip form (std::to_chars).
+// The digits of a long double's shortest round-trip form (std::to_chars). Its bounds are
+// Go's except below a power of two (to_chars admits only what reads back), so those go the
+// exact way.
 bool shortest_digits_fast(const mpq_class& value, std::string& digits, long& exp10) {
   long double x;
   if (!as_long_double(value, x)) return false;
+  int binary_exp;
+  if (std::frexp(std::fabs(x), &binary_exp) == 0.5L) return false;
   char buf[64];
   auto [end, ec] =
       std::to_chars(buf, buf + sizeof buf, std::fabs(x), std::chars_format::scientific);
@@ -694,6 +711,15 @@ void shortest_digits_exact(const mpq_class& value, std::string& digits, long& ex
   } else {
     mpq_mul_2exp(q.get_mpq_t(), q.get_mpq_t(), static_cast<mp_bitcnt_t>(-e));
   }
+  // Go's bounds (math/big roundShortest): half an ulp either side of the binary value,
+  // included when its mantissa is even. Below a power of two this is wider than the values
+  // that read back (the spacing halves there), and Go prints what it admits.
+  mpq_class half_ulp(1);
+  if (e + 1 >= 0) {
+    mpq_div_2exp(half_ulp.get_mpq_t(), half_ulp.get_mpq_t(), static_cast<mp_bitcnt_t>(e + 1));
+  } else {
+    mpq_mul_2exp(half_ulp.get_mpq_t(), half_ulp.get_mpq_t(), static_cast<mp_bitcnt_t>(-(e + 1)));
+  }
   // Decimal exponent of q: 10^d10 <= q < 10^(d10+1).
   long d10 = static_cast<long>(mpz_sizeinbase(q.get_num().get_mpz_t(), 10)) -
              static_cast<long>(mpz_sizeinbase(q.get_den().get_mpz_t(), 10));
@@ -709,10 +735,9 @@ void shortest_digits_exact(const mpq_class& value, std::string& digits, long& ex
     int half = cmp(frac, mpq_class(1, 2));
     if (half > 0 || (half == 0 && mpz_odd_p(cand.get_mpz_t()))) ++cand;
     mpq_class back = mpq_class(cand) * pow10q(d10 - n + 1);
-    mpz_class m2;
-    long e2;
-    round_to_binary(back, m2, e2);
-    if (m2 == m && e2 == e) {
+    mpq_class distance = back - q;
+    int to_bound = cmp(abs(distance), half_ulp);
+    if (to_bound < 0 || (to_bound == 0 && mpz_even_p(m.get_mpz_t()))) {
       digits = cand.get_str();
       exp10 = d10;
       if (static_cast<int>(digits.size()) > n) exp10 = d10 + 1;  // rounded up to 10^(d10+1)
@@ -720,6 +745,17 @@ void shortest_digits_exact(const mpq_class& value, std::string& digits, long& ex
     }
   }
 }
+
+}  // namespace number_paths
+
+mpq_class round_to_mantissa64(const mpq_class& value) {
+  if (value == 0 || value.get_den() == 1) return value;
+  mpq_class out;
+  if (number_paths::round_to_mantissa64_fast(value, out)) return out;
+  return number_paths::round_to_mantissa64_exact(value);
+}
+
+namespace {
 
 // Go's %g-like form of big.Float.Text('g', -1): %e when the exponent is below -4 or at
 // least 6, plain decimals otherwise.
@@ -744,7 +780,8 @@ std::string format_shortest(bool neg, std::string digits, long exp10) {
 std::string format_rational(const mpq_class& value) {
   std::string digits;
   long exp10 = 0;
-  if (!shortest_digits_fast(value, digits, exp10)) shortest_digits_exact(value, digits, exp10);
+  if (!number_paths::shortest_digits_fast(value, digits, exp10))
+    number_paths::shortest_digits_exact(value, digits, exp10);
   return format_shortest(value < 0, std::move(digits), exp10);
 }
 
