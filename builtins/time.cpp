@@ -64,7 +64,7 @@ Civil to_civil(int64_t unix_ns, const Zone& zone) {
   int64_t secs = floor_div(unix_ns, kNsPerSec);
   Civil c;
   c.nanos = unix_ns - secs * kNsPerSec;
-  const ZoneType& zt = zone.lookup(secs);
+  ZoneType zt = zone.lookup(secs);
   c.offset = zt.offset;
   c.abbr = zt.abbr;
   int64_t local = secs + zt.offset;

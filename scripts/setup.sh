@@ -7,7 +7,7 @@ packages=(
   cmake g++ pkg-config ccache
   libyaml-dev
   libre2-dev libcli11-dev libfmt-dev libgtest-dev libbenchmark-dev
-  libgmp-dev libssl-dev
+  libgmp-dev libssl-dev libabsl-dev
   time python3 libxml2-utils
 )
 

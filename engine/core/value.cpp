@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "policyc/core/frozen.hpp"
+#include "policyc/core/number_paths.hpp"
 
 namespace policyc {
 
@@ -295,23 +296,23 @@ const char* kind_name(Kind k) {
 
 const BigNumber* Value::big() const {
   if (kind_ != Kind::Number || !bool_) return nullptr;
-  return &static_cast<const BigBox*>(heap_)->n;
+  return &static_cast<const BigBox*>(u_.heap_)->n;
 }
 
 void Value::destroy() {
   switch (kind_) {
     case Kind::Number:
-      delete static_cast<BigBox*>(heap_);
+      delete static_cast<BigBox*>(u_.heap_);
       break;
     case Kind::String:
-      delete static_cast<StrBox*>(heap_);
+      delete static_cast<StrBox*>(u_.heap_);
       break;
     case Kind::Array:
     case Kind::Set:
-      delete static_cast<VecBox*>(heap_);
+      delete static_cast<VecBox*>(u_.heap_);
       break;
     case Kind::Object: {
-      auto* box = static_cast<ObjBox*>(heap_);
+      auto* box = static_cast<ObjBox*>(u_.heap_);
       for (uint32_t i = 0; i < box->size; ++i) box->data()[i].~ObjectEntry();
       uint32_t n = box->size;
       box->~ObjBox();
@@ -339,7 +340,7 @@ Value Value::boolean(bool b) {
 Value Value::integer(int64_t i) {
   Value v;
   v.kind_ = Kind::Number;
-  v.int_ = i;
+  v.u_.int_ = i;
   return v;
 }
 
@@ -351,7 +352,7 @@ Value Value::rational(const mpq_class& q) {
   box->n.q = q;
   box->n.q.canonicalize();
   v.bool_ = true;
-  v.heap_ = box;
+  v.u_.heap_ = box;
   return v;
 }
 
@@ -424,7 +425,7 @@ Value Value::number_from_text(std::string_view text) {
   box->n.q = q;
   box->n.text = std::string(text);
   v.bool_ = true;
-  v.heap_ = box;
+  v.u_.heap_ = box;
   return v;
 }
 
@@ -439,7 +440,7 @@ Value Value::string_with_hash(std::string s, size_t hash) {
   auto* box = new StrBox;
   box->hash = hash;
   box->s = std::move(s);
-  v.heap_ = box;
+  v.u_.heap_ = box;
   return v;
 }
 
@@ -453,8 +454,8 @@ void Value::make_immortal() {
     pending.pop_back();
     if (!v->has_heap() || v->hold_ == Hold::Uncounted) continue;
     v->hold_ = Hold::Frozen;
-    if (v->heap_->refs & Heap::kImmortal) continue;
-    v->heap_->refs |= Heap::kImmortal | Heap::kFrozen;
+    if (v->u_.heap_->refs & Heap::kImmortal) continue;
+    v->u_.heap_->refs |= Heap::kImmortal | Heap::kFrozen;
     if (v->is_object()) {
       for (const auto& [key, child] : v->entries()) {
         pending.push_back(const_cast<Value*>(&key));
@@ -469,7 +470,7 @@ void Value::make_immortal() {
 void Value::release_frozen() {
   // Threads may drop owning handles of one frozen payload at once. The count may reach zero
   // here: the payload stays until its arena thaws it, counting then the handles it reaches.
-  std::atomic_ref<uint32_t>(heap_->refs).fetch_sub(1, std::memory_order_relaxed);
+  std::atomic_ref<uint32_t>(u_.heap_->refs).fetch_sub(1, std::memory_order_relaxed);
 }
 
 Value FrozenValues::freeze(Value value) {
@@ -489,7 +490,7 @@ FrozenValues::~FrozenValues() {
     Value* v = pending.back();
     pending.pop_back();
     if (!v->has_heap()) continue;
-    uint32_t& refs = v->heap_->refs;
+    uint32_t& refs = v->u_.heap_->refs;
     if ((refs & Value::Heap::kImmortal) && !(refs & Value::Heap::kFrozen)) continue;
     if (v->hold_ == Value::Hold::Uncounted) ++refs;
     v->hold_ = Value::Hold::Counted;
@@ -524,7 +525,7 @@ Value Value::interned(std::string_view s) {
       v = it->second;
     } else {
       v = string(s);
-      v.heap_->refs = Heap::kImmortal;
+      v.u_.heap_->refs = Heap::kImmortal;
       table.emplace(std::string_view(v.str()), v);  // the view points into the payload
     }
   }
@@ -537,7 +538,7 @@ Value Value::array(ValueVec items) {
   v.kind_ = Kind::Array;
   auto* box = new VecBox;
   box->v = std::move(items);
-  v.heap_ = box;
+  v.u_.heap_ = box;
   return v;
 }
 
@@ -574,14 +575,14 @@ Value Value::object_sorted_moving(std::span<ObjectEntry> entries, const uint8_t*
     const size_t mask = slots - 1;
     for (size_t i = 0; i < n; ++i) {
       if (out[i].first.kind() != Kind::String) continue;
-      size_t j = static_cast<const StrBox*>(out[i].first.heap_)->hash & mask;
+      size_t j = static_cast<const StrBox*>(out[i].first.u_.heap_)->hash & mask;
       while (index[j]) j = (j + 1) & mask;
       index[j] = static_cast<uint32_t>(i + 1);
     }
   }
   Value v;
   v.kind_ = Kind::Object;
-  v.heap_ = box;
+  v.u_.heap_ = box;
   return v;
 }
 
@@ -605,14 +606,14 @@ Value Value::set_sorted(ValueVec items) {
   v.kind_ = Kind::Set;
   auto* box = new VecBox;
   box->v = std::move(items);
-  v.heap_ = box;
+  v.u_.heap_ = box;
   return v;
 }
 
 Value Value::empty_array() {
   static const Value v = [] {
     Value empty = array({});
-    empty.heap_->refs = Heap::kImmortal;
+    empty.u_.heap_->refs = Heap::kImmortal;
     return empty;
   }();
   return v;
@@ -620,7 +621,7 @@ Value Value::empty_array() {
 Value Value::empty_object() {
   static const Value v = [] {
     Value empty = object_sorted({});
-    empty.heap_->refs = Heap::kImmortal;
+    empty.u_.heap_->refs = Heap::kImmortal;
     return empty;
   }();
   return v;
@@ -628,7 +629,7 @@ Value Value::empty_object() {
 Value Value::empty_set() {
   static const Value v = [] {
     Value empty = set_sorted({});
-    empty.heap_->refs = Heap::kImmortal;
+    empty.u_.heap_->refs = Heap::kImmortal;
     return empty;
   }();
   return v;
@@ -643,7 +644,7 @@ bool Value::is_integer() const {
 bool Value::to_int64(int64_t& out) const {
   if (kind_ != Kind::Number) return false;
   if (!bool_) {
-    out = int_;
+    out = u_.int_;
     return true;
   }
   const auto& q = big()->q;
@@ -654,7 +655,7 @@ bool Value::to_int64(int64_t& out) const {
 
 double Value::to_double() const {
   if (kind_ != Kind::Number) return 0;
-  if (!bool_) return static_cast<double>(int_);
+  if (!bool_) return static_cast<double>(u_.int_);
   const auto* b = big();
   if (!b->text.empty()) return std::strtod(b->text.c_str(), nullptr);
   return b->q.get_d();
@@ -662,7 +663,7 @@ double Value::to_double() const {
 
 mpq_class Value::to_rational() const {
   if (kind_ != Kind::Number) return mpq_class(0);
-  if (!bool_) return mpq_class(static_cast<long>(int_));
+  if (!bool_) return mpq_class(static_cast<long>(u_.int_));
   return big()->q;
 }
 
@@ -706,7 +707,15 @@ void round_to_binary(const mpq_class& q, mpz_class& m, long& e) {
     mpq_class frac = scaled - mpq_class(lo);
     int c = cmp(frac, mpq_class(1, 2));
     m = lo;
-    if (c > 0 || (c == 0 && mpz_odd_p(lo.get_mpz_t()))) ++m;
+    if (c > 0 || (c == 0 && mpz_odd_p(lo.get_mpz_t()))) {
+      ++m;
+      // Rounding up 2^64 - 1 carries into a 65th bit: keep the mantissa 64 bits wide, so
+      // that e gives the ulp of the value's own binade (shortest_digits_exact's bounds).
+      if (mpz_sizeinbase(m.get_mpz_t(), 2) > kMantissaBits) {
+        mpz_tdiv_q_2exp(m.get_mpz_t(), m.get_mpz_t(), 1);
+        --e;
+      }
+    }
     return;
   }
   m = q.get_num() / q.get_den();
@@ -741,8 +750,9 @@ mpq_class pow10q(long k) {
 
 }  // namespace
 
-mpq_class round_to_mantissa64(const mpq_class& value) {
-  if (value == 0 || value.get_den() == 1) return value;
+namespace number_paths {
+
+bool round_to_mantissa64_fast(const mpq_class& value, mpq_class& result) {
   long double x;
   if (as_long_double(value, x)) {
     // x = mantissa * 2^(exp - 64) exactly.
@@ -756,8 +766,14 @@ mpq_class round_to_mantissa64(const mpq_class& value) {
     } else {
       mpq_div_2exp(out.get_mpq_t(), out.get_mpq_t(), static_cast<mp_bitcnt_t>(-shift));
     }
-    return x < 0 ? mpq_class(-out) : out;
+    result = x < 0 ? mpq_class(-out) : out;
+    return true;
   }
+  return false;
+}
+
+mpq_class round_to_mantissa64_exact(const mpq_class& value) {
+  if (value == 0) return value;
   bool neg = value < 0;
   mpq_class q = neg ? mpq_class(-value) : value;
   mpz_class m;
@@ -772,14 +788,14 @@ mpq_class round_to_mantissa64(const mpq_class& value) {
   return neg ? mpq_class(-out) : out;
 }
 
-namespace {
-
-// The shortest decimal that reads back to the same 64-bit-mantissa value, as significant
-// digits and the decimal exponent of the first: the digits of a long double's shortest
-// round-trip form (std::to_chars).
+// The digits of a long double's shortest round-trip form (std::to_chars). Its bounds are
+// Go's except below a power of two (to_chars admits only what reads back), so those go the
+// exact way.
 bool shortest_digits_fast(const mpq_class& value, std::string& digits, long& exp10) {
   long double x;
   if (!as_long_double(value, x)) return false;
+  int binary_exp;
+  if (std::frexp(std::fabs(x), &binary_exp) == 0.5L) return false;
   char buf[64];
   auto [end, ec] =
       std::to_chars(buf, buf + sizeof buf, std::fabs(x), std::chars_format::scientific);
@@ -808,6 +824,15 @@ void shortest_digits_exact(const mpq_class& value, std::string& digits, long& ex
   } else {
     mpq_mul_2exp(q.get_mpq_t(), q.get_mpq_t(), static_cast<mp_bitcnt_t>(-e));
   }
+  // Go's bounds (math/big roundShortest): half an ulp either side of the binary value,
+  // included when its mantissa is even. Below a power of two this is wider than the values
+  // that read back (the spacing halves there), and Go prints what it admits.
+  mpq_class half_ulp(1);
+  if (e + 1 >= 0) {
+    mpq_div_2exp(half_ulp.get_mpq_t(), half_ulp.get_mpq_t(), static_cast<mp_bitcnt_t>(e + 1));
+  } else {
+    mpq_mul_2exp(half_ulp.get_mpq_t(), half_ulp.get_mpq_t(), static_cast<mp_bitcnt_t>(-(e + 1)));
+  }
   // Decimal exponent of q: 10^d10 <= q < 10^(d10+1).
   long d10 = static_cast<long>(mpz_sizeinbase(q.get_num().get_mpz_t(), 10)) -
              static_cast<long>(mpz_sizeinbase(q.get_den().get_mpz_t(), 10));
@@ -823,10 +848,9 @@ void shortest_digits_exact(const mpq_class& value, std::string& digits, long& ex
     int half = cmp(frac, mpq_class(1, 2));
     if (half > 0 || (half == 0 && mpz_odd_p(cand.get_mpz_t()))) ++cand;
     mpq_class back = mpq_class(cand) * pow10q(d10 - n + 1);
-    mpz_class m2;
-    long e2;
-    round_to_binary(back, m2, e2);
-    if (m2 == m && e2 == e) {
+    mpq_class distance = back - q;
+    int to_bound = cmp(abs(distance), half_ulp);
+    if (to_bound < 0 || (to_bound == 0 && mpz_even_p(m.get_mpz_t()))) {
       digits = cand.get_str();
       exp10 = d10;
       if (static_cast<int>(digits.size()) > n) exp10 = d10 + 1;  // rounded up to 10^(d10+1)
@@ -834,6 +858,17 @@ void shortest_digits_exact(const mpq_class& value, std::string& digits, long& ex
     }
   }
 }
+
+}  // namespace number_paths
+
+mpq_class round_to_mantissa64(const mpq_class& value) {
+  if (value == 0 || value.get_den() == 1) return value;
+  mpq_class out;
+  if (number_paths::round_to_mantissa64_fast(value, out)) return out;
+  return number_paths::round_to_mantissa64_exact(value);
+}
+
+namespace {
 
 // Go's %g-like form of big.Float.Text('g', -1): %e when the exponent is below -4 or at
 // least 6, plain decimals otherwise.
@@ -858,14 +893,15 @@ std::string format_shortest(bool neg, std::string digits, long exp10) {
 std::string format_rational(const mpq_class& value) {
   std::string digits;
   long exp10 = 0;
-  if (!shortest_digits_fast(value, digits, exp10)) shortest_digits_exact(value, digits, exp10);
+  if (!number_paths::shortest_digits_fast(value, digits, exp10))
+    number_paths::shortest_digits_exact(value, digits, exp10);
   return format_shortest(value < 0, std::move(digits), exp10);
 }
 
 }  // namespace
 
 std::string Value::number_to_string() const {
-  if (!bool_) return std::to_string(int_);
+  if (!bool_) return std::to_string(u_.int_);
   const auto* b = big();
   if (!b->text.empty()) return b->text;
   if (b->q.get_den() == 1) return b->q.get_num().get_str();
@@ -899,10 +935,10 @@ const Value* Value::find(const Value& key) const {
           return &entry.second;
       return nullptr;
     }
-    const auto* box = static_cast<const ObjBox*>(heap_);
+    const auto* box = static_cast<const ObjBox*>(u_.heap_);
     const uint32_t* index = object_index(box);
     const size_t mask = index_slots(e.size()) - 1;
-    for (size_t j = static_cast<const StrBox*>(key.heap_)->hash & mask; index[j];
+    for (size_t j = static_cast<const StrBox*>(key.u_.heap_)->hash & mask; index[j];
          j = (j + 1) & mask) {
       const ObjectEntry& entry = e[index[j] - 1];
       if (same_string(entry.first, key)) return &entry.second;
@@ -988,7 +1024,7 @@ size_t Value::hash() const {
       return std::hash<double>{}(round_to_mantissa64(to_rational()).get_d());
     }
     case Kind::String:
-      return static_cast<const StrBox*>(heap_)->hash;
+      return static_cast<const StrBox*>(u_.heap_)->hash;
     case Kind::Array:
       return array_hash(items());
     case Kind::Set: {
@@ -1014,7 +1050,7 @@ int compare(const Value& a, const Value& b) {
     case Kind::Boolean:
       return a.bool_ == b.bool_ ? 0 : (a.bool_ ? 1 : -1);
     case Kind::Number: {
-      if (!a.bool_ && !b.bool_) return a.int_ < b.int_ ? -1 : (a.int_ > b.int_ ? 1 : 0);
+      if (!a.bool_ && !b.bool_) return a.u_.int_ < b.u_.int_ ? -1 : (a.u_.int_ > b.u_.int_ ? 1 : 0);
       // Non-integers compare as OPA holds them: with a 64-bit binary mantissa.
       mpq_class x = a.to_rational(), y = b.to_rational();
       if (x.get_den() != 1 || y.get_den() != 1) {
@@ -1025,13 +1061,13 @@ int compare(const Value& a, const Value& b) {
       return c < 0 ? -1 : (c > 0 ? 1 : 0);
     }
     case Kind::String: {
-      if (a.heap_ == b.heap_) return 0;
+      if (a.u_.heap_ == b.u_.heap_) return 0;
       int c = a.str().compare(b.str());
       return c < 0 ? -1 : (c > 0 ? 1 : 0);
     }
     case Kind::Array:
     case Kind::Set: {
-      if (a.heap_ == b.heap_) return 0;
+      if (a.u_.heap_ == b.u_.heap_) return 0;
       const auto& x = a.items();
       const auto& y = b.items();
       size_t n = std::min(x.size(), y.size());
@@ -1042,7 +1078,7 @@ int compare(const Value& a, const Value& b) {
       return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
     }
     case Kind::Object: {
-      if (a.heap_ == b.heap_) return 0;
+      if (a.u_.heap_ == b.u_.heap_) return 0;
       const auto& x = a.entries();
       const auto& y = b.entries();
       size_t n = std::min(x.size(), y.size());

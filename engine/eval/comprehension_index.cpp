@@ -156,18 +156,21 @@ bool Evaluator::build_comprehension_index(const Term& t, const ComprehensionInde
   ValueVec key;
   auto add = [&](ComprehensionCache::Group& group) {
     if (t.kind == TermKind::ObjectCompr) {
-      eval_term(*t.key, f, [&](const Value& k) {
-        return eval_term(*t.head, f, [&](const Value& v) {
+      auto on_key = [&](const Value& k) {
+        auto on_val = [&](const Value& v) {
           group.entries.emplace_back(k, v);
           return false;
-        });
-      });
+        };
+        return eval_term(*t.head, f, on_val);
+      };
+      eval_term(*t.key, f, on_key);
       return;
     }
-    eval_term(*t.head, f, [&](const Value& v) {
+    auto on_value = [&](const Value& v) {
       group.items.push_back(v);
       return false;
-    });
+    };
+    eval_term(*t.head, f, on_value);
   };
   // Each key term may have several values (a ref with an unbound segment); every
   // combination is a group the element belongs to, as the equalities would enumerate.
@@ -176,23 +179,26 @@ bool Evaluator::build_comprehension_index(const Term& t, const ComprehensionInde
       add(cache.groups[Value::array(key)]);
       return false;
     }
-    return eval_term(*plan.key_terms[i], f, [&](const Value& v) {
+    auto on_value = [&](const Value& v) {
       key.push_back(v);
       keys(i + 1);
       key.pop_back();
       return false;
-    });
+    };
+    return eval_term(*plan.key_terms[i], f, on_value);
   };
   try {
     if (plan.key_terms.empty()) {
       // Not grouped, only memoised: every element belongs to the one group.
       ComprehensionCache::Group& group = cache.groups[Value::empty_array()];
-      eval_body(plan.reduced_body, 0, f, [&]() {
+      auto then = [&]() {
         add(group);
         return false;
-      });
+      };
+      eval_body(plan.reduced_body, 0, f, then);
     } else {
-      eval_body(plan.reduced_body, 0, f, [&]() { return keys(0); });
+      auto then = [&]() { return keys(0); };
+      eval_body(plan.reduced_body, 0, f, then);
     }
   } catch (const EvalError&) {
     // Evaluating every element may fail where the filtered evaluation would not reach;

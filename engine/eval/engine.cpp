@@ -116,7 +116,7 @@ bool run_prepared(eval::Evaluator& ev, const PreparedQuery& prepared,
                   std::vector<QueryResult>& results, std::vector<Diagnostic>& errors) {
   const eval::CompiledQuery& q = prepared.impl->q;
   try {
-    ev.run_query(q, [&](eval::Frame& f) {
+    auto on_frame = [&](eval::Frame& f) {
       QueryResult r;
       for (const auto& e : *q.body) {
         QueryExpression qe;
@@ -133,7 +133,8 @@ bool run_prepared(eval::Evaluator& ev, const PreparedQuery& prepared,
       }
       results.push_back(std::move(r));
       return false;
-    });
+    };
+    ev.run_query(q, on_frame);
   } catch (const eval::EvalError& e) {
     errors.push_back(eval::make_diag(e.code, e.what(), e.loc));
     return false;

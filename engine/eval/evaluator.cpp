@@ -65,12 +65,14 @@ void Evaluator::conflict(const std::string& msg, const Location& loc) {
 void Evaluator::run_query(const CompiledQuery& q, FnRef<bool(Frame&)> on_solution) {
   query_ = &q;
   Frame f(static_cast<size_t>(q.num_slots));
-  eval_body(*q.body, 0, f, [&]() { return on_solution(f); });
+  auto then = [&]() { return on_solution(f); };
+  eval_body(*q.body, 0, f, then);
 }
 
 bool Evaluator::eval_body(const Body& body, size_t i, Frame& f, KDone k) {
   if (i == body.size()) return k();
-  return eval_expr(body[i], f, [&]() { return eval_body(body, i + 1, f, k); });
+  auto then = [&]() { return eval_body(body, i + 1, f, k); };
+  return eval_expr(body[i], f, then);
 }
 
 bool Evaluator::eval_expr(const Expr& e, Frame& f, KDone k) {
@@ -117,12 +119,12 @@ std::string Evaluator::rule_path(const CompiledRule& cr) {
 
 bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
   switch (e.kind) {
-    case ExprKind::Term:
+    case ExprKind::Term: {
       if (e.capture_slot < 0) {
         bool holds;
         if (direct_test(e, f, holds)) return holds && k();
       }
-      return eval_term(*e.a, f, [&](const Value& v) {
+      auto on_value = [&](const Value& v) {
         // In rule bodies false fails; a query reports it as the expression's value (OPA).
         if (v.is_false() && e.capture_slot < 0) return false;
         if (e.capture_slot >= 0) {
@@ -132,17 +134,20 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
           return r;
         }
         return k();
-      });
+      };
+      return eval_term(*e.a, f, on_value);
+    }
     case ExprKind::Unify:
     case ExprKind::Assign:
       return unify(*e.a, *e.b, f, k);
     case ExprKind::Not: {
-      bool found = eval_expr(*e.inner, f, []() { return true; });
+      auto stop = []() { return true; };
+      bool found = eval_expr(*e.inner, f, stop);
       return found ? false : k();
     }
     case ExprKind::SomeDecl:
       return k();
-    case ExprKind::SomeIn:
+    case ExprKind::SomeIn: {
       // `some x in coll` with x a fresh variable: bind it to each element in place.
       if (!e.key && e.val->kind == TermKind::Var && e.val->slot >= 0 &&
           f[static_cast<size_t>(e.val->slot)].is_undefined()) {
@@ -168,10 +173,11 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
           return r;
         }
       }
-      return eval_term(*e.domain, f, [&](const Value& coll) {
+      auto on_domain = [&](const Value& coll) {
         auto visit = [&](const Value& key, const Value& val) {
           if (e.key) {
-            return match(*e.key, key, f, [&]() { return match(*e.val, val, f, k); });
+            auto then = [&]() { return match(*e.val, val, f, k); };
+            return match(*e.key, key, f, then);
           }
           return match(*e.val, val, f, k);
         };
@@ -193,13 +199,17 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
           default:
             return false;
         }
-      });
-    case ExprKind::Every:
-      return eval_term(*e.domain, f, [&](const Value& coll) {
+      };
+      return eval_term(*e.domain, f, on_domain);
+    }
+    case ExprKind::Every: {
+      auto on_domain = [&](const Value& coll) {
         if (!coll.is_collection()) return false;
         auto holds = [&](const Value& key, const Value& val) {
-          auto body = [&]() { return eval_body(*e.body, 0, f, []() { return true; }); };
-          if (e.key) return match(*e.key, key, f, [&]() { return match(*e.val, val, f, body); });
+          auto stop = []() { return true; };
+          auto body = [&]() { return eval_body(*e.body, 0, f, stop); };
+          auto then_val = [&]() { return match(*e.val, val, f, body); };
+          if (e.key) return match(*e.key, key, f, then_val);
           return match(*e.val, val, f, body);
         };
         if (coll.is_array()) {
@@ -214,7 +224,9 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
             if (!holds(key, val)) return false;
         }
         return k();
-      });
+      };
+      return eval_term(*e.domain, f, on_domain);
+    }
   }
   return false;
 }
@@ -240,12 +252,13 @@ bool Evaluator::is_ground(const Term& t, const Frame& f) const {
 bool Evaluator::eval_terms(const std::vector<TermPtr>& ts, size_t i, ValueVec& out, Frame& f,
                            FnRef<bool(ValueVec&)> k) {
   if (i == ts.size()) return k(out);
-  return eval_term(*ts[i], f, [&](const Value& v) {
+  auto on_value = [&](const Value& v) {
     out.push_back(v);
     bool r = eval_terms(ts, i + 1, out, f, k);
     out.pop_back();
     return r;
-  });
+  };
+  return eval_term(*ts[i], f, on_value);
 }
 
 bool Evaluator::eval_term(const Term& t, Frame& f, KValue k) {
@@ -281,12 +294,14 @@ bool Evaluator::eval_term(const Term& t, Frame& f, KValue k) {
       if (t.value.is_defined()) return k(t.value);  // constant, built by the compiler
       ValueVec out;
       out.reserve(t.items.size());
-      return eval_terms(t.items, 0, out, f, [&](ValueVec& vals) { return k(Value::array(vals)); });
+      auto on_args = [&](ValueVec& vals) { return k(Value::array(vals)); };
+      return eval_terms(t.items, 0, out, f, on_args);
     }
     case TermKind::Set: {
       if (t.value.is_defined()) return k(t.value);
       ValueVec out;
-      return eval_terms(t.items, 0, out, f, [&](ValueVec& vals) { return k(Value::set(vals)); });
+      auto on_args = [&](ValueVec& vals) { return k(Value::set(vals)); };
+      return eval_terms(t.items, 0, out, f, on_args);
     }
     case TermKind::Object: {
       if (t.value.is_defined()) return k(t.value);
@@ -306,14 +321,16 @@ bool Evaluator::eval_term(const Term& t, Frame& f, KValue k) {
 
 bool Evaluator::eval_pairs(const Term& t, size_t i, ObjectEntries& entries, Frame& f, KValue k) {
   if (i == t.pairs.size()) return k(Value::object(entries));
-  return eval_term(*t.pairs[i].first, f, [&](const Value& key) {
-    return eval_term(*t.pairs[i].second, f, [&](const Value& val) {
+  auto on_key = [&](const Value& key) {
+    auto on_val = [&](const Value& val) {
       entries.emplace_back(key, val);
       bool r = eval_pairs(t, i + 1, entries, f, k);
       entries.pop_back();
       return r;
-    });
-  });
+    };
+    return eval_term(*t.pairs[i].second, f, on_val);
+  };
+  return eval_term(*t.pairs[i].first, f, on_key);
 }
 
 // Sorted once rather than searched per element (a comprehension of thousands of entries
@@ -347,28 +364,33 @@ bool Evaluator::eval_compr(const Term& t, Frame& f, KValue k) {
   }
   if (t.kind == TermKind::ObjectCompr) {
     ObjectEntries entries;
-    eval_body(*t.body, 0, f, [&]() {
-      eval_term(*t.key, f, [&](const Value& key) {
-        return eval_term(*t.head, f, [&](const Value& val) {
+    auto then = [&]() {
+      auto on_key = [&](const Value& key) {
+        auto on_val = [&](const Value& val) {
           entries.emplace_back(key, val);
           return false;
-        });
-      });
+        };
+        return eval_term(*t.head, f, on_val);
+      };
+      eval_term(*t.key, f, on_key);
       return false;
-    });
+    };
+    eval_body(*t.body, 0, f, then);
     Value object;
     if (!object_from_comprehension(std::move(entries), object))
       conflict("object keys must be unique", t.loc);
     return k(object);
   }
   ValueVec out;
-  eval_body(*t.body, 0, f, [&]() {
-    eval_term(*t.head, f, [&](const Value& v) {
+  auto then = [&]() {
+    auto on_value = [&](const Value& v) {
       out.push_back(v);
       return false;
-    });
+    };
+    eval_term(*t.head, f, on_value);
     return false;
-  });
+  };
+  eval_body(*t.body, 0, f, then);
   if (t.kind == TermKind::ArrayCompr) return k(Value::array(std::move(out)));
   return k(Value::set(std::move(out)));
 }
@@ -441,7 +463,8 @@ bool Evaluator::eval_ref(const Term& t, Frame& f, KValue k) {
     }
     return false;
   }
-  return eval_term(head, f, [&](const Value& v) { return index_rest(v, t, 1, f, k); });
+  auto on_value = [&](const Value& v) { return index_rest(v, t, 1, f, k); };
+  return eval_term(head, f, on_value);
 }
 
 bool Evaluator::index_rest(const Value& v, const Term& ref, size_t i, Frame& f, KValue k) {
@@ -480,7 +503,8 @@ bool Evaluator::index_rest(const Value& v, const Term& ref, size_t i, Frame& f, 
   }
   if (!is_ground(seg, f)) {
     auto visit = [&](const Value& key, const Value& child) {
-      return match(seg, key, f, [&]() { return index_rest(child, ref, i + 1, f, k); });
+      auto then = [&]() { return index_rest(child, ref, i + 1, f, k); };
+      return match(seg, key, f, then);
     };
     switch (v.kind()) {
       case Kind::Array: {
@@ -506,11 +530,12 @@ bool Evaluator::index_rest(const Value& v, const Term& ref, size_t i, Frame& f, 
     if (!child) return false;
     return index_rest(*child, ref, i + 1, f, k);
   }
-  return eval_term(seg, f, [&](const Value& key) {
+  auto on_value = [&](const Value& key) {
     const Value* child = v.get_ptr(key);
     if (!child) return false;
     return index_rest(*child, ref, i + 1, f, k);
-  });
+  };
+  return eval_term(seg, f, on_value);
 }
 
 bool Evaluator::override_at(const std::vector<std::string>& path, Value& out) const {
@@ -782,10 +807,11 @@ Value Evaluator::compute_node(const RuleNode* node) {
     // A function without parameters referenced without parentheses is its value (OPA).
     if (node->arity != 0) return Value();
     Value out;
-    call_function(node, {}, *node->rules.front()->rule.ref[0], [&](const Value& v) {
+    auto on_value = [&](const Value& v) {
       out = v;
       return true;
-    });
+    };
+    call_function(node, {}, *node->rules.front()->rule.ref[0], on_value);
     return out;
   }
   ValueVec values;
@@ -806,10 +832,11 @@ Value Evaluator::compute_node(const RuleNode* node) {
       if (opts_.tracer) opts_.tracer->enter_rule(rule_path(*cr), trace_loc(r.loc));
       Frame fr(static_cast<size_t>(cr->num_slots));
       auto on_solution = [&]() {
-        eval_term(*r.key, fr, [&](const Value& v) {
+        auto on_value = [&](const Value& v) {
           set_elems.push_back(v);
           return false;
-        });
+        };
+        eval_term(*r.key, fr, on_value);
         return false;
       };
       size_t before = set_elems.size();
@@ -829,11 +856,12 @@ Value Evaluator::compute_node(const RuleNode* node) {
       bool ok = true;
       for (const auto& seg : cr->rest) {
         bool got = false;
-        eval_term(*seg, fr, [&](const Value& kv) {
+        auto on_value = [&](const Value& kv) {
           keys.push_back(kv);
           got = true;
           return true;
-        });
+        };
+        eval_term(*seg, fr, on_value);
         if (!got) {
           ok = false;
           break;
@@ -841,17 +869,19 @@ Value Evaluator::compute_node(const RuleNode* node) {
       }
       if (!ok) return false;
       if (r.kind == ast::RuleKind::MultiValue) {
-        eval_term(*r.key, fr, [&](const Value& v) {
+        auto on_value = [&](const Value& v) {
           dynamic.push_back({keys, v, true, r.loc});
           return false;
-        });
+        };
+        eval_term(*r.key, fr, on_value);
       } else if (!r.value) {
         dynamic.push_back({keys, kTrue, false, r.loc});
       } else {
-        eval_term(*r.value, fr, [&](const Value& v) {
+        auto on_value = [&](const Value& v) {
           dynamic.push_back({keys, v, false, r.loc});
           return false;
-        });
+        };
+        eval_term(*r.value, fr, on_value);
       }
       return false;
     };
@@ -884,10 +914,11 @@ Value Evaluator::compute_node(const RuleNode* node) {
   if (!found && !any_set && dynamic.empty() && !node->defaults.empty()) {
     const auto& d = *node->defaults.front();
     Frame fr(static_cast<size_t>(d.num_slots));
-    eval_term(*d.rule.value, fr, [&](const Value& v) {
+    auto on_value = [&](const Value& v) {
       result = v;
       return true;
-    });
+    };
+    eval_term(*d.rule.value, fr, on_value);
   }
   // Rules deeper in the tree (p.q := 1 beside p[x] := ...) are keys of this object too.
   if (!node->children.empty() && (result.is_undefined() || result.is_object())) {
@@ -949,17 +980,20 @@ Value Evaluator::merge_rule_values(const Value& a, const Value& b, const Locatio
 
 bool Evaluator::unify(const Term& a, const Term& b, Frame& f, KDone k) {
   if (a.kind == TermKind::Var && a.slot >= 0 && f[static_cast<size_t>(a.slot)].is_undefined()) {
-    return eval_term(b, f, [&](const Value& v) { return match(a, v, f, k); });
+    auto on_value = [&](const Value& v) { return match(a, v, f, k); };
+    return eval_term(b, f, on_value);
   }
   if (b.kind == TermKind::Var && b.slot >= 0 && f[static_cast<size_t>(b.slot)].is_undefined()) {
-    return eval_term(a, f, [&](const Value& v) { return match(b, v, f, k); });
+    auto on_value = [&](const Value& v) { return match(b, v, f, k); };
+    return eval_term(a, f, on_value);
   }
   bool ga = is_ground(a, f), gb = is_ground(b, f);
   if (!ga && !gb && a.kind == TermKind::Array && b.kind == TermKind::Array) {
     if (a.items.size() != b.items.size()) return false;
     std::function<bool(size_t)> step = [&](size_t i) -> bool {
       if (i == a.items.size()) return k();
-      return unify(*a.items[i], *b.items[i], f, [&]() { return step(i + 1); });
+      auto then = [&]() { return step(i + 1); };
+      return unify(*a.items[i], *b.items[i], f, then);
     };
     return step(0);
   }
@@ -968,32 +1002,46 @@ bool Evaluator::unify(const Term& a, const Term& b, Frame& f, KDone k) {
     // Match keys by value; keys must be ground.
     std::function<bool(size_t)> step = [&](size_t i) -> bool {
       if (i == a.pairs.size()) return k();
-      return eval_term(*a.pairs[i].first, f, [&](const Value& ka) {
+      auto on_a_key = [&](const Value& ka) {
         for (const auto& [kb, vb] : b.pairs) {
           bool same = false;
-          eval_term(*kb, f, [&](const Value& kbv) {
+          auto on_key = [&](const Value& kbv) {
             same = kbv == ka;
             return true;
-          });
-          if (same) return unify(*a.pairs[i].second, *vb, f, [&]() { return step(i + 1); });
+          };
+          eval_term(*kb, f, on_key);
+          if (same) {
+            auto then = [&]() { return step(i + 1); };
+            return unify(*a.pairs[i].second, *vb, f, then);
+          }
         }
         return false;
-      });
+      };
+      return eval_term(*a.pairs[i].first, f, on_a_key);
     };
     return step(0);
   }
-  if (!ga) return eval_term(b, f, [&](const Value& v) { return match(a, v, f, k); });
-  if (!gb) return eval_term(a, f, [&](const Value& v) { return match(b, v, f, k); });
-  return eval_term(a, f, [&](const Value& va) {
-    return eval_term(b, f, [&](const Value& vb) { return va == vb ? k() : false; });
-  });
+  if (!ga) {
+    auto on_value = [&](const Value& v) { return match(a, v, f, k); };
+    return eval_term(b, f, on_value);
+  }
+  if (!gb) {
+    auto on_value = [&](const Value& v) { return match(b, v, f, k); };
+    return eval_term(a, f, on_value);
+  }
+  auto on_a = [&](const Value& va) {
+    auto on_b = [&](const Value& vb) { return va == vb ? k() : false; };
+    return eval_term(b, f, on_b);
+  };
+  return eval_term(a, f, on_a);
 }
 
 bool Evaluator::match(const Term& p, const Value& v, Frame& f, KDone k) {
   switch (p.kind) {
     case TermKind::Var: {
       if (p.slot < 0) {
-        return eval_term(p, f, [&](const Value& pv) { return pv == v ? k() : false; });
+        auto on_value = [&](const Value& pv) { return pv == v ? k() : false; };
+        return eval_term(p, f, on_value);
       }
       Value& slot = f[static_cast<size_t>(p.slot)];
       if (slot.is_defined()) return slot == v ? k() : false;
@@ -1009,7 +1057,8 @@ bool Evaluator::match(const Term& p, const Value& v, Frame& f, KDone k) {
       if (!v.is_array() || v.items().size() != p.items.size()) return false;
       std::function<bool(size_t)> step = [&](size_t i) -> bool {
         if (i == p.items.size()) return k();
-        return match(*p.items[i], v.items()[i], f, [&]() { return step(i + 1); });
+        auto then = [&]() { return step(i + 1); };
+        return match(*p.items[i], v.items()[i], f, then);
       };
       return step(0);
     }
@@ -1018,16 +1067,20 @@ bool Evaluator::match(const Term& p, const Value& v, Frame& f, KDone k) {
       if (!v.is_object() || v.entries().size() != p.pairs.size()) return false;
       std::function<bool(size_t)> step = [&](size_t i) -> bool {
         if (i == p.pairs.size()) return k();
-        return eval_term(*p.pairs[i].first, f, [&](const Value& key) {
+        auto on_value = [&](const Value& key) {
           const Value* child = v.find(key);
           if (!child) return false;
-          return match(*p.pairs[i].second, *child, f, [&]() { return step(i + 1); });
-        });
+          auto then = [&]() { return step(i + 1); };
+          return match(*p.pairs[i].second, *child, f, then);
+        };
+        return eval_term(*p.pairs[i].first, f, on_value);
       };
       return step(0);
     }
-    default:
-      return eval_term(p, f, [&](const Value& pv) { return pv == v ? k() : false; });
+    default: {
+      auto on_value = [&](const Value& pv) { return pv == v ? k() : false; };
+      return eval_term(p, f, on_value);
+    }
   }
 }
 

@@ -21,11 +21,14 @@ class FnRef<R(A...)> {
   // Passing a FnRef on copies it; only other callables get wrapped (a FnRef wrapping a
   // FnRef would add an indirect call at every level of the continuation chain).
   template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, FnRef>>>
-  FnRef(F&& f)
+  FnRef(F& f)
       : obj_(const_cast<void*>(static_cast<const void*>(&f))),  // NOLINT
-        call_([](void* o, A... a) -> R {
-          return (*static_cast<std::remove_reference_t<F>*>(o))(a...);
-        }) {}
+        call_([](void* o, A... a) -> R { return (*static_cast<F*>(o))(a...); }) {}
+  // Only named callables bind: a temporary is gone at the end of the full expression that
+  // made it, and a FnRef kept past that (in a variable or a member) would call freed stack.
+  template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, FnRef> &&
+                                                    !std::is_lvalue_reference_v<F>>>
+  FnRef(F&& f) = delete;
   R operator()(A... a) const { return call_(obj_, a...); }
 
  private:
@@ -35,6 +38,18 @@ class FnRef<R(A...)> {
 
 using KValue = FnRef<bool(const Value&)>;
 using KDone = FnRef<bool()>;
+
+// The binding rule, checked where FnRef is defined.
+namespace fnref_check {
+struct Callable {
+  bool operator()(const Value&) const { return true; }
+};
+static_assert(std::is_constructible_v<KValue, Callable&>);
+static_assert(std::is_constructible_v<KValue, const Callable&>);
+static_assert(!std::is_constructible_v<KValue, Callable>, "a temporary must not bind");
+static_assert(!std::is_constructible_v<KValue, Callable&&>, "a temporary must not bind");
+static_assert(std::is_copy_constructible_v<KValue>);
+}  // namespace fnref_check
 
 // A `with` replacement of a function: a value, a builtin (fn is its BuiltinDecl) or a user
 // function (fn is its RuleNode).

@@ -107,10 +107,11 @@ bool Evaluator::eval_call(const Term& t, Frame& f, KValue k) {
       std::string line;
       for (size_t i = 1; i < t.items.size(); ++i) {
         std::string part = "<undefined>";
-        eval_term(*t.items[i], f, [&](const Value& v) {
+        auto on_value = [&](const Value& v) {
           part = v.is_string() ? v.str() : v.to_rego();
           return true;
-        });
+        };
+        eval_term(*t.items[i], f, on_value);
         if (i > 1) line += " ";
         line += part;
       }
@@ -125,9 +126,11 @@ bool Evaluator::eval_call(const Term& t, Frame& f, KValue k) {
   size_t end = t.items.size() - (has_output ? 1 : 0);
   auto call = [&](std::span<const Value> vals) {
     if (has_output) {
-      return call_with_args(t, vals, f, [&](const Value& out) {
-        return match(*t.items.back(), out, f, [&]() { return k(kTrue); });
-      });
+      auto on_value = [&](const Value& out) {
+        auto then = [&]() { return k(kTrue); };
+        return match(*t.items.back(), out, f, then);
+      };
+      return call_with_args(t, vals, f, on_value);
     }
     return call_with_args(t, vals, f, k);
   };
@@ -161,10 +164,11 @@ bool Evaluator::eval_call(const Term& t, Frame& f, KValue k) {
 bool Evaluator::eval_args(const Term& t, size_t i, size_t end, Value* buf, Frame& f,
                           FnRef<bool(std::span<const Value>)> k) {
   if (i == end) return k(std::span<const Value>(buf, end - 1));
-  return eval_term(*t.items[i], f, [&](const Value& v) {
+  auto on_value = [&](const Value& v) {
     buf[i - 1] = v;
     return eval_args(t, i + 1, end, buf, f, k);
-  });
+  };
+  return eval_term(*t.items[i], f, on_value);
 }
 
 bool Evaluator::call_with_args(const Term& t, std::span<const Value> args, Frame& f, KValue k) {
@@ -201,10 +205,11 @@ bool Evaluator::call_with_args(const Term& t, std::span<const Value> args, Frame
         if (m.kind == Mock::Kind::Builtin) {
           result = call_builtin(static_cast<const BuiltinDecl*>(m.fn), args, t);
         } else {
-          call_function(static_cast<const RuleNode*>(m.fn), args, t, [&](const Value& v) {
+          auto on_value = [&](const Value& v) {
             result = v;
             return true;
-          });
+          };
+          call_function(static_cast<const RuleNode*>(m.fn), args, t, on_value);
         }
       }
       if (result.is_undefined()) return false;
@@ -531,11 +536,12 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
           any = true;
           add(kTrue, r.loc);
         } else {
-          eval_term(*value, fr, [&](const Value& v) {
+          auto on_value = [&](const Value& v) {
             any = true;
             add(v, r.loc);
             return false;
-          });
+          };
+          eval_term(*value, fr, on_value);
         }
         return constant;
       };
@@ -546,20 +552,22 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
       }
       return any;
     };
-    match_args(r.args, args, 0, fr, [&]() {
+    auto then = [&]() {
       if (run(r.body, r.value)) return false;
       for (const auto& ec : r.elses)
         if (run(ec.body, ec.value)) return false;
       return false;
-    });
+    };
+    match_args(r.args, args, 0, fr, then);
   }
   if (result.is_undefined() && !node->defaults.empty()) {
     const auto& d = *node->defaults.front();
     Frame fr(static_cast<size_t>(d.num_slots));
-    eval_term(*d.rule.value, fr, [&](const Value& v) {
+    auto on_value = [&](const Value& v) {
       result = v;
       return true;
-    });
+    };
+    eval_term(*d.rule.value, fr, on_value);
   }
   if (stats) {
     CallMemoEntry entry{node, {}, args.size(), memo_hash, result};
@@ -587,7 +595,8 @@ bool Evaluator::match_args(const std::vector<TermPtr>& patterns, std::span<const
     ++i;
   }
   if (i == patterns.size()) return k();
-  return match(*patterns[i], args[i], f, [&]() { return match_args(patterns, args, i + 1, f, k); });
+  auto then = [&]() { return match_args(patterns, args, i + 1, f, k); };
+  return match(*patterns[i], args[i], f, then);
 }
 
 }  // namespace policyc::eval

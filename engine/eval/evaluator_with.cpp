@@ -90,12 +90,11 @@ bool Evaluator::eval_with(const Expr& e, size_t wi, Frame& f, KDone k, WithState
           return apply(Mock{Mock::Kind::Builtin, Value(), decl});
         }
       }
-      return eval_term(replacement, f, [&](const Value& v) {
-        return apply(Mock{Mock::Kind::Value, v, nullptr});
-      });
+      auto on_value = [&](const Value& v) { return apply(Mock{Mock::Kind::Value, v, nullptr}); };
+      return eval_term(replacement, f, on_value);
     }
     // input / data replacement.
-    return eval_term(*w.value, f, [&](const Value& v) {
+    auto on_replacement = [&](const Value& v) {
       std::vector<Value> path;
       bool is_input = false;
       const Term* head = target.kind == TermKind::Ref ? target.items[0].get() : &target;
@@ -103,11 +102,12 @@ bool Evaluator::eval_with(const Expr& e, size_t wi, Frame& f, KDone k, WithState
       if (target.kind == TermKind::Ref) {
         for (size_t i = 1; i < target.items.size(); ++i) {
           bool ok = false;
-          eval_term(*target.items[i], f, [&](const Value& seg) {
+          auto on_segment = [&](const Value& seg) {
             path.push_back(seg);
             ok = true;
             return true;
-          });
+          };
+          eval_term(*target.items[i], f, on_segment);
           if (!ok) return false;
         }
       }
@@ -129,10 +129,11 @@ bool Evaluator::eval_with(const Expr& e, size_t wi, Frame& f, KDone k, WithState
       caches_.pop_back();
       data_overrides_.pop_back();
       return r;
-    });
+    };
+    return eval_term(*w.value, f, on_replacement);
   }
   // The expression runs with the replacements; its continuation without them.
-  return eval_expr_core(e, f, [&]() {
+  auto then = [&]() {
     WithState inner{input_, data_overrides_, mocks_, special_mocks_, caches_.size()};
     std::vector<std::unordered_map<const RuleNode*, Value>> inner_caches(
         std::make_move_iterator(caches_.begin() + static_cast<std::ptrdiff_t>(outer.cache_depth)),
@@ -149,7 +150,8 @@ bool Evaluator::eval_with(const Expr& e, size_t wi, Frame& f, KDone k, WithState
     special_mocks_ = std::move(inner.special_mocks);
     for (auto& c : inner_caches) caches_.push_back(std::move(c));
     return r;
-  });
+  };
+  return eval_expr_core(e, f, then);
 }
 
 }  // namespace policyc::eval

@@ -36,12 +36,12 @@ struct BigNumber {
 
 class Value {
  public:
-  Value() : int_(0) {}
-  Value(const Value& o) : kind_(o.kind_), bool_(o.bool_), hold_(o.copy_hold()), int_(o.int_) {}
-  Value(Value&& o) noexcept : kind_(o.kind_), bool_(o.bool_), hold_(o.hold_), int_(o.int_) {
+  Value() : u_{.int_ = 0} {}
+  Value(const Value& o) : kind_(o.kind_), bool_(o.bool_), hold_(o.copy_hold()), u_(o.u_) {}
+  Value(Value&& o) noexcept : kind_(o.kind_), bool_(o.bool_), hold_(o.hold_), u_(o.u_) {
     o.kind_ = Kind::Undefined;
     o.hold_ = Hold::Counted;
-    o.int_ = 0;
+    o.u_.int_ = 0;
   }
   Value& operator=(const Value& o) {
     if (this != &o) {
@@ -50,7 +50,7 @@ class Value {
       kind_ = o.kind_;
       bool_ = o.bool_;
       hold_ = hold;
-      int_ = o.int_;
+      u_ = o.u_;
     }
     return *this;
   }
@@ -60,10 +60,10 @@ class Value {
       kind_ = o.kind_;
       bool_ = o.bool_;
       hold_ = o.hold_;
-      int_ = o.int_;
+      u_ = o.u_;
       o.kind_ = Kind::Undefined;
       o.hold_ = Hold::Counted;
-      o.int_ = 0;
+      o.u_.int_ = 0;
     }
     return *this;
   }
@@ -122,7 +122,7 @@ class Value {
 
   // Numbers.
   bool is_small_int() const { return kind_ == Kind::Number && !bool_; }
-  int64_t small_int() const { return int_; }
+  int64_t small_int() const { return u_.int_; }
   bool is_integer() const;            // any integral number
   bool to_int64(int64_t& out) const;  // integral and in range
   double to_double() const;
@@ -196,10 +196,13 @@ class Value {
   // Frozen and Uncounted handles are copied without reading the payload's count: in a large
   // input spread over a hundred megabytes, that read was a cache miss per variable binding.
   Hold hold_ = Hold::Counted;
-  union {
+  // Copied as a whole (the union's own copy is of its bytes), never through one member: the
+  // other member may be the active one, and reading it would be undefined.
+  union Payload {
     int64_t int_;  // small integers
     Heap* heap_;   // strings, big numbers, arrays, sets, objects
   };
+  Payload u_;
 
   // Equal strings: the same payload, or equal precomputed hashes and equal bytes.
   static bool same_string(const Value& a, const Value& b);
@@ -207,17 +210,17 @@ class Value {
   // The hold of a copy of this handle, taking a count when the copy owns one.
   Hold copy_hold() const {
     if (!has_heap()) return Hold::Counted;
-    if (hold_ != Hold::Counted || (heap_->refs & Heap::kImmortal)) return Hold::Uncounted;
-    ++heap_->refs;
+    if (hold_ != Hold::Counted || (u_.heap_->refs & Heap::kImmortal)) return Hold::Uncounted;
+    ++u_.heap_->refs;
     return Hold::Counted;
   }
   void release() {
     if (!has_heap() || hold_ == Hold::Uncounted) return;
-    if (heap_->refs & Heap::kImmortal) {
-      if (heap_->refs & Heap::kFrozen) release_frozen();
+    if (u_.heap_->refs & Heap::kImmortal) {
+      if (u_.heap_->refs & Heap::kFrozen) release_frozen();
       return;
     }
-    if (--heap_->refs == 0) destroy();
+    if (--u_.heap_->refs == 0) destroy();
   }
   void release_frozen();
   void destroy();
@@ -250,24 +253,24 @@ const ValueVec& empty_items();
 
 inline const std::string& Value::str() const {
   if (kind_ != Kind::String) return value_detail::empty_string();
-  return static_cast<const value_detail::StrBox*>(heap_)->s;
+  return static_cast<const value_detail::StrBox*>(u_.heap_)->s;
 }
 
 inline bool Value::same_string(const Value& a, const Value& b) {
-  if (a.heap_ == b.heap_) return true;
-  const auto* x = static_cast<const value_detail::StrBox*>(a.heap_);
-  const auto* y = static_cast<const value_detail::StrBox*>(b.heap_);
+  if (a.u_.heap_ == b.u_.heap_) return true;
+  const auto* x = static_cast<const value_detail::StrBox*>(a.u_.heap_);
+  const auto* y = static_cast<const value_detail::StrBox*>(b.u_.heap_);
   return x->hash == y->hash && x->s == y->s;
 }
 
 inline const ValueVec& Value::items() const {
   if (kind_ != Kind::Array && kind_ != Kind::Set) return value_detail::empty_items();
-  return static_cast<const value_detail::VecBox*>(heap_)->v;
+  return static_cast<const value_detail::VecBox*>(u_.heap_)->v;
 }
 
 inline EntrySpan Value::entries() const {
   if (kind_ != Kind::Object) return {};
-  const auto* box = static_cast<const value_detail::ObjBox*>(heap_);
+  const auto* box = static_cast<const value_detail::ObjBox*>(u_.heap_);
   return EntrySpan(box->data(), box->size);
 }
 
