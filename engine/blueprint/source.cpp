@@ -34,50 +34,6 @@ constexpr size_t kAliasBudgetPerEvent = 50;
 // Mappings up to this size are ordered through a byte index array (Value's in-place build).
 constexpr size_t kMaxSortedInPlace = 255;
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-// YAML 1.2 core schema for plain scalars: null, booleans, decimal integers and floats.
-// Blueprints are written by people; octal/hex ints would only surprise them.
-Value resolve_plain_scalar(std::string_view s) {
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return Value::null();
-  if (s == "true" || s == "True" || s == "TRUE") return Value::boolean(true);
-  if (s == "false" || s == "False" || s == "FALSE") return Value::boolean(false);
-  size_t i = 0;
-  std::string normalized;
-  if (s[i] == '-' || s[i] == '+') {
-    if (s[i] == '-') normalized.push_back('-');
-    ++i;
-  }
-  size_t int_start = i;
-  while (i < s.size() && is_digit(s[i])) ++i;
-  std::string_view int_part = s.substr(int_start, i - int_start);
-  if (int_part.empty()) return Value::string(s);
-  std::string_view rest = s.substr(i);
-  if (!rest.empty()) {
-    // Only JSON-shaped decimals and exponents count as numbers; "1.2.3" stays a string.
-    size_t j = 0;
-    if (rest[j] == '.') {
-      ++j;
-      size_t frac_start = j;
-      while (j < rest.size() && is_digit(rest[j])) ++j;
-      if (j == frac_start) return Value::string(s);
-    }
-    if (j < rest.size() && (rest[j] == 'e' || rest[j] == 'E')) {
-      ++j;
-      if (j < rest.size() && (rest[j] == '+' || rest[j] == '-')) ++j;
-      size_t exp_start = j;
-      while (j < rest.size() && is_digit(rest[j])) ++j;
-      if (j == exp_start) return Value::string(s);
-    }
-    if (j != rest.size()) return Value::string(s);
-  }
-  size_t first_nonzero = int_part.find_first_not_of('0');
-  normalized += first_nonzero == std::string_view::npos ? "0" : int_part.substr(first_nonzero);
-  normalized += rest;
-  Value v = Value::number_from_text(normalized);
-  return v.is_defined() ? v : Value::string(s);
-}
-
 // Strings this thread built recently, by a cheap hash of their text. The files of one
 // system repeat the same keys and many of the same values ("stateless", "/health/ready"),
 // so most are found here before the intern table is hashed or anything is allocated.
@@ -221,7 +177,7 @@ class PositionedBuilder final : public YamlEventSink {
     if (const Value* seen = recent.find(text)) {
       v = *seen;
     } else {
-      v = plain ? resolve_plain_scalar(text) : Value::string(text);
+      v = plain ? resolve_plain_scalar(text, YamlSchema::Decimal12) : Value::string(text);
       if (v.is_string()) recent.remember(text, v);
     }
     if (!anchor.empty()) anchors_[std::string(anchor)] = {v, 1};

@@ -436,3 +436,37 @@ TEST(DiagnosticTest, FormatsLocationAndCaret) {
 
 }  // namespace
 }  // namespace policyc
+
+// One resolver for plain YAML scalars, three schemas: what differs is written down here.
+TEST(YamlPlainScalars, EachSchemaResolvesTheSameTextItsOwnWay) {
+  using policyc::resolve_plain_scalar;
+  using policyc::YamlSchema;
+  struct Case {
+    const char* text;
+    const char* core12;
+    const char* go11;
+    const char* decimal12;
+  };
+  const Case cases[] = {
+      {"", "null", "null", "null"},
+      {"~", "null", "null", "null"},
+      {"True", "true", "true", "true"},
+      {"yes", "\"yes\"", "true", "\"yes\""},
+      {"007", "7", "7", "7"},
+      {"0x1F", "31", "31", "\"0x1F\""},
+      {"0o17", "15", "15", "\"0o17\""},
+      {"1_000", "\"1_000\"", "1000", "\"1_000\""},
+      {"-2.50", "-2.50", "-2.50", "-2.50"},
+      {"1e3", "1e3", "1e3", "1e3"},
+      {"1.2.3", "\"1.2.3\"", "\"1.2.3\"", "\"1.2.3\""},
+      {".inf", "undefined", "undefined", "\".inf\""},
+  };
+  auto show = [](const policyc::Value& v) {
+    return v.is_undefined() ? std::string("undefined") : v.to_json();
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(show(resolve_plain_scalar(c.text, YamlSchema::Core12)), c.core12) << c.text;
+    EXPECT_EQ(show(resolve_plain_scalar(c.text, YamlSchema::Go11)), c.go11) << c.text;
+    EXPECT_EQ(show(resolve_plain_scalar(c.text, YamlSchema::Decimal12)), c.decimal12) << c.text;
+  }
+}

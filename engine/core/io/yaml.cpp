@@ -192,6 +192,45 @@ bool resolve_bool(std::string_view s, YamlSchema schema, bool& out) {
   return false;
 }
 
+// YAML 1.2 core decimal numbers only: [-+]?digits(.digits)?([eE][-+]?digits)?, with leading
+// zeros dropped; anything else is the text itself.
+Value resolve_decimal_number(std::string_view s) {
+  size_t i = 0;
+  std::string normalized;
+  if (s[i] == '-' || s[i] == '+') {
+    if (s[i] == '-') normalized.push_back('-');
+    ++i;
+  }
+  size_t int_start = i;
+  while (i < s.size() && is_digit(s[i])) ++i;
+  std::string_view int_part = s.substr(int_start, i - int_start);
+  if (int_part.empty()) return Value::string(s);
+  std::string_view rest = s.substr(i);
+  if (!rest.empty()) {
+    // Only JSON-shaped decimals and exponents count as numbers; "1.2.3" stays a string.
+    size_t j = 0;
+    if (rest[j] == '.') {
+      ++j;
+      size_t frac_start = j;
+      while (j < rest.size() && is_digit(rest[j])) ++j;
+      if (j == frac_start) return Value::string(s);
+    }
+    if (j < rest.size() && (rest[j] == 'e' || rest[j] == 'E')) {
+      ++j;
+      if (j < rest.size() && (rest[j] == '+' || rest[j] == '-')) ++j;
+      size_t exp_start = j;
+      while (j < rest.size() && is_digit(rest[j])) ++j;
+      if (j == exp_start) return Value::string(s);
+    }
+    if (j != rest.size()) return Value::string(s);
+  }
+  size_t first_nonzero = int_part.find_first_not_of('0');
+  normalized += first_nonzero == std::string_view::npos ? "0" : int_part.substr(first_nonzero);
+  normalized += rest;
+  Value v = Value::number_from_text(normalized);
+  return v.is_defined() ? v : Value::string(s);
+}
+
 constexpr std::string_view kTagPrefix = "tag:yaml.org,2002:";
 
 class YamlBuilder {
@@ -351,25 +390,10 @@ class YamlBuilder {
       out = Value::string(text);
       return true;
     }
-    if (resolve_null(text)) {
-      out = Value::null();
-      return true;
-    }
-    bool b;
-    if (resolve_bool(text, schema_, b)) {
-      out = Value::boolean(b);
-      return true;
-    }
-    if (is_special_float(text)) {
-      return fail(mark, "YAML value '" + std::string(text) +
-                            "' (infinity or NaN) cannot be represented as a JSON number");
-    }
-    out = schema_ == YamlSchema::Go11 ? resolve_go11_int(text) : resolve_core_int(text);
+    out = resolve_plain_scalar(text, schema_);
     if (out.is_defined()) return true;
-    out = parse_yaml_float(text);
-    if (out.is_defined()) return true;
-    out = Value::string(text);
-    return true;
+    return fail(mark, "YAML value '" + std::string(text) +
+                          "' (infinity or NaN) cannot be represented as a JSON number");
   }
 
   // Attaches a completed node to its parent (or makes it the document root).
@@ -450,6 +474,18 @@ class YamlBuilder {
 };
 
 }  // namespace
+
+Value resolve_plain_scalar(std::string_view text, YamlSchema schema) {
+  if (resolve_null(text)) return Value::null();
+  bool b;
+  if (resolve_bool(text, schema, b)) return Value::boolean(b);
+  if (schema == YamlSchema::Decimal12) return resolve_decimal_number(text);
+  if (is_special_float(text)) return Value();
+  Value v = schema == YamlSchema::Go11 ? resolve_go11_int(text) : resolve_core_int(text);
+  if (v.is_defined()) return v;
+  v = parse_yaml_float(text);
+  return v.is_defined() ? v : Value::string(text);
+}
 
 bool parse_yaml(std::string_view text, std::vector<Value>& docs, TextError& err,
                 YamlSchema schema) {

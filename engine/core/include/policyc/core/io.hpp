@@ -37,7 +37,14 @@ enum class YamlSchema {
   Core12,
   // YAML 1.1 as Go's yaml library reads it (OPA's yaml.unmarshal): also yes/no/on/off/y/n.
   Go11,
+  // YAML 1.2 core with decimal numbers only (blueprints): people write them, and octal or hex
+  // integers, `.inf` or `.5` would only surprise them, so those stay strings.
+  Decimal12,
 };
+
+// The value of a plain (unquoted, untagged) scalar under `schema`: null, a boolean, a number,
+// or else the text as a string. Undefined for infinity or NaN, which JSON cannot hold.
+Value resolve_plain_scalar(std::string_view text, YamlSchema schema);
 
 // Parses a YAML stream (one or more documents) with libyaml's event parser. Quoted scalars
 // are strings. Errors carry libyaml's line/column.
