@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -424,6 +425,7 @@ std::string index_path(std::string_view parent, size_t index) {
 }
 
 const PositionMap& SourceDocument::position_map(size_t doc) const {
+  std::lock_guard<std::mutex> guard(recording_lock_.mutex);
   if (!positions_recorded) {
     // The text parsed once already, so this second pass cannot fail.
     SourceDocument again;

@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "policyc/core/io.hpp"
@@ -441,4 +442,16 @@ TEST(BlueprintResolve, EcommercePremiumEditionAppliesAfterProd) {
   }
   // Services without an edition overlay are unchanged by it.
   EXPECT_EQ(system.services[0].id, "api-gateway");
+}
+
+TEST(BlueprintLoader, LazyPositionsAreRecordedOnceWhenThreadsAskAtOnce) {
+  bp::SourceDocument doc;
+  std::vector<Diagnostic> errors;
+  ASSERT_TRUE(bp::parse_source("svc.yaml", "a:\n  b: 1\nc: [x, y]\n", doc, errors, true));
+  std::vector<int> lines(4, 0);
+  std::vector<std::thread> askers;
+  for (size_t t = 0; t < lines.size(); ++t)
+    askers.emplace_back([&, t] { lines[t] = doc.find(0, "c[1]").line; });
+  for (auto& a : askers) a.join();
+  for (int line : lines) EXPECT_EQ(line, 3);
 }

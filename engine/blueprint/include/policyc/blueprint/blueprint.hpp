@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -50,12 +51,24 @@ struct SourceDocument {
   std::vector<Value> documents;
   // One per document. Parsed with lazy positions, they are recorded on first use by parsing
   // the text again: most values of a large system are never asked for their position, and
-  // recording a path for each costs more than the parse. Not thread-safe on first use.
+  // recording a path for each costs more than the parse.
   mutable std::vector<PositionMap> positions;
   mutable bool positions_recorded = false;
 
+  // Records the positions on first use; any thread may ask.
   const PositionMap& position_map(size_t doc) const;
 
+ private:
+  // Guards the first recording. A copy gets a lock of its own.
+  struct RecordingLock {
+    RecordingLock() = default;
+    RecordingLock(const RecordingLock&) {}
+    RecordingLock& operator=(const RecordingLock&) { return *this; }
+    std::mutex mutex;
+  };
+  mutable RecordingLock recording_lock_;
+
+ public:
   // The position of `path` in document `doc`, or of its nearest recorded ancestor (values
   // reached through a YAML alias are recorded at the alias only).
   Position find(size_t doc, std::string_view path) const;
