@@ -347,9 +347,10 @@ class Runner {
     for (auto& rule : rules_) {
       if (!engine_.prepare(rule.query_text, rule.query, errors_)) return false;
     }
-    for (const char* report : kReports) {
+    collect_reports();
+    for (const auto& report : report_queries_) {
       reports_.emplace_back();
-      if (!engine_.prepare(report, reports_.back(), errors_)) return false;
+      if (!engine_.prepare(report.query, reports_.back(), errors_)) return false;
     }
     group_by_package();
     return true;
@@ -388,8 +389,11 @@ class Runner {
         add_finding(r, decision, environment, system, locator, mask);
       }
     }
-    add_report(results[rules_.size()], environment, "component", report_.observability);
-    add_report(results[rules_.size() + 1], environment, "service", report_.cost);
+    for (size_t i = 0; i < report_queries_.size(); ++i) {
+      const ReportQuery& report = report_queries_[i];
+      add_report(results[rules_.size() + i], environment, report.key.c_str(),
+                 report.kind == ReportKind::Observability ? report_.observability : report_.cost);
+    }
     report_.retained = std::move(state);
     return true;
   }
@@ -547,8 +551,42 @@ class Runner {
     }
   }
 
-  static constexpr const char* kReports[] = {"data.policies.observability.coverage",
-                                             "data.policies.cost.projection"};
+  // The report documents: rules whose METADATA says `custom: {report: observability}` (or
+  // `cost`), keyed by what `custom.report_key` names (the field each entry gets the rule's
+  // key in). The packs say which of their rules are reports; nothing here names one.
+  enum class ReportKind { Observability, Cost };
+  struct ReportQuery {
+    ReportKind kind;
+    std::string query;    // data.<package>.<rule>
+    std::string package;  // without "data."
+    std::string key;
+  };
+  std::vector<ReportQuery> report_queries_;
+
+  void collect_reports() {
+    std::set<std::string> seen;
+    for (const auto& info : engine_.rules()) {
+      const Value* custom = info.annotations.get_ptr(Value::string("custom"));
+      const Value* report = custom ? custom->get_ptr(Value::string("report")) : nullptr;
+      if (!report || !report->is_string() || info.is_function) continue;
+      ReportKind kind;
+      if (report->str() == "observability") {
+        kind = ReportKind::Observability;
+      } else if (report->str() == "cost") {
+        kind = ReportKind::Cost;
+      } else {
+        continue;
+      }
+      std::string package = join(info.package, '.');
+      if (!seen.insert(package + "." + info.name).second) continue;
+      const Value* key = custom->get_ptr(Value::string("report_key"));
+      report_queries_.push_back({kind, data_ref(info.package, info.name), package,
+                                 key && key->is_string() ? key->str() : "id"});
+    }
+    // Observability first, then cost, each in rule order: the report's order.
+    std::stable_sort(report_queries_.begin(), report_queries_.end(),
+                     [](const ReportQuery& a, const ReportQuery& b) { return a.kind < b.kind; });
+  }
 
   bool load_and_compile(Engine& engine, std::vector<Diagnostic>& errors) const {
     bool ok = true;
@@ -577,8 +615,7 @@ class Runner {
       unit_for(path.substr(0, path.rfind('.'))).push_back(r);
     }
     for (size_t i = 0; i < reports_.size(); ++i) {
-      std::string path = std::string(kReports[i]).substr(5);  // without "data."
-      auto& unit = unit_for(path.substr(0, path.rfind('.')));
+      auto& unit = unit_for(report_queries_[i].package);
       unit.insert(unit.begin() + (unit.empty() ? 0 : 1), rules_.size() + i);
     }
     // Largest first, so that the evaluators finish close together: the last package taken
@@ -621,7 +658,8 @@ class Runner {
       if (!engine->prepare(rules_[r].query_text, second_queries_[r], errors)) return false;
     }
     for (size_t i = 0; i < reports_.size(); ++i) {
-      if (!engine->prepare(kReports[i], second_queries_[rules_.size() + i], errors)) return false;
+      if (!engine->prepare(report_queries_[i].query, second_queries_[rules_.size() + i], errors))
+        return false;
     }
     second_engine_ = std::move(engine);
     return true;

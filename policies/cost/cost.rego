@@ -144,7 +144,13 @@ over_budget_advice(id, svc) := msg if {
 
 # For each service: the projected monthly cost (compute at the replica ceiling plus
 # databases, caches, blob stores and a share of the bus), its budget, whether it is within
-# budget and a recommendation. policyc check reads it as a report; it is not a rule.
+# budget and a recommendation. policyc check reads it as a report (custom.report below); it
+# is not a rule.
+# METADATA
+# title: Cost projection report
+# custom:
+#   report: cost
+#   report_key: service
 projection[id] := entry if {
 	some id, svc in input.services
 	cost := monthly[id]

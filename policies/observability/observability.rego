@@ -113,7 +113,12 @@ issues(missing) := [issue |
 ]
 
 # Per service, as in the seed's Coverage Report Example. policyc check reads it as a
-# report; it is not a rule.
+# report (custom.report below); it is not a rule.
+# METADATA
+# title: Observability coverage report
+# custom:
+#   report: observability
+#   report_key: component
 coverage[id] := report if {
 	some id, svc in input.services
 	required := required_checks[id]
