@@ -57,13 +57,16 @@ class BoxPool {
  private:
   static constexpr size_t kBatch = 1024;
 
-  struct Batch {
-    void* head;
-    size_t count;
+  // The unused rest of an ended thread's chunk, handed on as it is: writing a free list
+  // through it would touch pages nothing has used yet.
+  struct Range {
+    char* next;
+    char* end;
   };
   struct Depot {
     std::mutex lock;
-    std::vector<Batch> batches;
+    std::vector<void*> batches;  // free lists
+    std::vector<Range> ranges;
   };
   static Depot& depot() {
     static Depot& d = *new Depot;  // boxes outlive static destruction: never destroyed
@@ -82,7 +85,7 @@ class BoxPool {
     *static_cast<void**>(last) = nullptr;
     Depot& d = depot();
     std::lock_guard<std::mutex> guard(d.lock);
-    d.batches.push_back({head, n});
+    d.batches.push_back(head);
   }
 
   static bool take_batch() {
@@ -90,7 +93,7 @@ class BoxPool {
     std::lock_guard<std::mutex> guard(d.lock);
     if (d.batches.empty()) return false;
     register_exit();
-    free_ = d.batches.back().head;
+    free_ = d.batches.back();
     d.batches.pop_back();
     return true;
   }
@@ -98,11 +101,12 @@ class BoxPool {
   // A thread's boxes go to the depot when it ends, the unused rest of its chunk included.
   struct ThreadExit {
     ~ThreadExit() {
-      while (next_ != end_) {
-        release(next_);
-        next_ += Size;
-      }
-      give(SIZE_MAX);
+      Depot& d = depot();
+      std::lock_guard<std::mutex> guard(d.lock);
+      if (free_) d.batches.push_back(free_);
+      if (next_ != end_) d.ranges.push_back({next_, end_});
+      free_ = nullptr;
+      next_ = end_ = nullptr;
     }
   };
 
@@ -115,6 +119,16 @@ class BoxPool {
 
   static void refill() {
     register_exit();
+    {
+      Depot& d = depot();
+      std::lock_guard<std::mutex> guard(d.lock);
+      if (!d.ranges.empty()) {
+        next_ = d.ranges.back().next;
+        end_ = d.ranges.back().end;
+        d.ranges.pop_back();
+        return;
+      }
+    }
     constexpr size_t kChunk = 64 * 1024;
     next_ = static_cast<char*>(::operator new(kChunk));
     end_ = next_ + kChunk / Size * Size;

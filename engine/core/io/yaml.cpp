@@ -476,6 +476,14 @@ class YamlBuilder {
 }  // namespace
 
 Value resolve_plain_scalar(std::string_view text, YamlSchema schema) {
+  if (text.empty()) return Value::null();
+  // Most scalars are names and paths: their first character rules out every other type.
+  const char c = text[0];
+  const bool word = c == '~' || c == 'n' || c == 'N' || c == 't' || c == 'T' || c == 'f' ||
+                    c == 'F' ||
+                    (schema == YamlSchema::Go11 && (c == 'y' || c == 'Y' || c == 'o' || c == 'O'));
+  const bool number = is_digit(c) || c == '-' || c == '+' || c == '.';
+  if (!word && !number) return Value::string(text);
   if (resolve_null(text)) return Value::null();
   bool b;
   if (resolve_bool(text, schema, b)) return Value::boolean(b);
