@@ -360,7 +360,7 @@ class Runner {
     blueprint::ResolveOptions resolve_options;
     resolve_options.environment = environment;
     resolve_options.editions = options_.editions;
-    // A system large enough for two evaluators has its services made immortal as they load.
+    // A system large enough for two evaluators has its services frozen as they load.
     if (std::thread::hardware_concurrency() >= 2 && units_.size() >= 2)
       resolve_options.immortal_min_services = options_.parallel_min_services;
     // One environment's state is alive at a time: the previous one is freed here.
@@ -668,7 +668,7 @@ class Runner {
   // All rules and reports over one input. With one evaluator, helpers the packages share are
   // computed once. A large system is split: two evaluators on two threads take whole
   // packages in turn (measured at 10,000 services, the per-package work dwarfs what the
-  // packages share), over an input made immortal so both may copy it.
+  // packages share), over an input frozen so both may copy it.
   bool evaluate(Value input, size_t services, bool immortal_services,
                 std::vector<std::vector<QueryResult>>& results) {
     EvalOptions eval_options;

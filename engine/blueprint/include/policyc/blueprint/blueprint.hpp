@@ -153,9 +153,10 @@ struct ResolveOptions {
   // Edition overlays by name: services/<id>/overlays/<name>.yaml, applied after the
   // environment overlay where present.
   std::vector<std::string> editions;
-  // Systems of at least this many service directories have each resolved service value made
-  // immortal (Value::make_immortal) by the loader thread that built it, while it is still in
-  // cache: for callers that will share the input between threads. Never freed.
+  // Systems of at least this many service directories have each resolved service value frozen
+  // (Value::make_immortal) by the loader thread that built it, while it is still in cache: for
+  // callers that will share the input between threads. The caller gives the input document to
+  // a FrozenValues arena, which frees the services with it.
   size_t immortal_min_services = SIZE_MAX;
   // Called with each file read and parsed, on the loader threads (several at once), before
   // it is resolved: a caller that scans every file does it while the file is in cache.

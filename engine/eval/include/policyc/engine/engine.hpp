@@ -106,7 +106,7 @@ class Engine {
   // As eval_batch, for the queries `next` hands out one index at a time until it returns
   // queries.size(); results must already hold queries.size() entries, and only the handed-out
   // ones are written. Engines compiled from the same policies on several threads, with one
-  // immortal input (Value::make_immortal), can share out one list of queries this way.
+  // frozen input (FrozenValues), can share out one list of queries this way.
   bool eval_pulled(const std::vector<const PreparedQuery*>& queries,
                    const std::function<size_t()>& next, const EvalOptions& options,
                    std::vector<std::vector<QueryResult>>& results, std::vector<Diagnostic>& errors);
