@@ -335,11 +335,7 @@ class Runner {
  public:
   Runner(const CheckOptions& options, const BuiltinRegistry& registry, CheckReport& report,
          std::vector<Diagnostic>& errors)
-      : options_(options),
-        registry_(registry),
-        engine_(registry),
-        report_(report),
-        errors_(errors) {}
+      : options_(options), engine_(registry), report_(report), errors_(errors) {}
 
   bool load_policies() {
     if (!load_and_compile(engine_, errors_)) return false;
@@ -646,25 +642,6 @@ class Runner {
     units_ = std::move(sorted);
   }
 
-  // The second engine: the same policies compiled again (an engine's compiled state is
-  // used by one thread at a time) and the same queries prepared on it.
-  bool prepare_second_engine() {
-    if (second_engine_) return true;
-    auto engine = std::make_unique<Engine>(registry_);
-    std::vector<Diagnostic> errors;
-    if (!load_and_compile(*engine, errors)) return false;
-    second_queries_.resize(rules_.size() + reports_.size());
-    for (size_t r = 0; r < rules_.size(); ++r) {
-      if (!engine->prepare(rules_[r].query_text, second_queries_[r], errors)) return false;
-    }
-    for (size_t i = 0; i < reports_.size(); ++i) {
-      if (!engine->prepare(report_queries_[i].query, second_queries_[rules_.size() + i], errors))
-        return false;
-    }
-    second_engine_ = std::move(engine);
-    return true;
-  }
-
   // All rules and reports over one input. With one evaluator, helpers the packages share are
   // computed once. A large system is split: two evaluators on two threads take whole
   // packages in turn (measured at 10,000 services, the per-package work dwarfs what the
@@ -677,8 +654,7 @@ class Runner {
     for (const auto& rule : rules_) queries.push_back(&rule.query);
     for (const auto& report : reports_) queries.push_back(&report);
     bool parallel = services >= options_.parallel_min_services &&
-                    std::thread::hardware_concurrency() >= 2 && units_.size() >= 2 &&
-                    prepare_second_engine();
+                    std::thread::hardware_concurrency() >= 2 && units_.size() >= 2;
     // Services frozen as they loaded, and an input two evaluators share, belong to the report's
     // arena: the report outlives everything that holds handles into them.
     if (immortal_services || parallel) {
@@ -692,9 +668,9 @@ class Runner {
       return ok;
     }
     engine_.set_input(input);
-    second_engine_->set_input(input);
-    std::vector<const PreparedQuery*> second_queries;
-    for (const auto& query : second_queries_) second_queries.push_back(&query);
+    // One compiled set for both evaluators: what they read is frozen, what they write is
+    // their own.
+    engine_.freeze(*report_.frozen, queries);
     results.assign(queries.size(), {});
     // Rule values either evaluator computes are shared, so a query can run on either without
     // computing again what its package's other queries computed.
@@ -739,23 +715,18 @@ class Runner {
     std::vector<Diagnostic> second_errors;
     bool second_ok = true;
     std::thread second([&] {
-      second_ok = second_engine_->eval_pulled(second_queries, puller(), eval_options, results,
-                                              second_errors);
+      second_ok = engine_.eval_pulled(queries, puller(), eval_options, results, second_errors);
     });
     bool ok = engine_.eval_pulled(queries, puller(), eval_options, results, errors_);
     second.join();
     engine_.clear_input();
-    second_engine_->clear_input();
     errors_.insert(errors_.end(), second_errors.begin(), second_errors.end());
     return ok && second_ok;
   }
 
   const CheckOptions& options_;
-  const BuiltinRegistry& registry_;
   Engine engine_;
-  std::unique_ptr<Engine> second_engine_;
-  std::vector<PreparedQuery> second_queries_;  // rules_, then reports_, on second_engine_
-  std::vector<std::vector<size_t>> units_;     // query indexes by package
+  std::vector<std::vector<size_t>> units_;  // query indexes by package
   CheckReport& report_;
   std::vector<Diagnostic>& errors_;
   std::vector<DecisionRule> rules_;

@@ -494,6 +494,13 @@ Value FrozenValues::freeze(Value value) {
   return kept_.back();
 }
 
+void FrozenValues::freeze_in_place(Value& value) {
+  if (!value.has_heap()) return;
+  value.make_immortal();
+  std::lock_guard<std::mutex> guard(lock_);
+  kept_.push_back(value);
+}
+
 FrozenValues::~FrozenValues() {
   // Thaw everything first, then drop: kept values share payloads, and a drop must see counts
   // that are whole. A handle the walk reaches owns a count from here on; one that was copied

@@ -197,6 +197,37 @@ bool Engine::eval_pulled(const std::vector<const PreparedQuery*>& queries,
   return true;
 }
 
+void Engine::freeze(FrozenValues& arena, const std::vector<const PreparedQuery*>& queries) {
+  eval::EngineState& st = impl_->st;
+  auto freeze = [&](Value& v) { arena.freeze_in_place(v); };
+  std::function<void(eval::RuleNode&)> freeze_node = [&](eval::RuleNode& node) {
+    for (auto* rules : {&node.rules, &node.defaults}) {
+      for (auto& cr : *rules) {
+        eval::plan::for_each_value(cr->rule, freeze);
+        for (auto& guard : cr->guards) {
+          for (auto& key : guard.path) freeze(key);
+          freeze(guard.value);
+        }
+      }
+    }
+    for (auto& [name, child] : node.children) freeze_node(*child);
+  };
+  if (st.root) freeze_node(*st.root);
+  for (auto& [term, plan] : st.comprehension_plans) {
+    for (const auto& t : plan.key_terms) eval::plan::for_each_value(t, freeze);
+    eval::plan::for_each_value(plan.reduced_body, freeze);
+  }
+  for (auto& [annotations, value] : st.annotations) freeze(value);
+  freeze(st.data);
+  freeze(st.input);
+  for (const PreparedQuery* q : queries) {
+    // Freezing writes only the handles' hold and the payloads' flags, which no evaluation of
+    // the query reads concurrently with this call.
+    auto& body = const_cast<eval::Body&>(*q->impl->q.body);
+    eval::plan::for_each_value(body, freeze);
+  }
+}
+
 bool Engine::query(std::string_view query, const EvalOptions& options,
                    std::vector<QueryResult>& results, std::vector<Diagnostic>& errors) {
   PreparedQuery prepared;

@@ -45,6 +45,51 @@ Expr lower_expr(const ast::Expr& e) {
 
 }  // namespace
 
+void for_each_value(const TermPtr& t, const std::function<void(Value&)>& visit) {
+  if (!t) return;
+  visit(t->value);
+  for (const auto& i : t->items) for_each_value(i, visit);
+  for (const auto& [k, v] : t->pairs) {
+    for_each_value(k, visit);
+    for_each_value(v, visit);
+  }
+  for_each_value(t->key, visit);
+  for_each_value(t->head, visit);
+  if (t->body) for_each_value(*t->body, visit);
+}
+
+namespace {
+
+void for_each_value(Expr& e, const std::function<void(Value&)>& visit) {
+  for (const auto* t : {&e.a, &e.b, &e.key, &e.val, &e.domain}) for_each_value(*t, visit);
+  for (const auto& v : e.vars) for_each_value(v, visit);
+  if (e.inner) for_each_value(*e.inner, visit);
+  if (e.body) for_each_value(*e.body, visit);
+  for (auto& w : e.withs) {
+    for_each_value(w.target, visit);
+    for_each_value(w.value, visit);
+  }
+}
+
+}  // namespace
+
+void for_each_value(Body& body, const std::function<void(Value&)>& visit) {
+  for (auto& e : body) for_each_value(e, visit);
+}
+
+void for_each_value(Rule& rule, const std::function<void(Value&)>& visit) {
+  for (const auto& t : rule.ref) for_each_value(t, visit);
+  for (const auto& t : rule.args) for_each_value(t, visit);
+  for_each_value(rule.key, visit);
+  for_each_value(rule.value, visit);
+  for_each_value(rule.body, visit);
+  for (auto& ec : rule.elses) {
+    for_each_value(ec.value, visit);
+    for_each_value(ec.body, visit);
+  }
+  visit(rule.annotations);
+}
+
 TermPtr lower_term(const ast::TermPtr& t) {
   if (!t) return nullptr;
   auto out = std::make_shared<Term>();

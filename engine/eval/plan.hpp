@@ -5,6 +5,7 @@
 // two rules or two bodies of one rule: each lowering copies the terms it needs.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -124,6 +125,12 @@ struct Rule {
 
 TermPtr make_scalar(Value v, Location loc);
 TermPtr make_var(std::string name, Location loc);
+
+// Every value the compiled form holds (constants, folded collections, annotations), for
+// freezing a compiled set that several threads evaluate.
+void for_each_value(Rule& rule, const std::function<void(Value&)>& visit);
+void for_each_value(Body& body, const std::function<void(Value&)>& visit);
+void for_each_value(const TermPtr& term, const std::function<void(Value&)>& visit);
 
 // Lowering: fresh copies, never sharing a node with the syntax tree or with each other.
 TermPtr lower_term(const ast::TermPtr& t);

@@ -28,6 +28,8 @@ class FrozenValues {
   // Freezes `value`, keeps it until the arena ends, and returns a handle any thread may copy.
   // Safe to call from several threads.
   Value freeze(Value value);
+  // Freezes the value `value` holds where it is (its owner keeps it) and keeps a handle too.
+  void freeze_in_place(Value& value);
 
  private:
   std::mutex lock_;

@@ -111,6 +111,12 @@ class Engine {
                    const std::function<size_t()>& next, const EvalOptions& options,
                    std::vector<std::vector<QueryResult>>& results, std::vector<Diagnostic>& errors);
 
+  // Freezes the compiled set's values (constants, data, annotations) and those of `queries`
+  // into `arena`, so that several threads may run eval_pulled on this engine at once: each
+  // evaluation's state is its own, and nothing it reads is written. Compile, prepare and set
+  // the input (frozen too) first; the arena outlives every result the evaluations return.
+  void freeze(FrozenValues& arena, const std::vector<const PreparedQuery*>& queries);
+
   // Package paths of the added modules, and their rules, for tools (check, test). One entry
   // per definition, in module order.
   struct RuleInfo {
