@@ -1,5 +1,7 @@
 // The check runner: policies in, blueprint resolved per environment, decisions out as
 // findings located in the blueprint.
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -146,10 +148,23 @@ bool load_policy_text(Engine& engine, const PolicyText& policy, std::vector<Diag
   return engine.add_data(data_path, doc, errors);
 }
 
+// What makes a configuration value secret-looking. The packs say it (METADATA `custom.mask:
+// key_words` on a rule whose value lists words, `custom.mask: value_pattern` on a rule whose
+// value is an RE2 pattern); without a pack that says it, masking falls back to these defaults
+// rather than show a secret.
+struct SecretRules {
+  std::vector<std::string> key_words = {"PASSWORD", "PASSWD",     "SECRET",   "TOKEN",
+                                        "KEY",      "CONNECTION", "CONN_STR", "CREDENTIAL"};
+  std::string value_pattern = "(Password|password|AccountKey|SharedAccessKey)=";
+};
+
 // Literal values that look like secrets, so no output ever shows them even when a policy
 // or a caret line would.
 class SecretMask {
  public:
+  explicit SecretMask(const SecretRules& rules)
+      : key_words_(rules.key_words), value_pattern_(rules.value_pattern, RE2::Quiet) {}
+
   // Notes the secret literals in one file's runtimeConfig.environment. Called by the loader
   // threads, several at once, while each file is still in cache: reading the 20,000 files of
   // a large system again afterwards was a pass over a hundred megabytes.
@@ -159,11 +174,14 @@ class SecretMask {
       const Value* env = config ? field(*config, "environment") : nullptr;
       if (!env || !env->is_object()) continue;
       for (const auto& [key, value] : env->entries()) {
-        if (!value.is_string() || !looks_secret(key.str(), value.str())) continue;
+        // A number can be a secret too (a PIN): its text is masked.
+        if (!value.is_string() && !value.is_number()) continue;
+        const std::string text = value.is_string() ? value.str() : value.number_to_string();
+        if (!looks_secret(key.str(), text)) continue;
         const auto& positions = file.position_map(d);
         auto pos = positions.find("runtimeConfig.environment." + key.str());
         std::lock_guard<std::mutex> guard(lock_);
-        if (value.str().size() >= 3) values_.insert(value.str());
+        if (text.size() >= 3) values_.insert(text);
         if (pos != positions.end()) lines_.insert({file.file, pos->second.line});
       }
     }
@@ -191,20 +209,18 @@ class SecretMask {
  private:
   static constexpr std::string_view kMask = "********";
 
-  static bool looks_secret(const std::string& key, const std::string& value) {
+  bool looks_secret(const std::string& key, const std::string& value) const {
     if (value.starts_with("${{") || value.starts_with("@")) return false;
     std::string upper;
     for (char c : key) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    for (const char* word :
-         {"PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CONNECTION", "CONN_STR", "CREDENTIAL"}) {
+    for (const auto& word : key_words_) {
       if (upper.find(word) != std::string::npos) return true;
     }
-    for (const char* marker : {"Password=", "password=", "AccountKey=", "SharedAccessKey="}) {
-      if (value.find(marker) != std::string::npos) return true;
-    }
-    return false;
+    return value_pattern_.ok() && RE2::PartialMatch(value, value_pattern_);
   }
 
+  std::vector<std::string> key_words_;  // upper case
+  RE2 value_pattern_;
   std::mutex lock_;                               // for inspect()
   std::set<std::string, std::greater<>> values_;  // longest first among shared prefixes
   std::set<std::pair<std::string, int>> lines_;
@@ -344,6 +360,7 @@ class Runner {
       if (!engine_.prepare(rule.query_text, rule.query, errors_)) return false;
     }
     collect_reports();
+    if (!collect_secret_rules()) return false;
     for (const auto& report : report_queries_) {
       reports_.emplace_back();
       if (!engine_.prepare(report.query, reports_.back(), errors_)) return false;
@@ -363,7 +380,7 @@ class Runner {
     report_.retained.reset();
     auto state = std::make_shared<EnvironmentState>();
     blueprint::ResolvedSystem& system = state->system;
-    SecretMask mask;
+    SecretMask mask(secret_rules_);
     resolve_options.inspect_file = [&](const blueprint::SourceDocument& file) {
       mask.inspect(file);
     };
@@ -558,6 +575,42 @@ class Runner {
     std::string key;
   };
   std::vector<ReportQuery> report_queries_;
+
+  SecretRules secret_rules_;
+
+  bool collect_secret_rules() {
+    std::vector<std::string> words;
+    std::vector<std::string> patterns;
+    for (const auto& info : engine_.rules()) {
+      const Value* custom = info.annotations.get_ptr(Value::string("custom"));
+      const Value* mask = custom ? custom->get_ptr(Value::string("mask")) : nullptr;
+      if (!mask || !mask->is_string() || info.is_function) continue;
+      std::vector<QueryResult> results;
+      EvalOptions eval_options;
+      if (!engine_.query(data_ref(info.package, info.name), eval_options, results, errors_))
+        return false;
+      if (results.empty() || results[0].expressions.empty()) continue;
+      const Value& value = results[0].expressions[0].value;
+      if (mask->str() == "key_words" && (value.is_array() || value.is_set())) {
+        for (const auto& word : value.items()) {
+          if (!word.is_string()) continue;
+          std::string upper;
+          for (char c : word.str())
+            upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+          words.push_back(std::move(upper));
+        }
+      } else if (mask->str() == "value_pattern" && value.is_string()) {
+        patterns.push_back(value.str());
+      }
+    }
+    if (!words.empty()) secret_rules_.key_words = std::move(words);
+    if (!patterns.empty()) {
+      std::string joined;
+      for (const auto& p : patterns) joined += (joined.empty() ? "(?:" : "|(?:") + p + ")";
+      secret_rules_.value_pattern = joined;
+    }
+    return true;
+  }
 
   void collect_reports() {
     std::set<std::string> seen;

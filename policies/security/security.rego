@@ -6,6 +6,11 @@ import data.policies.lib
 
 # --- secrets in runtime configuration ---------------------------------------------------
 
+# METADATA
+# title: Words that make a configuration key secret-looking
+# description: policyc check masks the values of such keys in everything it prints.
+# custom:
+#   mask: key_words
 secret_key_words := ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CONNECTION", "CONN_STR", "CONNSTR", "CREDENTIAL"]
 
 # Keys that contain a secret word but name something that is not itself secret
@@ -29,6 +34,11 @@ secret_looking_key(key) if {
 }
 
 # Connection strings or URLs carrying a credential that is not a secret reference.
+# METADATA
+# title: Values that embed a credential
+# description: policyc check masks such values in everything it prints.
+# custom:
+#   mask: value_pattern
 credential_pattern := `(?i)((password|pwd|accountkey|sharedaccesskey|sharedaccesssignature)\s*=\s*[^\s;$]|[a-z][a-z0-9+.-]*://[^/\s:@]+:[^\s@/$][^\s@/]*@)`
 
 # A value with no secret reference in it (a connection string may embed one).

@@ -170,6 +170,36 @@ deny_leak contains {"msg": sprintf("value is %s", [input.services.api.runtimeCon
   }
 }
 
+TEST_F(CheckTest, PacksSayWhichKeysAndValuesAreSecret) {
+  write("services/api/infrastructure-blueprint.yaml",
+        "metadata:\n  serviceId: api\nserviceType: api\nreplicas: 2\n"
+        "runtimeConfig:\n  environment:\n    USER_PINCODE: 98765\n"
+        "    FEED: https://reader:hunter22@feed.example.com/x\n");
+  check::CheckOptions options;
+  options.environments = {"dev"};
+  auto report = run(R"(package policies.test
+# METADATA
+# custom:
+#   mask: key_words
+words := ["pincode"]
+# METADATA
+# custom:
+#   mask: value_pattern
+credentials := `://[^/:@]+:[^@/]+@`
+deny_leak contains {"msg": sprintf("values are %v and %s", [env.USER_PINCODE, env.FEED]),
+	"service": "api", "path": "runtimeConfig.environment.FEED"} if {
+	env := input.services.api.runtimeConfig.environment
+}
+)",
+                    options);
+  ASSERT_EQ(report.findings.size(), 1u);
+  for (const std::string& out : {check::to_text(report, check::Severity::Error, false),
+                                 check::to_json(report, check::Severity::Error)}) {
+    EXPECT_EQ(out.find("98765"), std::string::npos) << out;
+    EXPECT_EQ(out.find("hunter22"), std::string::npos) << out;
+  }
+}
+
 TEST_F(CheckTest, WaiversWaiveWarnAndExpire) {
   write("waivers.yaml",
         "- rule: deny_replicas\n  service: api\n  environment: dev\n  path: replicas\n"
