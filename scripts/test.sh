@@ -41,7 +41,7 @@ cmake --build build-tsan -j"$jobs" --target policyc_unit_tests policyc
 echo "== TSan tests"
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 ctest --test-dir build-tsan --output-on-failure -j"$jobs" \
-  -R '^unit\.(CheckParallel|CheckMemory|SharedRules|FrozenValues|BlockYaml|Blueprint|JsonTest\.Parallel|Json.*Parallel)'
+  -R '^unit\.(CheckParallel|CheckMemory|SharedRules|FrozenValues|TaskPool|BlockYaml|Blueprint|JsonTest\.Parallel|Json.*Parallel)'
 # The examples are small and checked by one evaluator; a generated 300-service system takes
 # the loader threads, two evaluators over a frozen input and the shared rule values.
 python3 bench/blueprint/generate_system.py build-tsan/system300 --services 300 >/dev/null

@@ -18,6 +18,7 @@
 #include "policyc/blueprint/blueprint.hpp"
 #include "policyc/check/check.hpp"
 #include "policyc/core/io.hpp"
+#include "policyc/core/tasks.hpp"
 #include "policyc/engine/engine.hpp"
 #include "policyc/engine/loader.hpp"
 
@@ -374,7 +375,7 @@ class Runner {
     resolve_options.environment = environment;
     resolve_options.editions = options_.editions;
     // A system large enough for two evaluators has its services frozen as they load.
-    if (std::thread::hardware_concurrency() >= 2 && units_.size() >= 2)
+    if (TaskPool::shared().concurrency() >= 2 && units_.size() >= 2)
       resolve_options.immortal_min_services = options_.parallel_min_services;
     // One environment's state is alive at a time: the previous one is freed here.
     report_.retained.reset();
@@ -707,7 +708,7 @@ class Runner {
     for (const auto& rule : rules_) queries.push_back(&rule.query);
     for (const auto& report : reports_) queries.push_back(&report);
     bool parallel = services >= options_.parallel_min_services &&
-                    std::thread::hardware_concurrency() >= 2 && units_.size() >= 2;
+                    TaskPool::shared().concurrency() >= 2 && units_.size() >= 2;
     // Services frozen as they loaded, and an input two evaluators share, belong to the report's
     // arena: the report outlives everything that holds handles into them.
     if (immortal_services || parallel) {
@@ -767,11 +768,11 @@ class Runner {
     };
     std::vector<Diagnostic> second_errors;
     bool second_ok = true;
-    std::thread second([&] {
+    TaskPool::Task second = TaskPool::shared().run([&] {
       second_ok = engine_.eval_pulled(queries, puller(), eval_options, results, second_errors);
     });
     bool ok = engine_.eval_pulled(queries, puller(), eval_options, results, errors_);
-    second.join();
+    second.wait();
     engine_.clear_input();
     errors_.insert(errors_.end(), second_errors.begin(), second_errors.end());
     return ok && second_ok;

@@ -25,6 +25,7 @@
 
 #include "policyc/core/io.hpp"
 #include "policyc/core/memory.hpp"
+#include "policyc/core/tasks.hpp"
 
 namespace policyc {
 
@@ -44,7 +45,7 @@ struct Speculation {
   bool ok = false;
   ValueVec items;
   std::atomic<bool> cancel{false};
-  std::thread worker;
+  TaskPool::Task worker;
 };
 
 class JsonParser {
@@ -54,7 +55,7 @@ class JsonParser {
 
   bool parse_document(Value& out, const JsonOptions& options) {
     if (options.release_parsed_pages) next_release_ = kReleaseStep;
-    if (text_.size() >= options.parallel_min_bytes && std::thread::hardware_concurrency() > 1)
+    if (text_.size() >= options.parallel_min_bytes && TaskPool::shared().concurrency() > 1)
       start_speculation(options.release_parsed_pages);
     skip_whitespace();
     bool ok = parse_value(out, 0);
@@ -102,7 +103,7 @@ class JsonParser {
     spec_->start = start;
     Speculation* spec = spec_.get();
     std::string_view text = text_;
-    spec_->worker = std::thread([spec, text, release_parsed_pages]() {
+    spec_->worker = TaskPool::shared().run([spec, text, release_parsed_pages]() {
       prefer_huge_pages_in_this_thread();
       TextError ignored;
       JsonParser second(text, ignored);
@@ -141,7 +142,7 @@ class JsonParser {
   bool adopt_speculation(int depth, ValueVec& adopted) {
     if (!spec_ || pos_ != spec_->start) return false;
     std::unique_ptr<Speculation> spec = std::move(spec_);
-    spec->worker.join();
+    spec->worker.wait();
     if (!spec->ok || depth + spec->max_depth > kMaxJsonDepth) return false;
     adopted = std::move(spec->items);
     pos_ = spec->end;
@@ -163,7 +164,7 @@ class JsonParser {
   void drop_speculation() {
     if (!spec_) return;
     spec_->cancel.store(true, std::memory_order_relaxed);
-    spec_->worker.join();
+    spec_->worker.wait();
     spec_.reset();
   }
 

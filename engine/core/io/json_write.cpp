@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "policyc/core/io.hpp"
+#include "policyc/core/tasks.hpp"
 
 namespace policyc {
 
@@ -111,10 +112,11 @@ class StreamWriter {
         }
       }
     };
-    std::vector<std::thread> workers;
-    for (size_t t = 1; t < std::min<size_t>(threads_, pieces); ++t) workers.emplace_back(work);
+    std::vector<TaskPool::Task> workers;
+    for (size_t t = 1; t < std::min<size_t>(threads_, pieces); ++t)
+      workers.push_back(TaskPool::shared().run(work));
     work();
-    for (auto& worker : workers) worker.join();
+    for (auto& worker : workers) worker.wait();
   }
 
   std::FILE* file_;
@@ -126,7 +128,7 @@ class StreamWriter {
 }  // namespace
 
 void write_json_parallel(std::FILE* file, const Value& v, bool pretty) {
-  StreamWriter writer(file, pretty, std::max(1u, std::thread::hardware_concurrency()));
+  StreamWriter writer(file, pretty, TaskPool::shared().concurrency());
   writer.write(v, 0);
   writer.flush();
 }
