@@ -21,22 +21,6 @@ std::string Location::text() const {
   return file->text.substr(static_cast<size_t>(offset), static_cast<size_t>(end - offset));
 }
 
-TermPtr make_scalar(Value v, Location loc) {
-  auto t = std::make_shared<Term>();
-  t->kind = TermKind::Scalar;
-  t->value = std::move(v);
-  t->loc = loc;
-  return t;
-}
-
-TermPtr make_var(std::string name, Location loc) {
-  auto t = std::make_shared<Term>();
-  t->kind = TermKind::Var;
-  t->name = std::move(name);
-  t->loc = loc;
-  return t;
-}
-
 TermPtr make_call(std::string op, std::vector<TermPtr> args, Location loc) {
   auto t = std::make_shared<Term>();
   t->kind = TermKind::Call;

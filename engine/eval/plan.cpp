@@ -2,20 +2,10 @@
 
 namespace policyc::eval::plan {
 
-TermPtr make_scalar(Value v, Location loc) {
-  auto t = std::make_shared<Term>();
-  t->kind = TermKind::Scalar;
-  t->value = std::move(v);
-  t->loc = loc;
-  return t;
-}
+TermPtr make_scalar(Value v, Location loc) { return ast::scalar_term<Term>(std::move(v), loc); }
 
 TermPtr make_var(std::string name, Location loc) {
-  auto t = std::make_shared<Term>();
-  t->kind = TermKind::Var;
-  t->name = std::move(name);
-  t->loc = loc;
-  return t;
+  return ast::var_term<Term>(std::move(name), loc);
 }
 
 namespace {

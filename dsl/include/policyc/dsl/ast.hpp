@@ -131,9 +131,29 @@ struct Module {
   bool rego_v1_import = false;
 };
 
+// Scalar and variable terms of this tree or of one shaped like it (the compiled form's).
+template <class T>
+std::shared_ptr<T> scalar_term(Value v, Location loc) {
+  auto t = std::make_shared<T>();
+  t->kind = TermKind::Scalar;
+  t->value = std::move(v);
+  t->loc = loc;
+  return t;
+}
+template <class T>
+std::shared_ptr<T> var_term(std::string name, Location loc) {
+  auto t = std::make_shared<T>();
+  t->kind = TermKind::Var;
+  t->name = std::move(name);
+  t->loc = loc;
+  return t;
+}
+
 // Builds a term quickly.
-TermPtr make_scalar(Value v, Location loc);
-TermPtr make_var(std::string name, Location loc);
+inline TermPtr make_scalar(Value v, Location loc) { return scalar_term<Term>(std::move(v), loc); }
+inline TermPtr make_var(std::string name, Location loc) {
+  return var_term<Term>(std::move(name), loc);
+}
 TermPtr make_call(std::string op, std::vector<TermPtr> args, Location loc);
 
 // Source text of a term, as OPA prints it in messages.
