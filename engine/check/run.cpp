@@ -10,7 +10,6 @@
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -723,8 +722,11 @@ class Runner {
     }
     engine_.set_input(input);
     // One compiled set for both evaluators: what they read is frozen, what they write is
-    // their own.
-    engine_.freeze(*report_.frozen, queries);
+    // their own. It does not change between environments, so it is frozen once.
+    if (!compiled_set_frozen_) {
+      engine_.freeze(*report_.frozen, queries);
+      compiled_set_frozen_ = true;
+    }
     results.assign(queries.size(), {});
     // Rule values either evaluator computes are shared, so a query can run on either without
     // computing again what its package's other queries computed.
@@ -785,6 +787,7 @@ class Runner {
   std::vector<Diagnostic>& errors_;
   std::vector<DecisionRule> rules_;
   std::vector<PreparedQuery> reports_;
+  bool compiled_set_frozen_ = false;
   std::set<std::string> services_;
 };
 

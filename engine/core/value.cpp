@@ -51,7 +51,7 @@ class BoxPool {
     free_ = p;
     // Counting frees, not the list's length, keeps allocation free of bookkeeping.
     if (++freed_ == 1) register_exit();  // a thread that only frees still gives at its end
-    if (freed_ > 2 * kBatch) give(kBatch);
+    if (freed_ > 2 * kBatch) give_batch();
   }
 
  private:
@@ -73,14 +73,14 @@ class BoxPool {
     return d;
   }
 
-  // Gives up to `limit` boxes from the head of the list (it may be shorter than freed_ says).
-  static void give(size_t limit) {
+  // Gives up to a batch from the head of the list (it may be shorter than freed_ says).
+  static void give_batch() {
     freed_ = 1;
     if (!free_) return;
     void* head = free_;
     void* last = head;
-    size_t n = 1;
-    for (; n < limit && *static_cast<void**>(last); ++n) last = *static_cast<void**>(last);
+    for (size_t n = 1; n < kBatch && *static_cast<void**>(last); ++n)
+      last = *static_cast<void**>(last);
     free_ = *static_cast<void**>(last);
     *static_cast<void**>(last) = nullptr;
     Depot& d = depot();
@@ -631,28 +631,21 @@ Value Value::set_sorted(ValueVec items) {
   return v;
 }
 
+Value Value::make_permanent(Value v) {
+  v.u_.heap_->refs = Heap::kImmortal;
+  return v;
+}
+
 Value Value::empty_array() {
-  static const Value v = [] {
-    Value empty = array({});
-    empty.u_.heap_->refs = Heap::kImmortal;
-    return empty;
-  }();
+  static const Value v = make_permanent(array({}));
   return v;
 }
 Value Value::empty_object() {
-  static const Value v = [] {
-    Value empty = object_sorted({});
-    empty.u_.heap_->refs = Heap::kImmortal;
-    return empty;
-  }();
+  static const Value v = make_permanent(object_sorted({}));
   return v;
 }
 Value Value::empty_set() {
-  static const Value v = [] {
-    Value empty = set_sorted({});
-    empty.u_.heap_->refs = Heap::kImmortal;
-    return empty;
-  }();
+  static const Value v = make_permanent(set_sorted({}));
   return v;
 }
 

@@ -4,11 +4,11 @@
 #include <malloc.h>
 
 #include <filesystem>
-#include <thread>
 #include <vector>
 
 #include "policyc/builtins/builtins.hpp"
 #include "policyc/check/check.hpp"
+#include "policyc/core/tasks.hpp"
 #include "policyc/policies/stock.hpp"
 
 namespace check = policyc::check;
@@ -29,7 +29,7 @@ constexpr bool kMeasured = true;
 #endif
 
 TEST(CheckMemory, HundredChecksInOneProcessKeepTheHeapFlat) {
-  if (std::thread::hardware_concurrency() < 2)
+  if (policyc::TaskPool::shared().concurrency() < 2)
     GTEST_SKIP() << "one core: checks never freeze values for two evaluators";
   policyc::BuiltinRegistry registry;
   policyc::register_standard_builtins(registry);

@@ -108,14 +108,17 @@ TEST(CompilerTypes, LiteralArgumentsAgainstDeclaredTypes) {
   }
 }
 
-// Gives every variable of the body a slot, in order of first appearance.
-std::vector<std::string> number_variables(Body& body) {
+// Gives every variable of the body a slot, in order of first appearance, and records where
+// each first appears.
+std::vector<std::string> number_variables(Body& body, std::vector<Location>& first_seen) {
   std::vector<std::string> names;
   auto visit = [&](Term& t) {
     if (t.kind != TermKind::Var || t.name == "input" || t.name == "data") return;
     auto it = std::find(names.begin(), names.end(), t.name);
     t.slot = static_cast<int>(it - names.begin());
-    if (it == names.end()) names.push_back(t.name);
+    if (it != names.end()) return;
+    names.push_back(t.name);
+    first_seen.push_back(t.loc);
   };
   for (auto& e : body) {
     for_each_term(e.a, visit);
@@ -128,8 +131,8 @@ TEST(CompilerOrder, ExpressionsRunOnceTheirVariablesAreBound) {
   BuiltinRegistry registry;
   EngineState st(registry);
   Body body = lowered_query("y = z; z = x; x = 2");
-  std::vector<std::string> names = number_variables(body);
-  std::vector<Location> locations(names.size());
+  std::vector<Location> locations;
+  std::vector<std::string> names = number_variables(body, locations);
   BodyOrder order(st, names, locations);
   std::set<int> bound = order.reorder(body, {});
   EXPECT_EQ(bound.size(), 3u);
@@ -143,16 +146,8 @@ TEST(CompilerOrder, AVariableNothingBindsIsUnsafeAtItsFirstPosition) {
   BuiltinRegistry registry;
   EngineState st(registry);
   Body body = lowered_query("x = 1; y = z");
-  std::vector<std::string> names = number_variables(body);
-  std::vector<Location> locations(names.size());
-  for (auto& e : body)
-    for_each_term(e.b, [&](Term& t) {
-      if (t.kind == TermKind::Var) locations[static_cast<size_t>(t.slot)] = t.loc;
-    });
-  for (auto& e : body)
-    for_each_term(e.a, [&](Term& t) {
-      if (t.kind == TermKind::Var) locations[static_cast<size_t>(t.slot)] = t.loc;
-    });
+  std::vector<Location> locations;
+  std::vector<std::string> names = number_variables(body, locations);
   BodyOrder order(st, names, locations);
   try {
     order.reorder(body, {});

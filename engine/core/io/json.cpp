@@ -21,7 +21,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "policyc/core/io.hpp"
 #include "policyc/core/memory.hpp"

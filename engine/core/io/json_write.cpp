@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "policyc/core/io.hpp"

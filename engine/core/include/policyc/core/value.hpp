@@ -224,6 +224,8 @@ class Value {
   }
   void release_frozen();
   void destroy();
+  // A fresh, unshared value made immortal for the process (the shared empty collections).
+  static Value make_permanent(Value v);
   friend class FrozenValues;
 };
 
