@@ -131,8 +131,10 @@ int run_test(const CheckCommands& c) {
   register_standard_builtins(registry);
   std::vector<check::TestResult> results;
   std::vector<Diagnostic> errors;
-  if (!check::run_tests(c.test_options, registry, results, errors))
+  std::vector<Diagnostic> warnings;
+  if (!check::run_tests(c.test_options, registry, results, errors, &warnings))
     return report_diagnostics(errors);
+  for (const auto& w : warnings) std::fputs(format_diagnostic(w).c_str(), stderr);
   std::fputs(check::tests_to_text(results, c.verbose).c_str(), stdout);
   exit_without_teardown(check::tests_passed(results) ? kExitOk : kExitFailCondition);
 }

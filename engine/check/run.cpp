@@ -355,6 +355,7 @@ class Runner {
 
   bool load_policies() {
     if (!load_and_compile(engine_, errors_)) return false;
+    for (const auto& w : engine_.warnings()) report_.warnings.push_back(w);
     collect_rules();
     for (auto& rule : rules_) {
       if (!engine_.prepare(rule.query_text, rule.query, errors_)) return false;

@@ -38,12 +38,14 @@ const char* status_word(TestResult::Status s) {
 }  // namespace
 
 bool run_tests(const TestOptions& options, const BuiltinRegistry& registry,
-               std::vector<TestResult>& results, std::vector<Diagnostic>& errors) {
+               std::vector<TestResult>& results, std::vector<Diagnostic>& errors,
+               std::vector<Diagnostic>* warnings) {
   Engine engine(registry);
   LoadOptions load_options;
   load_options.v0 = options.v0_compatible;
   if (!load_paths(engine, options.paths, load_options, errors)) return false;
   if (!engine.compile(errors)) return false;
+  if (warnings) *warnings = engine.warnings();
   // RE2 syntax, as `opa test --run` (Go's regexp) reads it.
   RE2 filter(options.run.empty() ? std::string(".*") : options.run, RE2::Quiet);
   if (!filter.ok()) {

@@ -3,6 +3,7 @@
 // (plan.hpp) and reports a mistake by throwing CompileError with OPA's code and position.
 #pragma once
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -65,6 +66,17 @@ class BodyOrder {
   const std::vector<std::string>& slot_names_;
   const std::vector<Location>& slot_locs_;
 };
+
+// ----- negation (compile_negation.cpp)
+
+// Binds to fresh variables, before each negated expression and outside its negation, the terms
+// OPA evaluates there: calls nested in its operands and the references among them (see the
+// file's comment). Runs on a body after reordering; `new_slot` gives a fresh frame slot. `warn`
+// hears of each negation with such a term that can be undefined (its first one): most authors
+// expect `not` to cover it.
+using NegationWarning = std::function<void(const Expr& negation, const Term& operand)>;
+void hoist_negated_operands(Body& body, const std::function<int(const Location&)>& new_slot,
+                            const NegationWarning& warn);
 
 // ----- rule indexing (compile_index.cpp)
 

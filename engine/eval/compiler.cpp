@@ -175,7 +175,20 @@ class BodyCompiler {
     for (auto& e : body) predeclare(e, scope);
     for (auto& e : body) collect_locals(e, scope);
     for (auto& e : body) resolve_expr(e, scope);
-    return order_.reorder(body, std::move(initially_bound));
+    std::set<int> bound = order_.reorder(body, std::move(initially_bound));
+    hoist_negated_operands(
+        body, [this](const Location& loc) { return new_slot("$negated", loc); },
+        [this](const Expr& negation, const Term& operand) {
+          if (!module_) return;  // queries: the caller sees what it asked
+          st_.warnings.push_back(make_diag(
+              "warning",
+              "`" + operand.loc.text() +
+                  "` is evaluated before the `not`, as OPA does: when it is undefined this "
+                  "expression fails instead of the negation holding (test it in a helper rule, "
+                  "or give it a default with object.get)",
+              negation.loc));
+        });
+    return bound;
   }
 
   std::set<int> slots_below(int start) const {
@@ -450,6 +463,7 @@ class BodyCompiler {
       RuleNode* n = find_node(st_.root.get(), p);
       if (n) {
         t = data_ref(p, t->loc);
+        t->target.node = data_rule_node(*t);
         return;
       }
     }
@@ -810,6 +824,7 @@ bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
       for (const auto& ec : r.elses) scan_withs(ec.body);
     }
   st.root = std::make_unique<RuleNode>();
+  st.warnings.clear();
   st.scope_start.clear();
   st.comprehension_plans.clear();
   std::vector<CompiledRule*> all;

@@ -76,6 +76,8 @@ bool Engine::compile(std::vector<Diagnostic>& errors) {
   return eval::compile_modules(impl_->st, errors);
 }
 
+const std::vector<Diagnostic>& Engine::warnings() const { return impl_->st.warnings; }
+
 struct PreparedQuery::Impl {
   eval::CompiledQuery q;
   uint64_t generation = 0;

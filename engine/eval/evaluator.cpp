@@ -141,9 +141,13 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
     case ExprKind::Assign:
       return unify(*e.a, *e.b, f, k);
     case ExprKind::Not: {
-      auto stop = []() { return true; };
-      bool found = eval_expr(*e.inner, f, stop);
-      return found ? false : k();
+      auto negate = [&]() {
+        auto stop = []() { return true; };
+        return eval_expr(*e.inner, f, stop) ? false : k();
+      };
+      // The operands OPA evaluates outside the negation (compile_negation.cpp) come first.
+      if (e.body) return eval_body(*e.body, 0, f, negate);
+      return negate();
     }
     case ExprKind::SomeDecl:
       return k();

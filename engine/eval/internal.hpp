@@ -114,6 +114,8 @@ struct EngineState {
   std::set<std::string> mocked_names;
   // Parsed METADATA blocks of rules and packages.
   std::unordered_map<const ast::Annotations*, Value> annotations;
+  // What the last compile found questionable but valid (code "warning"), in module order.
+  std::vector<Diagnostic> warnings;
 };
 
 // Compiles all modules into the rule tree. False on errors.

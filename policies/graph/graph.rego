@@ -179,10 +179,14 @@ warn_service_tier_missing contains result if {
 # An edge (of the loader's graph or of a dependency entry) whose target does not boot before
 # its source, or is not in the boot order. The edges are read where they are rather than
 # from edge_pairs, which only the cycle search needs; `position` holds order_position once.
+# Whether `a` is in the boot order before `b` (both in it). A helper rule, so that `not` covers
+# a node missing from the order: OPA evaluates a `not` expression's operands outside it.
+boots_before(position, a, b) if position[a] < position[b]
+
 edge_against_boot_order if {
 	position := order_position
 	some [from, to] in object.get(input, ["graph", "edges"], [])
-	not position[to] < position[from]
+	not boots_before(position, to, from)
 }
 
 edge_against_boot_order if {
@@ -190,5 +194,5 @@ edge_against_boot_order if {
 	some [_, _, entry] in entries
 	from := entry.name
 	some to in object.get(entry, "dependsOn", [])
-	not position[to] < position[from]
+	not boots_before(position, to, from)
 }

@@ -24,7 +24,7 @@ matrix_checks(kind, category) := checks if {
 } else := checks if {
 	kind[1] != "library"
 	checks := matrix.serviceTypes[kind[1]][category]
-} else := matrix.default[category] if kind[1] != "library"
+} else := matrix["default"][category] if kind[1] != "library"
 
 metric_names(svc) := object.get(svc, ["observability", "metrics"], [])
 

@@ -177,7 +177,7 @@ deny_ingress_tls_disabled contains result if {
 	lib.is_prod_or_staging
 	some id, svc in input.services
 	lib.has_ingress(svc)
-	not svc.ingress.tls.enabled == true
+	object.get(svc, ["ingress", "tls", "enabled"], false) != true
 	path := lib.nearest(svc, "", ["ingress", "tls", "enabled"])
 	result := lib.finding(id, path, sprintf("ingress %s has TLS disabled in %s", [object.get(svc.ingress, "host", id), input.environment]))
 }
@@ -265,7 +265,7 @@ public_exposure(svc) := ["ingress.type", sprintf("ingress type %s", [svc.ingress
 
 public_exposure(svc) := ["ingress.host", sprintf("public ingress host %s", [host])] if {
 	lib.has_ingress(svc)
-	not svc.ingress.type in public_ingress_types
+	not object.get(svc, ["ingress", "type"], "") in public_ingress_types
 	host := svc.ingress.host
 	not private_host(host)
 }
@@ -608,7 +608,7 @@ warn_workload_identity_missing contains result if {
 	some id, svc in input.services
 	lib.deployable(svc)
 	object.get(svc, ["security", "identity", "type"], "none") == "none"
-	not svc.security.identity.managedIdentity == true
+	object.get(svc, ["security", "identity", "managedIdentity"], false) != true
 	path := lib.nearest(svc, "", ["security", "identity", "type"])
 	result := lib.finding(id, path, "service declares no workload or managed identity in production")
 }
@@ -625,7 +625,7 @@ deny_prod_approval_missing contains result if {
 	lib.is_prod
 	some i, e in object.get(input, ["system", "environments"], [])
 	e.name == input.environment
-	not e.approvalRequired == true
+	object.get(e, "approvalRequired", false) != true
 	path := lib.nearest(e, sprintf("system.environments[%d]", [i]), ["approvalRequired"])
 	result := lib.system_finding(path, sprintf("production environment %s does not require approval", [e.name]))
 }

@@ -25,8 +25,9 @@ test_plaintext_secret_fires if {
 	some f in r
 	f == {"msg": "runtimeConfig.environment.DB_PASSWORD holds a literal value where a secret reference is required", "service": "api", "path": "runtimeConfig.environment.DB_PASSWORD"}
 	every f2 in r {
-		not contains(f2.msg, "hunter2")
-		not contains(f2.msg, "abc123")
+		msg := f2.msg
+		not contains(msg, "hunter2")
+		not contains(msg, "abc123")
 	}
 }
 

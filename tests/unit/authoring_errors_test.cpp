@@ -130,5 +130,36 @@ INSTANTIATE_TEST_SUITE_P(Rego, AuthoringMistakes, ::testing::ValuesIn(kMistakes)
                            return std::string(info.param.name);
                          });
 
+// Valid, but most authors read it otherwise: OPA evaluates `input.tls.enabled` before the
+// `not`, so with it missing the rule is undefined rather than true.
+TEST(AuthoringWarnings, NegationOverAnOperandThatMayBeUndefined) {
+  BuiltinRegistry registry;
+  register_standard_builtins(registry);
+  Engine engine(registry);
+  std::vector<Diagnostic> errors;
+  const char* source =
+      "package t\n\n"
+      "tls_off if not input.tls.enabled == true\n"
+      "known := {\"a\"}\n"
+      "unknown if not input.kind in known\n"
+      "covered if not enabled\n"
+      "enabled if input.tls.enabled == true\n"
+      "checked if {\n\tinput.tls.enabled\n\tnot input.tls.enabled == false\n}\n";
+  ASSERT_TRUE(engine.add_module("policy.rego", source, false, errors));
+  ASSERT_TRUE(engine.compile(errors));
+  // `known` is always defined; `not enabled` covers its operand; `checked` read the reference
+  // before its negation.
+  ASSERT_EQ(engine.warnings().size(), 2u);
+  const Diagnostic& w = engine.warnings()[0];
+  EXPECT_EQ(w.code, "warning");
+  EXPECT_EQ(w.line, 3);
+  EXPECT_EQ(w.col, 12);
+  EXPECT_EQ(w.message,
+            "`input.tls.enabled` is evaluated before the `not`, as OPA does: when it is undefined "
+            "this expression fails instead of the negation holding (test it in a helper rule, or "
+            "give it a default with object.get)");
+  EXPECT_EQ(engine.warnings()[1].line, 5);
+}
+
 }  // namespace
 }  // namespace policyc

@@ -169,5 +169,27 @@ TEST(CompilerIndex, GroundInputEqualitiesBecomeGuards) {
   EXPECT_EQ(guards[1].value, Value::string("prod"));
 }
 
+TEST(CompilerNegation, NestedCallsThenReferencesAreBoundBeforeTheNegation) {
+  // OPA: `count(input.a[input.k]) > 0` under `not` becomes
+  // `t1 = input.k; t2 = input.a[t1]; t3 = count(t2); not t3 > 0`.
+  Body body = lowered_query("not count(input.a[input.k]) > 0; not input.b; not x = input.c");
+  int slots = 0;
+  std::vector<std::string> warned;
+  hoist_negated_operands(
+      body, [&](const Location&) { return slots++; },
+      [&](const Expr&, const Term& operand) { warned.push_back(operand.loc.text()); });
+  ASSERT_EQ(body.size(), 3u);
+  ASSERT_TRUE(body[0].body);
+  std::vector<std::string> prelude;
+  for (const auto& e : *body[0].body) prelude.push_back(e.b->loc.text());
+  EXPECT_EQ(prelude, (std::vector<std::string>{"input.k", "input.a[input.k]",
+                                               "count(input.a[input.k])"}));
+  EXPECT_EQ(slots, 3);
+  // A bare reference, and the operands of `=`, stay inside.
+  EXPECT_FALSE(body[1].body);
+  EXPECT_FALSE(body[2].body);
+  EXPECT_EQ(warned, (std::vector<std::string>{"input.k"}));
+}
+
 }  // namespace
 }  // namespace policyc::eval

@@ -28,9 +28,11 @@ struct TestResult {
   double milliseconds = 0;
 };
 
-// False on load or compile errors (in `errors`); test failures are results.
+// False on load or compile errors (in `errors`); test failures are results. `warnings` gets
+// what compiling the policies found questionable (Engine::warnings).
 bool run_tests(const TestOptions& options, const BuiltinRegistry& registry,
-               std::vector<TestResult>& results, std::vector<Diagnostic>& errors);
+               std::vector<TestResult>& results, std::vector<Diagnostic>& errors,
+               std::vector<Diagnostic>* warnings = nullptr);
 
 // OPA's report: failures and errors (every test with `verbose`), then PASS/FAIL counts.
 std::string tests_to_text(const std::vector<TestResult>& results, bool verbose);

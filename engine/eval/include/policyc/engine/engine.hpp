@@ -90,6 +90,9 @@ class Engine {
 
   // Name resolution, safety, recursion and type checks. Called by query() if needed.
   bool compile(std::vector<Diagnostic>& errors);
+  // What compiling the modules found valid but likely not meant (code "warning"): a `not`
+  // whose operand OPA evaluates outside the negation and that can be undefined.
+  const std::vector<Diagnostic>& warnings() const;
 
   // Evaluates a query (e.g. `data.test.p = x`). Undefined yields no results.
   bool query(std::string_view query, const EvalOptions& options, std::vector<QueryResult>& results,
