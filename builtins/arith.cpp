@@ -123,7 +123,8 @@ Value floor_fn(Args a, BuiltinContext&) {
 
 Value round_fn(Args a, BuiltinContext&) {
   need_number("round", a[0], 1);
-  if (a[0].is_integer()) return a[0];
+  // An integral float (485.0) comes back as an integer, as OPA's does.
+  if (a[0].is_small_int()) return a[0];
   mpq_class q = a[0].to_rational();
   // OPA rounds through a 64-bit-mantissa float: beyond 2^63 the fraction is already gone.
   if (abs(q) >= mpq_class(mpz_class(1) << 63)) return Value::from_double(std::round(q.get_d()));

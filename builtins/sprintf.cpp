@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "internal.hpp"
 
@@ -95,7 +96,10 @@ size_t rune_count(const std::string& s) {
   return n;
 }
 
-void pad(std::string& out, const std::string& body, const Spec& sp, bool zero_ok = true) {
+// Pads `body` to the width. Zeros go after a sign for numbers; strings (`numeric` false) are
+// padded with zeros in front of whatever they start with, as Go does.
+void pad(std::string& out, const std::string& body, const Spec& sp, bool zero_ok = true,
+         bool numeric = true) {
   size_t n = rune_count(body);
   if (sp.width < 0 || n >= static_cast<size_t>(sp.width)) {
     out += body;
@@ -107,8 +111,10 @@ void pad(std::string& out, const std::string& body, const Spec& sp, bool zero_ok
     out.append(fill, ' ');
   } else if (sp.zero && zero_ok) {
     // Zeros go after a sign.
-    size_t signlen =
-        (!body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ')) ? 1 : 0;
+    size_t signlen = (numeric && !body.empty() &&
+                      (body[0] == '-' || body[0] == '+' || body[0] == ' '))
+                         ? 1
+                         : 0;
     out += body.substr(0, signlen);
     out.append(fill, '0');
     out += body.substr(signlen);
@@ -179,6 +185,84 @@ std::string format_float(double f, const Spec& sp, char verb) {
     body = " " + body;
   }
   return body;
+}
+
+// A float64's sign, mantissa (with the implicit bit) and binary exponent, as Go's strconv
+// takes them apart: the value is mant * 2^(exp - 52).
+struct FloatParts {
+  bool neg;
+  uint64_t mant;
+  int exp;
+};
+
+FloatParts float_parts(double f) {
+  uint64_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  FloatParts p{(bits >> 63) != 0, bits & ((uint64_t{1} << 52) - 1),
+               static_cast<int>((bits >> 52) & 0x7FF)};
+  if (p.exp == 0) {
+    ++p.exp;  // subnormal
+  } else {
+    p.mant |= uint64_t{1} << 52;
+  }
+  p.exp -= 1023;
+  return p;
+}
+
+// %b of a float: decimal mantissa and binary exponent ("4503599627370496p-53").
+std::string binary_float(double f) {
+  FloatParts p = float_parts(f);
+  int e = p.exp - 52;
+  return std::string(p.neg ? "-" : "") + std::to_string(p.mant) + "p" + (e >= 0 ? "+" : "-") +
+         std::to_string(std::abs(e));
+}
+
+// %x and %X of a float: Go's hexadecimal form, -0x1.yyyp±dd, shortest unless a precision
+// (in hex digits) is given.
+std::string hex_float(double f, int prec, bool upper) {
+  FloatParts p = float_parts(f);
+  uint64_t mant = p.mant;
+  int exp = mant == 0 ? 0 : p.exp;
+  // Leading 1 at bit 60.
+  mant <<= 60 - 52;
+  while (mant != 0 && (mant & (uint64_t{1} << 60)) == 0) {
+    mant <<= 1;
+    --exp;
+  }
+  if (prec >= 0 && prec < 15) {
+    unsigned shift = static_cast<unsigned>(prec * 4);
+    uint64_t extra = (mant << shift) & ((uint64_t{1} << 60) - 1);
+    mant >>= 60 - shift;
+    if ((extra | (mant & 1)) > (uint64_t{1} << 59)) ++mant;
+    mant <<= 60 - shift;
+    if (mant & (uint64_t{1} << 61)) {
+      mant >>= 1;
+      ++exp;
+    }
+  }
+  const char* hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string out = p.neg ? "-" : "";
+  out += upper ? "0X" : "0x";
+  out += static_cast<char>('0' + ((mant >> 60) & 1));
+  mant <<= 4;
+  if (prec < 0 && mant != 0) {
+    out += '.';
+    while (mant != 0) {
+      out += hex[(mant >> 60) & 15];
+      mant <<= 4;
+    }
+  } else if (prec > 0) {
+    out += '.';
+    for (int i = 0; i < prec; ++i) {
+      out += hex[(mant >> 60) & 15];
+      mant <<= 4;
+    }
+  }
+  out += upper ? 'P' : 'p';
+  out += exp < 0 ? '-' : '+';
+  std::string digits = std::to_string(std::abs(exp));
+  if (digits.size() < 2) digits.insert(0, "0");
+  return out + digits;
 }
 
 std::string format_integer(const mpz_class& z, const Spec& sp, char verb) {
@@ -264,9 +348,18 @@ std::string plain_v(const GoArg& g) {
   return "";
 }
 
-std::string bad_verb(const GoArg& g, char verb) {
-  if (g.type == GoArg::BigInt) return std::string("%!") + verb + "(big.Int=" + g.z.get_str() + ")";
-  return std::string("%!") + verb + "(" + go_type(g) + "=" + plain_v(g) + ")";
+void format_one(std::string& out, const GoArg& g, const Spec& sp);
+
+// Go's %!verb(type=value) for a verb the operand's type has no use for. The value is printed
+// as %v with the flags, width and precision given for the verb (`%.2f` of "admin" is
+// `%!f(string=ad)`, of 7 `%!f(int=07)`).
+std::string bad_verb(const GoArg& g, const std::string& verb, const Spec& sp) {
+  if (g.type == GoArg::BigInt) return "%!" + verb + "(big.Int=" + g.z.get_str() + ")";
+  std::string out = "%!" + verb + "(" + go_type(g) + "=";
+  Spec as_v = sp;
+  as_v.verb = 'v';
+  format_one(out, g, as_v);
+  return out + ")";
 }
 
 std::string hex_string(const std::string& s, const Spec& sp, bool upper) {
@@ -329,21 +422,10 @@ void format_one(std::string& out, const GoArg& g, const Spec& sp) {
             return;
           }
           break;
-        case 'e':
-        case 'E':
-        case 'f':
-        case 'F':
-        case 'g':
-        case 'G':
-          if (!big) {
-            pad(out, format_float(g.z.get_d(), sp, verb), sp);
-            return;
-          }
-          break;
         default:
           break;
       }
-      out += bad_verb(g, verb);
+      out += bad_verb(g, std::string(1, verb), sp);
       return;
     }
     case GoArg::Float:
@@ -357,8 +439,18 @@ void format_one(std::string& out, const GoArg& g, const Spec& sp) {
         case 'G':
           pad(out, format_float(g.f, sp, verb), sp);
           return;
+        case 'x':
+        case 'X': {
+          std::string body = hex_float(g.f, sp.prec, verb == 'X');
+          if (sp.plus && body[0] != '-') body.insert(0, "+");
+          pad(out, body, sp);
+          return;
+        }
+        case 'b':
+          pad(out, binary_float(g.f), sp);
+          return;
         default:
-          out += bad_verb(g, verb);
+          out += bad_verb(g, std::string(1, verb), sp);
           return;
       }
     case GoArg::String:
@@ -371,7 +463,7 @@ void format_one(std::string& out, const GoArg& g, const Spec& sp) {
             if (cps.size() > static_cast<size_t>(sp.prec)) cps.resize(static_cast<size_t>(sp.prec));
             s = utf8_encode(cps);
           }
-          pad(out, s, sp);
+          pad(out, s, sp, true, false);
           return;
         }
         case 'q':
@@ -384,7 +476,7 @@ void format_one(std::string& out, const GoArg& g, const Spec& sp) {
           pad(out, hex_string(g.s, sp, true), sp);
           return;
         default:
-          out += bad_verb(g, verb);
+          out += bad_verb(g, std::string(1, verb), sp);
           return;
       }
   }
@@ -475,8 +567,7 @@ Value sprintf(Args a, BuiltinContext&) {
       continue;
     }
     if (vlen > 1) {
-      const GoArg& g = args[argn++];
-      out += "%!" + verb_text + "(" + go_type(g) + "=" + plain_v(g) + ")";
+      out += bad_verb(args[argn++], verb_text, sp);
       continue;
     }
     sp.verb = verb_text[0];

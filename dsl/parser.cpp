@@ -315,9 +315,10 @@ class Parser {
       return;
     }
     // v0 partial set: `p[x] { ... }` (one bracketed key, no value). In v1 (and under
-    // `import rego.v1`) the same head is a single-value rule of value true at p[x].
+    // `import rego.v1`) the same head is a single-value rule of value true at p[x], and so it
+    // is in v0 when `if` follows (OPA: a set needs `contains` there).
     if (rule.kind == RuleKind::Complete && !rule.value && rule.ref.size() == 2 && v0_ &&
-        !m.rego_v1_import) {
+        !m.rego_v1_import && !is_keyword("if")) {
       const Term& last = *rule.ref[1];
       bool dotted = file_->text[static_cast<size_t>(last.loc.offset) - 1] == '.';
       if (!dotted) {

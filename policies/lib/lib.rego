@@ -81,8 +81,11 @@ budget_monthly(s) := amount * budget_periods_per_month[period] if {
 	period := m[0][2]
 }
 
-# 36.924 -> "$36.92"
-money(x) := sprintf("$%.2f", [x])
+# 36.924 -> "$36.92", 485 -> "$485.00". A whole amount goes through %d: sprintf's %.2f of an
+# integer is Go's "%!f(int=485)" in OPA.
+money(x) := sprintf("$%d.00", [round(x)]) if {
+	x == round(x)
+} else := sprintf("$%.2f", [x])
 
 round2(x) := round(x * 100) / 100
 

@@ -40,6 +40,8 @@ test_budgets if {
 	lib.budget_monthly("$1.50/day") == 45
 	not lib.budget_monthly("40 dollars")
 	lib.money(36.924) == "$36.92"
+	lib.money(485) == "$485.00"
+	lib.money(485.0) == "$485.00"
 }
 
 test_secret_references if {
