@@ -51,8 +51,6 @@ bool function_always_defined(const RuleNode& node) {
 // Whether a term bound outside a negation can be undefined, which most authors do not expect.
 bool may_be_undefined(const Term& t) {
   switch (t.kind) {
-    case TermKind::Var:
-      return true;  // `input` alone
     case TermKind::Call:
       return t.target.kind == CallKind::Function && t.target.node &&
              !function_always_defined(*t.target.node);
@@ -67,13 +65,21 @@ bool may_be_undefined(const Term& t) {
   }
 }
 
+// A reference the compiler made from a bare name (a rule of the package, an import alias):
+// its source text is that name. OPA binds variables in place, and such a name is one to it
+// (`not p == 1` with `p` undefined holds, `not data.t.p == 1` is undefined).
+bool written_as_name(const Term& t) {
+  std::string text = t.loc.text();
+  return !text.empty() && text.find_first_of(".[") == std::string::npos;
+}
+
 class NegationHoister {
  public:
   NegationHoister(const std::function<int(const Location&)>& new_slot, Body& prelude)
       : new_slot_(new_slot), prelude_(prelude) {}
 
-  // The terms bound outside the negation that can be undefined (references, `input` alone,
-  // calls of user functions), for the author's warning.
+  // The terms bound outside the negation that can be undefined (references, calls of user
+  // functions), for the author's warning.
   std::vector<const Term*> maybe_undefined;
 
   // RewriteExprTerms: a call inside a call's arguments, a collection or a reference.
@@ -103,11 +109,9 @@ class NegationHoister {
   // segments before them), inside collections too.
   void hoist_dynamic(TermPtr& t) {
     switch (t->kind) {
-      case TermKind::Var:
-        // `input` and `data` alone are references in OPA.
-        if (t->slot < 0 && (t->name == "input" || t->name == "data")) bind_to_fresh(t);
-        return;
       case TermKind::Ref:
+        // A rule or import named by a bare name stays, as OPA's variables do.
+        if (written_as_name(*t)) return;
         for (size_t i = 1; i < t->items.size(); ++i) hoist_dynamic(t->items[i]);
         bind_to_fresh(t);
         return;
