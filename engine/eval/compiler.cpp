@@ -904,6 +904,45 @@ bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
   return true;
 }
 
+namespace {
+
+// Whether a query iterates, as OPA decides it: a reference with a variable after its head,
+// outside comprehensions.
+bool iterates(const TermPtr& t) {
+  if (!t) return false;
+  switch (t->kind) {
+    case TermKind::ArrayCompr:
+    case TermKind::SetCompr:
+    case TermKind::ObjectCompr:
+      return false;
+    case TermKind::Ref:
+      for (size_t i = 1; i < t->items.size(); ++i)
+        if (t->items[i]->kind == TermKind::Var) return true;
+      break;
+    default:
+      break;
+  }
+  for (const auto& i : t->items)
+    if (iterates(i)) return true;
+  for (const auto& [k, v] : t->pairs)
+    if (iterates(k) || iterates(v)) return true;
+  return false;
+}
+
+bool iterates(const Expr& e) {
+  for (const TermPtr* t : {&e.a, &e.b, &e.key, &e.val, &e.domain})
+    if (iterates(*t)) return true;
+  if (e.inner && iterates(*e.inner)) return true;
+  if (e.body)
+    for (const auto& inner : *e.body)
+      if (iterates(inner)) return true;
+  for (const auto& w : e.withs)
+    if (iterates(w.value)) return true;
+  return false;
+}
+
+}  // namespace
+
 bool compile_query(EngineState& st, CompiledQuery& q, std::vector<Diagnostic>& errors) {
   BodyCompiler bc(st, nullptr, q.slot_names);
   Scope scope;
@@ -913,6 +952,8 @@ bool compile_query(EngineState& st, CompiledQuery& q, std::vector<Diagnostic>& e
     errors.push_back(e.diag);
     return false;
   }
+  q.false_fails = q.body->size() > 1 || std::any_of(q.body->begin(), q.body->end(),
+                                                     [](const Expr& e) { return iterates(e); });
   // Capture the value of each term expression for the result's "expressions".
   for (auto& e : *q.body) {
     if (e.kind == ExprKind::Term) e.capture_slot = bc.new_slot("$expr", e.loc);

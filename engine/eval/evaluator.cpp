@@ -125,8 +125,9 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
         if (direct_test(e, f, holds)) return holds && k();
       }
       auto on_value = [&](const Value& v) {
-        // In rule bodies false fails; a query reports it as the expression's value (OPA).
-        if (v.is_false() && e.capture_slot < 0) return false;
+        // In rule bodies false fails; a query reports it as the expression's value unless it
+        // iterates or has several expressions (CompiledQuery::false_fails).
+        if (v.is_false() && (e.capture_slot < 0 || query_->false_fails)) return false;
         if (e.capture_slot >= 0) {
           f[static_cast<size_t>(e.capture_slot)] = v;
           bool r = k();

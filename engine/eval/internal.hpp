@@ -127,6 +127,9 @@ struct CompiledQuery {
   std::vector<std::string> slot_names;
   std::vector<int> output_slots;  // user variables, sorted by name
   std::shared_ptr<ast::SourceFile> file;
+  // OPA reports a term expression's value even when it is false, unless the query iterates
+  // (a reference with a variable in it) or has several expressions: then false drops the row.
+  bool false_fails = false;
 };
 
 bool compile_query(EngineState& st, CompiledQuery& q, std::vector<Diagnostic>& errors);
