@@ -5,7 +5,7 @@
 // outside the `not`, so an operand that is undefined makes the whole body undefined instead of
 // making the negation true: with `input.a` undefined, `not input.a < 1` is undefined in OPA,
 // while `not input.a` and `not input.a = 1` are true (a bare reference and the operands of `=`
-// stay inside). policyc keeps those expressions on the negation itself (Expr::body of a Not),
+// stay inside, and so do those of `==` in rule bodies, where OPA rewrites it to `=` first). policyc keeps those expressions on the negation itself (Expr::body of a Not),
 // evaluated before it and under its `with` modifiers, so the rest of the compiled form is
 // unchanged. For an expression that is not negated the rewriting would change nothing but the
 // order of work, so it is left alone.
@@ -185,9 +185,19 @@ void collect_ref_texts(const Expr& e, std::set<std::string>& out) {
     if (t) collect_ref_texts(*t, out);
 }
 
+// `a == b` as an expression of a rule body: OPA's compiler turns it into `a = b` (its stage
+// RewriteEquals, which queries skip) before binding terms.
+bool rewritten_to_unify(const Expr& e, bool in_rule) {
+  return in_rule && e.kind == ExprKind::Term && e.a->kind == TermKind::Call &&
+         e.a->target.kind == CallKind::Special && e.a->target.special == kSpecialEqual &&
+         e.a->items.size() == 3;
+}
+
 void hoist_one_negation(Expr& e, const std::function<int(const Location&)>& new_slot,
-                        const std::set<std::string>& defined_refs, const NegationWarning& warn) {
+                        const std::set<std::string>& defined_refs, bool in_rule,
+                        const NegationWarning& warn) {
   Expr& inner = *e.inner;
+  const bool unify = inner.kind == ExprKind::Unify || rewritten_to_unify(inner, in_rule);
   Body calls;
   NegationHoister expander(new_slot, calls);
   if (inner.kind == ExprKind::Term && inner.a->kind == TermKind::Call) {
@@ -208,13 +218,16 @@ void hoist_one_negation(Expr& e, const std::function<int(const Location&)>& new_
     hoister.hoist_call_arguments(call.b);
     prelude.push_back(std::move(call));
   }
-  if (inner.kind == ExprKind::Term && inner.a->kind == TermKind::Call) {
-    hoister.hoist_call_arguments(inner.a);
-  } else if (inner.kind == ExprKind::Term) {
-    hoister.hoist_dynamic_within(inner.a);
-  } else {
+  if (unify && inner.kind == ExprKind::Unify) {
     hoister.hoist_dynamic_within(inner.a);
     hoister.hoist_dynamic_within(inner.b);
+  } else if (unify) {
+    hoister.hoist_dynamic_within(inner.a->items[1]);
+    hoister.hoist_dynamic_within(inner.a->items[2]);
+  } else if (inner.kind == ExprKind::Term && inner.a->kind == TermKind::Call) {
+    hoister.hoist_call_arguments(inner.a);
+  } else {
+    hoister.hoist_dynamic_within(inner.a);
   }
   std::vector<const Term*> candidates = expander.maybe_undefined;
   candidates.insert(candidates.end(), hoister.maybe_undefined.begin(),
@@ -230,11 +243,11 @@ void hoist_one_negation(Expr& e, const std::function<int(const Location&)>& new_
 }  // namespace
 
 void hoist_negated_operands(Body& body, const std::function<int(const Location&)>& new_slot,
-                            const NegationWarning& warn) {
+                            bool in_rule, const NegationWarning& warn) {
   std::set<std::string> defined_refs;
   for (auto& e : body) {
     if (e.kind == ExprKind::Not && e.inner && !e.body) {
-      hoist_one_negation(e, new_slot, defined_refs, warn);
+      hoist_one_negation(e, new_slot, defined_refs, in_rule, warn);
     } else if (e.kind != ExprKind::Not) {
       collect_ref_texts(e, defined_refs);
     }

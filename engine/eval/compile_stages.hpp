@@ -75,8 +75,9 @@ class BodyOrder {
 // hears of each negation with such a term that can be undefined (its first one): most authors
 // expect `not` to cover it.
 using NegationWarning = std::function<void(const Expr& negation, const Term& operand)>;
+// `in_rule`: a rule's body (false: a query's), where OPA reads `==` as `=`.
 void hoist_negated_operands(Body& body, const std::function<int(const Location&)>& new_slot,
-                            const NegationWarning& warn);
+                            bool in_rule, const NegationWarning& warn);
 
 // ----- rule indexing (compile_index.cpp)
 

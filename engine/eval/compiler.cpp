@@ -177,7 +177,7 @@ class BodyCompiler {
     for (auto& e : body) resolve_expr(e, scope);
     std::set<int> bound = order_.reorder(body, std::move(initially_bound));
     hoist_negated_operands(
-        body, [this](const Location& loc) { return new_slot("$negated", loc); },
+        body, [this](const Location& loc) { return new_slot("$negated", loc); }, module_ != nullptr,
         [this](const Expr& negation, const Term& operand) {
           if (!module_) return;  // queries: the caller sees what it asked
           st_.warnings.push_back(make_diag(

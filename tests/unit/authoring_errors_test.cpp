@@ -139,16 +139,17 @@ TEST(AuthoringWarnings, NegationOverAnOperandThatMayBeUndefined) {
   std::vector<Diagnostic> errors;
   const char* source =
       "package t\n\n"
-      "tls_off if not input.tls.enabled == true\n"
+      "tls_off if not input.tls.enabled < 1\n"
       "known := {\"a\"}\n"
       "unknown if not input.kind in known\n"
       "covered if not enabled\n"
-      "enabled if input.tls.enabled == true\n"
-      "checked if {\n\tinput.tls.enabled\n\tnot input.tls.enabled == false\n}\n";
+      "enabled if input.tls.enabled < 1\n"
+      "checked if {\n\tinput.tls.enabled\n\tnot input.tls.enabled < 0\n}\n"
+      "same if not input.tls.enabled == false\n";
   ASSERT_TRUE(engine.add_module("policy.rego", source, false, errors));
   ASSERT_TRUE(engine.compile(errors));
   // `known` is always defined; `not enabled` covers its operand; `checked` read the reference
-  // before its negation.
+  // before its negation; `==` is unification in a rule body, whose operands stay inside.
   ASSERT_EQ(engine.warnings().size(), 2u);
   const Diagnostic& w = engine.warnings()[0];
   EXPECT_EQ(w.code, "warning");

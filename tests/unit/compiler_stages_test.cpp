@@ -176,7 +176,7 @@ TEST(CompilerNegation, NestedCallsThenReferencesAreBoundBeforeTheNegation) {
   int slots = 0;
   std::vector<std::string> warned;
   hoist_negated_operands(
-      body, [&](const Location&) { return slots++; },
+      body, [&](const Location&) { return slots++; }, false,
       [&](const Expr&, const Term& operand) { warned.push_back(operand.loc.text()); });
   ASSERT_EQ(body.size(), 3u);
   ASSERT_TRUE(body[0].body);
