@@ -25,11 +25,12 @@ fi
 echo "== ASan+UBSan build (build-asan/)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOLICYC_SANITIZE=ON \
   -DPOLICYC_BENCH=OFF
-cmake --build build-asan -j"$jobs" --target policyc_unit_tests policyc_conformance policyc
+cmake --build build-asan -j"$jobs" --target policyc_unit_tests policyc_conformance policyc \
+  policyc_differential
 echo "== ASan+UBSan tests"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-ctest --test-dir build-asan --output-on-failure -j"$jobs" -R '^(unit|conformance|e2e)\.'
+ctest --test-dir build-asan --output-on-failure -j"$jobs" -R '^(unit|conformance|e2e|differential)\.'
 
 # ThreadSanitizer pass: the tests that run threads (loaders, two evaluators sharing frozen
 # values, the threaded JSON reader and writer, checks run one after another), and `policyc

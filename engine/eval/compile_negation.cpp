@@ -5,10 +5,10 @@
 // outside the `not`, so an operand that is undefined makes the whole body undefined instead of
 // making the negation true: with `input.a` undefined, `not input.a < 1` is undefined in OPA,
 // while `not input.a` and `not input.a = 1` are true (a bare reference and the operands of `=`
-// stay inside, and so do those of `==` in rule bodies, where OPA rewrites it to `=` first). policyc keeps those expressions on the negation itself (Expr::body of a Not),
-// evaluated before it and under its `with` modifiers, so the rest of the compiled form is
-// unchanged. For an expression that is not negated the rewriting would change nothing but the
-// order of work, so it is left alone.
+// stay inside, and so do those of `==` in rule bodies, where OPA rewrites it to `=` first). policyc
+// keeps those expressions on the negation itself (Expr::body of a Not), evaluated before it and
+// under its `with` modifiers, so the rest of the compiled form is unchanged. For an expression that
+// is not negated the rewriting would change nothing but the order of work, so it is left alone.
 #include <set>
 #include <string>
 #include <vector>
@@ -201,7 +201,8 @@ void hoist_one_negation(Expr& e, const std::function<int(const Location&)>& new_
   Body calls;
   NegationHoister expander(new_slot, calls);
   if (inner.kind == ExprKind::Term && inner.a->kind == TermKind::Call) {
-    for (size_t i = 1; i < inner.a->items.size(); ++i) expander.expand_nested_calls(inner.a->items[i]);
+    for (size_t i = 1; i < inner.a->items.size(); ++i)
+      expander.expand_nested_calls(inner.a->items[i]);
   } else if (inner.kind == ExprKind::Term) {
     expander.expand_nested_calls(inner.a);
   } else if (inner.kind == ExprKind::Unify) {

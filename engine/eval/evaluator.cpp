@@ -361,7 +361,7 @@ bool object_from_comprehension(ObjectEntries entries, Value& out) {
 bool Evaluator::eval_compr(const Term& t, Frame& f, KValue k) {
   // Indexes hold for the evaluation's input and data: not under `with`, and not traced
   // (a trace shows the evaluation as written).
-  if (caches_.size() == 1 && !opts_.tracer) {
+  if (caches_.size() == 1 && shortcuts()) {
     auto plan = st_.comprehension_plans.find(&t);
     Value indexed;
     if (plan != st_.comprehension_plans.end() && indexed_comprehension(t, plan->second, f, indexed))
@@ -401,7 +401,8 @@ bool Evaluator::eval_compr(const Term& t, Frame& f, KValue k) {
 }
 
 const Value* Evaluator::direct_value(const Term& t, const Frame& f, bool& simple) const {
-  simple = true;
+  simple = !opts_.plain;
+  if (!simple) return nullptr;
   auto variable = [&](const Term& v) -> const Value* {
     if (v.slot >= 0) {
       const Value& bound = f[static_cast<size_t>(v.slot)];
@@ -671,7 +672,7 @@ Value Evaluator::node_value(const RuleNode* node) {
   // so the value is the policies' own for this input).
   std::string shared_path;
   bool shared = opts_.shared_rules && caches_.size() == 1 && data_overrides_.empty() &&
-                mocks_.empty() && special_mocks_.empty() && !opts_.tracer;
+                mocks_.empty() && special_mocks_.empty() && shortcuts();
   if (shared) {
     for (const auto& part : node->path) {
       shared_path += part;
@@ -708,7 +709,7 @@ Value Evaluator::node_value(const RuleNode* node) {
 // The rule index: a ground equality on input that fails rules the body out. With a tracer
 // attached every body runs, so that explain sees the expression that failed.
 bool Evaluator::guards_pass(const CompiledRule& cr) const {
-  if (opts_.tracer) return true;
+  if (!shortcuts()) return true;
   for (const auto& g : cr.guards) {
     const Value* v = &input_;
     for (const auto& key : g.path) {

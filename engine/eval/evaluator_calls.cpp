@@ -75,7 +75,7 @@ bool special_test(int id, const Value& a, const Value& b) {
 bool Evaluator::direct_test(const Expr& e, const Frame& f, bool& holds) const {
   const Term& call = *e.a;
   if (call.kind != TermKind::Call || call.target.kind != CallKind::Special ||
-      call.items.size() != 3 || !special_mocks_.empty())
+      call.items.size() != 3 || !special_mocks_.empty() || opts_.plain)
     return false;
   int id = call.target.special;
   if (id != kSpecialMember2 && (id < kSpecialEqual || id > kSpecialGte)) return false;
@@ -478,7 +478,7 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
   // not traced (a trace shows every call as written).
   MemoStats* stats = nullptr;
   if (caches_.size() == 1 && data_overrides_.empty() && mocks_.empty() && special_mocks_.empty() &&
-      !opts_.tracer && args.size() <= kMemoMaxArgs && memoisable(node)) {
+      shortcuts() && args.size() <= kMemoMaxArgs && memoisable(node)) {
     stats = &memo_stats_[node];
     // A function the memo has never answered in a thousand calls is evaluated plainly from
     // then on (functions that do repeat often start with a run of first calls, one rule's

@@ -45,6 +45,10 @@ struct EvalOptions {
   Tracer* tracer = nullptr;                       // null: no tracing, full speed
   std::function<void(const std::string&)> print;  // print() sink; default stderr
   SharedRuleValues* shared_rules = nullptr;       // see SharedRuleValues
+  // Evaluates as written, without the evaluator's shortcuts (rule index, comprehension
+  // indexes, function memo, direct paths for simple terms): a reference for differential
+  // tests, which must always agree with the default.
+  bool plain = false;
 };
 
 struct QueryExpression {
