@@ -900,6 +900,7 @@ bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
   }
   if (!errors.empty()) return false;
   if (!check_recursion(st, errors)) return false;
+  if (!check_types(st, errors)) return false;
   st.compiled = true;
   return true;
 }

@@ -134,8 +134,19 @@ struct CompiledQuery {
 
 bool compile_query(EngineState& st, CompiledQuery& q, std::vector<Diagnostic>& errors);
 
+// The rule nodes (with rules or defaults), in rule-tree order, and the rule nodes each one's
+// definitions read through data references and function calls.
+struct RuleDependencies {
+  std::vector<RuleNode*> nodes;
+  std::map<RuleNode*, std::set<RuleNode*>> deps;
+};
+RuleDependencies rule_dependencies(EngineState& st);
+
 // After names are resolved: reports a rule that depends on itself (rego_recursion_error).
 bool check_recursion(EngineState& st, std::vector<Diagnostic>& errors);
+
+// After the recursion check: OPA's type checker (compile_typecheck.cpp), rego_type_error.
+bool check_types(EngineState& st, std::vector<Diagnostic>& errors);
 
 RuleNode* find_node(RuleNode* root, const std::vector<std::string>& path);
 bool is_string_scalar(const Term& t);

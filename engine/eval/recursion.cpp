@@ -75,13 +75,12 @@ void term_deps(RuleNode* root, const Term& t, std::set<RuleNode*>& out) {
 
 }  // namespace
 
-bool check_recursion(EngineState& st, std::vector<Diagnostic>& errors) {
-  std::map<RuleNode*, std::set<RuleNode*>> deps;
-  std::vector<RuleNode*> nodes;
+RuleDependencies rule_dependencies(EngineState& st) {
+  RuleDependencies out;
   std::function<void(RuleNode*)> gather = [&](RuleNode* n) {
     if (!n->rules.empty() || !n->defaults.empty()) {
-      nodes.push_back(n);
-      auto& d = deps[n];
+      out.nodes.push_back(n);
+      auto& d = out.deps[n];
       for (const auto* list : {&n->rules, &n->defaults}) {
         for (const auto& cr : *list) {
           const plan::Rule& r = cr->rule;
@@ -99,6 +98,13 @@ bool check_recursion(EngineState& st, std::vector<Diagnostic>& errors) {
     for (auto& [k, c] : n->children) gather(c.get());
   };
   gather(st.root.get());
+  return out;
+}
+
+bool check_recursion(EngineState& st, std::vector<Diagnostic>& errors) {
+  RuleDependencies graph = rule_dependencies(st);
+  auto& deps = graph.deps;
+  const auto& nodes = graph.nodes;
   std::map<RuleNode*, int> color;
   std::vector<RuleNode*> stack;
   std::function<bool(RuleNode*)> dfs = [&](RuleNode* n) -> bool {

@@ -1,0 +1,664 @@
+// OPA's type checker (its ast/check.go) on the compiled form: rules are checked in dependency
+// order, each body expression by expression in evaluation order. A variable takes the type of
+// what first binds it (an assignment, a call's declared argument or result type, a key of the
+// collection it indexes); later uses must be compatible, and rules and functions get the union
+// of their definitions' types, which their callers are checked against. Mistakes are
+// rego_type_error: a call's argument that cannot have the declared type ("count: invalid
+// argument(s)"), `=` between values that cannot be equal ("match error"), and a reference into
+// something that has no such key or no keys at all ("undefined ref").
+//
+// Where policyc does not model a term's type it leaves it untyped, and an untyped term never
+// causes an error: the checker may miss what OPA reports, but must not report what OPA accepts.
+#include <functional>
+#include <map>
+#include <unordered_map>
+
+#include "internal.hpp"
+#include "type_lattice.hpp"
+
+namespace policyc::eval {
+
+namespace {
+
+using types::TypeRef;
+
+struct TypeError {
+  Diagnostic diag;
+};
+
+class TypeChecker {
+ public:
+  explicit TypeChecker(EngineState& st) : st_(st) {}
+
+  void check_node(const RuleNode* node) {
+    TypeRef type;
+    bool failed = false;
+    for (const auto* list : {&node->rules, &node->defaults}) {
+      for (const auto& cr : *list) {
+        TypeRef t;
+        if (!check_rule(*cr, t)) {
+          failed = true;
+          continue;
+        }
+        type = types::type_or(type, t);
+      }
+    }
+    // A rule with an error is `any` to its callers, so that one mistake is reported once.
+    rule_types_[node] = failed ? types::any_type() : type;
+  }
+
+  std::vector<Diagnostic> errors;
+
+ private:
+  using Env = std::unordered_map<int, TypeRef>;
+
+  // ----- rules
+
+  // A rule's type (a function type for functions), from its main body and, as OPA checks each
+  // else branch as a definition of its own, the union with each else branch's.
+  bool check_rule(const CompiledRule& cr, TypeRef& out) {
+    const plan::Rule& r = cr.rule;
+    size_t errors_before = errors.size();
+    out = check_definition(cr, r.body, r.value);
+    for (const auto& ec : r.elses) {
+      TypeRef t = check_definition(cr, ec.body, ec.value);
+      out = types::type_or(out, t);
+    }
+    return errors.size() == errors_before;
+  }
+
+  TypeRef check_definition(const CompiledRule& cr, const Body& body, const TermPtr& value_term) {
+    const plan::Rule& r = cr.rule;
+    layers_.assign(1, Env());
+    compr_types_.clear();
+    call_types_.clear();
+    check_body(body);
+    auto value_type = [&]() -> TypeRef {
+      if (!value_term) return types::boolean_type();
+      TypeRef t = get(*value_term);
+      return t ? t : types::any_type();
+    };
+    if (r.kind == ast::RuleKind::Function) {
+      // Arguments the body did not type are any.
+      std::function<void(const Term&)> fill = [&](const Term& t) {
+        if (t.kind == TermKind::Var && t.slot >= 0 && !lookup(t.slot))
+          put(t.slot, types::any_type());
+        for (const auto& i : t.items) fill(*i);
+        for (const auto& [k, v] : t.pairs) fill(*v);
+      };
+      std::vector<TypeRef> args;
+      for (const auto& a : r.args) {
+        fill(*a);
+        TypeRef t = get(*a);
+        args.push_back(t ? t : types::any_type());
+      }
+      return types::function_of(std::move(args), value_type());
+    }
+    // Ref heads with variables before the end nest objects policyc does not type.
+    if (cr.rest.size() > 1 || (!cr.rest.empty() && r.kind == ast::RuleKind::MultiValue))
+      return types::any_type();
+    if (r.kind == ast::RuleKind::MultiValue) {
+      TypeRef key = get(*r.key);
+      return types::set_of(key ? key : types::any_type());
+    }
+    if (cr.rest.size() == 1) {
+      // A partial object (`p[k] := v`): its keys and values.
+      TypeRef key = get(*cr.rest.back());
+      return types::object_of({}, key ? key : types::any_type(), value_type());
+    }
+    return value_type();
+  }
+
+  // ----- bodies and expressions
+
+  void check_body(const Body& body) {
+    for (const auto& e : body) check_expr(e);
+  }
+
+  void check_expr(const Expr& e) {
+    switch (e.kind) {
+      case ExprKind::Term:
+        check_refs(*e.a);
+        if (e.a->kind == TermKind::Call) {
+          check_call(*e.a);
+        } else {
+          get(*e.a);
+        }
+        return;
+      case ExprKind::Unify:
+      case ExprKind::Assign:
+        check_refs(*e.a);
+        check_refs(*e.b);
+        check_nested_calls(*e.a);
+        check_nested_calls(*e.b);
+        if (!unify2(*e.a, get(*e.a), *e.b, get(*e.b))) {
+          fail("match error", e.loc);
+        }
+        return;
+      case ExprKind::Not:
+        if (e.body) check_body(*e.body);
+        check_expr(*e.inner);
+        return;
+      case ExprKind::SomeDecl:
+        return;
+      case ExprKind::SomeIn: {
+        // OPA: internal.member_2/3, whose arguments are `any`.
+        check_refs(*e.domain);
+        check_nested_calls(*e.domain);
+        get(*e.domain);
+        if (e.key) unify1(*e.key, types::any_type(), false);
+        unify1(*e.val, types::any_type(), false);
+        return;
+      }
+      case ExprKind::Every: {
+        check_refs(*e.domain);
+        check_nested_calls(*e.domain);
+        get(*e.domain);
+        layers_.emplace_back();
+        if (e.key) unify1(*e.key, types::any_type(), false);
+        unify1(*e.val, types::any_type(), false);
+        check_body(*e.body);
+        layers_.pop_back();
+        return;
+      }
+    }
+  }
+
+  // Calls inside a term (OPA binds each to a variable before the expression): checked first,
+  // innermost first, their result types kept for `get`.
+  void check_nested_calls(const Term& t) {
+    switch (t.kind) {
+      case TermKind::Call:
+        check_call(t);
+        return;
+      case TermKind::ArrayCompr:
+      case TermKind::SetCompr:
+      case TermKind::ObjectCompr:
+        return;  // checked with their bodies
+      default:
+        break;
+    }
+    for (const auto& i : t.items) check_nested_calls(*i);
+    for (const auto& [k, v] : t.pairs) {
+      check_nested_calls(*k);
+      check_nested_calls(*v);
+    }
+  }
+
+  // The declared or inferred type of what a call calls, null when unknown.
+  TypeRef callee_type(const Term& call) {
+    switch (call.target.kind) {
+      case CallKind::Builtin: {
+        auto it = decl_types_.find(call.target.builtin);
+        if (it != decl_types_.end()) return it->second;
+        const BuiltinDecl* d = call.target.builtin;
+        std::vector<TypeRef> args;
+        TypeRef fn;
+        bool ok = true;
+        for (const auto& a : d->arg_types) {
+          TypeRef t = types::parse_type(a);
+          if (!t) ok = false;
+          args.push_back(t);
+        }
+        TypeRef result = types::parse_type(d->result_type);
+        if (ok && result && !d->relation) fn = types::function_of(std::move(args), result);
+        decl_types_[d] = fn;
+        return fn;
+      }
+      case CallKind::Function: {
+        auto it = rule_types_.find(call.target.node);
+        return it == rule_types_.end() ? nullptr : it->second;
+      }
+      case CallKind::Special:
+        switch (call.target.special) {
+          case kSpecialEqual:
+          case kSpecialNeq:
+          case kSpecialLt:
+          case kSpecialLte:
+          case kSpecialGt:
+          case kSpecialGte:
+          case kSpecialMember2:
+            return types::function_of({types::any_type(), types::any_type()},
+                                      types::boolean_type());
+          case kSpecialMember3:
+            return types::function_of({types::any_type(), types::any_type(), types::any_type()},
+                                      types::boolean_type());
+          default:
+            return nullptr;
+        }
+      default:
+        return nullptr;
+    }
+  }
+
+  TypeRef check_call(const Term& call) {
+    auto cached = call_types_.find(&call);
+    if (cached != call_types_.end()) return cached->second;
+    for (size_t i = 1; i < call.items.size(); ++i) {
+      check_refs(*call.items[i]);
+      check_nested_calls(*call.items[i]);
+    }
+    TypeRef fn = callee_type(call);
+    TypeRef result;
+    if (fn && fn->kind == types::Kind::Function) {
+      result = fn->of;
+      size_t nargs = call.items.size() - 1;
+      for (size_t i = 0; i < nargs; ++i) {
+        // The argument after the declared ones is the output (`count(x, n)`).
+        TypeRef want =
+            i < fn->items.size() ? fn->items[i] : (i == fn->items.size() ? fn->of : nullptr);
+        if (!want) break;
+        if (!unify1(*call.items[i + 1], want, false)) {
+          fail(call.target.name + ": invalid argument(s)", call.loc);
+          break;
+        }
+      }
+    }
+    call_types_[&call] = result;
+    return result;
+  }
+
+  // ----- the type of a term (OPA's TypeEnv.Get)
+
+  TypeRef lookup(int slot) const {
+    for (auto it = layers_.rbegin(); it != layers_.rend(); ++it) {
+      auto found = it->find(slot);
+      if (found != it->end()) return found->second;
+    }
+    return nullptr;
+  }
+  void put(int slot, TypeRef t) { layers_.back()[slot] = std::move(t); }
+
+  TypeRef get(const Term& t) {
+    switch (t.kind) {
+      case TermKind::Scalar:
+        return types::type_of(t.value);
+      case TermKind::Var:
+        if (t.slot >= 0) return lookup(t.slot);
+        return types::any_type();  // input, data
+      case TermKind::Ref:
+        return ref_type(t);
+      case TermKind::Array: {
+        std::vector<TypeRef> items;
+        for (const auto& i : t.items) items.push_back(get(*i));
+        return types::array_of(std::move(items), nullptr);
+      }
+      case TermKind::Set: {
+        TypeRef of;
+        for (const auto& i : t.items) of = types::type_or(of, get(*i));
+        return types::set_of(of ? of : types::any_type());
+      }
+      case TermKind::Object: {
+        std::vector<std::pair<Value, TypeRef>> props;
+        TypeRef key, value;
+        for (const auto& [k, v] : t.pairs) {
+          if (k->kind == TermKind::Scalar) {
+            props.emplace_back(k->value, get(*v));
+          } else {
+            key = get(*k);
+            value = get(*v);
+          }
+        }
+        if (value && key) return types::object_of(std::move(props), key, value);
+        // `{}` is an object of anything, as in OPA.
+        if (props.empty()) return types::object_of({}, types::any_type(), types::any_type());
+        return types::object_of(std::move(props), nullptr, nullptr);
+      }
+      case TermKind::ArrayCompr:
+      case TermKind::SetCompr:
+      case TermKind::ObjectCompr:
+        return comprehension_type(t);
+      case TermKind::Call:
+        return check_call(t);
+    }
+    return nullptr;
+  }
+
+  TypeRef comprehension_type(const Term& t) {
+    auto cached = compr_types_.find(&t);
+    if (cached != compr_types_.end()) return cached->second;
+    size_t errors_before = errors.size();
+    layers_.emplace_back();
+    check_body(*t.body);
+    TypeRef head, key;
+    if (t.key) {
+      check_refs(*t.key);
+      check_nested_calls(*t.key);
+      key = get(*t.key);
+    }
+    check_refs(*t.head);
+    check_nested_calls(*t.head);
+    head = get(*t.head);
+    layers_.pop_back();
+    TypeRef out;
+    if (errors.size() == errors_before) {
+      if (t.kind == TermKind::ArrayCompr) {
+        out = types::array_of({}, head);
+      } else if (t.kind == TermKind::SetCompr) {
+        out = types::set_of(head);
+      } else {
+        out = types::object_of({}, key, head);
+      }
+    }
+    compr_types_[&t] = out;
+    return out;
+  }
+
+  // The type a reference to a rule node reads. A function named without arguments (a
+  // zero-argument function, as Gatekeeper's library uses them) is left untyped.
+  TypeRef node_type(const RuleNode* node) const {
+    if (node->is_function) return nullptr;
+    auto it = rule_types_.find(node);
+    return it == rule_types_.end() ? nullptr : it->second;
+  }
+
+  // A reference's type: a local's type, `input` (any), or a data reference through the rule
+  // tree to a rule's type (base documents are any).
+  TypeRef ref_type(const Term& ref) {
+    const Term& head = *ref.items[0];
+    if (head.kind == TermKind::Var && head.slot >= 0) return select_ref(lookup(head.slot), ref, 1);
+    if (head.kind == TermKind::Var && head.name == "data") {
+      const RuleNode* node = st_.root.get();
+      for (size_t i = 1; i < ref.items.size(); ++i) {
+        if (!node->rules.empty() || !node->defaults.empty())
+          return select_ref(node_type(node), ref, i);
+        const Term& seg = *ref.items[i];
+        if (!is_string_scalar(seg)) return nullptr;
+        auto child = node->children.find(seg.value.str());
+        if (child == node->children.end()) return types::any_type();
+        node = child->second.get();
+      }
+      if (!node->rules.empty() || !node->defaults.empty()) return node_type(node);
+      return nullptr;  // a whole namespace: an object policyc does not type
+    }
+    if (head.kind == TermKind::Var) return types::any_type();  // input
+    if (head.kind == TermKind::Call) return select_ref(check_call(head), ref, 1);
+    return nullptr;
+  }
+
+  TypeRef select_ref(TypeRef t, const Term& ref, size_t from) {
+    for (size_t i = from; i < ref.items.size() && t; ++i) {
+      const Term& seg = *ref.items[i];
+      if (seg.kind == TermKind::Scalar) {
+        t = types::select(t, seg.value);
+      } else {
+        t = types::values(t);
+      }
+    }
+    return t;
+  }
+
+  // ----- references (OPA's refChecker): a key into something with no keys, a constant key
+  // an object type does not have, a variable key of the wrong type.
+
+  void check_refs(const Term& t) {
+    switch (t.kind) {
+      case TermKind::ArrayCompr:
+      case TermKind::SetCompr:
+      case TermKind::ObjectCompr:
+        return;
+      case TermKind::Ref:
+        check_ref(t);
+        break;
+      case TermKind::Call:
+        for (size_t i = 1; i < t.items.size(); ++i) check_refs(*t.items[i]);
+        return;
+      default:
+        break;
+    }
+    for (const auto& i : t.items) check_refs(*i);
+    for (const auto& [k, v] : t.pairs) {
+      check_refs(*k);
+      check_refs(*v);
+    }
+  }
+
+  void check_ref(const Term& ref) {
+    const Term& head = *ref.items[0];
+    if (head.kind == TermKind::Var && head.slot >= 0) {
+      TypeRef t = lookup(head.slot);
+      if (t) check_ref_leaf(t, ref, 1);
+      return;
+    }
+    if (head.kind == TermKind::Var && head.name == "data") {
+      const RuleNode* node = st_.root.get();
+      for (size_t i = 1; i < ref.items.size(); ++i) {
+        if (!node->rules.empty() || !node->defaults.empty()) {
+          if (TypeRef t = node_type(node)) check_ref_leaf(t, ref, i);
+          return;
+        }
+        const Term& seg = *ref.items[i];
+        if (!is_string_scalar(seg)) return;
+        auto child = node->children.find(seg.value.str());
+        if (child == node->children.end()) return;  // base data: any
+        node = child->second.get();
+      }
+      return;
+    }
+    if (head.kind == TermKind::Var) check_ref_leaf(types::any_type(), ref, 1);
+  }
+
+  void check_ref_leaf(TypeRef t, const Term& ref, size_t idx) {
+    for (; idx < ref.items.size(); ++idx) {
+      if (!t) return;
+      TypeRef k = types::keys(t);
+      if (!k) {
+        fail("undefined ref: " + ref.loc.text(), ref.loc);
+        return;
+      }
+      const Term& seg = *ref.items[idx];
+      switch (seg.kind) {
+        case TermKind::Scalar: {
+          TypeRef child = types::select(t, seg.value);
+          if (!child) {
+            fail("undefined ref: " + ref.loc.text(), ref.loc);
+            return;
+          }
+          t = child;
+          continue;
+        }
+        case TermKind::Var:
+          if (seg.slot >= 0) {
+            TypeRef exist = lookup(seg.slot);
+            if (exist) {
+              if (!types::unifies(exist, k)) {
+                fail("undefined ref: " + ref.loc.text(), ref.loc);
+                return;
+              }
+            } else {
+              put(seg.slot, k);
+            }
+          }
+          break;
+        case TermKind::Ref:
+        case TermKind::Call: {
+          TypeRef exist = get(seg);
+          if (exist && !types::unifies(exist, k)) {
+            fail("undefined ref: " + ref.loc.text(), ref.loc);
+            return;
+          }
+          break;
+        }
+        case TermKind::Array:
+        case TermKind::Object:
+        case TermKind::Set:
+          if (!unify1(seg, k, false)) {
+            fail("undefined ref: " + ref.loc.text(), ref.loc);
+            return;
+          }
+          break;
+        default:
+          break;
+      }
+      t = types::values(t);
+    }
+  }
+
+  // ----- unification (OPA's unify1 and unify2)
+
+  bool unify1(const Term& term, const TypeRef& tpe, bool union_) {
+    if (!tpe) return true;
+    switch (term.kind) {
+      case TermKind::Array:
+        if (tpe->kind == types::Kind::Array) {
+          if (term.items.size() != tpe->items.size() && !tpe->of) return false;
+          for (size_t i = 0; i < term.items.size(); ++i) {
+            TypeRef want = i < tpe->items.size() ? tpe->items[i] : tpe->of;
+            if (!unify1(*term.items[i], want, union_)) return false;
+          }
+          return true;
+        }
+        return unify1_any(term, tpe, [&](const Term& e, const TypeRef& x, bool u) {
+          for (const auto& i : e.items) unify1(*i, x, u);
+        });
+      case TermKind::Object:
+        if (tpe->kind == types::Kind::Object) {
+          if (term.pairs.size() != tpe->props.size() && !tpe->of) return false;
+          for (const auto& [k, v] : term.pairs) {
+            if (k->kind == TermKind::Scalar) {
+              TypeRef child = types::select(tpe, k->value);
+              if (!child || !unify1(*v, child, union_)) return false;
+            } else {
+              unify1(*v, types::any_type(), union_);
+            }
+          }
+          return true;
+        }
+        return unify1_any(term, tpe, [&](const Term& e, const TypeRef& x, bool u) {
+          for (const auto& [k, v] : e.pairs) {
+            unify1(*k, x, u);
+            unify1(*v, x, u);
+          }
+        });
+      case TermKind::Set:
+        if (tpe->kind == types::Kind::Set) {
+          TypeRef of = types::values(tpe);
+          for (const auto& i : term.items)
+            if (!unify1(*i, of, union_)) return false;
+          return true;
+        }
+        return unify1_any(term, tpe, [&](const Term& e, const TypeRef& x, bool u) {
+          for (const auto& i : e.items) unify1(*i, x, u);
+        });
+      case TermKind::Var:
+        if (term.slot < 0) return true;
+        if (!union_) {
+          TypeRef exist = lookup(term.slot);
+          if (exist) return types::unifies(exist, tpe);
+          put(term.slot, tpe);
+        } else {
+          put(term.slot, types::type_or(lookup(term.slot), tpe));
+        }
+        return true;
+      default:
+        return types::unifies(get(term), tpe);
+    }
+  }
+
+  // A collection term against `any` or a union: `any` types its elements as any; a union
+  // needs one alternative that fits.
+  template <class Each>
+  bool unify1_any(const Term& term, const TypeRef& tpe, Each each_element) {
+    if (tpe->kind != types::Kind::Any) return false;
+    if (tpe->items.empty()) {
+      each_element(term, types::any_type(), true);
+      return true;
+    }
+    bool any = false;
+    for (const auto& alt : tpe->items) any = unify1(term, alt, true) || any;
+    return any;
+  }
+
+  bool unify2(const Term& a, const TypeRef& ta, const Term& b, const TypeRef& tb) {
+    bool nil_a = types::has_nil(ta), nil_b = types::has_nil(tb);
+    if (nil_a && !nil_b) return unify1(a, tb, false);
+    if (nil_b && !nil_a) return unify1(b, ta, false);
+    if (!nil_a && !nil_b) return types::unifies(ta, tb);
+    auto is_var = [](const Term& t) { return t.kind == TermKind::Var; };
+    switch (a.kind) {
+      case TermKind::Array:
+        return unify2_array(a, b);
+      case TermKind::Object:
+        return unify2_object(a, b);
+      case TermKind::Var:
+        if (is_var(b)) return unify1(a, types::any_type(), false) && unify1(b, get(a), false);
+        if (b.kind == TermKind::Array) return unify2_array(b, a);
+        if (b.kind == TermKind::Object) return unify2_object(b, a);
+        break;
+      default:
+        break;
+    }
+    // Terms policyc leaves untyped (references into untyped locals, calls it does not
+    // declare): no error.
+    return true;
+  }
+
+  bool unify2_array(const Term& a, const Term& b) {
+    if (b.kind == TermKind::Array) {
+      if (a.items.size() != b.items.size()) return false;
+      for (size_t i = 0; i < a.items.size(); ++i) {
+        const Term& x = *a.items[i];
+        const Term& y = *b.items[i];
+        if (!unify2(x, get(x), y, get(y))) return false;
+      }
+      return true;
+    }
+    if (b.kind == TermKind::Var)
+      return unify1(a, types::any_type(), false) && unify1(b, get(a), false);
+    return true;
+  }
+
+  bool unify2_object(const Term& a, const Term& b) {
+    if (b.kind == TermKind::Object) {
+      if (a.pairs.size() != b.pairs.size()) return false;
+      for (const auto& [ka, va] : a.pairs) {
+        if (ka->kind != TermKind::Scalar) return true;
+        const Term* match = nullptr;
+        for (const auto& [kb, vb] : b.pairs)
+          if (kb->kind == TermKind::Scalar && kb->value == ka->value) match = vb.get();
+        if (!match) return false;
+        if (!unify2(*va, get(*va), *match, get(*match))) return false;
+      }
+      return true;
+    }
+    if (b.kind == TermKind::Var)
+      return unify1(a, types::any_type(), false) && unify1(b, get(a), false);
+    return true;
+  }
+
+  void fail(const std::string& message, const Location& loc) {
+    errors.push_back(make_diag("rego_type_error", message, loc));
+  }
+
+  EngineState& st_;
+  std::map<const RuleNode*, TypeRef> rule_types_;
+  std::map<const BuiltinDecl*, TypeRef> decl_types_;
+  std::vector<Env> layers_;
+  std::unordered_map<const Term*, TypeRef> compr_types_;
+  std::unordered_map<const Term*, TypeRef> call_types_;
+};
+
+}  // namespace
+
+bool check_types(EngineState& st, std::vector<Diagnostic>& errors) {
+  RuleDependencies graph = rule_dependencies(st);
+  TypeChecker checker(st);
+  std::map<const RuleNode*, int> state;
+  std::function<void(RuleNode*)> visit = [&](RuleNode* n) {
+    if (state[n]) return;
+    state[n] = 1;
+    for (RuleNode* d : graph.deps[n]) visit(d);
+    checker.check_node(n);
+  };
+  for (RuleNode* n : graph.nodes) visit(n);
+  if (checker.errors.empty()) return true;
+  // OPA reports its errors sorted by location; the first is the one a reader meets first.
+  auto first = std::min_element(
+      checker.errors.begin(), checker.errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
+        return std::tie(a.file, a.line, a.col) < std::tie(b.file, b.line, b.col);
+      });
+  errors.push_back(*first);
+  return false;
+}
+
+}  // namespace policyc::eval
