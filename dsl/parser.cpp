@@ -226,6 +226,10 @@ class Parser {
       }
       keywords_ = {"if", "contains", "in", "every"};
       m.rego_v1_import = true;
+      // `import rego.v1` in a v0 file asks for every v1 rule: `if` and `contains` required,
+      // keywords reserved, deprecated builtins rejected, input and data not shadowed.
+      v0_ = false;
+      m.v1 = true;
     }
     if (is_ident("as")) {
       next();
@@ -691,15 +695,12 @@ class Parser {
       }
       case Tok::Minus: {
         next();
-        if (at(Tok::Number) && cur().offset == start.offset + 1) {
-          Token n = next();
-          Value v = Value::number_from_text("-" + n.text);
-          if (v.is_undefined()) fail_at(start, "invalid number");
-          t = make_scalar(v, span(start));
-        } else {
-          TermPtr operand = parse_term();
-          t = make_call("minus", {make_scalar(Value::integer(0), start), operand}, span(start));
-        }
+        // Unary minus makes negative number literals only, as in OPA (`-x` does not parse).
+        if (!at(Tok::Number)) unexpected("expected number");
+        Token n = next();
+        Value v = Value::number_from_text("-" + n.text);
+        if (v.is_undefined()) fail_at(start, "invalid number");
+        t = make_scalar(v, span(start));
         break;
       }
       case Tok::String: {

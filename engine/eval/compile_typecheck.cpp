@@ -73,6 +73,10 @@ class TypeChecker {
     compr_types_.clear();
     call_types_.clear();
     check_body(body);
+    // OPA moves head terms that need evaluation into the body: they are checked there.
+    for (const TermPtr* t : {&value_term, &r.key})
+      if (*t) check_head_term(**t);
+    for (const auto& t : cr.rest) check_head_term(*t);
     auto value_type = [&]() -> TypeRef {
       if (!value_term) return types::boolean_type();
       TypeRef t = get(*value_term);
@@ -107,6 +111,11 @@ class TypeChecker {
       return types::object_of({}, key ? key : types::any_type(), value_type());
     }
     return value_type();
+  }
+
+  void check_head_term(const Term& t) {
+    check_refs(t);
+    check_nested_calls(t);
   }
 
   // ----- bodies and expressions

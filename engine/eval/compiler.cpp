@@ -834,6 +834,13 @@ bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
       auto cr = std::make_unique<CompiledRule>();
       cr->rule = plan::lower_rule(rule);
       if (rule.annotations) cr->rule.annotations = st.annotations.at(rule.annotations.get());
+      const std::string& name = rule.ref[0]->name;
+      if (mod->v1 && (name == "input" || name == "data")) {
+        errors.push_back(make_diag("rego_compile_error",
+                                   "rules must not shadow " + name + " (use a different rule name)",
+                                   rule.loc));
+        return false;
+      }
       std::vector<std::string> prefix = mod->package;
       std::vector<TermPtr> rest;
       split_head(cr->rule, prefix, rest);
@@ -954,7 +961,7 @@ bool compile_query(EngineState& st, CompiledQuery& q, std::vector<Diagnostic>& e
     return false;
   }
   q.false_fails = q.body->size() > 1 || std::any_of(q.body->begin(), q.body->end(),
-                                                     [](const Expr& e) { return iterates(e); });
+                                                    [](const Expr& e) { return iterates(e); });
   // Capture the value of each term expression for the result's "expressions".
   for (auto& e : *q.body) {
     if (e.kind == ExprKind::Term) e.capture_slot = bc.new_slot("$expr", e.loc);
