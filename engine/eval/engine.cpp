@@ -78,6 +78,28 @@ bool Engine::compile(std::vector<Diagnostic>& errors) {
 
 const std::vector<Diagnostic>& Engine::warnings() const { return impl_->st.warnings; }
 
+namespace {
+
+// Plain evaluation (EvalOptions::plain) is traced evaluation without a listener: a trace
+// shows the evaluation as written, so the evaluator takes none of its shortcuts for it, and
+// untraced evaluation pays nothing for the option.
+class SilentTracer final : public Tracer {
+ public:
+  void enter_rule(const std::string&, const TraceLocation&) override {}
+  void exit_rule(const std::string&, bool) override {}
+  void expr_failed(const std::string&, const TraceLocation&,
+                   const std::vector<std::pair<std::string, Value>>&) override {}
+};
+
+EvalOptions effective_options(const EvalOptions& options) {
+  static SilentTracer silent;
+  EvalOptions out = options;
+  if (out.plain && !out.tracer) out.tracer = &silent;
+  return out;
+}
+
+}  // namespace
+
 struct PreparedQuery::Impl {
   eval::CompiledQuery q;
   uint64_t generation = 0;
@@ -149,7 +171,8 @@ bool run_prepared(eval::Evaluator& ev, const PreparedQuery& prepared,
 bool Engine::eval(const PreparedQuery& prepared, const EvalOptions& options,
                   std::vector<QueryResult>& results, std::vector<Diagnostic>& errors) {
   if (!is_current(prepared, impl_->generation, impl_->st.compiled, errors)) return false;
-  eval::Evaluator ev(impl_->st, options);
+  EvalOptions effective = effective_options(options);
+  eval::Evaluator ev(impl_->st, effective);
   return run_prepared(ev, prepared, results, errors);
 }
 
@@ -192,7 +215,8 @@ bool Engine::eval_pulled(const std::vector<const PreparedQuery*>& queries,
   for (const PreparedQuery* q : queries) {
     if (!is_current(*q, impl_->generation, impl_->st.compiled, errors)) return false;
   }
-  eval::Evaluator ev(impl_->st, options);
+  EvalOptions effective = effective_options(options);
+  eval::Evaluator ev(impl_->st, effective);
   for (size_t i = next(); i < queries.size(); i = next()) {
     if (!run_prepared(ev, *queries[i], results[i], errors)) return false;
   }

@@ -77,7 +77,13 @@ bool Evaluator::eval_body(const Body& body, size_t i, Frame& f, KDone k) {
 
 bool Evaluator::eval_expr(const Expr& e, Frame& f, KDone k) {
   if (!opts_.tracer) {
-    if (e.withs.empty()) return eval_expr_core(e, f, k);
+    if (e.withs.empty()) {
+      // A comparison of simple terms needs no continuation per operand.
+      bool holds;
+      if (e.kind == ExprKind::Term && e.capture_slot < 0 && direct_test(e, f, holds))
+        return holds && k();
+      return eval_expr_core(e, f, k);
+    }
     WithState outer{input_, data_overrides_, mocks_, special_mocks_, caches_.size()};
     return eval_with(e, 0, f, k, outer);
   }
@@ -120,10 +126,6 @@ std::string Evaluator::rule_path(const CompiledRule& cr) {
 bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
   switch (e.kind) {
     case ExprKind::Term: {
-      if (e.capture_slot < 0) {
-        bool holds;
-        if (direct_test(e, f, holds)) return holds && k();
-      }
       auto on_value = [&](const Value& v) {
         // In rule bodies false fails; a query reports it as the expression's value unless it
         // iterates or has several expressions (CompiledQuery::false_fails).
@@ -401,8 +403,7 @@ bool Evaluator::eval_compr(const Term& t, Frame& f, KValue k) {
 }
 
 const Value* Evaluator::direct_value(const Term& t, const Frame& f, bool& simple) const {
-  simple = !opts_.plain;
-  if (!simple) return nullptr;
+  simple = true;
   auto variable = [&](const Term& v) -> const Value* {
     if (v.slot >= 0) {
       const Value& bound = f[static_cast<size_t>(v.slot)];

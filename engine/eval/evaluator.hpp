@@ -174,9 +174,10 @@ class Evaluator {
   bool override_at(const std::vector<std::string>& path, Value& out) const;
   Value apply_overrides_below(const std::vector<std::string>& path, Value v) const;
   bool guards_pass(const CompiledRule& cr) const;
-  // Whether indexes, memos and shared values may stand in for evaluation as written: not
-  // when traced (a trace shows the evaluation as written) or asked for plain evaluation.
-  bool shortcuts() const { return !opts_.tracer && !opts_.plain; }
+  // Whether indexes, memos, shared values and direct comparisons may stand in for evaluation
+  // as written: not when traced, since a trace shows the evaluation as written (plain
+  // evaluation is traced evaluation without a listener, see engine.cpp).
+  bool shortcuts() const { return !opts_.tracer; }
   void eval_complete_rule(const CompiledRule& cr, ValueVec& values, bool& found);
   bool call_function(const RuleNode* node, std::span<const Value> args, const Term& call, KValue k);
   bool match_args(const std::vector<TermPtr>& patterns, std::span<const Value> args, size_t i,

@@ -75,7 +75,7 @@ bool special_test(int id, const Value& a, const Value& b) {
 bool Evaluator::direct_test(const Expr& e, const Frame& f, bool& holds) const {
   const Term& call = *e.a;
   if (call.kind != TermKind::Call || call.target.kind != CallKind::Special ||
-      call.items.size() != 3 || !special_mocks_.empty() || opts_.plain)
+      call.items.size() != 3 || !special_mocks_.empty())
     return false;
   int id = call.target.special;
   if (id != kSpecialMember2 && (id < kSpecialEqual || id > kSpecialGte)) return false;

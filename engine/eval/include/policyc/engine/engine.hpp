@@ -46,7 +46,7 @@ struct EvalOptions {
   std::function<void(const std::string&)> print;  // print() sink; default stderr
   SharedRuleValues* shared_rules = nullptr;       // see SharedRuleValues
   // Evaluates as written, without the evaluator's shortcuts (rule index, comprehension
-  // indexes, function memo, direct paths for simple terms): a reference for differential
+  // indexes, function memo, direct comparisons of simple terms): a reference for differential
   // tests, which must always agree with the default.
   bool plain = false;
 };
