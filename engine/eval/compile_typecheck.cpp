@@ -18,6 +18,10 @@
 
 namespace policyc::eval {
 
+struct RuleTypes {
+  std::map<const RuleNode*, types::TypeRef> types;
+};
+
 namespace {
 
 using types::TypeRef;
@@ -29,6 +33,17 @@ struct TypeError {
 class TypeChecker {
  public:
   explicit TypeChecker(EngineState& st) : st_(st) {}
+  TypeChecker(EngineState& st, const RuleTypes& known) : st_(st), rule_types_(known.types) {}
+
+  RuleTypes rule_types() const { return RuleTypes{rule_types_}; }
+
+  // A query: its body, in a frame of its own.
+  void check_query(const Body& body) {
+    layers_.assign(1, Env());
+    compr_types_.clear();
+    call_types_.clear();
+    check_body(body);
+  }
 
   void check_node(const RuleNode* node) {
     TypeRef type;
@@ -677,6 +692,18 @@ class TypeChecker {
   std::unordered_map<const Term*, TypeRef> call_types_;
 };
 
+// OPA reports its errors sorted by location; the first is the one a reader meets first.
+bool report_first(const std::vector<Diagnostic>& found, std::vector<Diagnostic>& errors) {
+  if (found.empty()) return true;
+  auto first = std::min_element(found.begin(), found.end(),
+                                [](const Diagnostic& a, const Diagnostic& b) {
+                                  return std::tie(a.file, a.line, a.col) <
+                                         std::tie(b.file, b.line, b.col);
+                                });
+  errors.push_back(*first);
+  return false;
+}
+
 }  // namespace
 
 bool check_types(EngineState& st, std::vector<Diagnostic>& errors) {
@@ -690,14 +717,15 @@ bool check_types(EngineState& st, std::vector<Diagnostic>& errors) {
     checker.check_node(n);
   };
   for (RuleNode* n : graph.nodes) visit(n);
-  if (checker.errors.empty()) return true;
-  // OPA reports its errors sorted by location; the first is the one a reader meets first.
-  auto first = std::min_element(
-      checker.errors.begin(), checker.errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
-        return std::tie(a.file, a.line, a.col) < std::tie(b.file, b.line, b.col);
-      });
-  errors.push_back(*first);
-  return false;
+  st.rule_types = std::make_shared<const RuleTypes>(checker.rule_types());
+  return report_first(checker.errors, errors);
+}
+
+bool check_query_types(EngineState& st, const Body& query, std::vector<Diagnostic>& errors) {
+  if (!st.rule_types) return true;
+  TypeChecker checker(st, *st.rule_types);
+  checker.check_query(query);
+  return report_first(checker.errors, errors);
 }
 
 }  // namespace policyc::eval

@@ -825,6 +825,7 @@ bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
     }
   st.root = std::make_unique<RuleNode>();
   st.warnings.clear();
+  st.rule_types.reset();
   st.scope_start.clear();
   st.comprehension_plans.clear();
   std::vector<CompiledRule*> all;
@@ -960,6 +961,7 @@ bool compile_query(EngineState& st, CompiledQuery& q, std::vector<Diagnostic>& e
     errors.push_back(e.diag);
     return false;
   }
+  if (!check_query_types(st, *q.body, errors)) return false;
   q.false_fails = q.body->size() > 1 || std::any_of(q.body->begin(), q.body->end(),
                                                     [](const Expr& e) { return iterates(e); });
   // Capture the value of each term expression for the result's "expressions".

@@ -116,6 +116,8 @@ struct EngineState {
   std::unordered_map<const ast::Annotations*, Value> annotations;
   // What the last compile found questionable but valid (code "warning"), in module order.
   std::vector<Diagnostic> warnings;
+  // The rules' and functions' types, for checking queries (compile_typecheck.cpp).
+  std::shared_ptr<const struct RuleTypes> rule_types;
 };
 
 // Compiles all modules into the rule tree. False on errors.
@@ -146,7 +148,9 @@ RuleDependencies rule_dependencies(EngineState& st);
 bool check_recursion(EngineState& st, std::vector<Diagnostic>& errors);
 
 // After the recursion check: OPA's type checker (compile_typecheck.cpp), rego_type_error.
+// Keeps the rules' types in `st.rule_types` for check_query_types.
 bool check_types(EngineState& st, std::vector<Diagnostic>& errors);
+bool check_query_types(EngineState& st, const Body& query, std::vector<Diagnostic>& errors);
 
 RuleNode* find_node(RuleNode* root, const std::vector<std::string>& path);
 bool is_string_scalar(const Term& t);
