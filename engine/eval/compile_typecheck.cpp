@@ -695,11 +695,10 @@ class TypeChecker {
 // OPA reports its errors sorted by location; the first is the one a reader meets first.
 bool report_first(const std::vector<Diagnostic>& found, std::vector<Diagnostic>& errors) {
   if (found.empty()) return true;
-  auto first = std::min_element(found.begin(), found.end(),
-                                [](const Diagnostic& a, const Diagnostic& b) {
-                                  return std::tie(a.file, a.line, a.col) <
-                                         std::tie(b.file, b.line, b.col);
-                                });
+  auto first =
+      std::min_element(found.begin(), found.end(), [](const Diagnostic& a, const Diagnostic& b) {
+        return std::tie(a.file, a.line, a.col) < std::tie(b.file, b.line, b.col);
+      });
   errors.push_back(*first);
   return false;
 }

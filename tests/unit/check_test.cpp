@@ -200,6 +200,30 @@ deny_leak contains {"msg": sprintf("values are %v and %s", [env.USER_PINCODE, en
   }
 }
 
+// A pack's `not` over an operand that may be undefined reads differently from what most
+// authors expect (OPA evaluates the operand first): check reports it as a warning.
+TEST_F(CheckTest, NegationsOverPossiblyUndefinedOperandsAreWarnings) {
+  write("services/api/infrastructure-blueprint.yaml",
+        "metadata:\n  serviceId: api\nserviceType: api\nreplicas: 2\n");
+  check::CheckOptions options;
+  options.environments = {"dev"};
+  auto report = run(R"(package policies.test
+deny contains {"msg": "no tls", "service": id} if {
+	some id, svc in input.services
+	not svc.ingress.tls.port > 0
+}
+)",
+                    options);
+  // The operand is undefined for this service, so the rule does not fire (as in OPA).
+  EXPECT_TRUE(report.findings.empty());
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_EQ(report.warnings[0].line, 4);
+  EXPECT_NE(report.warnings[0].message.find("`svc.ingress.tls.port` is evaluated before the `not`"),
+            std::string::npos);
+  EXPECT_NE(check::to_text(report, check::Severity::Error, false).find("warning: `svc.ingress"),
+            std::string::npos);
+}
+
 TEST_F(CheckTest, WaiversWaiveWarnAndExpire) {
   write("waivers.yaml",
         "- rule: deny_replicas\n  service: api\n  environment: dev\n  path: replicas\n"
