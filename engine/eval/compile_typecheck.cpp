@@ -184,26 +184,29 @@ class TypeChecker {
     }
   }
 
-  // `some k, v in xs` is `v = xs[k]` to OPA: the key takes the collection's key type, the
-  // value its element type, and a domain without keys (a string, a number) is an undefined
-  // reference.
+  // `some k, v in xs` is `v = xs[k]` to OPA: the key takes the collection's key type and the
+  // value its element type. A domain without keys is an undefined reference when it is a
+  // variable or a reference (OPA's reference check), and a match error when it is a literal
+  // (`some x in "abc"`: the reference's type is unknown, so `x = "abc"[k]` cannot unify).
   void check_some_in(const Expr& e) {
     check_refs(*e.domain);
     check_nested_calls(*e.domain);
     TypeRef domain = get(*e.domain);
     if (!domain) return;
+    bool literal = e.domain->kind == TermKind::Scalar;
     TypeRef k = types::keys(domain);
     if (!k) {
-      fail("undefined ref: " + e.domain->loc.text() + "[_]", e.domain->loc);
+      if (literal) {
+        fail("match error", e.loc);
+      } else {
+        fail("undefined ref: " + e.domain->loc.text() + "[_]", e.domain->loc);
+      }
       return;
     }
     if (e.key) {
-      if (e.key->kind == TermKind::Scalar) {
-        if (!types::select(domain, e.key->value)) {
-          fail("undefined ref: " + e.domain->loc.text(), e.domain->loc);
-          return;
-        }
-      } else if (!unify1(*e.key, k, false)) {
+      bool fits = e.key->kind == TermKind::Scalar ? types::select(domain, e.key->value) != nullptr
+                                                  : unify1(*e.key, k, false);
+      if (!fits) {
         fail("undefined ref: " + e.domain->loc.text(), e.domain->loc);
         return;
       }
