@@ -220,6 +220,7 @@ TypeRef type_of(const Value& v) {
     case policyc::Kind::Array: {
       std::vector<TypeRef> items;
       for (const auto& i : v.items()) items.push_back(type_of(i));
+      if (items.empty()) return array_of({}, any_type());  // as OPA types `[]`
       return array_of(std::move(items), nullptr);
     }
     case policyc::Kind::Set: {
