@@ -333,6 +333,8 @@ class TypeChecker {
       case TermKind::Array: {
         std::vector<TypeRef> items;
         for (const auto& i : t.items) items.push_back(get(*i));
+        // `[]` is an array of anything, as in OPA.
+        if (items.empty()) return types::array_of({}, types::any_type());
         return types::array_of(std::move(items), nullptr);
       }
       case TermKind::Set: {
@@ -399,9 +401,26 @@ class TypeChecker {
   // The type a reference to a rule node reads. A function named without arguments (a
   // zero-argument function, as Gatekeeper's library uses them) is left untyped.
   TypeRef node_type(const RuleNode* node) const {
-    if (node->is_function) return nullptr;
     auto it = rule_types_.find(node);
-    return it == rule_types_.end() ? nullptr : it->second;
+    if (it == rule_types_.end() || !it->second) return nullptr;
+    if (!node->is_function) return it->second;
+    // A function without arguments is typed as the value it has (OPA types rules without
+    // arguments as values); one with arguments cannot be read as a value.
+    const TypeRef& fn = it->second;
+    return node->arity == 0 && fn->kind == types::Kind::Function ? fn->of : nullptr;
+  }
+
+  // A namespace of the rule tree as OPA types it: an object of its children's types that may
+  // hold anything else under string keys (base documents are not typed).
+  TypeRef extent(const RuleNode* node) const {
+    if (!node->rules.empty() || !node->defaults.empty()) return node_type(node);
+    std::vector<std::pair<Value, TypeRef>> props;
+    for (const auto& [key, child] : node->children) {
+      TypeRef t = extent(child.get());
+      if (!t) return nullptr;
+      props.emplace_back(Value::string(key), t);
+    }
+    return types::object_of(std::move(props), types::string_type(), types::any_type());
   }
 
   // A reference's type: a local's type, `input` (any), or a data reference through the rule
@@ -415,13 +434,12 @@ class TypeChecker {
         if (!node->rules.empty() || !node->defaults.empty())
           return select_ref(node_type(node), ref, i);
         const Term& seg = *ref.items[i];
-        if (!is_string_scalar(seg)) return nullptr;
+        if (!is_string_scalar(seg)) return select_ref(extent(node), ref, i);
         auto child = node->children.find(seg.value.str());
         if (child == node->children.end()) return types::any_type();
         node = child->second.get();
       }
-      if (!node->rules.empty() || !node->defaults.empty()) return node_type(node);
-      return nullptr;  // a whole namespace: an object policyc does not type
+      return extent(node);
     }
     if (head.kind == TermKind::Var) return types::any_type();  // input
     if (head.kind == TermKind::Call) return select_ref(check_call(head), ref, 1);
@@ -469,7 +487,9 @@ class TypeChecker {
     const Term& head = *ref.items[0];
     if (head.kind == TermKind::Var && head.slot >= 0) {
       TypeRef t = lookup(head.slot);
-      if (t) check_ref_leaf(t, ref, 1);
+      // An untyped local is any from here on, as OPA's reference check types it.
+      if (!t) put(head.slot, t = types::any_type());
+      check_ref_leaf(t, ref, 1);
       return;
     }
     if (head.kind == TermKind::Var && head.name == "data") {
@@ -480,7 +500,23 @@ class TypeChecker {
           return;
         }
         const Term& seg = *ref.items[i];
-        if (!is_string_scalar(seg)) return;
+        if (!is_string_scalar(seg)) {
+          if (seg.kind == TermKind::Var && seg.slot >= 0) {
+            // A variable over a namespace's keys is a string.
+            TypeRef exist = lookup(seg.slot);
+            if (!exist) {
+              put(seg.slot, types::string_type());
+            } else if (!types::unifies(exist, types::string_type())) {
+              fail("undefined ref: " + ref.loc.text(), ref.loc);
+            }
+          } else if (i <= 2 && (seg.kind == TermKind::Scalar || seg.kind == TermKind::Array ||
+                                seg.kind == TermKind::Object || seg.kind == TermKind::Set)) {
+            // The first steps below data name packages: strings or variables only (a
+            // reference there is a variable to OPA, which binds it first).
+            fail("undefined ref: " + ref.loc.text(), ref.loc);
+          }
+          return;
+        }
         auto child = node->children.find(seg.value.str());
         if (child == node->children.end()) return;  // base data: any
         node = child->second.get();
