@@ -39,6 +39,7 @@ class TypeChecker {
 
   // A query: its body, in a frame of its own.
   void check_query(const Body& body) {
+    in_rule_ = false;
     layers_.assign(1, Env());
     compr_types_.clear();
     call_types_.clear();
@@ -143,7 +144,15 @@ class TypeChecker {
     switch (e.kind) {
       case ExprKind::Term:
         check_refs(*e.a);
-        if (e.a->kind == TermKind::Call) {
+        if (in_rule_ && e.a->kind == TermKind::Call && e.a->target.kind == CallKind::Special &&
+            e.a->target.special == kSpecialEqual && e.a->items.size() == 3) {
+          // In a rule body OPA checks `a == b` as `a = b` (its RewriteEquals stage runs first).
+          const Term& a = *e.a->items[1];
+          const Term& b = *e.a->items[2];
+          check_nested_calls(a);
+          check_nested_calls(b);
+          if (!unify2(a, get(a), b, get(b))) fail_quietly_or("match error", e.loc);
+        } else if (e.a->kind == TermKind::Call) {
           check_call(*e.a);
         } else {
           get(*e.a);
@@ -722,6 +731,7 @@ class TypeChecker {
     if (!quiet_) fail(message, loc);
   }
   int quiet_ = 0;
+  bool in_rule_ = true;  // queries keep `==` (see check_expr)
 
   EngineState& st_;
   std::map<const RuleNode*, TypeRef> rule_types_;
