@@ -350,11 +350,11 @@ bool has_nil(const TypeRef& t) {
     case Kind::Array:
       for (const auto& i : t->items)
         if (has_nil(i)) return true;
-      return false;
+      return t->of && has_nil(t->of);
     case Kind::Object:
       for (const auto& [k, v] : t->props)
         if (has_nil(v)) return true;
-      return false;
+      return t->of && (has_nil(t->key) || has_nil(t->of));
     case Kind::Set:
       return has_nil(t->of);
     default:
