@@ -382,6 +382,10 @@ class TypeChecker {
     if (cached != compr_types_.end()) return cached->second;
     size_t errors_before = errors.size();
     layers_.emplace_back();
+    // A comprehension's body is checked in full, inside an `every` body too (OPA checks
+    // every closure it finds).
+    int quiet = quiet_;
+    quiet_ = 0;
     check_body(*t.body);
     TypeRef head, key;
     if (t.key) {
@@ -392,6 +396,7 @@ class TypeChecker {
     check_refs(*t.head);
     check_nested_calls(*t.head);
     head = get(*t.head);
+    quiet_ = quiet;
     layers_.pop_back();
     TypeRef out;
     if (errors.size() == errors_before) {
