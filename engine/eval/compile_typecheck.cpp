@@ -56,7 +56,7 @@ class TypeChecker {
           failed = true;
           continue;
         }
-        type = types::type_or(type, t);
+        type = merge_definition(*cr, type, t);
       }
     }
     // A rule with an error is `any` to its callers, so that one mistake is reported once.
@@ -66,6 +66,23 @@ class TypeChecker {
   std::vector<Diagnostic> errors;
 
  private:
+  // A rule's type with one more definition's: a partial set's elements and a partial
+  // object's keys and values are joined inside one set or object type, as OPA does; the
+  // values of complete rules and functions are joined as alternatives.
+  static TypeRef merge_definition(const CompiledRule& cr, const TypeRef& so_far,
+                                  const TypeRef& t) {
+    if (!so_far || !t) return so_far ? so_far : t;
+    bool partial_set = cr.rule.kind == ast::RuleKind::MultiValue && cr.rest.empty();
+    bool partial_object = cr.rule.kind != ast::RuleKind::MultiValue &&
+                          cr.rule.kind != ast::RuleKind::Function && cr.rest.size() == 1;
+    if (partial_set && so_far->kind == types::Kind::Set && t->kind == types::Kind::Set)
+      return types::set_of(types::type_or(so_far->of, t->of));
+    if (partial_object && so_far->kind == types::Kind::Object && t->kind == types::Kind::Object)
+      return types::object_of({}, types::type_or(types::keys(so_far), types::keys(t)),
+                              types::type_or(types::values(so_far), types::values(t)));
+    return types::type_or(so_far, t);
+  }
+
   using Env = std::unordered_map<int, TypeRef>;
 
   // ----- rules
