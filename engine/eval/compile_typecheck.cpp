@@ -69,8 +69,7 @@ class TypeChecker {
   // A rule's type with one more definition's: a partial set's elements and a partial
   // object's keys and values are joined inside one set or object type, as OPA does; the
   // values of complete rules and functions are joined as alternatives.
-  static TypeRef merge_definition(const CompiledRule& cr, const TypeRef& so_far,
-                                  const TypeRef& t) {
+  static TypeRef merge_definition(const CompiledRule& cr, const TypeRef& so_far, const TypeRef& t) {
     if (!so_far || !t) return so_far ? so_far : t;
     bool partial_set = cr.rule.kind == ast::RuleKind::MultiValue && cr.rest.empty();
     bool partial_object = cr.rule.kind != ast::RuleKind::MultiValue &&
@@ -527,6 +526,11 @@ class TypeChecker {
       const RuleNode* node = st_.root.get();
       for (size_t i = 1; i < ref.items.size(); ++i) {
         if (!node->rules.empty() || !node->defaults.empty()) {
+          // A function with arguments read as a value (OPA has no first-class functions).
+          if (node->is_function && node->arity > 0) {
+            fail("undefined ref: " + ref.loc.text(), ref.loc);
+            return;
+          }
           if (TypeRef t = node_type(node)) check_ref_leaf(t, ref, i);
           return;
         }
