@@ -556,6 +556,7 @@ class TypeChecker {
         if (child == node->children.end()) return;  // base data: any
         node = child->second.get();
       }
+      if (node->is_function && node->arity > 0) fail("undefined ref: " + ref.loc.text(), ref.loc);
       return;
     }
     if (head.kind == TermKind::Var) check_ref_leaf(types::any_type(), ref, 1);
