@@ -217,7 +217,12 @@ class TypeChecker {
     check_refs(*e.domain);
     check_nested_calls(*e.domain);
     TypeRef domain = get(*e.domain);
-    if (!domain) return;
+    if (!domain) {
+      // OPA's reference check makes an untyped variable any when it is indexed (`xs[k]`).
+      if (e.domain->kind == TermKind::Var && e.domain->slot >= 0)
+        put(e.domain->slot, types::any_type());
+      domain = types::any_type();
+    }
     bool literal = e.domain->kind == TermKind::Scalar;
     TypeRef k = types::keys(domain);
     if (!k) {
@@ -278,7 +283,7 @@ class TypeChecker {
           args.push_back(t);
         }
         TypeRef result = types::parse_type(d->result_type);
-        if (ok && result && !d->relation) fn = types::function_of(std::move(args), result);
+        if (ok && result) fn = types::function_of(std::move(args), result);
         decl_types_[d] = fn;
         return fn;
       }
@@ -300,6 +305,16 @@ class TypeChecker {
           case kSpecialMember3:
             return types::function_of({types::any_type(), types::any_type(), types::any_type()},
                                       types::boolean_type());
+          case kSpecialTrace:
+            return types::function_of({types::string_type()}, types::boolean_type());
+          case kSpecialWalk:
+            return types::function_of(
+                {types::any_type()},
+                types::array_of({types::array_of({}, types::any_type()), types::any_type()},
+                                nullptr));
+          case kSpecialMetadataRule:
+          case kSpecialMetadataChain:
+            return types::function_of({}, types::any_type());
           default:
             return nullptr;
         }
@@ -443,7 +458,11 @@ class TypeChecker {
   // A namespace of the rule tree as OPA types it: an object of its children's types that may
   // hold anything else under string keys (base documents are not typed).
   TypeRef extent(const RuleNode* node) const {
-    if (!node->rules.empty() || !node->defaults.empty()) return node_type(node);
+    if (!node->rules.empty() || !node->defaults.empty()) {
+      if (!node->is_function || node->arity == 0) return node_type(node);
+      auto it = rule_types_.find(node);  // a function's own type, as OPA's tree holds it
+      return it == rule_types_.end() ? nullptr : it->second;
+    }
     std::vector<std::pair<Value, TypeRef>> props;
     for (const auto& [key, child] : node->children) {
       TypeRef t = extent(child.get());
@@ -473,7 +492,8 @@ class TypeChecker {
     }
     if (head.kind == TermKind::Var) return types::any_type();  // input
     if (head.kind == TermKind::Call) return select_ref(check_call(head), ref, 1);
-    return nullptr;
+    // A literal or comprehension head (`[1, 2][i]`, which `some x in [1, 2]` becomes).
+    return select_ref(get(head), ref, 1);
   }
 
   TypeRef select_ref(TypeRef t, const Term& ref, size_t from) {
@@ -553,7 +573,16 @@ class TypeChecker {
           return;
         }
         auto child = node->children.find(seg.value.str());
-        if (child == node->children.end()) return;  // base data: any
+        if (child == node->children.end()) {
+          // Base data: untyped; its variable keys are any (OPA types them through the
+          // namespace's other children, which can only be more lenient here).
+          for (size_t j = i + 1; j < ref.items.size(); ++j) {
+            const Term& k = *ref.items[j];
+            if (k.kind == TermKind::Var && k.slot >= 0 && !lookup(k.slot))
+              put(k.slot, types::any_type());
+          }
+          return;
+        }
         node = child->second.get();
       }
       if (node->is_function && node->arity > 0) fail("undefined ref: " + ref.loc.text(), ref.loc);
@@ -712,9 +741,15 @@ class TypeChecker {
       default:
         break;
     }
-    // Terms policyc leaves untyped (references into untyped locals, calls it does not
-    // declare): no error.
-    return true;
+    return untyped_by_policyc(a) || untyped_by_policyc(b);
+  }
+
+  // Whether a term is a reference or call that policyc may leave untyped where OPA has a
+  // type (calls it has no signature for, say): unification involving one is not an error.
+  // Variables, literals and comprehensions without a type are untyped to OPA too, and their
+  // mismatches are OPA's match errors.
+  static bool untyped_by_policyc(const Term& t) {
+    return t.kind == TermKind::Ref || t.kind == TermKind::Call;
   }
 
   bool unify2_array(const Term& a, const Term& b) {
@@ -729,7 +764,7 @@ class TypeChecker {
     }
     if (b.kind == TermKind::Var)
       return unify1(a, types::any_type(), false) && unify1(b, get(a), false);
-    return true;
+    return untyped_by_policyc(b);
   }
 
   bool unify2_object(const Term& a, const Term& b) {
@@ -747,7 +782,7 @@ class TypeChecker {
     }
     if (b.kind == TermKind::Var)
       return unify1(a, types::any_type(), false) && unify1(b, get(a), false);
-    return true;
+    return untyped_by_policyc(b);
   }
 
   void fail(const std::string& message, const Location& loc) {

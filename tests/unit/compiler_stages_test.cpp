@@ -9,7 +9,9 @@
 
 #include "compile_stages.hpp"
 #include "plan.hpp"
+#include "policyc/builtins/builtins.hpp"
 #include "policyc/dsl/parser.hpp"
+#include "type_lattice.hpp"
 
 namespace policyc::eval {
 namespace {
@@ -182,13 +184,28 @@ TEST(CompilerNegation, NestedCallsThenReferencesAreBoundBeforeTheNegation) {
   ASSERT_TRUE(body[0].body);
   std::vector<std::string> prelude;
   for (const auto& e : *body[0].body) prelude.push_back(e.b->loc.text());
-  EXPECT_EQ(prelude, (std::vector<std::string>{"input.k", "input.a[input.k]",
-                                               "count(input.a[input.k])"}));
+  EXPECT_EQ(prelude,
+            (std::vector<std::string>{"input.k", "input.a[input.k]", "count(input.a[input.k])"}));
   EXPECT_EQ(slots, 3);
   // A bare reference, and the operands of `=`, stay inside.
   EXPECT_FALSE(body[1].body);
   EXPECT_FALSE(body[2].body);
   EXPECT_EQ(warned, (std::vector<std::string>{"input.k"}));
+}
+
+// The type checker reads every builtin's declaration; one it could not read would leave that
+// builtin's calls unchecked.
+TEST(CompilerTypes, EveryBuiltinDeclarationIsReadable) {
+  BuiltinRegistry registry;
+  register_standard_builtins(registry);
+  for (const auto& [name, decl] : registry.all()) {
+    for (const auto& a : decl.arg_types) EXPECT_TRUE(types::parse_type(a)) << name << ": " << a;
+    EXPECT_TRUE(types::parse_type(decl.result_type)) << name << ": " << decl.result_type;
+  }
+  EXPECT_EQ(types::to_string(types::parse_type("array[any]|object[string: number]|set[any]")),
+            "any<array[any], object<[string]: number>, set[any]>");
+  EXPECT_EQ(types::to_string(types::parse_type("array[boolean, object]")),
+            "array<boolean, object<[any]: any>>");
 }
 
 }  // namespace
