@@ -19,6 +19,10 @@ struct ParseFailure : std::runtime_error {
   Token tok;
 };
 
+constexpr const char* kComprehensionHeadHint =
+    "unexpected some keyword (hint: a comprehension head with an operator needs parentheses, "
+    "e.g. [(x * 2) | ...])";
+
 const std::set<std::string, std::less<>> kReservedWords = {
     "package", "import", "default", "not", "with", "as", "null", "true", "false", "some", "else"};
 
@@ -305,8 +309,20 @@ class Parser {
       rule.key = parse_term_in();
     } else if (at(Tok::Assign) || at(Tok::Unify)) {
       rule.assign = at(Tok::Assign);
-      next();
-      rule.value = parse_term_in();
+      Token op = next();
+      try {
+        rule.value = parse_term_in();
+      } catch (const ParseFailure& f) {
+        // OPA reports a rule value that does not parse as a term at the assignment, which is
+        // where its parser gives up; the comprehension hint stays with it.
+        if (std::string_view(f.what()).starts_with(kComprehensionHeadHint)) {
+          fail_at(loc_of(op), std::string("unexpected ") + (rule.assign ? "assign" : "eq") +
+                                  " token: expected rule value term (e.g., p := <VALUE> { ... })" +
+                                  std::string(f.what()).substr(
+                                      std::string_view("unexpected some keyword").size()));
+        }
+        throw;
+      }
     } else if (rule.is_default) {
       unexpected("expected assignment for default rule");
     }
@@ -886,9 +902,7 @@ class Parser {
       // it there with OPA's message, plus a hint in OPA's style on what is wrong.
       const Token* pipe = comprehension_pipe(save);
       if (pipe && f.tok.offset == pipe[1].offset) {
-        fail_at(loc_of(pipe[1]),
-                "unexpected some keyword (hint: a comprehension head with an operator needs "
-                "parentheses, e.g. [(x * 2) | ...])");
+        fail_at(loc_of(pipe[1]), kComprehensionHeadHint);
       }
       throw;
     }

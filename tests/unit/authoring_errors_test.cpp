@@ -79,9 +79,9 @@ const Mistake kMistakes[] = {
      "depend "
      "on remote services)"},
     {"assign_in_head_of_comprehension_needs_parens", "package t\n\np := [x * 2 | some x in [1]]\n",
-     "data.t.p", false, "rego_parse_error", 3, 15,
-     "unexpected some keyword (hint: a comprehension head with an operator needs parentheses, "
-     "e.g. [(x * 2) | ...])"},
+     "data.t.p", false, "rego_parse_error", 3, 3,
+     "unexpected assign token: expected rule value term (e.g., p := <VALUE> { ... }) (hint: a "
+     "comprehension head with an operator needs parentheses, e.g. [(x * 2) | ...])"},
     // In a rule body the error is the body's (OPA's position), not that of reading `{ ... }`
     // as a set literal, which broke at the body's second line.
     {"comprehension_head_needs_parens_in_body",
