@@ -418,7 +418,8 @@ Value Value::number_from_text(std::string_view text) {
   if (plain_int && digits.size() <= 18) {
     int64_t v = 0;
     for (char c : digits) v = v * 10 + (c - '0');
-    return integer(neg ? -v : v);
+    // `-0` keeps its text (OPA echoes it), with the value zero.
+    if (!(neg && v == 0)) return integer(neg ? -v : v);
   }
   if (exp10 > 100000 || exp10 < -100000) return Value();  // absurd magnitudes
   mpz_class num(digits, 10);
@@ -432,7 +433,7 @@ Value Value::number_from_text(std::string_view text) {
     q = mpq_class(num, p10);
     q.canonicalize();
   }
-  if (plain_int) return rational(q);
+  if (plain_int && !(neg && q == 0)) return rational(q);
   Value v;
   v.kind_ = Kind::Number;
   auto* box = new BigBox;
