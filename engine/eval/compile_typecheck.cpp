@@ -145,10 +145,7 @@ class TypeChecker {
     return value_type();
   }
 
-  void check_head_term(const Term& t) {
-    check_refs(t);
-    check_nested_calls(t);
-  }
+  void check_head_term(const Term& t) { check_parts(t); }
 
   // ----- bodies and expressions
 
@@ -159,27 +156,23 @@ class TypeChecker {
   void check_expr(const Expr& e) {
     switch (e.kind) {
       case ExprKind::Term:
-        check_refs(*e.a);
         if (in_rule_ && e.a->kind == TermKind::Call && e.a->target.kind == CallKind::Special &&
             e.a->target.special == kSpecialEqual && e.a->items.size() == 3) {
           // In a rule body OPA checks `a == b` as `a = b` (its RewriteEquals stage runs first).
           const Term& a = *e.a->items[1];
           const Term& b = *e.a->items[2];
-          check_nested_calls(a);
-          check_nested_calls(b);
+          check_parts(a, b);
           if (!unify2(a, get(a), b, get(b))) fail_quietly_or("match error", e.loc);
         } else if (e.a->kind == TermKind::Call) {
           check_call(*e.a);
         } else {
+          check_parts(*e.a);
           get(*e.a);
         }
         return;
       case ExprKind::Unify:
       case ExprKind::Assign:
-        check_refs(*e.a);
-        check_refs(*e.b);
-        check_nested_calls(*e.a);
-        check_nested_calls(*e.b);
+        check_parts(*e.a, *e.b);
         if (!unify2(*e.a, get(*e.a), *e.b, get(*e.b))) fail_quietly_or("match error", e.loc);
         return;
       case ExprKind::Not:
@@ -192,8 +185,7 @@ class TypeChecker {
         check_some_in(e);
         return;
       case ExprKind::Every: {
-        check_refs(*e.domain);
-        check_nested_calls(*e.domain);
+        check_parts(*e.domain);
         get(*e.domain);
         layers_.emplace_back();
         if (e.key) unify1(*e.key, types::any_type(), false);
@@ -214,8 +206,7 @@ class TypeChecker {
   // variable or a reference (OPA's reference check), and a match error when it is a literal
   // (`some x in "abc"`: the reference's type is unknown, so `x = "abc"[k]` cannot unify).
   void check_some_in(const Expr& e) {
-    check_refs(*e.domain);
-    check_nested_calls(*e.domain);
+    check_parts(*e.domain);
     TypeRef domain = get(*e.domain);
     if (!domain) {
       // OPA's reference check makes an untyped variable any when it is indexed (`xs[k]`).
@@ -326,10 +317,10 @@ class TypeChecker {
   TypeRef check_call(const Term& call) {
     auto cached = call_types_.find(&call);
     if (cached != call_types_.end()) return cached->second;
-    for (size_t i = 1; i < call.items.size(); ++i) {
-      check_refs(*call.items[i]);
-      check_nested_calls(*call.items[i]);
-    }
+    // As OPA rewrites it: the calls nested in the arguments first, then the arguments'
+    // references, bound to variables before the call.
+    for (size_t i = 1; i < call.items.size(); ++i) check_nested_calls(*call.items[i]);
+    for (size_t i = 1; i < call.items.size(); ++i) check_refs(*call.items[i]);
     TypeRef fn = callee_type(call);
     TypeRef result;
     if (fn && fn->kind == types::Kind::Function) {
@@ -420,12 +411,10 @@ class TypeChecker {
     check_body(*t.body);
     TypeRef head, key;
     if (t.key) {
-      check_refs(*t.key);
-      check_nested_calls(*t.key);
+      check_parts(*t.key);
       key = get(*t.key);
     }
-    check_refs(*t.head);
-    check_nested_calls(*t.head);
+    check_parts(*t.head);
     head = get(*t.head);
     quiet_ = quiet;
     layers_.pop_back();
@@ -511,17 +500,26 @@ class TypeChecker {
   // ----- references (OPA's refChecker): a key into something with no keys, a constant key
   // an object type does not have, a variable key of the wrong type.
 
+  // The references of terms, in the order OPA's rewriting binds them: calls nested in the
+  // terms first (each checks its own arguments), then the references outside them, those in
+  // a reference's brackets before the reference.
+  void check_parts(const Term& t) {
+    check_nested_calls(t);
+    check_refs(t);
+  }
+  void check_parts(const Term& a, const Term& b) {
+    check_nested_calls(a);
+    check_nested_calls(b);
+    check_refs(a);
+    check_refs(b);
+  }
+
   void check_refs(const Term& t) {
     switch (t.kind) {
       case TermKind::ArrayCompr:
       case TermKind::SetCompr:
       case TermKind::ObjectCompr:
-        return;
-      case TermKind::Ref:
-        check_ref(t);
-        break;
-      case TermKind::Call:
-        for (size_t i = 1; i < t.items.size(); ++i) check_refs(*t.items[i]);
+      case TermKind::Call:  // checked with the call
         return;
       default:
         break;
@@ -531,6 +529,7 @@ class TypeChecker {
       check_refs(*k);
       check_refs(*v);
     }
+    if (t.kind == TermKind::Ref) check_ref(t);
   }
 
   void check_ref(const Term& ref) {
