@@ -33,9 +33,10 @@ struct TypeError {
 class TypeChecker {
  public:
   explicit TypeChecker(EngineState& st) : st_(st) {}
-  TypeChecker(EngineState& st, const RuleTypes& known) : st_(st), rule_types_(known.types) {}
+  // Checks queries against types computed before (read, not copied: check prepares many).
+  TypeChecker(EngineState& st, const RuleTypes& known) : st_(st), known_(&known.types) {}
 
-  RuleTypes rule_types() const { return RuleTypes{rule_types_}; }
+  RuleTypes rule_types() const { return RuleTypes{owned_}; }
 
   // A query: its body, in a frame of its own.
   void check_query(const Body& body) {
@@ -60,7 +61,7 @@ class TypeChecker {
       }
     }
     // A rule with an error is `any` to its callers, so that one mistake is reported once.
-    rule_types_[node] = failed ? types::any_type() : type;
+    owned_[node] = failed ? types::any_type() : type;
   }
 
   std::vector<Diagnostic> errors;
@@ -279,8 +280,8 @@ class TypeChecker {
         return fn;
       }
       case CallKind::Function: {
-        auto it = rule_types_.find(call.target.node);
-        return it == rule_types_.end() ? nullptr : it->second;
+        auto it = known_->find(call.target.node);
+        return it == known_->end() ? nullptr : it->second;
       }
       case CallKind::Special:
         switch (call.target.special) {
@@ -435,8 +436,8 @@ class TypeChecker {
   // The type a reference to a rule node reads. A function named without arguments (a
   // zero-argument function, as Gatekeeper's library uses them) is left untyped.
   TypeRef node_type(const RuleNode* node) const {
-    auto it = rule_types_.find(node);
-    if (it == rule_types_.end() || !it->second) return nullptr;
+    auto it = known_->find(node);
+    if (it == known_->end() || !it->second) return nullptr;
     if (!node->is_function) return it->second;
     // A function without arguments is typed as the value it has (OPA types rules without
     // arguments as values); one with arguments cannot be read as a value.
@@ -449,8 +450,8 @@ class TypeChecker {
   TypeRef extent(const RuleNode* node) const {
     if (!node->rules.empty() || !node->defaults.empty()) {
       if (!node->is_function || node->arity == 0) return node_type(node);
-      auto it = rule_types_.find(node);  // a function's own type, as OPA's tree holds it
-      return it == rule_types_.end() ? nullptr : it->second;
+      auto it = known_->find(node);  // a function's own type, as OPA's tree holds it
+      return it == known_->end() ? nullptr : it->second;
     }
     std::vector<std::pair<Value, TypeRef>> props;
     for (const auto& [key, child] : node->children) {
@@ -795,7 +796,8 @@ class TypeChecker {
   bool in_rule_ = true;  // queries keep `==` (see check_expr)
 
   EngineState& st_;
-  std::map<const RuleNode*, TypeRef> rule_types_;
+  std::map<const RuleNode*, TypeRef> owned_;  // the types this checker computes
+  const std::map<const RuleNode*, TypeRef>* known_ = &owned_;
   std::map<const BuiltinDecl*, TypeRef> decl_types_;
   std::vector<Env> layers_;
   std::unordered_map<const Term*, TypeRef> compr_types_;
@@ -815,14 +817,15 @@ bool report_first(const std::vector<Diagnostic>& found, std::vector<Diagnostic>&
 
 }  // namespace
 
-bool check_types(EngineState& st, std::vector<Diagnostic>& errors) {
-  RuleDependencies graph = rule_dependencies(st);
+bool check_types(EngineState& st, const RuleDependencies& graph, std::vector<Diagnostic>& errors) {
   TypeChecker checker(st);
   std::map<const RuleNode*, int> state;
   std::function<void(RuleNode*)> visit = [&](RuleNode* n) {
     if (state[n]) return;
     state[n] = 1;
-    for (RuleNode* d : graph.deps[n]) visit(d);
+    auto deps = graph.deps.find(n);
+    if (deps != graph.deps.end())
+      for (RuleNode* d : deps->second) visit(d);
     checker.check_node(n);
   };
   for (RuleNode* n : graph.nodes) visit(n);

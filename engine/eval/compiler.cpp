@@ -907,8 +907,9 @@ bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
     }
   }
   if (!errors.empty()) return false;
-  if (!check_recursion(st, errors)) return false;
-  if (!check_types(st, errors)) return false;
+  const RuleDependencies graph = rule_dependencies(st);
+  if (!check_recursion(st, graph, errors)) return false;
+  if (!check_types(st, graph, errors)) return false;
   st.compiled = true;
   return true;
 }

@@ -101,16 +101,19 @@ RuleDependencies rule_dependencies(EngineState& st) {
   return out;
 }
 
-bool check_recursion(EngineState& st, std::vector<Diagnostic>& errors) {
-  RuleDependencies graph = rule_dependencies(st);
-  auto& deps = graph.deps;
+bool check_recursion(EngineState& st, const RuleDependencies& graph,
+                     std::vector<Diagnostic>& errors) {
+  (void)st;
+  const auto& deps = graph.deps;
   const auto& nodes = graph.nodes;
   std::map<RuleNode*, int> color;
   std::vector<RuleNode*> stack;
   std::function<bool(RuleNode*)> dfs = [&](RuleNode* n) -> bool {
     color[n] = 1;
     stack.push_back(n);
-    for (RuleNode* d : deps[n]) {
+    static const std::set<RuleNode*> kNone;
+    auto found = deps.find(n);
+    for (RuleNode* d : found == deps.end() ? kNone : found->second) {
       if (color[d] == 1) {
         std::string chain;
         for (auto it = std::find(stack.begin(), stack.end(), d); it != stack.end(); ++it)
