@@ -163,7 +163,7 @@ class TypeChecker {
           const Term& a = *e.a->items[1];
           const Term& b = *e.a->items[2];
           check_parts(a, b);
-          if (!unify2(a, get(a), b, get(b))) fail_quietly_or("match error", e.loc);
+          if (!unify2(a, get(a), b, get(b))) match_error(get(a), get(b), e.loc);
         } else if (e.a->kind == TermKind::Call) {
           check_call(*e.a);
         } else {
@@ -174,7 +174,7 @@ class TypeChecker {
       case ExprKind::Unify:
       case ExprKind::Assign:
         check_parts(*e.a, *e.b);
-        if (!unify2(*e.a, get(*e.a), *e.b, get(*e.b))) fail_quietly_or("match error", e.loc);
+        if (!unify2(*e.a, get(*e.a), *e.b, get(*e.b))) match_error(get(*e.a), get(*e.b), e.loc);
         return;
       case ExprKind::Not:
         if (e.body) check_body(*e.body);
@@ -333,7 +333,18 @@ class TypeChecker {
             i < fn->items.size() ? fn->items[i] : (i == fn->items.size() ? fn->of : nullptr);
         if (!want) break;
         if (!unify1(*call.items[i + 1], want, false)) {
-          fail_quietly_or(call.target.name + ": invalid argument(s)", call.loc);
+          // OPA's message, then what it shows as details: the argument types it had and the
+          // declared ones.
+          std::string have, wanted;
+          for (size_t j = 0; j < nargs; ++j)
+            have += (j ? ", " : "") + types::to_string(get(*call.items[j + 1]));
+          for (size_t j = 0; j < fn->items.size(); ++j)
+            wanted += (j ? ", " : "") + types::to_string(fn->items[j]);
+          std::string name = call.target.kind == CallKind::Function && call.target.node
+                                 ? join_path(call.target.node->path)
+                                 : call.target.name;
+          fail_quietly_or(
+              name + ": invalid argument(s): have (" + have + "), want (" + wanted + ")", call.loc);
           break;
         }
       }
@@ -596,7 +607,8 @@ class TypeChecker {
       if (!t) return;
       TypeRef k = types::keys(t);
       if (!k) {
-        fail("undefined ref: " + ref.loc.text(), ref.loc);
+        fail("undefined ref: " + ref.loc.text() + " (a " + types::to_string(t) + " has no keys)",
+             ref.loc);
         return;
       }
       const Term& seg = *ref.items[idx];
@@ -604,7 +616,9 @@ class TypeChecker {
         case TermKind::Scalar: {
           TypeRef child = types::select(t, seg.value);
           if (!child) {
-            fail("undefined ref: " + ref.loc.text(), ref.loc);
+            fail("undefined ref: " + ref.loc.text() + " (" + types::to_string(t) + " has no key " +
+                     seg.value.to_json() + ")",
+                 ref.loc);
             return;
           }
           t = child;
@@ -615,7 +629,9 @@ class TypeChecker {
             TypeRef exist = lookup(seg.slot);
             if (exist) {
               if (!types::unifies(exist, k)) {
-                fail("undefined ref: " + ref.loc.text(), ref.loc);
+                fail("undefined ref: " + ref.loc.text() + " (a " + types::to_string(exist) +
+                         " cannot be a key of " + types::to_string(t) + ")",
+                     ref.loc);
                 return;
               }
             } else {
@@ -783,6 +799,12 @@ class TypeChecker {
     if (b.kind == TermKind::Var)
       return unify1(a, types::any_type(), false) && unify1(b, get(a), false);
     return untyped_by_policyc(b);
+  }
+
+  // OPA's "match error", with the two sides' types it shows as details.
+  void match_error(const TypeRef& left, const TypeRef& right, const Location& loc) {
+    fail_quietly_or(
+        "match error: left " + types::to_string(left) + ", right " + types::to_string(right), loc);
   }
 
   void fail(const std::string& message, const Location& loc) {
