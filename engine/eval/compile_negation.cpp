@@ -5,7 +5,8 @@
 // outside the `not`, so an operand that is undefined makes the whole body undefined instead of
 // making the negation true: with `input.a` undefined, `not input.a < 1` is undefined in OPA,
 // while `not input.a` and `not input.a = 1` are true (a bare reference and the operands of `=`
-// stay inside, and so do those of `==` in rule bodies, where OPA rewrites it to `=` first). policyc
+// stay inside, and so do those of `==` in rule bodies, where OPA rewrites it to `=` first, and a
+// rule named by a bare name, which OPA treats as a variable here). policyc
 // keeps those expressions on the negation itself (Expr::body of a Not), evaluated before it and
 // under its `with` modifiers, so the rest of the compiled form is unchanged. For an expression that
 // is not negated the rewriting would change nothing but the order of work, so it is left alone.
@@ -67,7 +68,7 @@ bool may_be_undefined(const Term& t) {
 
 // A reference the compiler made from a bare name (a rule of the package, an import alias):
 // its source text is that name. OPA binds variables in place, and such a name is one to it
-// (`not p == 1` with `p` undefined holds, `not data.t.p == 1` is undefined).
+// (`not p < 1` with `p` undefined holds, `not data.t.p < 1` is undefined).
 bool written_as_name(const Term& t) {
   std::string text = t.loc.text();
   return !text.empty() && text.find_first_of(".[") == std::string::npos;
