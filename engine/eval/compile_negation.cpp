@@ -4,12 +4,12 @@
 // variables by expressions placed before it. For a negated expression those new expressions are
 // outside the `not`, so an operand that is undefined makes the whole body undefined instead of
 // making the negation true: with `input.a` undefined, `not input.a < 1` is undefined in OPA,
-// while `not input.a` and `not input.a = 1` are true (a bare reference and the operands of `=`
-// stay inside, and so do those of `==` in rule bodies, where OPA rewrites it to `=` first, and a
-// rule named by a bare name, which OPA treats as a variable here). policyc
-// keeps those expressions on the negation itself (Expr::body of a Not), evaluated before it and
-// under its `with` modifiers, so the rest of the compiled form is unchanged. For an expression that
-// is not negated the rewriting would change nothing but the order of work, so it is left alone.
+// while `not input.a` and `not input.a = 1` are true. What stays inside: a bare reference, the
+// operands of `=`, those of `==` in rule bodies (OPA rewrites it to `=` first), and a rule named
+// by a bare name (a variable to OPA here). policyc keeps the bound expressions on the negation
+// itself (Expr::body of a Not), evaluated before it and under its `with` modifiers, so the rest
+// of the compiled form is unchanged. For an expression that is not negated the rewriting would
+// change nothing but the order of work, so it is left alone.
 #include <set>
 #include <string>
 #include <vector>
