@@ -111,10 +111,8 @@ void pad(std::string& out, const std::string& body, const Spec& sp, bool zero_ok
     out.append(fill, ' ');
   } else if (sp.zero && zero_ok) {
     // Zeros go after a sign.
-    size_t signlen = (numeric && !body.empty() &&
-                      (body[0] == '-' || body[0] == '+' || body[0] == ' '))
-                         ? 1
-                         : 0;
+    size_t signlen =
+        (numeric && !body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ')) ? 1 : 0;
     out += body.substr(0, signlen);
     out.append(fill, '0');
     out += body.substr(signlen);

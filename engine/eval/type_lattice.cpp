@@ -260,6 +260,15 @@ TypeRef type_or(const TypeRef& a, const TypeRef& b) {
   return any_of({a, b});
 }
 
+// The union of `f` over a union type's alternatives; any value at all for `any`.
+template <class F>
+TypeRef over_alternatives(const TypeRef& t, F f) {
+  if (t->items.empty()) return any_type();
+  TypeRef out;
+  for (const auto& alt : t->items) out = type_or(out, f(alt));
+  return out;
+}
+
 TypeRef select(const TypeRef& t, const Value& key) {
   if (!t) return nullptr;
   switch (t->kind) {
@@ -282,12 +291,8 @@ TypeRef select(const TypeRef& t, const Value& key) {
       if (t->of && t->of->kind == Kind::Any && any_contains(t->of, kt)) return kt;
       return nullptr;
     }
-    case Kind::Any: {
-      if (t->items.empty()) return any_type();
-      TypeRef out;
-      for (const auto& alt : t->items) out = type_or(select(alt, key), out);
-      return out;
-    }
+    case Kind::Any:
+      return over_alternatives(t, [&](const TypeRef& alt) { return select(alt, key); });
     default:
       return nullptr;
   }
@@ -306,12 +311,8 @@ TypeRef keys(const TypeRef& t) {
     }
     case Kind::Set:
       return t->of;
-    case Kind::Any: {
-      if (t->items.empty()) return any_type();
-      TypeRef out;
-      for (const auto& alt : t->items) out = type_or(out, keys(alt));
-      return out;
-    }
+    case Kind::Any:
+      return over_alternatives(t, [](const TypeRef& alt) { return keys(alt); });
     default:
       return nullptr;
   }
@@ -333,12 +334,8 @@ TypeRef values(const TypeRef& t) {
     }
     case Kind::Set:
       return t->of;
-    case Kind::Any: {
-      if (t->items.empty()) return any_type();
-      TypeRef out;
-      for (const auto& alt : t->items) out = type_or(out, values(alt));
-      return out;
-    }
+    case Kind::Any:
+      return over_alternatives(t, [](const TypeRef& alt) { return values(alt); });
     default:
       return nullptr;
   }
