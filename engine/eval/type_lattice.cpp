@@ -243,8 +243,6 @@ TypeRef parse_type(const std::string& text) { return TypeParser(text).parse(); }
 
 bool same(const TypeRef& a, const TypeRef& b) { return compare_types(a, b) == 0; }
 
-bool is_any(const TypeRef& t) { return t && t->kind == Kind::Any && t->items.empty(); }
-
 TypeRef type_or(const TypeRef& a, const TypeRef& b) {
   if (!a) return b;
   if (!b) return a;

@@ -46,7 +46,6 @@ TypeRef type_of(const Value& v);
 TypeRef parse_type(const std::string& text);
 
 bool same(const TypeRef& a, const TypeRef& b);
-bool is_any(const TypeRef& t);  // any value, without alternatives
 TypeRef type_or(const TypeRef& a, const TypeRef& b);
 TypeRef select(const TypeRef& t, const Value& key);
 TypeRef keys(const TypeRef& t);
