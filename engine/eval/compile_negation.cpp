@@ -24,10 +24,8 @@ namespace {
 // object, or has a definition without conditions.
 bool rule_always_defined(const RuleNode& node) {
   if (!node.defaults.empty() || node.is_multi_value || node.has_dynamic_rest) return true;
-  for (const auto& cr : node.rules) {
-    if (!cr->rest.empty()) return true;
+  for (const auto& cr : node.rules)
     if (cr->rule.body.empty() && cr->rule.kind != ast::RuleKind::Function) return true;
-  }
   return false;
 }
 

@@ -26,17 +26,13 @@ namespace {
 
 using types::TypeRef;
 
-struct TypeError {
-  Diagnostic diag;
-};
-
 class TypeChecker {
  public:
   explicit TypeChecker(EngineState& st) : st_(st) {}
   // Checks queries against types computed before (read, not copied: check prepares many).
   TypeChecker(EngineState& st, const RuleTypes& known) : st_(st), known_(&known.types) {}
 
-  RuleTypes rule_types() const { return RuleTypes{owned_}; }
+  RuleTypes take_types() { return RuleTypes{std::move(owned_)}; }
 
   // A query: its body, in a frame of its own.
   void check_query(const Body& body) {
@@ -851,7 +847,7 @@ bool check_types(EngineState& st, const RuleDependencies& graph, std::vector<Dia
     checker.check_node(n);
   };
   for (RuleNode* n : graph.nodes) visit(n);
-  st.rule_types = std::make_shared<const RuleTypes>(checker.rule_types());
+  st.rule_types = std::make_shared<const RuleTypes>(checker.take_types());
   return report_first(checker.errors, errors);
 }
 

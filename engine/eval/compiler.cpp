@@ -908,7 +908,7 @@ bool compile_modules(EngineState& st, std::vector<Diagnostic>& errors) {
   }
   if (!errors.empty()) return false;
   const RuleDependencies graph = rule_dependencies(st);
-  if (!check_recursion(st, graph, errors)) return false;
+  if (!check_recursion(graph, errors)) return false;
   if (!check_types(st, graph, errors)) return false;
   st.compiled = true;
   return true;

@@ -145,8 +145,7 @@ struct RuleDependencies {
 RuleDependencies rule_dependencies(EngineState& st);
 
 // After names are resolved: reports a rule that depends on itself (rego_recursion_error).
-bool check_recursion(EngineState& st, const RuleDependencies& graph,
-                     std::vector<Diagnostic>& errors);
+bool check_recursion(const RuleDependencies& graph, std::vector<Diagnostic>& errors);
 
 // After the recursion check: OPA's type checker (compile_typecheck.cpp), rego_type_error.
 // Keeps the rules' types in `st.rule_types` for check_query_types.

@@ -101,9 +101,7 @@ RuleDependencies rule_dependencies(EngineState& st) {
   return out;
 }
 
-bool check_recursion(EngineState& st, const RuleDependencies& graph,
-                     std::vector<Diagnostic>& errors) {
-  (void)st;
+bool check_recursion(const RuleDependencies& graph, std::vector<Diagnostic>& errors) {
   const auto& deps = graph.deps;
   const auto& nodes = graph.nodes;
   std::map<RuleNode*, int> color;

@@ -133,7 +133,7 @@ std::string ProgramGenerator::term(Scope& scope) {
   }
 }
 
-std::string ProgramGenerator::expression(Scope& scope, int rule_index) {
+std::string ProgramGenerator::expression(Scope& scope) {
   auto fresh = [&](const char* stem) { return std::string(stem) + std::to_string(fresh_++); };
   auto any_of = [&](const std::vector<std::string>& v) {
     return v[static_cast<size_t>(pick(static_cast<int>(v.size())))];
@@ -254,12 +254,11 @@ std::string ProgramGenerator::expression(Scope& scope, int rule_index) {
       }
     }
   }
-  (void)rule_index;
 }
 
-std::string ProgramGenerator::body(Scope& scope, int rule_index) {
+std::string ProgramGenerator::body(Scope& scope) {
   std::string out;
-  for (int i = 0, n = 1 + pick(4); i < n; ++i) out += "\n\t" + expression(scope, rule_index);
+  for (int i = 0, n = 1 + pick(4); i < n; ++i) out += "\n\t" + expression(scope);
   return out + "\n";
 }
 
@@ -279,17 +278,17 @@ GeneratedCase ProgramGenerator::next() {
       case 0: {
         name = "p" + std::to_string(r);
         if (chance(30)) text += "default " + name + " := " + number() + "\n\n";
-        std::string b = body(scope, r);
+        std::string b = body(scope);
         text += name + " := " + term(scope) + " if {" + b + "}";
         if (chance(25)) {
           Scope else_scope;
-          std::string eb = body(else_scope, r);
+          std::string eb = body(else_scope);
           text += " else := " + term(else_scope) + " if {" + eb + "}";
         }
         text += "\n";
         if (chance(30)) {
           Scope second;
-          std::string b2 = body(second, r);
+          std::string b2 = body(second);
           text += "\n" + name + " := " + term(second) + " if {" + b2 + "}\n";
         }
         out.rule_names.push_back(name);
@@ -300,7 +299,7 @@ GeneratedCase ProgramGenerator::next() {
         name = "s" + std::to_string(r);
         for (int d = 0, defs = 1 + pick(2); d < defs; ++d) {
           Scope s;
-          std::string b = body(s, r);
+          std::string b = body(s);
           text += name + " contains " + term(s) + " if {" + b + "}\n";
         }
         out.rule_names.push_back(name);
@@ -311,7 +310,7 @@ GeneratedCase ProgramGenerator::next() {
         name = "m" + std::to_string(r);
         for (int d = 0, defs = 1 + pick(2); d < defs; ++d) {
           Scope s;
-          std::string b = body(s, r);
+          std::string b = body(s);
           std::string key = !s.items.empty()     ? s.items[0] + ".name"
                             : !s.strings.empty() ? s.strings[0]
                                                  : name_literal();
@@ -326,7 +325,7 @@ GeneratedCase ProgramGenerator::next() {
         for (int d = 0, defs = 1 + pick(2); d < defs; ++d) {
           Scope s;
           s.numbers.push_back("a");
-          std::string b = body(s, r);
+          std::string b = body(s);
           // Values that depend on the argument, mostly.
           std::string value =
               chance(70) ? (chance(50) ? "a * 2" : "[a, " + term(s) + "]") : term(s);
@@ -338,7 +337,7 @@ GeneratedCase ProgramGenerator::next() {
       }
       default: {
         name = "q" + std::to_string(r);
-        std::string b = body(scope, r);
+        std::string b = body(scope);
         text += name + " if {" + b + "}\n";
         out.rule_names.push_back(name);
         complete_rules_.push_back(name);

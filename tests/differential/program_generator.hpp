@@ -33,8 +33,8 @@ class ProgramGenerator {
   std::string input_value(int depth);
   std::string input_document();
   std::string term(Scope& scope);
-  std::string expression(Scope& scope, int rule_index);
-  std::string body(Scope& scope, int rule_index);
+  std::string expression(Scope& scope);
+  std::string body(Scope& scope);
 
   std::mt19937_64 rng_;
   std::vector<std::string> complete_rules_, set_rules_, object_rules_, functions_;
