@@ -10,6 +10,7 @@
 // itself (Expr::body of a Not), evaluated before it and under its `with` modifiers, so the rest
 // of the compiled form is unchanged. For an expression that is not negated the rewriting would
 // change nothing but the order of work, so it is left alone.
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -244,6 +245,9 @@ void hoist_one_negation(Expr& e, const std::function<int(const Location&)>& new_
 
 void hoist_negated_operands(Body& body, const std::function<int(const Location&)>& new_slot,
                             bool in_rule, const NegationWarning& warn) {
+  // Most bodies negate nothing: they need neither the rewriting nor the references read.
+  if (std::none_of(body.begin(), body.end(), [](const Expr& e) { return e.kind == ExprKind::Not; }))
+    return;
   std::set<std::string> defined_refs;
   for (auto& e : body) {
     if (e.kind == ExprKind::Not && e.inner && !e.body) {
