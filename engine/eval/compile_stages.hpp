@@ -24,11 +24,8 @@ bool is_folded(const Term& t);
 // (composite terms have no other use for it) and used wherever the term is evaluated.
 void fold_constant(Term& t);
 
-// ----- type and arity checks (compile_types.cpp)
+// ----- builtin call checks while resolving names (compile_types.cpp)
 
-// Whether a literal argument can have a declared type ("string", "array[any]|set[any]",
-// "any", ...). Non-literal arguments are checked at evaluation time.
-bool literal_fits(const Term& arg, const std::string& type);
 // Builtins that v1 rejects (`any`, `re_match`, `cast_*`, ...).
 bool is_deprecated_builtin(const std::string& name);
 [[noreturn]] void arity_error(const std::string& name, int arity, size_t nargs,

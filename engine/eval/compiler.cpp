@@ -560,12 +560,6 @@ class BodyCompiler {
           !(output_allowed && nargs == static_cast<size_t>(arity) + 1)) {
         arity_error(dotted, arity, nargs, t->loc);
       }
-      for (size_t i = 0; i < static_cast<size_t>(arity) && i < nargs; ++i) {
-        if (!literal_fits(*t->items[i + 1], decl->arg_types[i])) {
-          throw CompileError{
-              make_diag("rego_type_error", dotted + ": invalid argument(s)", t->loc)};
-        }
-      }
       return;
     }
     if (const std::string* reason = st_.registry.unsupported_reason(dotted)) {

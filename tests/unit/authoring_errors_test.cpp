@@ -60,7 +60,7 @@ const Mistake kMistakes[] = {
      "rego_type_error", 4, 7,
      "with keyword target must reference existing input, data, or a function"},
     {"literal_of_wrong_type", "package t\n\np := upper(1)\n", "data.t.p", false, "rego_type_error",
-     3, 6, "upper: invalid argument(s)"},
+     3, 6, "upper: invalid argument(s): have (number), want (string)"},
     {"two_defaults", "package t\n\ndefault p := 1\n\ndefault p := 2\n", "data.t.p", false,
      "rego_type_error", 5, 1, "multiple default rules data.t.p found"},
     {"single_and_multi_value", "package t\n\np := 1\n\np contains 2\n", "data.t.p", false,
