@@ -24,7 +24,7 @@ void register_evaluator_builtins(BuiltinRegistry& r) {
       evaluator_only);
   def(r, c, "rego.metadata.rule", {}, "any",
       "The METADATA annotations of the rule being evaluated.", evaluator_only);
-  def(r, c, "rego.metadata.chain", {}, "array[object]",
+  def(r, c, "rego.metadata.chain", {}, "array[any]",
       "The METADATA annotations of the rule and its package, innermost first.", evaluator_only);
 }
 

@@ -258,57 +258,38 @@ class TypeChecker {
   // The declared or inferred type of what a call calls, null when unknown.
   TypeRef callee_type(const Term& call) {
     switch (call.target.kind) {
-      case CallKind::Builtin: {
-        auto it = decl_types_.find(call.target.builtin);
-        if (it != decl_types_.end()) return it->second;
-        const BuiltinDecl* d = call.target.builtin;
-        std::vector<TypeRef> args;
-        TypeRef fn;
-        bool ok = true;
-        for (const auto& a : d->arg_types) {
-          TypeRef t = types::parse_type(a);
-          if (!t) ok = false;
-          args.push_back(t);
-        }
-        TypeRef result = types::parse_type(d->result_type);
-        if (ok && result) fn = types::function_of(std::move(args), result);
-        decl_types_[d] = fn;
-        return fn;
-      }
+      case CallKind::Builtin:
+        return declared_type(call.target.builtin);
       case CallKind::Function: {
         auto it = known_->find(call.target.node);
         return it == known_->end() ? nullptr : it->second;
       }
       case CallKind::Special:
-        switch (call.target.special) {
-          case kSpecialEqual:
-          case kSpecialNeq:
-          case kSpecialLt:
-          case kSpecialLte:
-          case kSpecialGt:
-          case kSpecialGte:
-          case kSpecialMember2:
-            return types::function_of({types::any_type(), types::any_type()},
-                                      types::boolean_type());
-          case kSpecialMember3:
-            return types::function_of({types::any_type(), types::any_type(), types::any_type()},
-                                      types::boolean_type());
-          case kSpecialTrace:
-            return types::function_of({types::string_type()}, types::boolean_type());
-          case kSpecialWalk:
-            return types::function_of(
-                {types::any_type()},
-                types::array_of({types::array_of({}, types::any_type()), types::any_type()},
-                                nullptr));
-          case kSpecialMetadataRule:
-          case kSpecialMetadataChain:
-            return types::function_of({}, types::any_type());
-          default:
-            return nullptr;
-        }
+        // The evaluator's own operators are declared in the registry too; print takes any
+        // number of operands (OPA declares it variadic), which a function type cannot say.
+        if (call.target.special == kSpecialPrint) return nullptr;
+        return declared_type(st_.registry.find(call.target.name));
       default:
         return nullptr;
     }
+  }
+
+  TypeRef declared_type(const BuiltinDecl* d) {
+    if (!d) return nullptr;
+    auto it = decl_types_.find(d);
+    if (it != decl_types_.end()) return it->second;
+    std::vector<TypeRef> args;
+    TypeRef fn;
+    bool ok = true;
+    for (const auto& a : d->arg_types) {
+      TypeRef t = types::parse_type(a);
+      if (!t) ok = false;
+      args.push_back(t);
+    }
+    TypeRef result = types::parse_type(d->result_type);
+    if (ok && result) fn = types::function_of(std::move(args), result);
+    decl_types_[d] = fn;
+    return fn;
   }
 
   TypeRef check_call(const Term& call) {
