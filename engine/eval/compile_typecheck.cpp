@@ -142,7 +142,111 @@ class TypeChecker {
     return value_type();
   }
 
-  void check_head_term(const Term& t) { check_parts(t); }
+  // OPA moves a head term holding a reference or comprehension into the body as `__v = t`
+  // (its RewriteRefsInHead) and checks that unification, the fresh variable untyped.
+  void check_head_term(const Term& t) {
+    size_t errors_before = errors.size();
+    check_parts(t);
+    if (errors.size() == errors_before && needs_evaluation(t)) check_bound_operand(t);
+  }
+
+  // A term OPA binds to a fresh variable (`__v = t`) before the expression that uses it.
+  void check_bound_operand(const Term& t) {
+    bind_dynamic_parts_of_operand(t);
+    check_bound_to_fresh_var(t);
+  }
+
+  // `__v = t` for an untyped `__v`, as OPA's unify2 decides it: an untyped variable takes
+  // the term's type unless that type has untyped parts (a comprehension whose head is a
+  // variable nothing typed, say), where only variables, arrays and objects can be matched
+  // element by element; anything else is a match error.
+  void check_bound_to_fresh_var(const Term& t) {
+    switch (t.kind) {
+      case TermKind::Var:
+      case TermKind::Array:
+      case TermKind::Object:
+      case TermKind::Scalar:
+        return;
+      default:
+        break;
+    }
+    if (untyped_by_policyc(t)) return;
+    TypeRef type = get(t);
+    // No type at all: the term's own error was reported already.
+    if (type && types::has_nil(type)) match_error(nullptr, type, t.loc);
+  }
+
+  // OPA's RewriteDynamicTerms binds every comprehension inside an operand of a call (in
+  // arrays, objects, sets and reference keys too) to a fresh variable first, `__v = [x | ...]`.
+  void bind_dynamic_parts(const Term& t) {
+    switch (t.kind) {
+      case TermKind::ArrayCompr:
+      case TermKind::SetCompr:
+      case TermKind::ObjectCompr:
+        check_bound_to_fresh_var(t);
+        return;
+      case TermKind::Call:  // an expression of its own, checked as one
+        return;
+      case TermKind::Ref:
+        for (size_t i = 1; i < t.items.size(); ++i) bind_dynamic_parts(*t.items[i]);
+        return;
+      default:
+        break;
+    }
+    for (const auto& i : t.items) bind_dynamic_parts(*i);
+    for (const auto& [k, v] : t.pairs) {
+      bind_dynamic_parts(*k);
+      bind_dynamic_parts(*v);
+    }
+  }
+
+  // An operand of `=` or a term standing as an expression: a comprehension there is unified
+  // as it is, the comprehensions inside other terms are bound first.
+  void bind_dynamic_parts_of_operand(const Term& t) {
+    switch (t.kind) {
+      case TermKind::ArrayCompr:
+      case TermKind::SetCompr:
+      case TermKind::ObjectCompr:
+        return;
+      default:
+        bind_dynamic_parts(t);
+    }
+  }
+
+  // The literal or comprehension that heads a reference (`[1, 2][i]`, and the domain of
+  // `some x in [...]`): OPA binds it to a fresh variable first.
+  void check_reference_subject(const Term& subject) {
+    switch (subject.kind) {
+      case TermKind::Array:
+      case TermKind::Object:
+      case TermKind::Set:
+      case TermKind::ArrayCompr:
+      case TermKind::SetCompr:
+      case TermKind::ObjectCompr:
+        check_bound_operand(subject);
+        return;
+      default:
+        return;
+    }
+  }
+
+  // OPA's requiresEval: a term holding a reference or a comprehension.
+  static bool needs_evaluation(const Term& t) {
+    switch (t.kind) {
+      case TermKind::Ref:
+      case TermKind::ArrayCompr:
+      case TermKind::SetCompr:
+      case TermKind::ObjectCompr:
+        return true;
+      default:
+        break;
+    }
+    for (const auto& i : t.items)
+      if (needs_evaluation(*i)) return true;
+    for (const auto& [k, v] : t.pairs)
+      if (needs_evaluation(*k) || needs_evaluation(*v)) return true;
+    return false;
+  }
 
   // ----- bodies and expressions
 
@@ -159,17 +263,22 @@ class TypeChecker {
           const Term& a = *e.a->items[1];
           const Term& b = *e.a->items[2];
           check_parts(a, b);
+          bind_dynamic_parts_of_operand(a);
+          bind_dynamic_parts_of_operand(b);
           if (!unify2(a, get(a), b, get(b))) match_error(get(a), get(b), e.loc);
         } else if (e.a->kind == TermKind::Call) {
           check_call(*e.a);
         } else {
           check_parts(*e.a);
+          bind_dynamic_parts_of_operand(*e.a);
           get(*e.a);
         }
         return;
       case ExprKind::Unify:
       case ExprKind::Assign:
         check_parts(*e.a, *e.b);
+        bind_dynamic_parts_of_operand(*e.a);
+        bind_dynamic_parts_of_operand(*e.b);
         if (!unify2(*e.a, get(*e.a), *e.b, get(*e.b))) match_error(get(*e.a), get(*e.b), e.loc);
         return;
       case ExprKind::Not:
@@ -182,8 +291,15 @@ class TypeChecker {
         check_some_in(e);
         return;
       case ExprKind::Every: {
+        // OPA binds a domain other than a call to a fresh variable first (`__v = domain`).
+        size_t errors_before = errors.size();
         check_parts(*e.domain);
         get(*e.domain);
+        if (errors.size() == errors_before) {
+          if (e.domain->kind == TermKind::Var && e.domain->slot >= 0 && !lookup(e.domain->slot))
+            put(e.domain->slot, types::any_type());
+          if (e.domain->kind != TermKind::Call) check_bound_operand(*e.domain);
+        }
         layers_.emplace_back();
         if (e.key) unify1(*e.key, types::any_type(), false);
         unify1(*e.val, types::any_type(), false);
@@ -203,7 +319,9 @@ class TypeChecker {
   // variable or a reference (OPA's reference check), and a match error when it is a literal
   // (`some x in "abc"`: the reference's type is unknown, so `x = "abc"[k]` cannot unify).
   void check_some_in(const Expr& e) {
+    size_t errors_before = errors.size();
     check_parts(*e.domain);
+    if (errors.size() == errors_before) check_reference_subject(*e.domain);
     TypeRef domain = get(*e.domain);
     if (!domain) {
       // OPA's reference check makes an untyped variable any when it is indexed (`xs[k]`).
@@ -299,6 +417,7 @@ class TypeChecker {
     // references, bound to variables before the call.
     for (size_t i = 1; i < call.items.size(); ++i) check_nested_calls(*call.items[i]);
     for (size_t i = 1; i < call.items.size(); ++i) check_refs(*call.items[i]);
+    for (size_t i = 1; i < call.items.size(); ++i) bind_dynamic_parts(*call.items[i]);
     TypeRef fn = callee_type(call);
     TypeRef result;
     if (fn && fn->kind == types::Kind::Function) {
@@ -523,6 +642,7 @@ class TypeChecker {
 
   void check_ref(const Term& ref) {
     const Term& head = *ref.items[0];
+    check_reference_subject(head);
     if (head.kind == TermKind::Var && head.slot >= 0) {
       TypeRef t = lookup(head.slot);
       // An untyped local is any from here on, as OPA's reference check types it.
