@@ -12,6 +12,7 @@
 #include "exit.hpp"
 #include "policyc/builtins/builtins.hpp"
 #include "policyc/check/check.hpp"
+#include "policyc/check/explain.hpp"
 #include "policyc/check/test_runner.hpp"
 #include "policyc/core/diagnostic.hpp"
 #include "policyc/core/io.hpp"
@@ -32,6 +33,9 @@ struct CheckCommands {
   bool no_color = false;
   check::TestOptions test_options;
   bool verbose = false;
+  CLI::App* explain = nullptr;
+  check::ExplainOptions explain_options;
+  std::string explain_environment;
 };
 
 std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
@@ -69,6 +73,45 @@ std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
   c->check->add_option("-o,--output", c->output, "Write the report to FILE instead of stdout");
   c->check->add_flag("--no-color", c->no_color, "No colors in text output");
 
+  c->explain =
+      app.add_subcommand("explain", "Explain why a rule fired for a service, or why it did not");
+  c->explain->add_option("path", c->path, "Blueprint directory or service file")->required();
+  c->explain->add_option("-e,--env", c->explain_environment,
+                         "Environment (default: the first one the system declares)");
+  c->explain
+      ->add_option("--edition", c->options.editions,
+                   "Edition overlay applied after the environment's (repeatable)")
+      ->allow_extra_args(false);
+  auto* rule = c->explain->add_option("-r,--rule", c->explain_options.rule,
+                                      "Rule: its id (SEC-009), name or data path");
+  c->explain->add_option("-s,--service", c->explain_options.service, "Service to explain");
+  auto* finding = c->explain->add_option(
+      "--finding", c->explain_options.finding,
+      "Index of a finding in `policyc check --format json` results (same options)");
+  rule->excludes(finding);
+  c->explain->add_flag("--why-not", c->explain_options.why_not,
+                       "Also show the attempts that failed when the rule fired");
+  c->explain
+      ->add_option("--depth", c->explain_options.depth,
+                   "How deep to follow the rules and functions used (default 4)")
+      ->check(CLI::Range(1, 64));
+  c->explain
+      ->add_option("-p,--policy", c->options.policy_paths,
+                   "Policy file or directory added to the stock packs (repeatable)")
+      ->allow_extra_args(false);
+  c->explain->add_flag("--no-default-policies", c->no_default_policies,
+                       "Do not load the built-in stock packs");
+  c->explain
+      ->add_option("-n,--namespace", c->namespaces,
+                   "Package whose deny/warn/violation rules count (repeatable; default: policies)")
+      ->allow_extra_args(false);
+  c->explain->add_flag("--all-namespaces", c->options.all_namespaces,
+                       "Read deny/warn/violation rules in every package");
+  c->explain->add_flag("--v0-compatible", c->options.v0_compatible,
+                       "Parse --policy modules with Rego v0 syntax");
+  c->explain->add_option("-f,--format", c->format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}));
+
   c->test = app.add_subcommand("test", "Run Rego unit tests (test_ rules)");
   c->test->add_option("paths", c->test_options.paths, "Policy files or directories")->required();
   c->test->add_flag("-v,--verbose", c->verbose, "Report every test, with timings and prints");
@@ -80,15 +123,46 @@ std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
 
 namespace {
 
-int run_check(const CheckCommands& c) {
-  BuiltinRegistry registry;
-  register_standard_builtins(registry);
+check::CheckOptions check_options(const CheckCommands& c) {
   check::CheckOptions options = c.options;
   if (!c.namespaces.empty()) options.namespaces = c.namespaces;
   if (!c.no_default_policies) {
     for (const auto& file : policies::stock_files())
       options.stock_policies.push_back({std::string(file.path), std::string(file.text)});
   }
+  return options;
+}
+
+int run_explain(const CheckCommands& c) {
+  if (c.explain_options.rule.empty() && c.explain_options.finding < 0) {
+    std::fputs("policyc explain: error: give --rule ID (with --service NAME) or --finding N\n",
+               stderr);
+    return kExitUsageOrInput;
+  }
+  BuiltinRegistry registry;
+  register_standard_builtins(registry);
+  check::CheckOptions options = check_options(c);
+  if (!c.explain_environment.empty()) options.environments = {c.explain_environment};
+  check::ExplainReport report;
+  std::vector<Diagnostic> errors;
+  if (!check::run_explain(c.path, options, c.explain_options, registry, report, errors))
+    return report_diagnostics(errors);
+  std::string out;
+  if (c.format == "json") {
+    write_json(out, check::explain_to_json(report), true);
+    out += "\n";
+  } else {
+    out = check::explain_to_text(report);
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  // As check: a finding explained is a failing condition.
+  exit_without_teardown(report.findings.empty() ? kExitOk : kExitFailCondition);
+}
+
+int run_check(const CheckCommands& c) {
+  BuiltinRegistry registry;
+  register_standard_builtins(registry);
+  check::CheckOptions options = check_options(c);
   check::CheckReport report;
   std::vector<Diagnostic> errors;
   if (!check::run_check(c.path, options, registry, report, errors))
@@ -144,6 +218,7 @@ int run_test(const CheckCommands& c) {
 int run_check_commands(const CheckCommands& commands) {
   if (commands.check->parsed()) return run_check(commands);
   if (commands.test->parsed()) return run_test(commands);
+  if (commands.explain->parsed()) return run_explain(commands);
   return -1;
 }
 

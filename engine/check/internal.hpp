@@ -34,7 +34,12 @@ void apply_waivers(const std::vector<Waiver>& waivers, const std::string& today,
 // YYYY-MM-DD (UTC) from SOURCE_DATE_EPOCH when set, else the clock.
 std::string today_utc();
 
+// The environments system.yaml lists (none when it lists none, or for a service file).
+std::vector<std::string> system_file_environments(const std::string& path);
+
 // The display location of a finding: "file:line:col", or "" when it has none.
 std::string location_text(const Finding& f);
+// The finding's blueprint line, and a caret under its column: "  12 | line\n     |   ^\n".
+void append_caret(std::string& out, const Finding& f, const std::string& indent);
 
 }  // namespace policyc::check

@@ -20,6 +20,12 @@ struct Style {
   }
 };
 
+std::string plural(size_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+}  // namespace
+
 void append_caret(std::string& out, const Finding& f, const std::string& indent) {
   if (f.source_line.empty() && f.line <= 0) return;
   std::string number = std::to_string(f.line);
@@ -31,12 +37,6 @@ void append_caret(std::string& out, const Finding& f, const std::string& indent)
     pad += f.source_line[static_cast<size_t>(i - 1)] == '\t' ? '\t' : ' ';
   out += indent + gutter + " | " + pad + "^\n";
 }
-
-std::string plural(size_t n, const char* word) {
-  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-}
-
-}  // namespace
 
 std::string to_text(const CheckReport& report, Severity fail_level, bool color) {
   Style style{color};

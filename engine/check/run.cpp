@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "internal.hpp"
+#include "locator.hpp"
 #include "policyc/blueprint/blueprint.hpp"
 #include "policyc/check/check.hpp"
 #include "policyc/core/io.hpp"
@@ -82,15 +83,6 @@ std::string location_text(const Finding& f) {
 
 namespace {
 
-const Value* field(const Value& object, const char* key) {
-  return object.is_object() ? object.get_ptr(Value::interned(key)) : nullptr;
-}
-
-std::string string_field(const Value& object, const char* key) {
-  const Value* v = field(object, key);
-  return v && v->is_string() ? v->str() : "";
-}
-
 // deny, violation (errors) and warn (warnings), bare or with a `_suffix`, as conftest reads them.
 bool decision_kind(const std::string& name, Severity& severity) {
   static const std::pair<std::string_view, Severity> kKinds[] = {
@@ -148,193 +140,6 @@ bool load_policy_text(Engine& engine, const PolicyText& policy, std::vector<Diag
   return engine.add_data(data_path, doc, errors);
 }
 
-// What makes a configuration value secret-looking. The packs say it (METADATA `custom.mask:
-// key_words` on a rule whose value lists words, `custom.mask: value_pattern` on a rule whose
-// value is an RE2 pattern); without a pack that says it, masking falls back to these defaults
-// rather than show a secret.
-struct SecretRules {
-  std::vector<std::string> key_words = {"PASSWORD", "PASSWD",     "SECRET",   "TOKEN",
-                                        "KEY",      "CONNECTION", "CONN_STR", "CREDENTIAL"};
-  std::string value_pattern = "(Password|password|AccountKey|SharedAccessKey)=";
-};
-
-// Literal values that look like secrets, so no output ever shows them even when a policy
-// or a caret line would.
-class SecretMask {
- public:
-  explicit SecretMask(const SecretRules& rules)
-      : key_words_(rules.key_words), value_pattern_(rules.value_pattern, RE2::Quiet) {}
-
-  // Notes the secret literals in one file's runtimeConfig.environment. Called by the loader
-  // threads, several at once, while each file is still in cache: reading the 20,000 files of
-  // a large system again afterwards was a pass over a hundred megabytes.
-  void inspect(const blueprint::SourceDocument& file) {
-    for (size_t d = 0; d < file.documents.size(); ++d) {
-      const Value* config = field(file.documents[d], "runtimeConfig");
-      const Value* env = config ? field(*config, "environment") : nullptr;
-      if (!env || !env->is_object()) continue;
-      for (const auto& [key, value] : env->entries()) {
-        // A number can be a secret too (a PIN): its text is masked.
-        if (!value.is_string() && !value.is_number()) continue;
-        const std::string text = value.is_string() ? value.str() : value.number_to_string();
-        if (!looks_secret(key.str(), text)) continue;
-        const auto& positions = file.position_map(d);
-        auto pos = positions.find("runtimeConfig.environment." + key.str());
-        std::lock_guard<std::mutex> guard(lock_);
-        if (text.size() >= 3) values_.insert(text);
-        if (pos != positions.end()) lines_.insert({file.file, pos->second.line});
-      }
-    }
-  }
-
-  std::string apply(std::string text) const {
-    for (const auto& secret : values_) {
-      for (size_t at = text.find(secret); at != std::string::npos;
-           at = text.find(secret, at + kMask.size())) {
-        text.replace(at, secret.size(), kMask);
-      }
-    }
-    return text;
-  }
-
-  // A source line holding a secret literal keeps its key and loses its value.
-  std::string apply_to_line(const std::string& file, int line, std::string text) const {
-    if (lines_.count({file, line})) {
-      size_t colon = text.find(':');
-      if (colon != std::string::npos) text = text.substr(0, colon + 1) + " " + std::string(kMask);
-    }
-    return apply(std::move(text));
-  }
-
- private:
-  static constexpr std::string_view kMask = "********";
-
-  bool looks_secret(const std::string& key, const std::string& value) const {
-    if (value.starts_with("${{") || value.starts_with("@")) return false;
-    std::string upper;
-    for (char c : key) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    for (const auto& word : key_words_) {
-      if (upper.find(word) != std::string::npos) return true;
-    }
-    return value_pattern_.ok() && RE2::PartialMatch(value, value_pattern_);
-  }
-
-  std::vector<std::string> key_words_;  // upper case
-  RE2 value_pattern_;
-  std::mutex lock_;                               // for inspect()
-  std::set<std::string, std::greater<>> values_;  // longest first among shared prefixes
-  std::set<std::pair<std::string, int>> lines_;
-};
-
-std::string parent_path(const std::string& path) {
-  size_t cut = path.find_last_of(".[");
-  return cut == std::string::npos ? "" : path.substr(0, cut);
-}
-
-bool has_descendant(const blueprint::Provenance& provenance, const std::string& path,
-                    blueprint::Provenance::const_iterator& found) {
-  for (const char* sep : {".", "["}) {
-    std::string prefix = path + sep;
-    auto it = provenance.lower_bound(prefix);
-    if (it != provenance.end() && it->first.starts_with(prefix)) {
-      found = it;
-      return true;
-    }
-  }
-  return false;
-}
-
-class Locator {
- public:
-  Locator(const blueprint::ResolvedSystem& system, const SecretMask& mask)
-      : system_(system), mask_(mask) {}
-
-  // Services are sorted by id (resolve() guarantees it).
-  const blueprint::ResolvedService* service(const std::string& id) const {
-    auto it = std::lower_bound(
-        system_.services.begin(), system_.services.end(), id,
-        [](const blueprint::ResolvedService& s, const std::string& key) { return s.id < key; });
-    return it != system_.services.end() && it->id == id ? &*it : nullptr;
-  }
-
-  // The deepest existing value on `path`, preferring what an overlay set: the overlay that
-  // set it, else the base file, else an overlay that set something beneath it.
-  void locate(const blueprint::ResolvedService& service, const std::string& path,
-              Finding& f) const {
-    for (std::string p = path; !p.empty(); p = parent_path(p)) {
-      auto exact = service.provenance.find(p);
-      if (exact != service.provenance.end()) {
-        set_from_origin(service, exact->second, true, f);
-        return;
-      }
-      const auto& base = system_.files[service.base_file];
-      const auto& base_positions = base.position_map(0);
-      if (auto at = base_positions.find(p); at != base_positions.end()) {
-        set_position(service.base_file, key_position(at->second, p != path), f);
-        return;
-      }
-      blueprint::Provenance::const_iterator below;
-      if (has_descendant(service.provenance, p, below)) {
-        blueprint::Origin origin = below->second;
-        const auto& overlay = system_.files[origin.file];
-        auto pos = overlay.position_map(0).find(p);
-        if (pos != overlay.position_map(0).end()) {
-          blueprint::Position at = key_position(pos->second, true);
-          origin.line = at.line;
-          origin.col = at.col;
-        }
-        origin.replaced = Value();
-        set_from_origin(service, origin, false, f);
-        return;
-      }
-    }
-    set_position(service.base_file, system_.files[service.base_file].find(0, ""), f);
-  }
-
-  void locate_system(const std::string& path, Finding& f) const {
-    if (system_.system_file < 0) return;
-    set_position(system_.system_file, system_.files[system_.system_file].find(0, path), f);
-  }
-
-  // A service's base file, for findings that name no path.
-  void locate_file(const blueprint::ResolvedService& service, Finding& f) const {
-    set_position(service.base_file, {1, 1, 1, 1}, f);
-  }
-
- private:
-  // A block mapping or sequence starts on the line after its key, and a missing value is best
-  // shown at the key of its parent: in both cases the key is what the reader looks for.
-  static blueprint::Position key_position(blueprint::Position pos, bool is_parent) {
-    if ((is_parent || pos.line != pos.key_line) && pos.key_line > 0) {
-      pos.line = pos.key_line;
-      pos.col = pos.key_col;
-    }
-    return pos;
-  }
-
-  void set_position(int file, blueprint::Position pos, Finding& f) const {
-    const auto& source = system_.files[file];
-    f.file = source.file;
-    f.line = pos.line > 0 ? pos.line : 1;
-    f.column = pos.col > 0 ? pos.col : 1;
-    f.source_line = mask_.apply_to_line(source.file, f.line, source.line_text(f.line));
-  }
-
-  void set_from_origin(const blueprint::ResolvedService& service, const blueprint::Origin& origin,
-                       bool exact, Finding& f) const {
-    set_position(origin.file, {origin.line, origin.col, origin.line, origin.col}, f);
-    if (origin.file == service.base_file) return;
-    fs::path service_dir = fs::path(system_.files[service.base_file].file).parent_path();
-    f.set_by =
-        fs::path(f.file).lexically_relative(service_dir).string() + ":" + std::to_string(f.line);
-    if (exact && origin.replaced.is_defined())
-      f.base_value = mask_.apply(origin.replaced.to_json());
-  }
-
-  const blueprint::ResolvedSystem& system_;
-  const SecretMask& mask_;
-};
-
 // What checking one environment builds and the report does not copy.
 struct EnvironmentState {
   blueprint::ResolvedSystem system;
@@ -367,6 +172,61 @@ class Runner {
       if (!engine_.prepare(report.query, reports_.back(), errors_)) return false;
     }
     group_by_package();
+    return true;
+  }
+
+  // The decision rules `selector` names: its custom.id, its data path, or its name when one
+  // package has it.
+  std::vector<size_t> find_rules(const std::string& selector) const {
+    std::vector<size_t> by_id, by_name;
+    for (size_t r = 0; r < rules_.size(); ++r) {
+      const RuleDescriptor& d = rules_[r].descriptor;
+      if (d.id == selector || d.rule == selector || "data." + d.rule == selector)
+        by_id.push_back(r);
+      else if (d.rule.ends_with("." + selector))
+        by_name.push_back(r);
+    }
+    return by_id.empty() ? by_name : by_id;
+  }
+  const RuleDescriptor& rule_descriptor(size_t r) const { return rules_[r].descriptor; }
+
+  // One decision rule in one environment, evaluated with the tracer the request makes once
+  // the input is known; findings are added for that rule only.
+  bool trace_rule(const std::string& path, const std::string& environment, size_t rule,
+                  TracedRun& run) {
+    blueprint::ResolveOptions resolve_options;
+    resolve_options.environment = environment;
+    resolve_options.editions = options_.editions;
+    auto state = std::make_shared<TracedState>(secret_rules_);
+    resolve_options.inspect_file = [&](const blueprint::SourceDocument& file) {
+      state->mask.inspect(file);
+    };
+    if (!blueprint::resolve(path, resolve_options, state->system, errors_)) return false;
+    for (const auto& service : state->system.services) services_.insert(service.id);
+    Value input = blueprint::input_document(state->system);
+    Tracer* tracer = run.make_tracer(input, *state);
+    EvalOptions eval_options;
+    eval_options.print = [](const std::string&) {};
+    eval_options.tracer = tracer;
+    engine_.set_input(input);
+    std::vector<QueryResult> results;
+    bool ok = engine_.eval(rules_[rule].query, eval_options, results, errors_);
+    engine_.clear_input();
+    if (!ok) return false;
+    Locator locator(state->system, state->mask);
+    if (!results.empty() && !results[0].expressions.empty()) {
+      const Value& decision = results[0].expressions[0].value;
+      if (decision.is_set() || decision.is_array()) {
+        for (const auto& message : decision.items()) {
+          add_finding(rule, message, environment, state->system, locator, state->mask);
+          run.messages.push_back(message);
+        }
+      } else if (decision.is_string() || decision.is_object() || decision.is_true()) {
+        add_finding(rule, decision, environment, state->system, locator, state->mask);
+        run.messages.push_back(decision);
+      }
+    }
+    run.state = std::move(state);
     return true;
   }
 
@@ -409,6 +269,13 @@ class Runner {
                  report.kind == ReportKind::Observability ? report_.observability : report_.cost);
     }
     report_.retained = std::move(state);
+    return true;
+  }
+
+  // report.rules as collect_rules made them, so finding indexes stay valid.
+  bool finish_traced() {
+    report_.services.assign(services_.begin(), services_.end());
+    for (auto& rule : rules_) report_.rules.push_back(rule.descriptor);
     return true;
   }
 
@@ -792,6 +659,8 @@ class Runner {
   std::set<std::string> services_;
 };
 
+}  // namespace
+
 // The environments system.yaml lists, when it lists any. Reading every service file only
 // to learn them would add a whole load to checking a large system.
 std::vector<std::string> system_file_environments(const std::string& path) {
@@ -810,8 +679,6 @@ std::vector<std::string> system_file_environments(const std::string& path) {
   }
   return {};
 }
-
-}  // namespace
 
 bool run_check(const std::string& blueprint_path, const CheckOptions& options,
                const BuiltinRegistry& registry, CheckReport& report,
@@ -840,6 +707,29 @@ bool run_check(const std::string& blueprint_path, const CheckOptions& options,
   runner.finish();
   apply_waivers(waivers, options.today.empty() ? today_utc() : options.today, report);
   return true;
+}
+
+bool run_traced(const std::string& blueprint_path, const CheckOptions& options,
+                const BuiltinRegistry& registry, TracedRun& run, CheckReport& report,
+                std::vector<Diagnostic>& errors) {
+  report = CheckReport{};
+  Runner runner(options, registry, report, errors);
+  if (!runner.load_policies()) return false;
+  std::vector<size_t> matches = runner.find_rules(run.rule);
+  if (matches.size() != 1) {
+    std::string message =
+        "no decision rule (deny, warn, violation) has the id or name \"" + run.rule + "\"";
+    if (!matches.empty()) {
+      message = "\"" + run.rule + "\" names several rules; give an id or a data path:";
+      for (size_t r : matches) message += " " + runner.rule_descriptor(r).rule;
+    }
+    errors.push_back(Diagnostic{"usage_error", message, "", 0, 0, ""});
+    return false;
+  }
+  run.rule_index = matches[0];
+  if (!runner.trace_rule(blueprint_path, run.environment, run.rule_index, run)) return false;
+  report.environments = {run.environment};
+  return runner.finish_traced();
 }
 
 }  // namespace policyc::check

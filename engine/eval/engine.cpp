@@ -85,10 +85,17 @@ namespace {
 // untraced evaluation pays nothing for the option.
 class SilentTracer final : public Tracer {
  public:
-  void enter_rule(const std::string&, const TraceLocation&) override {}
-  void exit_rule(const std::string&, bool) override {}
-  void expr_failed(const std::string&, const TraceLocation&,
-                   const std::vector<std::pair<std::string, Value>>&) override {}
+  void enter_rule(const std::string&, const TraceLocation&, bool, std::span<const Value>) override {
+  }
+  void exit_rule(const Value&) override {}
+  void rule_reused(const std::string&, const Value&) override {}
+  void enter_body(const TraceLocation&, TraceBodyKind) override {}
+  void exit_body() override {}
+  void arguments_mismatch(const TraceLocation&) override {}
+  void expr_held(const TraceExpr&) override {}
+  void expr_undone() override {}
+  void expr_failed(const TraceExpr&) override {}
+  void body_produced(const Value&) override {}
 };
 
 EvalOptions effective_options(const EvalOptions& options) {

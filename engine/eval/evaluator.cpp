@@ -76,51 +76,33 @@ bool Evaluator::eval_body(const Body& body, size_t i, Frame& f, KDone k) {
 }
 
 bool Evaluator::eval_expr(const Expr& e, Frame& f, KDone k) {
-  if (!opts_.tracer) {
-    if (e.withs.empty()) {
-      // A comparison of simple terms needs no continuation per operand.
-      bool holds;
-      if (e.kind == ExprKind::Term && e.capture_slot < 0 && direct_test(e, f, holds))
-        return holds && k();
-      return eval_expr_core(e, f, k);
-    }
-    WithState outer{input_, data_overrides_, mocks_, special_mocks_, caches_.size()};
-    return eval_with(e, 0, f, k, outer);
+  if (tracer()) [[unlikely]]
+    return eval_expr_traced(e, f, k);
+  if (e.withs.empty()) {
+    // A comparison of simple terms needs no continuation per operand.
+    bool holds;
+    if (e.kind == ExprKind::Term && e.capture_slot < 0 && direct_test(e, f, holds))
+      return holds && k();
+    return eval_expr_core(e, f, k);
   }
-  bool reached = false;
-  auto k2 = [&]() {
-    reached = true;
-    return k();
-  };
   WithState outer{input_, data_overrides_, mocks_, special_mocks_, caches_.size()};
-  bool r = e.withs.empty() ? eval_expr_core(e, f, k2) : eval_with(e, 0, f, k2, outer);
-  if (!reached) trace_failed(e, f);
-  return r;
+  return eval_with(e, 0, f, k, outer);
 }
 
-// The failing expression with the variables bound at that point, by name.
-void Evaluator::trace_failed(const Expr& e, const Frame& f) {
-  const std::vector<std::string>* names = nullptr;
-  if (!rule_stack_.empty()) {
-    names = &rule_stack_.back()->slot_names;
-  } else if (query_) {
-    names = &query_->slot_names;
-  }
-  std::vector<std::pair<std::string, Value>> bindings;
-  if (names) {
-    for (size_t i = 0; i < f.size() && i < names->size(); ++i) {
-      const std::string& n = (*names)[i];
-      if (n.empty() || n[0] == '$' || f[i].is_undefined()) continue;
-      bindings.emplace_back(n, f[i]);
-    }
-  }
-  opts_.tracer->expr_failed(e.loc.text(), trace_loc(e.loc), bindings);
-}
+std::string Evaluator::rule_path(const CompiledRule& cr) { return node_path(cr.node); }
 
-std::string Evaluator::rule_path(const CompiledRule& cr) {
+std::string Evaluator::node_path(const RuleNode* node) {
   std::string out = "data";
-  for (const auto& p : cr.node->path) out += "." + p;
+  for (const auto& p : node->path) out += "." + p;
   return out;
+}
+
+void Evaluator::trace_default(const CompiledRule& d, const Value& value) {
+  Tracer* t = tracer();
+  if (!t || value.is_undefined()) return;
+  t->enter_body(trace_loc(d.rule.loc), TraceBodyKind::Default);
+  t->body_produced(value);
+  t->exit_body();
 }
 
 bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
@@ -129,7 +111,10 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
       auto on_value = [&](const Value& v) {
         // In rule bodies false fails; a query reports it as the expression's value unless it
         // iterates or has several expressions (CompiledQuery::false_fails).
-        if (v.is_false() && (e.capture_slot < 0 || query_->false_fails)) return false;
+        if (v.is_false() && (e.capture_slot < 0 || query_->false_fails)) {
+          if (tracer()) false_seen_ = true;
+          return false;
+        }
         if (e.capture_slot >= 0) {
           f[static_cast<size_t>(e.capture_slot)] = v;
           bool r = k();
@@ -146,7 +131,10 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
     case ExprKind::Not: {
       auto negate = [&]() {
         auto stop = []() { return true; };
-        return eval_expr(*e.inner, f, stop) ? false : k();
+        bool held = tracer() && e.inner->withs.empty() ? eval_expr_core(*e.inner, f, stop)
+                                                       : eval_expr(*e.inner, f, stop);
+        if (held && tracer()) false_seen_ = true;  // a negation fails as false
+        return held ? false : k();
       };
       // The operands OPA evaluates outside the negation (compile_negation.cpp) come first.
       if (e.body) return eval_body(*e.body, 0, f, negate);
@@ -210,10 +198,24 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
       return eval_term(*e.domain, f, on_domain);
     }
     case ExprKind::Every: {
+      Tracer* t = tracer();
+      bool every_held = false;
       auto on_domain = [&](const Value& coll) {
         if (!coll.is_collection()) return false;
+        // Traced, each element's pass over the body is a body of the `every`.
+        struct ElementTrace {
+          Tracer* t;
+          ~ElementTrace() {
+            if (t) t->exit_body();
+          }
+        };
         auto holds = [&](const Value& key, const Value& val) {
-          auto stop = []() { return true; };
+          if (t) t->enter_body(trace_loc(e.loc), TraceBodyKind::Body);
+          ElementTrace element{t};
+          auto stop = [&]() {
+            if (t) t->body_produced(val);
+            return true;
+          };
           auto body = [&]() { return eval_body(*e.body, 0, f, stop); };
           auto then_val = [&]() { return match(*e.val, val, f, body); };
           if (e.key) return match(*e.key, key, f, then_val);
@@ -230,9 +232,14 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
           for (const auto& [key, val] : coll.entries())
             if (!holds(key, val)) return false;
         }
+        every_held = true;
         return k();
       };
-      return eval_term(*e.domain, f, on_domain);
+      if (!t) return eval_term(*e.domain, f, on_domain);
+      t->enter_rule("every", trace_loc(e.loc), false, {});
+      bool r = eval_term(*e.domain, f, on_domain);
+      t->exit_rule(Value::boolean(every_held));
+      return r;
     }
   }
   return false;
@@ -369,11 +376,30 @@ bool Evaluator::eval_compr(const Term& t, Frame& f, KValue k) {
     if (plan != st_.comprehension_plans.end() && indexed_comprehension(t, plan->second, f, indexed))
       return k(indexed);
   }
+  if (Tracer* tr = tracer()) {
+    // Traced as a rule of its own: its body, and each element it produced.
+    tr->enter_rule("comprehension", trace_loc(t.loc), false, {});
+    tr->enter_body(trace_loc(t.loc), TraceBodyKind::Body);
+    Value out;
+    auto keep = [&](const Value& v) {
+      out = v;
+      return true;
+    };
+    eval_comprehension(t, f, keep);
+    tr->exit_body();
+    tr->exit_rule(out);
+    return out.is_defined() && k(out);
+  }
+  return eval_comprehension(t, f, k);
+}
+
+bool Evaluator::eval_comprehension(const Term& t, Frame& f, KValue k) {
   if (t.kind == TermKind::ObjectCompr) {
     ObjectEntries entries;
     auto then = [&]() {
       auto on_key = [&](const Value& key) {
         auto on_val = [&](const Value& val) {
+          if (Tracer* tr = tracer()) tr->body_produced(Value::array({key, val}));
           entries.emplace_back(key, val);
           return false;
         };
@@ -391,6 +417,7 @@ bool Evaluator::eval_compr(const Term& t, Frame& f, KValue k) {
   ValueVec out;
   auto then = [&]() {
     auto on_value = [&](const Value& v) {
+      if (Tracer* tr = tracer()) tr->body_produced(v);
       out.push_back(v);
       return false;
     };
@@ -668,7 +695,10 @@ Value Evaluator::materialize(const RuleNode* node, const Value& base,
 Value Evaluator::node_value(const RuleNode* node) {
   auto& cache = caches_.back();
   auto it = cache.find(node);
-  if (it != cache.end()) return it->second;
+  if (it != cache.end()) {
+    if (Tracer* t = tracer()) t->rule_reused(node_path(node), it->second);
+    return it->second;
+  }
   // Another evaluator may have computed it already (only when nothing is replaced by `with`,
   // so the value is the policies' own for this input).
   std::string shared_path;
@@ -696,7 +726,14 @@ Value Evaluator::node_value(const RuleNode* node) {
   in_progress_.push_back(node);
   Value v;
   try {
-    v = compute_node(node);
+    if (Tracer* t = tracer()) {
+      const Location loc = node->rules.empty() ? Location{} : node->rules.front()->rule.loc;
+      t->enter_rule(node_path(node), trace_loc(loc), false, {});
+      v = compute_node(node);
+      t->exit_rule(v);
+    } else {
+      v = compute_node(node);
+    }
   } catch (...) {
     in_progress_.pop_back();
     throw;
@@ -729,11 +766,14 @@ void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, boo
   auto run = [&](const Body& body, const TermPtr& value, const Location& loc) {
     bool any = false;
     bool constant = is_constant_term(value);
-    if (opts_.tracer) opts_.tracer->enter_rule(rule_path(cr), trace_loc(loc));
+    Tracer* t = tracer();
+    if (t)
+      t->enter_body(trace_loc(loc), &body == &r.body ? TraceBodyKind::Body : TraceBodyKind::Else);
     // A solution whose head value is undefined does not count: the else chain goes on.
     auto on_solution = [&]() {
       auto add = [&](const Value& v) {
         any = true;
+        if (t) trace_produced(value, fr, v);
         if (!values.empty() && values.front() != v)
           conflict("complete rules must not produce multiple outputs", r.loc);
         if (values.empty()) values.push_back(v);
@@ -751,7 +791,7 @@ void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, boo
     } else {
       eval_body(body, 0, fr, on_solution);
     }
-    if (opts_.tracer) opts_.tracer->exit_rule(rule_path(cr), any);
+    if (t) t->exit_body();
     return any;
   };
   // A body that succeeds with an undefined head value leaves the rule undefined.
@@ -836,27 +876,38 @@ Value Evaluator::compute_node(const RuleNode* node) {
     if (cr->rest.empty() && r.kind == ast::RuleKind::MultiValue) {
       any_set = true;
       if (!guards_pass(*cr)) continue;
-      if (opts_.tracer) opts_.tracer->enter_rule(rule_path(*cr), trace_loc(r.loc));
+      Tracer* t = tracer();
+      if (t) t->enter_body(trace_loc(r.loc), TraceBodyKind::Body);
       Frame fr(static_cast<size_t>(cr->num_slots));
       auto on_solution = [&]() {
         auto on_value = [&](const Value& v) {
           set_elems.push_back(v);
           return false;
         };
-        eval_term(*r.key, fr, on_value);
+        auto on_value_traced = [&](const Value& v) {
+          trace_produced(r.key, fr, v);
+          set_elems.push_back(v);
+          return false;
+        };
+        if (t) {
+          eval_term(*r.key, fr, on_value_traced);
+        } else {
+          eval_term(*r.key, fr, on_value);
+        }
         return false;
       };
-      size_t before = set_elems.size();
       if (r.body.empty()) {
         on_solution();
       } else {
         eval_body(r.body, 0, fr, on_solution);
       }
-      if (opts_.tracer) opts_.tracer->exit_rule(rule_path(*cr), set_elems.size() > before);
+      if (t) t->exit_body();
       continue;
     }
     // Ref head with variable segments: contributes entries of an object.
     if (!guards_pass(*cr)) continue;
+    Tracer* t = tracer();
+    if (t) t->enter_body(trace_loc(r.loc), TraceBodyKind::Body);
     Frame fr(static_cast<size_t>(cr->num_slots));
     auto on_solution = [&]() {
       ValueVec keys;
@@ -877,14 +928,17 @@ Value Evaluator::compute_node(const RuleNode* node) {
       if (!ok) return false;
       if (r.kind == ast::RuleKind::MultiValue) {
         auto on_value = [&](const Value& v) {
+          if (t) trace_produced(r.key, fr, v);
           dynamic.push_back({keys, v, true, r.loc});
           return false;
         };
         eval_term(*r.key, fr, on_value);
       } else if (!r.value) {
+        if (t) trace_produced(nullptr, fr, kTrue);
         dynamic.push_back({keys, kTrue, false, r.loc});
       } else {
         auto on_value = [&](const Value& v) {
+          if (t) trace_produced(r.value, fr, v);
           dynamic.push_back({keys, v, false, r.loc});
           return false;
         };
@@ -897,6 +951,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
     } else {
       eval_body(r.body, 0, fr, on_solution);
     }
+    if (t) t->exit_body();
   }
   Value result;
   if (found) {
@@ -926,6 +981,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
       return true;
     };
     eval_term(*d.rule.value, fr, on_value);
+    trace_default(d, result);
   }
   // Rules deeper in the tree (p.q := 1 beside p[x] := ...) are keys of this object too.
   if (!node->children.empty() && (result.is_undefined() || result.is_object())) {

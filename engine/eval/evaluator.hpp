@@ -104,6 +104,9 @@ class Evaluator {
   Value metadata(bool chain) const;
   const CompiledQuery* query_ = nullptr;
   static std::string rule_path(const CompiledRule& cr);
+  static std::string node_path(const RuleNode* node);
+  // A default rule's value, used because no definition produced one.
+  void trace_default(const CompiledRule& d, const Value& value);
   int depth_ = 0;
 
   bool eval_body(const Body& body, size_t i, Frame& f, KDone k);
@@ -140,6 +143,7 @@ class Evaluator {
   bool eval_pairs(const Term& t, size_t i, ObjectEntries& entries, Frame& f, KValue k);
   bool call_with_args(const Term& t, std::span<const Value> args, Frame& f, KValue k);
   bool eval_compr(const Term& t, Frame& f, KValue k);
+  bool eval_comprehension(const Term& t, Frame& f, KValue k);
   struct ComprehensionCache {
     struct ValueHash {
       size_t operator()(const Value& v) const { return v.hash(); }
@@ -178,6 +182,11 @@ class Evaluator {
   // as written: not when traced, since a trace shows the evaluation as written (plain
   // evaluation is traced evaluation without a listener, see engine.cpp).
   bool shortcuts() const { return !opts_.tracer; }
+  // The tracer to tell, if any: none while the trace's own operands are evaluated.
+  Tracer* tracer() const {
+    Tracer* t = opts_.tracer;
+    return t && !trace_muted_ ? t : nullptr;
+  }
   void eval_complete_rule(const CompiledRule& cr, ValueVec& values, bool& found);
   bool call_function(const RuleNode* node, std::span<const Value> args, const Term& call, KValue k);
   bool match_args(const std::vector<TermPtr>& patterns, std::span<const Value> args, size_t i,
@@ -254,7 +263,22 @@ class Evaluator {
   Value call_builtin(const BuiltinDecl* decl, std::span<const Value> args, const Term& call);
 
   [[noreturn]] void conflict(const std::string& msg, const Location& loc);
-  void trace_failed(const Expr& e, const Frame& f);
+  // Tells the tracer an expression held or failed, with its operands when it wants them
+  // (evaluator_trace.cpp).
+  void trace_expr(const Expr& e, Frame& f, TraceOutcome outcome);
+  bool eval_expr_traced(const Expr& e, Frame& f, KDone k);
+  // A body produced `value` from its head term `head` (null: true): the head's operands are
+  // the last step of the proof.
+  void trace_produced(const TermPtr& head, Frame& f, const Value& value);
+  // Set while an expression with `with` is traced: its operands are read after the `with`
+  // ended, so only its variables show what it saw.
+  bool trace_variables_only_ = false;
+  void trace_operands(const Term& t, Frame& f, std::vector<TraceOperand>& out);
+  void trace_operand(const Term& t, Frame& f, std::vector<TraceOperand>& out);
+  // Set when the expression being traced failed because its value was false (not undefined).
+  bool false_seen_ = false;
+  // Operands are evaluated again for the trace; what that evaluation does is not traced.
+  bool trace_muted_ = false;
 };
 
 }  // namespace policyc::eval

@@ -508,6 +508,11 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
   } guard{depth_};
   Value result;
   Location first_loc;
+  Tracer* t = tracer();
+  if (t) {
+    const Location loc = node->rules.empty() ? call.loc : node->rules.front()->rule.loc;
+    t->enter_rule(node_path(node), trace_loc(loc), true, args);
+  }
   auto add = [&](const Value& v, const Location& loc) {
     if (result.is_defined() && result != v) {
       conflict("functions must not produce multiple outputs for same inputs", loc);
@@ -524,20 +529,27 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
     for (size_t i = 0; i < r.args.size() && constants_match; ++i) {
       if (r.args[i]->kind == TermKind::Scalar) constants_match = r.args[i]->value == args[i];
     }
-    if (!constants_match) continue;
+    if (!constants_match) {
+      if (t) t->arguments_mismatch(trace_loc(r.loc));
+      continue;
+    }
     RuleScope scope(rule_stack_, cr.get());
     PooledFrame pooled(frame_pool_, static_cast<size_t>(cr->num_slots));
     Frame& fr = pooled.frame;
-    auto run = [&](const Body& body, const TermPtr& value) {
+    auto run = [&](const Body& body, const TermPtr& value, const Location& loc) {
       bool any = false;
       bool constant = is_constant_term(value);
+      if (t)
+        t->enter_body(trace_loc(loc), &body == &r.body ? TraceBodyKind::Body : TraceBodyKind::Else);
       auto on_solution = [&]() {
         if (!value) {
           any = true;
+          if (t) trace_produced(value, fr, kTrue);
           add(kTrue, r.loc);
         } else {
           auto on_value = [&](const Value& v) {
             any = true;
+            if (t) trace_produced(value, fr, v);
             add(v, r.loc);
             return false;
           };
@@ -550,15 +562,19 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
       } else {
         eval_body(body, 0, fr, on_solution);
       }
+      if (t) t->exit_body();
       return any;
     };
+    bool matched = false;
     auto then = [&]() {
-      if (run(r.body, r.value)) return false;
+      matched = true;
+      if (run(r.body, r.value, r.loc)) return false;
       for (const auto& ec : r.elses)
-        if (run(ec.body, ec.value)) return false;
+        if (run(ec.body, ec.value, ec.loc)) return false;
       return false;
     };
     match_args(r.args, args, 0, fr, then);
+    if (t && !matched) t->arguments_mismatch(trace_loc(r.loc));
   }
   if (result.is_undefined() && !node->defaults.empty()) {
     const auto& d = *node->defaults.front();
@@ -568,7 +584,9 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
       return true;
     };
     eval_term(*d.rule.value, fr, on_value);
+    trace_default(d, result);
   }
+  if (t) t->exit_rule(result);
   if (stats) {
     CallMemoEntry entry{node, {}, args.size(), memo_hash, result};
     std::copy(args.begin(), args.end(), entry.arg_values.begin());
