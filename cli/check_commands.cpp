@@ -72,6 +72,12 @@ std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
   c->check->add_option("--waivers", c->options.waivers_path, "Waivers file (YAML or JSON)");
   c->check->add_option("-o,--output", c->output, "Write the report to FILE instead of stdout");
   c->check->add_flag("--no-color", c->no_color, "No colors in text output");
+  c->check->add_flag("--explain", c->options.explain,
+                     "Attach to each finding the proof of why its rule fired");
+  c->check
+      ->add_option("--depth", c->options.explain_depth,
+                   "How deep --explain follows rules and functions (default 4)")
+      ->check(CLI::Range(1, 64));
 
   c->explain =
       app.add_subcommand("explain", "Explain why a rule fired for a service, or why it did not");
@@ -206,7 +212,9 @@ int run_test(const CheckCommands& c) {
   std::vector<check::TestResult> results;
   std::vector<Diagnostic> errors;
   std::vector<Diagnostic> warnings;
-  if (!check::run_tests(c.test_options, registry, results, errors, &warnings))
+  check::TestOptions options = c.test_options;
+  options.explain_failures = c.verbose;
+  if (!check::run_tests(options, registry, results, errors, &warnings))
     return report_diagnostics(errors);
   for (const auto& w : warnings) std::fputs(format_diagnostic(w).c_str(), stderr);
   std::fputs(check::tests_to_text(results, c.verbose).c_str(), stdout);

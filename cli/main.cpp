@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "policyc/core/memory.hpp"
 #include "policyc/engine/engine.hpp"
 #include "policyc/engine/eval_output.hpp"
+#include "policyc/engine/explain.hpp"
 #include "policyc/engine/loader.hpp"
 
 namespace {
@@ -34,6 +36,8 @@ struct EvalArgs {
   bool fail_undefined = false;
   bool fail_defined = false;
   std::string query;
+  std::string explain;  // "", "fails" or "full"
+  int depth = 4;
 };
 
 int report_errors(std::vector<policyc::Diagnostic>& errors, const std::string& format) {
@@ -42,10 +46,39 @@ int report_errors(std::vector<policyc::Diagnostic>& errors, const std::string& f
   return kExitUsageOrInput;
 }
 
-void print_results(const std::vector<policyc::QueryResult>& results, const std::string& format) {
+// What `--explain` shows: each evaluation the query made, with the failed attempts (fails)
+// or the proofs as well (full).
+policyc::explain::RenderOptions explain_options(const std::string& mode) {
+  policyc::explain::RenderOptions options;
+  options.proofs = mode == "full";
+  options.failures = true;
+  return options;
+}
+
+void print_results(const std::vector<policyc::QueryResult>& results, const std::string& format,
+                   const policyc::explain::Recorder* recorder, const std::string& mode) {
   if (format == "json") {
-    std::fputs(policyc::results_to_json(results).c_str(), stdout);
+    policyc::Value explanation;
+    if (recorder) {
+      policyc::ValueVec trees;
+      auto options = explain_options(mode);
+      options.earlier = [recorder](const std::string& rule) {
+        return recorder->latest(rule).get();
+      };
+      for (const auto& root : recorder->roots())
+        trees.push_back(policyc::explain::to_json(*root, options));
+      explanation = policyc::Value::array(std::move(trees));
+    }
+    std::fputs(policyc::results_to_json(results, recorder ? &explanation : nullptr).c_str(),
+               stdout);
     return;
+  }
+  if (recorder) {
+    auto options = explain_options(mode);
+    options.earlier = [recorder](const std::string& rule) { return recorder->latest(rule).get(); };
+    std::string text;
+    for (const auto& root : recorder->roots()) text += policyc::explain::to_text(*root, options);
+    std::fputs(text.c_str(), stdout);
   }
   std::string out;
   for (const auto& result : results) {
@@ -90,11 +123,18 @@ int run_eval(const EvalArgs& args) {
 
   policyc::EvalOptions eval_options;
   eval_options.strict_builtin_errors = args.strict_builtin_errors;
+  std::unique_ptr<policyc::explain::Recorder> recorder;
+  if (!args.explain.empty()) {
+    policyc::explain::RecorderOptions recorder_options;
+    recorder_options.depth = args.depth;
+    recorder = std::make_unique<policyc::explain::Recorder>(std::move(recorder_options));
+    eval_options.tracer = recorder.get();
+  }
   std::vector<policyc::QueryResult> results;
   if (!engine.query(args.query, eval_options, results, errors)) {
     return report_errors(errors, args.format);
   }
-  print_results(results, args.format);
+  print_results(results, args.format, recorder.get(), args.explain);
   int code = kExitOk;
   if (args.fail_undefined && results.empty()) code = kExitFailCondition;
   if (args.fail_defined && !results.empty()) code = kExitFailCondition;
@@ -131,6 +171,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"json", "pretty", "values"}));
   eval->add_flag("--fail", eval_args.fail_undefined, "Exit 1 when the result is undefined");
   eval->add_flag("--fail-defined", eval_args.fail_defined, "Exit 1 when the result is defined");
+  eval->add_option("--explain", eval_args.explain,
+                   "Explain the evaluation: fails (why rules produced nothing) or full "
+                   "(also why they produced what they did)")
+      ->check(CLI::IsMember({"fails", "full"}));
+  eval->add_option("--depth", eval_args.depth, "How deep --explain follows rules and functions")
+      ->check(CLI::Range(1, 64));
   eval->add_option("query", eval_args.query, "Rego query, e.g. data.example.allow")->required();
 
   std::string builtins_format = "json";

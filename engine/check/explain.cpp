@@ -21,6 +21,7 @@ struct ExplainReport::Impl {
   // a variable bound to one (`svc`) tells where the values read through it are.
   std::map<const void*, std::string> paths;
   std::vector<Value> messages;  // one per finding, as the rule produced them
+  std::unique_ptr<ProofView> view;
 };
 
 ExplainReport::ExplainReport() = default;
@@ -55,6 +56,22 @@ void index_paths(const Value& v, const std::string& path, std::map<const void*, 
       index_paths(v.items()[i], blueprint::index_path(path, i), out);
   }
 }
+
+}  // namespace
+
+void index_input_paths(const Value& input, const std::string& service,
+                       std::map<const void*, std::string>& out) {
+  if (const Value* system = input.get_ptr(Value::string("system")))
+    index_paths(*system, "system", out);
+  const Value* services = input.get_ptr(Value::string("services"));
+  if (!services || !services->is_object()) return;
+  for (const auto& [id, value] : services->entries()) {
+    if (!service.empty() && id.str() != service) continue;
+    index_paths(value, "services." + id.str(), out);
+  }
+}
+
+namespace {
 
 // The operand's path in the input ("services.api.ingress.tls.enabled"), or "" when it is
 // not read from the input.
@@ -110,28 +127,31 @@ bool mentions(const explain::Attempt& a, const std::string& service, const void*
   return false;
 }
 
-class Explainer {
- public:
-  Explainer(const ExplainReport& report)
-      : report_(report),
-        impl_(*report.impl),
-        state_(*impl_.run.state),
-        locator_(state_.system, state_.mask) {}
+}  // namespace
 
-  explain::RenderOptions render_options(bool proofs, bool failures) const {
-    explain::RenderOptions o;
-    o.proofs = proofs;
-    o.failures = failures;
-    o.mask = [this](const Value& v) { return mask_value(v, state_.mask); };
-    o.origin_lines = [this](const TraceOperand& op) { return origin_lines(op); };
-    o.origin_json = [this](const TraceOperand& op) { return origin_json(op); };
-    o.earlier = [this](const std::string& rule) { return impl_.recorder->latest(rule).get(); };
-    return o;
-  }
+ProofView::ProofView(const explain::Recorder& recorder, std::string rule_path,
+                     const std::map<const void*, std::string>& paths,
+                     const blueprint::ResolvedSystem& system, const SecretMask& mask)
+    : recorder_(recorder),
+      rule_path_(std::move(rule_path)),
+      paths_(paths),
+      mask_(mask),
+      locator_(system, mask) {}
 
-  // The rule's evaluation with only the proofs that produced `message`.
-  explain::EvaluationPtr proof_of(const Value& message) const {
-    auto root = impl_.recorder->latest(impl_.rule_path);
+explain::RenderOptions ProofView::render_options(bool proofs, bool failures) const {
+  explain::RenderOptions o;
+  o.proofs = proofs;
+  o.failures = failures;
+  o.mask = [this](const Value& v) { return mask_value(v, mask_); };
+  o.origin_lines = [this](const TraceOperand& op) { return origin_lines(op); };
+  o.origin_json = [this](const TraceOperand& op) { return origin_json(op); };
+  o.earlier = [this](const std::string& rule) { return recorder_.latest(rule).get(); };
+  return o;
+}
+
+explain::EvaluationPtr ProofView::proof_of(const Value& message) const {
+  {
+    auto root = recorder_.latest(rule_path_);
     if (!root) return nullptr;
     auto out = std::make_shared<explain::Evaluation>(*root);
     for (auto& body : out->bodies) {
@@ -145,15 +165,16 @@ class Explainer {
     }
     return out;
   }
+}
 
-  explain::EvaluationPtr whole() const { return impl_.recorder->latest(impl_.rule_path); }
+explain::EvaluationPtr ProofView::whole() const { return recorder_.latest(rule_path_); }
 
- private:
-  // Where a value the policy read was set: nothing for whole collections (the policy read
-  // into them, and those reads have their own lines).
-  bool locate(const TraceOperand& op, Finding& where) const {
+// Where a value the policy read was set: nothing for whole collections (the policy read
+// into them, and those reads have their own lines).
+bool ProofView::locate(const TraceOperand& op, Finding& where) const {
+  {
     if (op.value.is_collection()) return false;
-    std::string path = input_path(op, impl_.paths);
+    std::string path = input_path(op, paths_);
     if (path.starts_with("services.")) {
       std::string rest = path.substr(9);
       // Service ids hold no dots or brackets (schema), so the first one ends the id.
@@ -175,14 +196,16 @@ class Explainer {
     }
     return false;
   }
+}
 
-  std::vector<std::string> origin_lines(const TraceOperand& op) const {
+std::vector<std::string> ProofView::origin_lines(const TraceOperand& op) const {
+  {
     Finding where;
     if (!locate(op, where)) return {};
     std::vector<std::string> lines;
     std::string head = (op.value.is_defined() ? "from " : "nearest value at ") +
                        location_text(where) + " (" + where.path + ")";
-    lines.push_back(head);
+    lines.push_back(where.path.empty() ? head.substr(0, head.size() - 3) : head);
     if (!where.set_by.empty()) {
       std::string set_by = "set by " + where.set_by;
       if (!where.base_value.empty()) set_by += ", base had " + where.base_value;
@@ -197,8 +220,10 @@ class Explainer {
     }
     return lines;
   }
+}
 
-  Value origin_json(const TraceOperand& op) const {
+Value ProofView::origin_json(const TraceOperand& op) const {
+  {
     Finding where;
     if (!locate(op, where)) return Value();
     ObjectEntries out = {
@@ -214,12 +239,9 @@ class Explainer {
       out.emplace_back(Value::string("base_value"), Value::string(where.base_value));
     return Value::object(std::move(out));
   }
+}
 
-  const ExplainReport& report_;
-  const ExplainReport::Impl& impl_;
-  const TracedState& state_;
-  Locator locator_;
-};
+namespace {
 
 Value finding_json(const Finding& f) {
   ObjectEntries out = {
@@ -284,16 +306,12 @@ bool run_explain(const std::string& blueprint_path, const CheckOptions& check_op
   ExplainReport::Impl& state = *impl;
   const int depth = options.depth;
   run.make_tracer = [&state, service, depth](const Value& input, const TracedState&) -> Tracer* {
-    const Value* services = input.get_ptr(Value::string("services"));
-    const Value* system = input.get_ptr(Value::string("system"));
-    if (system) index_paths(*system, "system", state.paths);
+    index_input_paths(input, service, state.paths);
     const void* service_id = nullptr;
-    if (services && services->is_object()) {
-      for (const auto& [id, value] : services->entries()) {
-        if (!service.empty() && id.str() != service) continue;
-        index_paths(value, "services." + id.str(), state.paths);
-        if (!service.empty()) service_id = identity(value);
-      }
+    if (const Value* services = input.get_ptr(Value::string("services"))) {
+      if (const Value* chosen =
+              service.empty() ? nullptr : services->get_ptr(Value::string(service)))
+        service_id = identity(*chosen);
     }
     explain::RecorderOptions o;
     o.depth = depth;
@@ -320,6 +338,8 @@ bool run_explain(const std::string& blueprint_path, const CheckOptions& check_op
     report.findings.push_back(f);
     impl->messages.push_back(run.messages[i]);
   }
+  impl->view = std::make_unique<ProofView>(*impl->recorder, impl->rule_path, impl->paths,
+                                           impl->run.state->system, impl->run.state->mask);
   report.impl = std::move(impl);
   return true;
 }
@@ -332,7 +352,7 @@ std::string explain_to_text(const ExplainReport& report) {
   out += "rule: " + rule.title + " (" + rule.policy_file + ":" + std::to_string(rule.policy_line) +
          ")\n";
   if (!report.impl || !report.impl->recorder) return out;
-  Explainer explainer(report);
+  const ProofView& explainer = *report.impl->view;
   for (size_t i = 0; i < report.findings.size(); ++i) {
     const Finding& f = report.findings[i];
     out += "\n" + std::string(severity_name(f.severity)) + " " + f.id + ": " + f.message + "\n";
@@ -380,7 +400,7 @@ Value explain_to_json(const ExplainReport& report) {
   };
   ValueVec findings;
   if (report.impl && report.impl->recorder) {
-    Explainer explainer(report);
+    const ProofView& explainer = *report.impl->view;
     for (size_t i = 0; i < report.findings.size(); ++i) {
       Value f = finding_json(report.findings[i]);
       ObjectEntries fields(f.entries().begin(), f.entries().end());

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -18,6 +19,7 @@
 
 #include "policyc/blueprint/blueprint.hpp"
 #include "policyc/check/check.hpp"
+#include "policyc/engine/explain.hpp"
 #include "policyc/engine/tracer.hpp"
 
 namespace policyc::check {
@@ -218,6 +220,36 @@ class Locator {
 
   const blueprint::ResolvedSystem& system_;
   const SecretMask& mask_;
+};
+
+// Input collections by identity, with their path in the input ("services.api.ingress"): a
+// variable bound to one (`svc`) tells where the values read through it are. `service` limits
+// the services indexed to one ("" indexes all); system.yaml's values are always indexed.
+void index_input_paths(const Value& input, const std::string& service,
+                       std::map<const void*, std::string>& out);
+
+// A recorded evaluation of one decision rule, read for the findings it produced: the proof of
+// each, every value it read located in the blueprint, secret literals masked (explain.cpp).
+class ProofView {
+ public:
+  ProofView(const explain::Recorder& recorder, std::string rule_path,
+            const std::map<const void*, std::string>& paths,
+            const blueprint::ResolvedSystem& system, const SecretMask& mask);
+  explain::RenderOptions render_options(bool proofs, bool failures) const;
+  // The rule's evaluation with only the proofs that produced `message`.
+  explain::EvaluationPtr proof_of(const Value& message) const;
+  explain::EvaluationPtr whole() const;
+
+ private:
+  bool locate(const TraceOperand& op, Finding& where) const;
+  std::vector<std::string> origin_lines(const TraceOperand& op) const;
+  Value origin_json(const TraceOperand& op) const;
+
+  const explain::Recorder& recorder_;
+  std::string rule_path_;
+  const std::map<const void*, std::string>& paths_;
+  const SecretMask& mask_;
+  Locator locator_;
 };
 
 // What explain keeps of a traced run: the resolved system its input came from, and the mask.

@@ -140,6 +140,7 @@ Value to_json_value(const CheckReport& report, Severity fail_level) {
     if (!f.base_value.empty()) fields.emplace_back(str("base_value"), str(f.base_value));
     if (f.waived) fields.emplace_back(str("justification"), str(f.waiver_justification));
     if (!f.waiver_note.empty()) fields.emplace_back(str("note"), str(f.waiver_note));
+    if (f.explanation.is_defined()) fields.emplace_back(str("explanation"), f.explanation);
     results.push_back(Value::object(std::move(fields)));
   }
   auto count = [](size_t n) { return Value::integer(static_cast<int64_t>(n)); };
@@ -160,6 +161,17 @@ Value to_json_value(const CheckReport& report, Severity fail_level) {
 
 std::string to_json(const CheckReport& report, Severity fail_level) {
   return pretty(to_json_value(report, fail_level));
+}
+
+// A result's property bag: where the finding is, and with check --explain its proof (SARIF
+// lets a property bag hold any JSON).
+Value sarif_properties(const Finding& f) {
+  ObjectEntries fields = {{str("service"), str(f.service)},
+                          {str("environment"), str(f.environment)},
+                          {str("path"), str(f.path)},
+                          {str("id"), str(f.id)}};
+  if (f.explanation.is_defined()) fields.emplace_back(str("explanation"), f.explanation);
+  return Value::object(std::move(fields));
 }
 
 std::string to_sarif(const CheckReport& report, const std::string& tool_version) {
@@ -188,10 +200,7 @@ std::string to_sarif(const CheckReport& report, const std::string& tool_version)
         {str("ruleIndex"), num(static_cast<int64_t>(f.rule))},
         {str("level"), str(sarif_level(f.severity))},
         {str("message"), obj({{"text", str(f.message)}})},
-        {str("properties"), obj({{"service", str(f.service)},
-                                 {"environment", str(f.environment)},
-                                 {"path", str(f.path)},
-                                 {"id", str(f.id)}})},
+        {str("properties"), sarif_properties(f)},
         // Stable across runs, so code scanning tracks a finding rather than reopening it.
         {str("partialFingerprints"),
          obj({{"policycFinding/v1", str(f.id + "|" + f.service + "|" + f.environment + "|" +

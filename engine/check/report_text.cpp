@@ -71,6 +71,7 @@ std::string to_text(const CheckReport& report, Severity fail_level, bool color) 
     if (!f.remediation.empty()) out += indent + "= fix: " + f.remediation + "\n";
     if (f.waived) out += indent + "= waived: " + f.waiver_justification + "\n";
     if (!f.waiver_note.empty()) out += indent + "= note: " + f.waiver_note + "\n";
+    if (!f.explanation_text.empty()) out += indent + "= why:\n" + f.explanation_text;
   }
   if (!report.warnings.empty()) {
     if (!out.empty()) out += "\n";

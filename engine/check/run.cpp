@@ -235,7 +235,9 @@ class Runner {
     resolve_options.environment = environment;
     resolve_options.editions = options_.editions;
     // A system large enough for two evaluators has its services frozen as they load.
-    if (TaskPool::shared().concurrency() >= 2 && units_.size() >= 2)
+    // Not with --explain, whose second evaluation keeps the input: values shared between
+    // threads are frozen, and a frozen value must have no other owner.
+    if (TaskPool::shared().concurrency() >= 2 && units_.size() >= 2 && !options_.explain)
       resolve_options.immortal_min_services = options_.parallel_min_services;
     // One environment's state is alive at a time: the previous one is freed here.
     report_.retained.reset();
@@ -249,8 +251,10 @@ class Runner {
     for (const auto& service : system.services) services_.insert(service.id);
     Locator locator(system, mask);
     std::vector<std::vector<QueryResult>>& results = state->results;
-    if (!evaluate(blueprint::input_document(system), system.services.size(),
-                  system.immortal_services, results)) {
+    const size_t first_finding = report_.findings.size();
+    Value input = blueprint::input_document(system);
+    Value kept_for_explain = options_.explain ? input : Value();
+    if (!evaluate(std::move(input), system.services.size(), system.immortal_services, results)) {
       return false;
     }
     for (size_t r = 0; r < rules_.size(); ++r) {
@@ -268,7 +272,46 @@ class Runner {
       add_report(results[rules_.size() + i], environment, report.key.c_str(),
                  report.kind == ReportKind::Observability ? report_.observability : report_.cost);
     }
+    if (options_.explain && !explain_findings(first_finding, kept_for_explain, system, mask))
+      return false;
     report_.retained = std::move(state);
+    return true;
+  }
+
+  // check --explain: each rule with findings since `first` evaluated again with a recorder,
+  // and each of those findings given the proof of its message.
+  bool explain_findings(size_t first, const Value& input, const blueprint::ResolvedSystem& system,
+                        const SecretMask& mask) {
+    std::map<const void*, std::string> paths;
+    index_input_paths(input, "", paths);
+    std::set<size_t> rules;
+    for (size_t i = first; i < report_.findings.size(); ++i) rules.insert(report_.findings[i].rule);
+    engine_.set_input(input);
+    for (size_t r : rules) {
+      explain::RecorderOptions recorder_options;
+      recorder_options.depth = options_.explain_depth;
+      recorder_options.max_proofs = SIZE_MAX;
+      recorder_options.max_failures = 0;
+      explain::Recorder recorder(std::move(recorder_options));
+      EvalOptions eval_options;
+      eval_options.print = [](const std::string&) {};
+      eval_options.tracer = &recorder;
+      std::vector<QueryResult> ignored;
+      if (!engine_.eval(rules_[r].query, eval_options, ignored, errors_)) {
+        engine_.clear_input();
+        return false;
+      }
+      ProofView view(recorder, "data." + rules_[r].descriptor.rule, paths, system, mask);
+      for (size_t i = first; i < report_.findings.size(); ++i) {
+        Finding& f = report_.findings[i];
+        if (f.rule != r) continue;
+        auto proof = view.proof_of(finding_messages_[i]);
+        if (!proof) continue;
+        f.explanation_text = explain::to_text(*proof, view.render_options(true, false), 8);
+        f.explanation = explain::to_json(*proof, view.render_options(true, false));
+      }
+    }
+    engine_.clear_input();
     return true;
   }
 
@@ -409,6 +452,7 @@ class Runner {
       locator.locate_system("", f);
     }
     report_.findings.push_back(std::move(f));
+    if (options_.explain) finding_messages_.push_back(message);
   }
 
   static void add_report(const std::vector<QueryResult>& results, const std::string& environment,
@@ -574,7 +618,7 @@ class Runner {
     std::vector<const PreparedQuery*> queries;
     for (const auto& rule : rules_) queries.push_back(&rule.query);
     for (const auto& report : reports_) queries.push_back(&report);
-    bool parallel = services >= options_.parallel_min_services &&
+    bool parallel = !options_.explain && services >= options_.parallel_min_services &&
                     TaskPool::shared().concurrency() >= 2 && units_.size() >= 2;
     // Services frozen as they loaded, and an input two evaluators share, belong to the report's
     // arena: the report outlives everything that holds handles into them.
@@ -657,6 +701,7 @@ class Runner {
   std::vector<PreparedQuery> reports_;
   bool compiled_set_frozen_ = false;
   std::set<std::string> services_;
+  std::vector<Value> finding_messages_;  // with options_.explain: each finding's message
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "policyc/engine/engine.hpp"
+#include "policyc/engine/explain.hpp"
 #include "policyc/engine/loader.hpp"
 
 namespace policyc::check {
@@ -33,6 +34,28 @@ const char* status_word(TestResult::Status s) {
       return "SKIPPED";
   }
   return "FAIL";
+}
+
+}  // namespace
+
+namespace {
+
+// The test evaluated again with a recorder: the expressions that failed, with their values
+// (what `opa test --var-values` shows).
+std::string explain_failure(Engine& engine, const std::string& test) {
+  explain::Recorder recorder;
+  EvalOptions eval_options;
+  eval_options.print = [](const std::string&) {};
+  eval_options.tracer = &recorder;
+  std::vector<QueryResult> ignored_results;
+  std::vector<Diagnostic> ignored_errors;
+  engine.query(test, eval_options, ignored_results, ignored_errors);
+  explain::RenderOptions render;
+  render.proofs = false;
+  render.earlier = [&recorder](const std::string& rule) { return recorder.latest(rule).get(); };
+  std::string out;
+  for (const auto& root : recorder.roots()) out += explain::to_text(*root, render, 2);
+  return out;
 }
 
 }  // namespace
@@ -94,6 +117,7 @@ bool run_tests(const TestOptions& options, const BuiltinRegistry& registry,
     } else if (query_results.empty() || query_results[0].expressions.empty() ||
                query_results[0].expressions[0].value.is_false()) {
       test.status = TestResult::Status::Fail;
+      if (options.explain_failures) test.explanation = explain_failure(engine, name);
     }
     results.push_back(std::move(test));
   }
@@ -125,6 +149,7 @@ std::string tests_to_text(const std::vector<TestResult>& results, bool verbose) 
     out += "\n";
     if (!r.error.empty()) out += "  " + r.error + "\n";
     for (const auto& line : r.output) out += "  " + line + "\n";
+    if (verbose) out += r.explanation;
   }
   size_t total = results.size();
   if (!out.empty()) out += std::string(80, '-') + "\n";

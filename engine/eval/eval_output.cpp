@@ -29,10 +29,19 @@ void key(std::string& out, const char* name, int indent, bool& first) {
 
 }  // namespace
 
-std::string results_to_json(const std::vector<QueryResult>& results) {
-  if (results.empty()) return "{}\n";
+std::string results_to_json(const std::vector<QueryResult>& results, const Value* explanation) {
+  if (results.empty() && !explanation) return "{}\n";
   std::string out = "{";
   bool first_top = true;
+  if (explanation) {
+    key(out, "explanation", 1, first_top);
+    write_json(out, *explanation, true, 1);
+  }
+  if (results.empty()) {
+    newline(out, 0);
+    out += "}\n";
+    return out;
+  }
   key(out, "result", 1, first_top);
   out.push_back('[');
   for (size_t r = 0; r < results.size(); ++r) {

@@ -199,10 +199,15 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
     }
     case ExprKind::Every: {
       Tracer* t = tracer();
-      bool every_held = false;
       auto on_domain = [&](const Value& coll) {
         if (!coll.is_collection()) return false;
-        // Traced, each element's pass over the body is a body of the `every`.
+        // Traced, the `every` is an evaluation of its own, ended before the continuation runs
+        // (which belongs to the enclosing body), and each element's pass is one of its bodies.
+        if (t) t->enter_rule("every", trace_loc(e.loc), false, {});
+        auto fail = [&]() {
+          if (t) t->exit_rule(Value::boolean(false));
+          return false;
+        };
         struct ElementTrace {
           Tracer* t;
           ~ElementTrace() {
@@ -224,22 +229,18 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
         if (coll.is_array()) {
           const auto& items = coll.items();
           for (size_t i = 0; i < items.size(); ++i)
-            if (!holds(Value::integer(static_cast<int64_t>(i)), items[i])) return false;
+            if (!holds(Value::integer(static_cast<int64_t>(i)), items[i])) return fail();
         } else if (coll.is_set()) {
           for (const auto& item : coll.items())
-            if (!holds(item, item)) return false;
+            if (!holds(item, item)) return fail();
         } else {
           for (const auto& [key, val] : coll.entries())
-            if (!holds(key, val)) return false;
+            if (!holds(key, val)) return fail();
         }
-        every_held = true;
+        if (t) t->exit_rule(Value::boolean(true));
         return k();
       };
-      if (!t) return eval_term(*e.domain, f, on_domain);
-      t->enter_rule("every", trace_loc(e.loc), false, {});
-      bool r = eval_term(*e.domain, f, on_domain);
-      t->exit_rule(Value::boolean(every_held));
-      return r;
+      return eval_term(*e.domain, f, on_domain);
     }
   }
   return false;

@@ -48,6 +48,10 @@ struct CheckOptions {
   // (when the machine has two cores), each taking whole packages in turn. Results do not
   // depend on it; tests set 1 (always) or SIZE_MAX (never) to compare the two.
   size_t parallel_min_services = 200;
+  // Attach to each finding the proof of the decision that produced it (check --explain):
+  // each rule with findings is evaluated once more with a recorder, to this depth.
+  bool explain = false;
+  int explain_depth = 4;
 };
 
 // One decision rule (deny/warn/violation) as reports describe it.
@@ -83,6 +87,10 @@ struct Finding {
   bool waived = false;
   std::string waiver_justification;
   std::string waiver_note;  // e.g. "waiver expired on 2026-01-31"
+  // With CheckOptions::explain: the proof, as text (indented for the text report) and as the
+  // JSON tree `policyc explain` prints.
+  std::string explanation_text;
+  Value explanation;
 };
 
 struct CheckReport {

@@ -15,6 +15,9 @@ struct TestOptions {
   std::vector<std::string> paths;  // files and directories, loaded like `eval -d`
   std::string run;                 // RE2 regex on "data.pkg.test_name"; "" runs all
   bool v0_compatible = false;
+  // A failing test is evaluated again to explain which expression failed and with what
+  // values (TestResult::explanation; `policyc test -v`).
+  bool explain_failures = false;
 };
 
 struct TestResult {
@@ -25,6 +28,7 @@ struct TestResult {
   Status status = Status::Pass;
   std::string error;                // for Error: the evaluation error
   std::vector<std::string> output;  // what the test printed
+  std::string explanation;          // with TestOptions::explain_failures, for a failure
   double milliseconds = 0;
 };
 
@@ -34,7 +38,8 @@ bool run_tests(const TestOptions& options, const BuiltinRegistry& registry,
                std::vector<TestResult>& results, std::vector<Diagnostic>& errors,
                std::vector<Diagnostic>* warnings = nullptr);
 
-// OPA's report: failures and errors (every test with `verbose`), then PASS/FAIL counts.
+// OPA's report: failures and errors (every test with `verbose`, and a failure's explanation),
+// then PASS/FAIL counts.
 std::string tests_to_text(const std::vector<TestResult>& results, bool verbose);
 
 bool tests_passed(const std::vector<TestResult>& results);

@@ -12,8 +12,10 @@
 namespace policyc {
 
 // {"result":[{"expressions":[{"value","text","location"}],"bindings":{...}}]}, indented by
-// two spaces like `opa eval`; `{}` when there are no results. Ends with a newline.
-std::string results_to_json(const std::vector<QueryResult>& results);
+// two spaces like `opa eval`; `{}` when there are no results. Ends with a newline. With an
+// explanation (eval --explain), it comes first, under "explanation".
+std::string results_to_json(const std::vector<QueryResult>& results,
+                            const Value* explanation = nullptr);
 
 // {"errors":[{"code","message","location":{"file","row","col"}}]}. Ends with a newline.
 std::string errors_to_json(const std::vector<Diagnostic>& errors);
