@@ -125,7 +125,12 @@ struct Shown {
 Shown shown_attempts(const Evaluation& e, bool root, const RenderOptions& options) {
   if (root) return {options.proofs, options.failures};
   const bool held = e.rule == "every" ? e.value.is_true() : e.value.is_defined();
-  return {held, !held};
+  // A value from an else or a default is explained by why the bodies before it failed too.
+  bool fallback = false;
+  for (const auto& b : e.bodies)
+    fallback = fallback || (!b.proofs.empty() && (b.kind == TraceBodyKind::Else ||
+                                                  b.kind == TraceBodyKind::Default));
+  return {held, !held || fallback};
 }
 
 class JsonWriter {
