@@ -707,19 +707,53 @@ Value Evaluator::node_value(const RuleNode* node) {
   return v;
 }
 
-// The rule index: a ground equality on input that fails rules the body out. With a tracer
-// attached every body runs, so that explain sees the expression that failed.
-bool Evaluator::guards_pass(const CompiledRule& cr) const {
-  if (!shortcuts()) return true;
-  for (const auto& g : cr.guards) {
-    const Value* v = &input_;
-    for (const auto& key : g.path) {
-      v = v->get_ptr(key);
-      if (!v) return false;
+// OPA's rule index (compile_index.cpp): a definition whose indexed reference is undefined or
+// does not match is left out before its body runs. This decides results (what the body would
+// raise is never seen), so it applies traced or not: a traced evaluation reports the
+// reference as the expression that failed.
+bool Evaluator::guards_pass(const std::vector<CompiledRule::Guard>& guards) {
+  for (const auto& g : guards) {
+    const Value* v = nullptr;
+    Value held;
+    if (!g.data) {
+      v = &input_;
+    } else if (data_overrides_.empty()) {
+      v = &st_.data;
+    } else {
+      // `with` replaces part of data: read the reference as the body would.
+      Frame none;
+      auto on_value = [&](const Value& x) {
+        held = x;
+        return true;
+      };
+      eval_term(*g.ref, none, on_value);
+      if (held.is_undefined()) return guard_failed(g);
+      v = &held;
     }
-    if (*v != g.value) return false;
+    if (v != &held) {
+      for (const auto& key : g.path) {
+        v = v->get_ptr(key);
+        if (!v) return guard_failed(g);
+      }
+    }
+    if (g.is_array) {
+      if (!v->is_array() || v->items().size() != g.elements.size()) return guard_failed(g);
+      for (size_t i = 0; i < g.elements.size(); ++i) {
+        const Value& x = v->items()[i];
+        if (x.is_collection()) return guard_failed(g);
+        if (g.elements[i].is_defined() && x != g.elements[i]) return guard_failed(g);
+      }
+    } else if (g.value.is_defined() && *v != g.value) {
+      return guard_failed(g);
+    }
   }
   return true;
+}
+
+bool Evaluator::guard_failed(const CompiledRule::Guard& g) {
+  if (opts_.tracer && g.ref)
+    opts_.tracer->expr_failed(g.ref->loc.text(), trace_loc(g.ref->loc), {});
+  return false;
 }
 
 void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, bool& found) {
@@ -755,12 +789,13 @@ void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, boo
     return any;
   };
   // A body that succeeds with an undefined head value leaves the rule undefined.
-  if (guards_pass(cr) && run(r.body, r.value, r.loc)) {
+  if (guards_pass(cr.guards) && run(r.body, r.value, r.loc)) {
     found = found || !values.empty();
     return;
   }
-  for (const auto& ec : r.elses) {
-    if (run(ec.body, ec.value, ec.loc)) {
+  for (size_t i = 0; i < r.elses.size(); ++i) {
+    const auto& ec = r.elses[i];
+    if (guards_pass(cr.else_guards[i]) && run(ec.body, ec.value, ec.loc)) {
       found = found || !values.empty();
       return;
     }
@@ -835,7 +870,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
     }
     if (cr->rest.empty() && r.kind == ast::RuleKind::MultiValue) {
       any_set = true;
-      if (!guards_pass(*cr)) continue;
+      if (!guards_pass(cr->guards)) continue;
       if (opts_.tracer) opts_.tracer->enter_rule(rule_path(*cr), trace_loc(r.loc));
       Frame fr(static_cast<size_t>(cr->num_slots));
       auto on_solution = [&]() {
@@ -856,7 +891,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
       continue;
     }
     // Ref head with variable segments: contributes entries of an object.
-    if (!guards_pass(*cr)) continue;
+    if (!guards_pass(cr->guards)) continue;
     Frame fr(static_cast<size_t>(cr->num_slots));
     auto on_solution = [&]() {
       ValueVec keys;
