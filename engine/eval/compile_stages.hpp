@@ -78,8 +78,10 @@ void hoist_negated_operands(Body& body, const std::function<int(const Location&)
 
 // ----- rule indexing (compile_index.cpp)
 
-// The ground `input.x.y == <scalar>` tests of a rule body (`=` and `==`, either side): when one
-// fails for the current input, the body cannot succeed.
-std::vector<CompiledRule::Guard> index_guards(const Body& body);
+// What OPA's rule index tests of a body and its head terms before evaluating it (see the
+// file's comment). `root`: the rule tree, to tell base data from rules (null: input only).
+std::vector<CompiledRule::Guard> index_guards(const Body& body,
+                                              const std::vector<const Term*>& head_terms = {},
+                                              const RuleNode* root = nullptr);
 
 }  // namespace policyc::eval

@@ -770,7 +770,14 @@ void compile_rule(EngineState& st, const ast::Module& m, CompiledRule& cr) {
     }
   }
   cr.num_slots = static_cast<int>(cr.slot_names.size());
-  cr.guards = index_guards(rule.body);
+  // Head terms OPA moves into the body (RewriteRefsInHead, RewriteExprTerms) count as its
+  // last expressions; an else clause's value belongs to that clause.
+  std::vector<const Term*> head_terms{rule.key.get(), rule.value.get()};
+  for (const auto& t : cr.rest) head_terms.push_back(t.get());
+  cr.guards = index_guards(rule.body, head_terms, st.root.get());
+  cr.else_guards.clear();
+  for (const auto& ec : rule.elses)
+    cr.else_guards.push_back(index_guards(ec.body, {ec.value.get()}, st.root.get()));
 }
 
 // METADATA blocks are YAML; rules default to scope "rule", packages to "package".

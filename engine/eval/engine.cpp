@@ -237,10 +237,15 @@ void Engine::freeze(FrozenValues& arena, const std::vector<const PreparedQuery*>
     for (auto* rules : {&node.rules, &node.defaults}) {
       for (auto& cr : *rules) {
         eval::plan::for_each_value(cr->rule, freeze);
-        for (auto& guard : cr->guards) {
-          for (auto& key : guard.path) freeze(key);
-          freeze(guard.value);
-        }
+        auto freeze_guards = [&](std::vector<eval::CompiledRule::Guard>& guards) {
+          for (auto& guard : guards) {
+            for (auto& key : guard.path) freeze(key);
+            freeze(guard.value);
+            for (auto& e : guard.elements) freeze(e);
+          }
+        };
+        freeze_guards(cr->guards);
+        for (auto& g : cr->else_guards) freeze_guards(g);
       }
     }
     for (auto& [name, child] : node.children) freeze_node(*child);

@@ -745,19 +745,71 @@ Value Evaluator::node_value(const RuleNode* node) {
   return v;
 }
 
-// The rule index: a ground equality on input that fails rules the body out. With a tracer
-// attached every body runs, so that explain sees the expression that failed.
-bool Evaluator::guards_pass(const CompiledRule& cr) const {
-  if (!shortcuts()) return true;
-  for (const auto& g : cr.guards) {
-    const Value* v = &input_;
-    for (const auto& key : g.path) {
-      v = v->get_ptr(key);
-      if (!v) return false;
+// OPA's rule index (compile_index.cpp): a definition whose indexed reference is undefined or
+// does not match is left out before its body runs. This decides results (what the body would
+// raise is never seen), so it applies traced or not: a traced evaluation reports the
+// reference as the expression that failed.
+bool Evaluator::guards_pass(const std::vector<CompiledRule::Guard>& guards,
+                            const Location& body_loc) {
+  for (const auto& g : guards) {
+    const Value* v = nullptr;
+    Value held;
+    if (!g.data) {
+      v = &input_;
+    } else if (data_overrides_.empty()) {
+      v = &st_.data;
+    } else {
+      // `with` replaces part of data: read the reference as the body would.
+      Frame none;
+      auto on_value = [&](const Value& x) {
+        held = x;
+        return true;
+      };
+      eval_term(*g.ref, none, on_value);
+      if (held.is_undefined()) return guard_failed(g, body_loc);
+      v = &held;
     }
-    if (*v != g.value) return false;
+    if (v != &held) {
+      for (const auto& key : g.path) {
+        v = v->get_ptr(key);
+        if (!v) return guard_failed(g, body_loc);
+      }
+    }
+    if (g.is_array) {
+      if (!v->is_array() || v->items().size() != g.elements.size())
+        return guard_failed(g, body_loc);
+      for (size_t i = 0; i < g.elements.size(); ++i) {
+        const Value& x = v->items()[i];
+        if (x.is_collection()) return guard_failed(g, body_loc);
+        if (g.elements[i].is_defined() && x != g.elements[i]) return guard_failed(g, body_loc);
+      }
+    } else if (g.value.is_defined() && *v != g.value) {
+      return guard_failed(g, body_loc);
+    }
   }
   return true;
+}
+
+// Traced, a definition the index left out is a body that failed at its indexed reference.
+bool Evaluator::guard_failed(const CompiledRule::Guard& g, const Location& body_loc) {
+  Tracer* t = tracer();
+  if (!t || !g.ref) return false;
+  t->enter_body(trace_loc(body_loc), TraceBodyKind::Body);
+  TraceExpr te;
+  te.id = g.ref;
+  // The reference and what the index wants of it (the body's `ref == value`, or the head's).
+  te.text = g.ref->loc.text();
+  if (g.value.is_defined()) te.text += " == " + g.value.to_json();
+  te.loc = trace_loc(g.ref->loc);
+  te.outcome = TraceOutcome::Undefined;
+  if (t->detailed()) {
+    Frame none;
+    trace_operand(*g.ref, none, te.operands);
+    if (!te.operands.empty() && te.operands[0].value.is_defined()) te.outcome = TraceOutcome::False;
+  }
+  t->expr_failed(te);
+  t->exit_body();
+  return false;
 }
 
 void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, bool& found) {
@@ -796,12 +848,13 @@ void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, boo
     return any;
   };
   // A body that succeeds with an undefined head value leaves the rule undefined.
-  if (guards_pass(cr) && run(r.body, r.value, r.loc)) {
+  if (guards_pass(cr.guards, r.loc) && run(r.body, r.value, r.loc)) {
     found = found || !values.empty();
     return;
   }
-  for (const auto& ec : r.elses) {
-    if (run(ec.body, ec.value, ec.loc)) {
+  for (size_t i = 0; i < r.elses.size(); ++i) {
+    const auto& ec = r.elses[i];
+    if (guards_pass(cr.else_guards[i], ec.loc) && run(ec.body, ec.value, ec.loc)) {
       found = found || !values.empty();
       return;
     }
@@ -876,7 +929,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
     }
     if (cr->rest.empty() && r.kind == ast::RuleKind::MultiValue) {
       any_set = true;
-      if (!guards_pass(*cr)) continue;
+      if (!guards_pass(cr->guards, r.loc)) continue;
       Tracer* t = tracer();
       if (t) t->enter_body(trace_loc(r.loc), TraceBodyKind::Body);
       Frame fr(static_cast<size_t>(cr->num_slots));
@@ -906,7 +959,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
       continue;
     }
     // Ref head with variable segments: contributes entries of an object.
-    if (!guards_pass(*cr)) continue;
+    if (!guards_pass(cr->guards, r.loc)) continue;
     Tracer* t = tracer();
     if (t) t->enter_body(trace_loc(r.loc), TraceBodyKind::Body);
     Frame fr(static_cast<size_t>(cr->num_slots));

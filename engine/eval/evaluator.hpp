@@ -177,7 +177,8 @@ class Evaluator {
   Value materialize(const RuleNode* node, const Value& base, const std::vector<std::string>& path);
   bool override_at(const std::vector<std::string>& path, Value& out) const;
   Value apply_overrides_below(const std::vector<std::string>& path, Value v) const;
-  bool guards_pass(const CompiledRule& cr) const;
+  bool guards_pass(const std::vector<CompiledRule::Guard>& guards, const Location& body_loc);
+  bool guard_failed(const CompiledRule::Guard& g, const Location& body_loc);
   // Whether indexes, memos, shared values and direct comparisons may stand in for evaluation
   // as written: not when traced, since a trace shows the evaluation as written (plain
   // evaluation is traced evaluation without a listener, see engine.cpp).

@@ -522,7 +522,6 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
   };
   for (const auto& cr : node->rules) {
     const plan::Rule& r = cr->rule;
-    if (r.elses.empty() && !guards_pass(*cr)) continue;
     // Definitions told apart by constant arguments (`f("metrics", x)`, `f("logs", x)`) are
     // skipped before a frame is allocated for them.
     bool constants_match = true;
@@ -533,6 +532,10 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
       if (t) t->arguments_mismatch(trace_loc(r.loc));
       continue;
     }
+    // OPA's index leaves out a definition (or one clause of its else chain) whose indexed
+    // reference is undefined: its body is not evaluated, whatever it would produce or raise.
+    const bool main_indexed = guards_pass(cr->guards, r.loc);
+    if (r.elses.empty() && !main_indexed) continue;
     RuleScope scope(rule_stack_, cr.get());
     PooledFrame pooled(frame_pool_, static_cast<size_t>(cr->num_slots));
     Frame& fr = pooled.frame;
@@ -568,9 +571,11 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
     bool matched = false;
     auto then = [&]() {
       matched = true;
-      if (run(r.body, r.value, r.loc)) return false;
-      for (const auto& ec : r.elses)
-        if (run(ec.body, ec.value, ec.loc)) return false;
+      if (main_indexed && run(r.body, r.value, r.loc)) return false;
+      for (size_t i = 0; i < r.elses.size(); ++i) {
+        const auto& ec = r.elses[i];
+        if (guards_pass(cr->else_guards[i], ec.loc) && run(ec.body, ec.value, ec.loc)) return false;
+      }
       return false;
     };
     match_args(r.args, args, 0, fr, then);

@@ -43,13 +43,20 @@ struct CompiledRule {
   std::vector<TermPtr> rest;            // head ref segments after the ground prefix
   int num_slots = 0;                    // frame size
   std::vector<std::string> slot_names;  // for tracing and bindings
-  // Rule index: `input.a.b == "x"` tests of the body that involve no variable. When one
-  // fails for the current input the body cannot succeed and is skipped without a frame.
+  // Rule index (compile_index.cpp): references into input or base data that OPA's index
+  // resolves before the body runs. When one is undefined or does not match, OPA leaves the
+  // definition out, so its body is not evaluated at all (not merely failed: what it would
+  // raise is never seen).
   struct Guard {
-    std::vector<Value> path;  // below input
-    Value value;
+    bool data = false;                // below base data; else below input
+    std::vector<Value> path;          // constant segments
+    Value value;                      // a scalar it must equal; undefined: any value
+    bool is_array = false;            // an array of `elements`' length instead
+    ValueVec elements;                // scalars it must equal; undefined: any scalar
+    const plan::Term* ref = nullptr;  // the reference, for base data under `with`
   };
-  std::vector<Guard> guards;
+  std::vector<Guard> guards;                    // of the body
+  std::vector<std::vector<Guard>> else_guards;  // of each else clause
 };
 
 struct RuleNode {

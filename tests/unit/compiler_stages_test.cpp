@@ -169,14 +169,20 @@ TEST(CompilerOrder, AVariableNothingBindsIsUnsafeAtItsFirstPosition) {
   }
 }
 
-TEST(CompilerIndex, GroundInputEqualitiesBecomeGuards) {
-  Body body = lowered_query(R"(input.kind = "Deployment"; "prod" = input.meta.env; x = input.y)");
+TEST(CompilerIndex, GroundInputEqualitiesAndBindingsBecomeGuards) {
+  // `f(x)` could raise (a function call), so the "any value" test of `y = input.y` after it is
+  // kept; one before anything of the kind is left to the body.
+  Body body = lowered_query(
+      R"(input.kind = "Deployment"; "prod" = input.meta.env; w = input.w; f(1); y = input.y)");
   std::vector<CompiledRule::Guard> guards = index_guards(body);
-  ASSERT_EQ(guards.size(), 2u);
+  ASSERT_EQ(guards.size(), 3u);
   EXPECT_EQ(Value::array(guards[0].path).to_json(), R"(["kind"])");
   EXPECT_EQ(guards[0].value, Value::string("Deployment"));
   EXPECT_EQ(Value::array(guards[1].path).to_json(), R"(["meta","env"])");
   EXPECT_EQ(guards[1].value, Value::string("prod"));
+  // `y = input.y`: any value, but defined.
+  EXPECT_EQ(Value::array(guards[2].path).to_json(), R"(["y"])");
+  EXPECT_TRUE(guards[2].value.is_undefined());
 }
 
 TEST(CompilerNegation, NestedCallsThenReferencesAreBoundBeforeTheNegation) {
