@@ -133,8 +133,10 @@ check::CheckOptions check_options(const CheckCommands& c) {
   check::CheckOptions options = c.options;
   if (!c.namespaces.empty()) options.namespaces = c.namespaces;
   if (!c.no_default_policies) {
+    // The generation rules and templates are generate's, not decisions.
     for (const auto& file : policies::stock_files())
-      options.stock_policies.push_back({std::string(file.path), std::string(file.text)});
+      if (!file.path.starts_with("policies/generate/"))
+        options.stock_policies.push_back({std::string(file.path), std::string(file.text)});
   }
   return options;
 }

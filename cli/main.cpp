@@ -11,6 +11,7 @@
 
 #include "blueprint_commands.hpp"
 #include "check_commands.hpp"
+#include "generate_commands.hpp"
 #include "exit.hpp"
 #include "policyc/builtins/builtins.hpp"
 #include "policyc/core/io.hpp"
@@ -187,6 +188,7 @@ int main(int argc, char** argv) {
   CLI::App* version = app.add_subcommand("version", "Print the version");
   auto blueprint_commands = policyc::cli::add_blueprint_commands(app);
   auto check_commands = policyc::cli::add_check_commands(app);
+  auto generate_command = policyc::cli::add_generate_command(app);
 
   try {
     app.parse(argc, argv);
@@ -206,6 +208,7 @@ int main(int argc, char** argv) {
   if (builtins->parsed()) return run_builtins(builtins_format);
   if (int code = policyc::cli::run_blueprint_commands(*blueprint_commands); code >= 0) return code;
   if (int code = policyc::cli::run_check_commands(*check_commands); code >= 0) return code;
+  if (int code = policyc::cli::run_generate_command(*generate_command); code >= 0) return code;
   if (version->parsed()) {
     fmt::print("policyc {}\n", POLICYC_VERSION);
     return kExitOk;

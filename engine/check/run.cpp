@@ -76,6 +76,23 @@ bool CheckReport::failed(Severity fail_level) const {
   });
 }
 
+bool load_policy_text(Engine& engine, const PolicyText& policy, std::vector<Diagnostic>& errors) {
+  fs::path path(policy.path);
+  if (path.extension() == ".rego")
+    return engine.add_module(policy.path, policy.text, false, errors);
+  Value doc;
+  TextError err;
+  if (!parse_json(policy.text, doc, err)) {
+    errors.push_back(text_error_diagnostic(policy.path, policy.text, err, "rego_parse_error"));
+    return false;
+  }
+  // Data lands at its directory below the pack root, as `opa eval -d policies` places it.
+  std::vector<std::string> data_path;
+  for (const auto& part : path.parent_path()) data_path.push_back(part.string());
+  if (!data_path.empty()) data_path.erase(data_path.begin());
+  return engine.add_data(data_path, doc, errors);
+}
+
 std::string location_text(const Finding& f) {
   if (f.file.empty()) return "";
   return f.file + ":" + std::to_string(f.line) + ":" + std::to_string(f.column);
@@ -123,22 +140,6 @@ std::string join(const std::vector<std::string>& parts, char sep) {
   return out;
 }
 
-bool load_policy_text(Engine& engine, const PolicyText& policy, std::vector<Diagnostic>& errors) {
-  fs::path path(policy.path);
-  if (path.extension() == ".rego")
-    return engine.add_module(policy.path, policy.text, false, errors);
-  Value doc;
-  TextError err;
-  if (!parse_json(policy.text, doc, err)) {
-    errors.push_back(text_error_diagnostic(policy.path, policy.text, err, "rego_parse_error"));
-    return false;
-  }
-  // Data lands at its directory below the pack root, as `opa eval -d policies` places it.
-  std::vector<std::string> data_path;
-  for (const auto& part : path.parent_path()) data_path.push_back(part.string());
-  if (!data_path.empty()) data_path.erase(data_path.begin());
-  return engine.add_data(data_path, doc, errors);
-}
 
 // What checking one environment builds and the report does not copy.
 struct EnvironmentState {

@@ -18,6 +18,7 @@
 #include "policyc/core/diagnostic.hpp"
 #include "policyc/core/frozen.hpp"
 #include "policyc/core/value.hpp"
+#include "policyc/engine/engine.hpp"
 
 namespace policyc::check {
 
@@ -30,6 +31,10 @@ struct PolicyText {
   std::string path;  // "policies/security/security.rego"; .rego or .json
   std::string text;
 };
+
+// Adds a policy file given as text to `engine`: a .rego module, or a .json data document
+// placed under `data` at its directory below the pack root (as `opa eval -d policies` does).
+bool load_policy_text(Engine& engine, const PolicyText& policy, std::vector<Diagnostic>& errors);
 
 struct CheckOptions {
   std::vector<std::string> environments;   // empty: every environment the system declares
