@@ -68,9 +68,10 @@ int run_generate(const GenerateCommand& c) {
   if (result.blocked) {
     std::string report = check::to_text(result.check, check::Severity::Error, false);
     std::fputs(report.c_str(), stderr);
-    std::fputs("policyc generate: the blueprint fails check at error level; nothing was "
-               "generated (fix the findings above, or --force)\n",
-               stderr);
+    std::fputs(
+        "policyc generate: the blueprint fails check at error level; nothing was "
+        "generated (fix the findings above, or --force)\n",
+        stderr);
     return kExitFailCondition;
   }
   if (c.check) {
@@ -88,13 +89,14 @@ int run_generate(const GenerateCommand& c) {
   if (c.format == "json") {
     ValueVec files;
     for (const auto& f : result.files) {
-      files.push_back(Value::object({{Value::string("path"), Value::string(c.output + "/" + f.path)},
-                                     {Value::string("template"), Value::string(f.template_id)},
-                                     {Value::string("service"), Value::string(f.service)}}));
+      files.push_back(
+          Value::object({{Value::string("path"), Value::string(c.output + "/" + f.path)},
+                         {Value::string("template"), Value::string(f.template_id)},
+                         {Value::string("service"), Value::string(f.service)}}));
     }
     std::string out;
-    write_json(out, Value::object({{Value::string("files"), Value::array(std::move(files))}}),
-               true, 0);
+    write_json(out, Value::object({{Value::string("files"), Value::array(std::move(files))}}), true,
+               0);
     out += '\n';
     std::fputs(out.c_str(), stdout);
   } else {

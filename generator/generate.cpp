@@ -110,8 +110,8 @@ struct Header {
 
   std::string comment() const {
     return "# generated-by: " + generated_by + "\n# traceId: " + trace_id +
-           "\n# blueprintVersion: " + blueprint_version + "\n# linkedTemplate: " +
-           linked_template + "\n# policyBundle: " + policy_bundle + "\n";
+           "\n# blueprintVersion: " + blueprint_version + "\n# linkedTemplate: " + linked_template +
+           "\n# policyBundle: " + policy_bundle + "\n";
   }
   Value value() const {
     return Value::object({{Value::string("generatedBy"), Value::string(generated_by)},

@@ -36,7 +36,7 @@ std::vector<std::string> split_lines(const std::string& text) {
 }
 
 struct Edit {
-  char op;  // ' ', '-', '+'
+  char op;      // ' ', '-', '+'
   size_t a, b;  // line indexes in a and b (for '-' a, for '+' b, for ' ' both)
 };
 
@@ -58,10 +58,10 @@ std::vector<Edit> edits(const std::vector<std::string>& a, const std::vector<std
   while (i < n || j < m) {
     if (i < n && j < m && a[i] == b[j]) {
       out.push_back({' ', i++, j++});
-    } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      out.push_back({'+', i, j++});
+    } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
+      out.push_back({'-', i++, j});  // removals first, as diff -u writes them
     } else {
-      out.push_back({'-', i++, j});
+      out.push_back({'+', i, j++});
     }
   }
   return out;
@@ -82,8 +82,8 @@ Diagnostic tree_error(const std::string& path, const std::string& message) {
 
 }  // namespace
 
-std::string unified_diff(const std::string& a_name, const std::string& a,
-                         const std::string& b_name, const std::string& b) {
+std::string unified_diff(const std::string& a_name, const std::string& a, const std::string& b_name,
+                         const std::string& b) {
   if (a == b) return "";
   const auto la = split_lines(a), lb = split_lines(b);
   const auto all = edits(la, lb);
@@ -154,11 +154,17 @@ std::string diff_tree(const std::string& directory, const std::vector<GeneratedF
   std::string out;
   for (const auto& [path, text] : fresh) {
     auto it = on_disk.find(path);
-    out += unified_diff(it == on_disk.end() ? "/dev/null" : "a/" + path,
-                        it == on_disk.end() ? "" : it->second, "b/" + path, *text);
+    std::string changed = unified_diff(it == on_disk.end() ? "/dev/null" : "a/" + path,
+                                       it == on_disk.end() ? "" : it->second, "b/" + path, *text);
+    if (changed.empty() && it == on_disk.end()) changed = "--- /dev/null\n+++ b/" + path + "\n";
+    out += changed;
   }
-  for (const auto& [path, text] : on_disk)
-    if (!fresh.count(path)) out += unified_diff("a/" + path, text, "/dev/null", "");
+  for (const auto& [path, text] : on_disk) {
+    if (fresh.count(path)) continue;
+    // An empty file has no lines to remove; it is named all the same.
+    std::string removed = unified_diff("a/" + path, text, "/dev/null", "");
+    out += removed.empty() ? "--- a/" + path + "\n+++ /dev/null\n" : removed;
+  }
   return out;
 }
 

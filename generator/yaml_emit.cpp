@@ -15,10 +15,10 @@ namespace {
 // Plain scalars YAML 1.1 or 1.2 resolvers read as something other than a string.
 bool reads_as_other_type(std::string_view s) {
   static constexpr std::string_view kWords[] = {
-      "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
-      "True", "False", "Yes", "No", "On", "Off", "Y", "N", "Null", "NULL",
-      "TRUE", "FALSE", "YES", "NO", "ON", "OFF", ".inf", ".Inf", ".INF", "-.inf",
-      ".nan", ".NaN", ".NAN", "<<"};
+      "true", "false", "yes",   "no",    "on",   "off",  "y",   "n",   "null",
+      "~",    "True",  "False", "Yes",   "No",   "On",   "Off", "Y",   "N",
+      "Null", "NULL",  "TRUE",  "FALSE", "YES",  "NO",   "ON",  "OFF", ".inf",
+      ".Inf", ".INF",  "-.inf", ".nan",  ".NaN", ".NAN", "<<"};
   for (auto w : kWords)
     if (s == w) return true;
   // Numbers as YAML 1.1 (ints with base prefixes and underscores, sexagesimal, floats) or

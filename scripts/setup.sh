@@ -8,7 +8,7 @@ packages=(
   libyaml-dev
   libre2-dev libcli11-dev libfmt-dev libgtest-dev libbenchmark-dev
   libgmp-dev libssl-dev libabsl-dev
-  time python3 libxml2-utils
+  time python3 python3-yaml libxml2-utils yamllint
 )
 
 missing=()

@@ -48,7 +48,9 @@ facts(name, svc, prod) := {
 	"disruptionBudget": replicas(svc, prod) >= 2,
 }
 
-system_name := object.get(input, ["system", "name"], "system")
+default system_name := "system"
+
+system_name := input.system.name
 
 container_port := 8080
 

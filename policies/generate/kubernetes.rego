@@ -338,7 +338,7 @@ otel_config_map(f) := {
 	"apiVersion": "v1",
 	"kind": "ConfigMap",
 	"metadata": metadata(f, otel_name(f)),
-	"data": {"config.yaml": json.marshal(otel_collector_config(f))},
+	"data": {"config.yaml": yaml.marshal(otel_collector_config(f))},
 } if {
 	f.otel.sidecar
 } else := null

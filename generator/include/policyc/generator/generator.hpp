@@ -59,7 +59,7 @@ std::string diff_tree(const std::string& directory, const std::vector<GeneratedF
 std::string to_yaml(const Value& value);
 
 // A unified diff of two texts with three lines of context; "" when equal.
-std::string unified_diff(const std::string& a_name, const std::string& a,
-                         const std::string& b_name, const std::string& b);
+std::string unified_diff(const std::string& a_name, const std::string& a, const std::string& b_name,
+                         const std::string& b);
 
 }  // namespace policyc::generator
