@@ -254,20 +254,32 @@ class Generator {
     entries.emplace_back(Value::string("base_services"), base_services_);
     engine_.set_input(Value::object(std::move(entries)));
     const Value* services = input.get_ptr(Value::string("services"));
-    for (const auto& t : templates_) {
-      EvalOptions eval_options;
-      eval_options.print = [](const std::string&) {};
-      std::vector<QueryResult> results;
-      if (!engine_.eval(t.query, eval_options, results, errors_)) return false;
+    // One evaluation for all templates: the facts and objects they share are computed once.
+    std::vector<const PreparedQuery*> queries;
+    for (const auto& t : templates_) queries.push_back(&t.query);
+    EvalOptions eval_options;
+    eval_options.print = [](const std::string&) {};
+    std::vector<std::vector<QueryResult>> all_results;
+    if (!engine_.eval_batch(queries, eval_options, all_results, errors_)) return false;
+    for (size_t i = 0; i < templates_.size(); ++i) {
+      const Template& t = templates_[i];
+      const std::vector<QueryResult>& results = all_results[i];
       if (results.empty() || results[0].expressions.empty()) continue;
       const Value& artifacts = results[0].expressions[0].value;
-      if (!artifacts.is_set() && !artifacts.is_array()) {
+      // An object keyed by path (cheap to build: its keys are short strings), or a set or
+      // an array of artifacts.
+      if (artifacts.is_object()) {
+        for (const auto& [path, artifact] : artifacts.entries())
+          if (!add_artifact(t.id, artifact, services, system, files)) return false;
+      } else if (artifacts.is_set() || artifacts.is_array()) {
+        for (const auto& artifact : artifacts.items())
+          if (!add_artifact(t.id, artifact, services, system, files)) return false;
+      } else {
         errors_.push_back(error_at("", "data.generate.templates." + t.id +
-                                           ".artifacts must be a set or an array of artifacts"));
+                                           ".artifacts must be an object (by path), a set or "
+                                           "an array of artifacts"));
         return false;
       }
-      for (const auto& artifact : artifacts.items())
-        if (!add_artifact(t.id, artifact, services, system, files)) return false;
     }
     engine_.clear_input();
     return true;
@@ -300,7 +312,7 @@ class Generator {
         from && !service.empty() ? from->get_ptr(Value::string(service)) : nullptr;
     if (!service.empty() && !resolved) return fail("no service \"" + service + "\"");
     const Value& hashed = resolved ? *resolved : system.system;
-    header.blueprint_version = "sha256:" + sha256_hex(hashed.to_json()).substr(0, 16);
+    header.blueprint_version = blueprint_version(hashed);
     const Value* metadata = resolved ? field(*resolved, "metadata") : nullptr;
     header.trace_id = metadata ? string_field(*metadata, "traceId") : "";
     if (header.trace_id.empty()) header.trace_id = "none";
@@ -310,12 +322,38 @@ class Generator {
     file.service = service;
     std::string problem;
     if (!render(artifact, header, file.text, problem)) return fail(problem);
-    auto [it, inserted] = files.emplace(path, file);
-    if (!inserted && it->second.text != file.text)
+    auto it = files.find(path);
+    if (it == files.end()) {
+      files.emplace(path, std::move(file));
+      return true;
+    }
+    if (it->second.text != file.text)
       return fail("two artifacts write " + path + " with different content (templates " +
                   it->second.template_id + " and " + file.template_id + ")");
     return true;
   }
+
+  // The content hash of a resolved blueprint, once per blueprint: a service has dozens of
+  // artifacts, and hashing its JSON each time was a fifth of generating a large system.
+  const std::string& blueprint_version(const Value& resolved) {
+    const void* id = resolved.is_object() && resolved.size() > 0
+                         ? static_cast<const void*>(resolved.entries().data())
+                         : nullptr;
+    if (id) {
+      auto it = versions_.find(id);
+      if (it != versions_.end() && it->second.first == resolved) return it->second.second;
+    }
+    std::string version = "sha256:" + sha256_hex(resolved.to_json()).substr(0, 16);
+    if (!id) {
+      uncached_ = version;
+      return uncached_;
+    }
+    // The value is kept with its hash, so its address cannot be reused by another.
+    return versions_[id] = {resolved, std::move(version)}, versions_[id].second;
+  }
+
+  std::map<const void*, std::pair<Value, std::string>> versions_;
+  std::string uncached_;
 
   struct Template {
     std::string id;

@@ -30,7 +30,19 @@ bool reads_as_other_type(std::string_view s) {
   return RE2::FullMatch(s, kNumber);
 }
 
+// Most keys and values are words, names, paths or quantities: plain without a closer look.
+bool plainly_safe(std::string_view s) {
+  if (s.size() <= 5 || !std::isalpha(static_cast<unsigned char>(s[0]))) return false;
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.' &&
+        c != '/')
+      return false;
+  }
+  return true;
+}
+
 bool needs_quotes(std::string_view s) {
+  if (plainly_safe(s)) return false;
   if (s.empty() || reads_as_other_type(s)) return true;
   if (s.front() == ' ' || s.back() == ' ') return true;
   static constexpr std::string_view kLeading = "-?:,[]{}#&*!|>'\"%@`";
@@ -48,13 +60,19 @@ bool needs_quotes(std::string_view s) {
   return false;
 }
 
-std::string scalar(const Value& v) {
+void append_scalar(std::string& out, const Value& v) {
   if (v.is_string()) {
     const std::string& s = v.str();
-    return needs_quotes(s) ? Value::string(s).to_json() : s;
+    if (needs_quotes(s)) {
+      out += Value::string(s).to_json();
+    } else {
+      out += s;
+    }
+  } else if (v.is_null()) {
+    out += "null";
+  } else {
+    out += v.to_json();
   }
-  if (v.is_null()) return "null";
-  return v.to_json();
 }
 
 // A multi-line string without trailing spaces or control characters: a literal block.
@@ -94,60 +112,75 @@ void write_block(std::string& out, const std::string& s, int indent) {
   }
 }
 
-void write_value(std::string& out, const Value& v, int indent);
+void pad(std::string& out, int indent) { out.append(static_cast<size_t>(indent), ' '); }
 
-void write_entry_value(std::string& out, const Value& child, int indent) {
-  if (child.is_collection() && child.size() > 0) {
-    out += '\n';
-    write_value(out, child, child.is_object() ? indent + 2 : indent);
-  } else if (literal_block(child)) {
+// A value that is not a non-empty collection, after "key:" or "-".
+void write_inline(std::string& out, const Value& v, int indent) {
+  if (literal_block(v)) {
     out += ' ';
-    write_block(out, child.str(), indent + 2);
-  } else {
-    out += ' ';
-    out += child.is_object() ? "{}" : child.is_collection() ? "[]" : scalar(child);
-    out += '\n';
-  }
-}
-
-void write_value(std::string& out, const Value& v, int indent) {
-  const std::string pad(static_cast<size_t>(indent), ' ');
-  if (v.is_object() && v.size() > 0) {
-    for (const auto& [key, child] : v.entries()) {
-      out += pad + scalar(key.is_string() ? key : Value::string(key.to_json())) + ":";
-      write_entry_value(out, child, indent);
-    }
+    write_block(out, v.str(), indent + 2);
     return;
   }
-  if ((v.is_array() || v.is_set()) && v.size() > 0) {
-    for (const auto& item : v.items()) {
-      out += pad + "-";
-      if (item.is_object() && item.size() > 0) {
-        // The first key goes on the dash line; the rest align under it.
-        std::string nested;
-        write_value(nested, item, indent + 2);
-        out += ' ';
-        out += nested.substr(static_cast<size_t>(indent) + 2);
-      } else if (item.is_collection() && item.size() > 0) {
+  out += ' ';
+  if (v.is_object()) {
+    out += "{}";
+  } else if (v.is_collection()) {
+    out += "[]";
+  } else {
+    append_scalar(out, v);
+  }
+  out += '\n';
+}
+
+// `first_inline`: the first line continues one already started ("- "), unpadded.
+void write_value(std::string& out, const Value& v, int indent, bool first_inline) {
+  if (v.is_object() && v.size() > 0) {
+    bool first = true;
+    for (const auto& [key, child] : v.entries()) {
+      if (!(first && first_inline)) pad(out, indent);
+      first = false;
+      append_scalar(out, key.is_string() ? key : Value::string(key.to_json()));
+      out += ':';
+      if (child.is_collection() && child.size() > 0) {
         out += '\n';
-        write_value(out, item, indent + 2);
-      } else if (literal_block(item)) {
-        out += ' ';
-        write_block(out, item.str(), indent + 2);
+        write_value(out, child, child.is_object() ? indent + 2 : indent, false);
       } else {
-        out += ' ';
-        out += item.is_object() ? "{}" : item.is_collection() ? "[]" : scalar(item);
-        out += '\n';
+        write_inline(out, child, indent);
       }
     }
     return;
   }
-  out += pad;
+  if ((v.is_array() || v.is_set()) && v.size() > 0) {
+    bool first = true;
+    for (const auto& item : v.items()) {
+      if (!(first && first_inline)) pad(out, indent);
+      first = false;
+      out += '-';
+      if (item.is_object() && item.size() > 0) {
+        // The first key goes on the dash line; the rest align under it.
+        out += ' ';
+        write_value(out, item, indent + 2, true);
+      } else if (item.is_collection() && item.size() > 0) {
+        out += '\n';
+        write_value(out, item, indent + 2, false);
+      } else {
+        write_inline(out, item, indent);
+      }
+    }
+    return;
+  }
+  if (!first_inline) pad(out, indent);
   if (literal_block(v)) {
     write_block(out, v.str(), indent + 2);
     return;
   }
-  out += v.is_object() ? "{}" : v.is_collection() ? "[]" : scalar(v);
+  if (v.is_object()) {
+    out += "{}";
+  } else if (v.is_collection()) {
+    out += "[]";
+  } else {
+    append_scalar(out, v);
+  }
   out += '\n';
 }
 
@@ -155,7 +188,7 @@ void write_value(std::string& out, const Value& v, int indent) {
 
 std::string to_yaml(const Value& value) {
   std::string out;
-  write_value(out, value, 0);
+  write_value(out, value, 0, false);
   return out;
 }
 

@@ -3,9 +3,17 @@
 # the emitter writes them as YAML, so every manifest is well formed.
 package generate.k8s
 
+import data.generate.derive
+
 # The objects of one service: {file name: object}. Optional objects appear only when the
 # facts call for them.
 objects(f) := {file: obj | some file, obj in candidates(f); obj != null}
+
+# Each service's objects for the environment and for the base blueprint, computed once per
+# evaluation: templates read these rather than call objects() again.
+service_objects[name] := objects(f) if some name, f in derive.services
+
+base_objects[name] := objects(f) if some name, f in derive.base_services
 
 candidates(f) := {
 	sprintf("%s.yaml", [lower(f.kind)]): workload(f),

@@ -25,7 +25,7 @@ objects_template := `{{- $objects := .Values.objects }}
 {{- end }}
 `
 
-artifacts contains artifact if {
+artifacts[artifact.path] := artifact if {
 	some name, f in derive.base_services
 	some file, content in {
 		"Chart.yaml": {
@@ -36,7 +36,7 @@ artifacts contains artifact if {
 			"version": chart_version(f),
 			"appVersion": split(f.image, ":")[1],
 		},
-		"values.yaml": {"environment": "", "objects": k8s.objects(f)},
+		"values.yaml": {"environment": "", "objects": k8s.base_objects[name]},
 	}
 	artifact := {
 		"path": sprintf("helm/%s/%s", [name, file]),
@@ -48,7 +48,7 @@ artifacts contains artifact if {
 	}
 }
 
-artifacts contains artifact if {
+artifacts[artifact.path] := artifact if {
 	some name, _ in derive.base_services
 	artifact := {
 		"path": sprintf("helm/%s/templates/objects.yaml", [name]),
@@ -60,15 +60,15 @@ artifacts contains artifact if {
 	}
 }
 
-artifacts contains artifact if {
-	some name, f in derive.services
+artifacts[artifact.path] := artifact if {
+	some name, objects in k8s.service_objects
 	derive.base_services[name]
 	artifact := {
 		"path": sprintf("helm/%s/values-%s.yaml", [name, input.environment]),
 		"format": "yaml",
 		"content": {
 			"environment": input.environment,
-			"environments": {input.environment: {"objects": k8s.objects(f)}},
+			"environments": {input.environment: {"objects": objects}},
 		},
 		"service": name,
 		"template": template,

@@ -8,9 +8,9 @@ import data.generate.k8s
 
 template := {"id": "kubernetes", "version": "1.0.0"}
 
-artifacts contains artifact if {
-	some name, f in derive.services
-	some file, obj in k8s.objects(f)
+artifacts[artifact.path] := artifact if {
+	some name, objects in k8s.service_objects
+	some file, obj in objects
 	artifact := {
 		"path": sprintf("infrastructure/%s/%s/%s", [name, input.environment, file]),
 		"format": "yaml",
@@ -20,7 +20,7 @@ artifacts contains artifact if {
 	}
 }
 
-artifacts contains artifact if {
+artifacts[artifact.path] := artifact if {
 	some name, f in derive.services
 	f.otel.sidecar
 	artifact := {

@@ -3,20 +3,19 @@
 # new ones as resources, and a delete patch for objects the environment does not have.
 package generate.templates.kustomize
 
-import data.generate.derive
 import data.generate.k8s
 
 template := {"id": "kustomize", "version": "1.0.0"}
 
 kustomization(fields) := object.union({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"}, fields)
 
-base_objects(name) := k8s.objects(derive.base_services[name]) if {
-	derive.base_services[name]
+base_objects(name) := k8s.base_objects[name] if {
+	k8s.base_objects[name]
 } else := {}
 
-artifacts contains artifact if {
-	some name, f in derive.base_services
-	some file, obj in k8s.objects(f)
+artifacts[artifact.path] := artifact if {
+	some name, objects in k8s.base_objects
+	some file, obj in objects
 	artifact := {
 		"path": sprintf("kustomize/%s/base/%s", [name, file]),
 		"format": "yaml",
@@ -27,12 +26,12 @@ artifacts contains artifact if {
 	}
 }
 
-artifacts contains artifact if {
-	some name, f in derive.base_services
+artifacts[artifact.path] := artifact if {
+	some name, objects in k8s.base_objects
 	artifact := {
 		"path": sprintf("kustomize/%s/base/kustomization.yaml", [name]),
 		"format": "yaml",
-		"content": kustomization({"resources": sort([file | some file, _ in k8s.objects(f)])}),
+		"content": kustomization({"resources": sort([file | some file, _ in objects])}),
 		"service": name,
 		"base": true,
 		"template": template,
@@ -41,16 +40,18 @@ artifacts contains artifact if {
 
 # The overlay's files: the environment's version of every object that differs from the base
 # or is not in it, and a delete patch for every base object it lacks.
-overlay_files(name, f) := object.union(
+overlay_files[name] := object.union(
 	{file: obj |
-		some file, obj in k8s.objects(f)
+		some file, obj in objects
 		object.get(base_objects(name), file, null) != obj
 	},
 	{file: delete_patch(obj) |
 		some file, obj in base_objects(name)
-		not k8s.objects(f)[file]
+		not objects[file]
 	},
-)
+) if {
+	some name, objects in k8s.service_objects
+}
 
 delete_patch(obj) := {
 	"$patch": "delete",
@@ -59,9 +60,9 @@ delete_patch(obj) := {
 	"metadata": {"name": obj.metadata.name, "namespace": obj.metadata.namespace},
 }
 
-artifacts contains artifact if {
-	some name, f in derive.services
-	some file, obj in overlay_files(name, f)
+artifacts[artifact.path] := artifact if {
+	some name, files in overlay_files
+	some file, obj in files
 	artifact := {
 		"path": sprintf("kustomize/%s/overlays/%s/%s", [name, input.environment, file]),
 		"format": "yaml",
@@ -71,9 +72,8 @@ artifacts contains artifact if {
 	}
 }
 
-artifacts contains artifact if {
-	some name, f in derive.services
-	files := overlay_files(name, f)
+artifacts[artifact.path] := artifact if {
+	some name, files in overlay_files
 	new := sort([file | some file, _ in files; not base_objects(name)[file]])
 	patches := sort([file | some file, _ in files; base_objects(name)[file]])
 	artifact := {
