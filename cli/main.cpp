@@ -11,8 +11,8 @@
 
 #include "blueprint_commands.hpp"
 #include "check_commands.hpp"
-#include "generate_commands.hpp"
 #include "exit.hpp"
+#include "generate_commands.hpp"
 #include "policyc/builtins/builtins.hpp"
 #include "policyc/core/io.hpp"
 #include "policyc/core/memory.hpp"

@@ -114,14 +114,8 @@ void write_block(std::string& out, const std::string& s, int indent) {
 
 void pad(std::string& out, int indent) { out.append(static_cast<size_t>(indent), ' '); }
 
-// A value that is not a non-empty collection, after "key:" or "-".
-void write_inline(std::string& out, const Value& v, int indent) {
-  if (literal_block(v)) {
-    out += ' ';
-    write_block(out, v.str(), indent + 2);
-    return;
-  }
-  out += ' ';
+// An empty collection or a scalar, and the end of its line.
+void append_leaf(std::string& out, const Value& v) {
   if (v.is_object()) {
     out += "{}";
   } else if (v.is_collection()) {
@@ -130,6 +124,17 @@ void write_inline(std::string& out, const Value& v, int indent) {
     append_scalar(out, v);
   }
   out += '\n';
+}
+
+// A value that is not a non-empty collection, after "key:" or "-".
+void write_inline(std::string& out, const Value& v, int indent) {
+  if (literal_block(v)) {
+    out += ' ';
+    write_block(out, v.str(), indent + 2);
+    return;
+  }
+  out += ' ';
+  append_leaf(out, v);
 }
 
 // `first_inline`: the first line continues one already started ("- "), unpadded.
@@ -174,14 +179,7 @@ void write_value(std::string& out, const Value& v, int indent, bool first_inline
     write_block(out, v.str(), indent + 2);
     return;
   }
-  if (v.is_object()) {
-    out += "{}";
-  } else if (v.is_collection()) {
-    out += "[]";
-  } else {
-    append_scalar(out, v);
-  }
-  out += '\n';
+  append_leaf(out, v);
 }
 
 }  // namespace

@@ -356,18 +356,7 @@ std::string explain_to_text(const ExplainReport& report) {
   for (size_t i = 0; i < report.findings.size(); ++i) {
     const Finding& f = report.findings[i];
     out += "\n" + std::string(severity_name(f.severity)) + " " + f.id + ": " + f.message + "\n";
-    const std::string indent = "    ";
-    if (!f.file.empty()) {
-      out += indent + "--> " + location_text(f);
-      if (!f.path.empty()) out += " (" + f.path + ")";
-      out += "\n";
-      if (!f.set_by.empty()) {
-        out += indent + "    set by " + f.set_by;
-        if (!f.base_value.empty()) out += ", base had " + f.base_value;
-        out += "\n";
-      }
-      append_caret(out, f, indent);
-    }
+    append_location(out, f, "    ");
     if (auto proof = explainer.proof_of(report.impl->messages[i])) {
       out += "  why it fired:\n";
       out += explain::to_text(*proof, explainer.render_options(true, false), 4);

@@ -41,5 +41,7 @@ std::vector<std::string> system_file_environments(const std::string& path);
 std::string location_text(const Finding& f);
 // The finding's blueprint line, and a caret under its column: "  12 | line\n     |   ^\n".
 void append_caret(std::string& out, const Finding& f, const std::string& indent);
+// "--> file:line:col (path)", the overlay that set the value, and the caret lines.
+void append_location(std::string& out, const Finding& f, const std::string& indent);
 
 }  // namespace policyc::check

@@ -38,6 +38,22 @@ void append_caret(std::string& out, const Finding& f, const std::string& indent)
   out += indent + gutter + " | " + pad + "^\n";
 }
 
+void append_location(std::string& out, const Finding& f, const std::string& indent) {
+  if (!f.file.empty()) {
+    out += indent + "--> " + location_text(f);
+    if (!f.path.empty()) out += " (" + f.path + ")";
+    out += "\n";
+    if (!f.set_by.empty()) {
+      out += indent + "    set by " + f.set_by;
+      if (!f.base_value.empty()) out += ", base had " + f.base_value;
+      out += "\n";
+    }
+    append_caret(out, f, indent);
+  } else if (!f.path.empty()) {
+    out += indent + "--> " + f.path + "\n";
+  }
+}
+
 std::string to_text(const CheckReport& report, Severity fail_level, bool color) {
   Style style{color};
   std::string out;
@@ -53,19 +69,7 @@ std::string to_text(const CheckReport& report, Severity fail_level, bool color) 
     const RuleDescriptor& rule = report.rules[f.rule];
     out += "  " + style.severity(f.severity, f.waived) + " " + f.id + ": " + f.message + "\n";
     const std::string indent = "      ";
-    if (!f.file.empty()) {
-      out += indent + "--> " + location_text(f);
-      if (!f.path.empty()) out += " (" + f.path + ")";
-      out += "\n";
-      if (!f.set_by.empty()) {
-        out += indent + "    set by " + f.set_by;
-        if (!f.base_value.empty()) out += ", base had " + f.base_value;
-        out += "\n";
-      }
-      append_caret(out, f, indent);
-    } else if (!f.path.empty()) {
-      out += indent + "--> " + f.path + "\n";
-    }
+    append_location(out, f, indent);
     out += indent + "= rule: " + rule.title + " (" + rule.policy_file + ":" +
            std::to_string(rule.policy_line) + ")\n";
     if (!f.remediation.empty()) out += indent + "= fix: " + f.remediation + "\n";

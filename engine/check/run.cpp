@@ -140,7 +140,6 @@ std::string join(const std::vector<std::string>& parts, char sep) {
   return out;
 }
 
-
 // What checking one environment builds and the report does not copy.
 struct EnvironmentState {
   blueprint::ResolvedSystem system;

@@ -128,8 +128,8 @@ Shown shown_attempts(const Evaluation& e, bool root, const RenderOptions& option
   // A value from an else or a default is explained by why the bodies before it failed too.
   bool fallback = false;
   for (const auto& b : e.bodies)
-    fallback = fallback || (!b.proofs.empty() && (b.kind == TraceBodyKind::Else ||
-                                                  b.kind == TraceBodyKind::Default));
+    fallback = fallback || (!b.proofs.empty() &&
+                            (b.kind == TraceBodyKind::Else || b.kind == TraceBodyKind::Default));
   return {held, !held || fallback};
 }
 

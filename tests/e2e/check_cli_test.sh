@@ -10,36 +10,9 @@ policyc=$1
 cd "$2" || exit 2
 fixtures=tests/e2e/fixtures/check
 multitool=tests/tools/node_modules/.bin/sarif-multitool
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+source tests/e2e/lib.sh
 # Waiver expiry is judged against this date, so the expected reports never age.
 export SOURCE_DATE_EPOCH=1798761600 # 2027-01-01
-
-# expect_status WANT DESCRIPTION -- command...: runs it, keeping stdout in $out.
-expect_status() {
-  local want=$1 what=$2
-  shift 3
-  out=$("$@" 2>"$scratch/stderr")
-  local status=$?
-  [[ $status -eq $want ]] || fail "$what: exit $status, expected $want ($(head -3 "$scratch/stderr"))"
-}
-
-# compare_expected ACTUAL_TEXT EXPECTED_FILE
-compare_expected() {
-  if [[ ${UPDATE_EXPECTED:-0} == 1 ]]; then
-    printf '%s\n' "$1" >"$2"
-    return
-  fi
-  if ! diff -q <(printf '%s\n' "$1") "$2" >/dev/null 2>&1; then
-    fail "output differs from $2"
-    diff <(printf '%s\n' "$1") "$2" | head -15 | sed 's/^/  | /'
-  fi
-}
 
 fixture_args=(check "$fixtures/system" --no-default-policies -p "$fixtures/policies"
   --waivers "$fixtures/waivers.yaml")
@@ -172,8 +145,4 @@ grep -q "^PASS: 1/4$" <<<"$out" && grep -q "^FAIL: 1/4$" <<<"$out" && grep -q "^
 expect_status 0 "policyc test --run" -- "$policyc" test "$fixtures/tests" --run 'test_passes$'
 [[ $out == "PASS: 1/1" ]] || fail "policyc test --run: '$out'"
 
-if [[ $failures -ne 0 ]]; then
-  echo "$failures check CLI test(s) failed"
-  exit 1
-fi
-echo "check CLI tests passed"
+finish "check CLI"

@@ -12,34 +12,7 @@ cd "$2" || exit 2
 fixtures=tests/e2e/fixtures/explain
 expected=$fixtures/expected
 corpus=../shared/corpus
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-
-# expect_status WANT DESCRIPTION -- command...: runs it, keeping stdout in $out.
-expect_status() {
-  local want=$1 what=$2
-  shift 3
-  out=$("$@" 2>"$scratch/stderr")
-  local status=$?
-  [[ $status -eq $want ]] || fail "$what: exit $status, expected $want ($(head -3 "$scratch/stderr"))"
-}
-
-# compare_expected ACTUAL_TEXT EXPECTED_FILE
-compare_expected() {
-  if [[ ${UPDATE_EXPECTED:-0} == 1 ]]; then
-    printf '%s\n' "$1" >"$2"
-    return
-  fi
-  if ! diff -q <(printf '%s\n' "$1") "$2" >/dev/null 2>&1; then
-    fail "output differs from $2"
-    diff <(printf '%s\n' "$1") "$2" | head -15 | sed 's/^/  | /'
-  fi
-}
+source tests/e2e/lib.sh
 
 # contains TEXT NEEDLE DESCRIPTION
 contains() {
@@ -173,8 +146,4 @@ fi
 expect_status 1 "test -v" -- "$policyc" test -v tests/e2e/fixtures/check/tests
 contains "$out" "tests/e2e/fixtures/check/tests/failing_test.rego:5:15: false: 1 == 2" "test -v explanation"
 
-if [[ $failures -gt 0 ]]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "explain CLI: all checks passed"
+finish "explain CLI"

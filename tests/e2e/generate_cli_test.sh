@@ -12,22 +12,7 @@ policyc=$1
 cd "$2" || exit 2
 fixtures=tests/e2e/fixtures/generate
 golden=$fixtures/expected-notifications
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-
-# expect_status WANT DESCRIPTION -- command...: runs it, keeping stdout in $out.
-expect_status() {
-  local want=$1 what=$2
-  shift 3
-  out=$("$@" 2>"$scratch/stderr")
-  local status=$?
-  [[ $status -eq $want ]] || fail "$what: exit $status, expected $want ($(head -3 "$scratch/stderr"))"
-}
+source tests/e2e/lib.sh
 
 # --- Every example, twice: the same bytes. ---
 for example in examples/*/; do
@@ -158,8 +143,4 @@ else
   echo "SKIP: Kubernetes schema validation (node or tests/tools/node_modules missing; scripts/setup.sh installs them)"
 fi
 
-if [[ $failures -gt 0 ]]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "generate CLI: all checks passed"
+finish "generate CLI"
