@@ -16,6 +16,7 @@
 #include "policyc/check/test_runner.hpp"
 #include "policyc/core/diagnostic.hpp"
 #include "policyc/core/io.hpp"
+#include "policyc/generator/generator.hpp"
 #include "policyc/policies/stock.hpp"
 
 namespace policyc::cli {
@@ -36,6 +37,8 @@ struct CheckCommands {
   CLI::App* explain = nullptr;
   check::ExplainOptions explain_options;
   std::string explain_environment;
+  bool generated = false;
+  std::vector<std::string> template_paths;
 };
 
 std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
@@ -72,6 +75,13 @@ std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
   c->check->add_option("--waivers", c->options.waivers_path, "Waivers file (YAML or JSON)");
   c->check->add_option("-o,--output", c->output, "Write the report to FILE instead of stdout");
   c->check->add_flag("--no-color", c->no_color, "No colors in text output");
+  c->check->add_flag("--generated", c->generated,
+                     "Also render the blueprint (as policyc generate does) and check the "
+                     "manifests with the Kubernetes pack");
+  c->check
+      ->add_option("--templates", c->template_paths,
+                   "With --generated: templates that add or replace stock ones (repeatable)")
+      ->allow_extra_args(false);
   c->check->add_flag("--explain", c->options.explain,
                      "Attach to each finding the proof of why its rule fired");
   c->check
@@ -133,10 +143,13 @@ check::CheckOptions check_options(const CheckCommands& c) {
   check::CheckOptions options = c.options;
   if (!c.namespaces.empty()) options.namespaces = c.namespaces;
   if (!c.no_default_policies) {
-    // The generation rules and templates are generate's, not decisions.
-    for (const auto& file : policies::stock_files())
-      if (!file.path.starts_with("policies/generate/"))
-        options.stock_policies.push_back({std::string(file.path), std::string(file.text)});
+    // The generation rules and templates are generate's, not decisions; the manifest pack
+    // has something to check only with --generated.
+    for (const auto& file : policies::stock_files()) {
+      if (file.path.starts_with("policies/generate/")) continue;
+      if (file.path.starts_with("policies/kubernetes/") && !c.generated) continue;
+      options.stock_policies.push_back({std::string(file.path), std::string(file.text)});
+    }
   }
   return options;
 }
@@ -167,12 +180,42 @@ int run_explain(const CheckCommands& c) {
   exit_without_teardown(report.findings.empty() ? kExitOk : kExitFailCondition);
 }
 
+// check --generated: the manifests generate would write, by environment (the path
+// infrastructure/<service>/<environment>/<file> names it).
+bool render_manifests(const CheckCommands& c, const BuiltinRegistry& registry,
+                      check::CheckOptions& options, std::vector<Diagnostic>& errors) {
+  generator::GenerateOptions generate;
+  generate.environments = options.environments;
+  generate.editions = options.editions;
+  generate.policy_paths = options.policy_paths;
+  generate.template_paths = c.template_paths;
+  generate.v0_compatible = options.v0_compatible;
+  generate.force = true;  // the point is to check what it renders
+  generate.tool_version = POLICYC_VERSION;
+  for (const auto& file : policies::stock_files())
+    generate.stock_policies.push_back({std::string(file.path), std::string(file.text)});
+  generator::GenerateResult result;
+  if (!generator::generate(c.path, generate, registry, result, errors)) return false;
+  for (auto& file : result.files) {
+    if (!file.path.starts_with("infrastructure/") || !file.path.ends_with(".yaml")) continue;
+    size_t service_end = file.path.find('/', 15);
+    size_t env_end =
+        service_end == std::string::npos ? service_end : file.path.find('/', service_end + 1);
+    if (env_end == std::string::npos) continue;
+    std::string environment = file.path.substr(service_end + 1, env_end - service_end - 1);
+    options.generated[environment].push_back({file.path, std::move(file.text)});
+  }
+  return true;
+}
+
 int run_check(const CheckCommands& c) {
   BuiltinRegistry registry;
   register_standard_builtins(registry);
   check::CheckOptions options = check_options(c);
   check::CheckReport report;
   std::vector<Diagnostic> errors;
+  if (c.generated && !render_manifests(c, registry, options, errors))
+    return report_diagnostics(errors);
   if (!check::run_check(c.path, options, registry, report, errors))
     return report_diagnostics(errors);
   check::Severity fail_level;

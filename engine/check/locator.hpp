@@ -183,6 +183,16 @@ class Locator {
     set_position(system_.system_file, system_.files[system_.system_file].find(0, path), f);
   }
 
+  // A finding on a generated file (check --generated): the line of `path` in document `doc`.
+  void locate_in(const blueprint::SourceDocument& source, size_t doc, const std::string& path,
+                 Finding& f) const {
+    blueprint::Position pos = source.find(doc, path);
+    f.file = source.file;
+    f.line = pos.line > 0 ? pos.line : 1;
+    f.column = pos.col > 0 ? pos.col : 1;
+    f.source_line = mask_.apply_to_line(source.file, f.line, source.line_text(f.line));
+  }
+
   // A service's base file, for findings that name no path.
   void locate_file(const blueprint::ResolvedService& service, Finding& f) const {
     set_position(service.base_file, {1, 1, 1, 1}, f);

@@ -253,6 +253,7 @@ class Runner {
     std::vector<std::vector<QueryResult>>& results = state->results;
     const size_t first_finding = report_.findings.size();
     Value input = blueprint::input_document(system);
+    if (!add_generated(environment, input)) return false;
     Value kept_for_explain = options_.explain ? input : Value();
     if (!evaluate(std::move(input), system.services.size(), system.immortal_services, results)) {
       return false;
@@ -275,6 +276,25 @@ class Runner {
     if (options_.explain && !explain_findings(first_finding, kept_for_explain, system, mask))
       return false;
     report_.retained = std::move(state);
+    return true;
+  }
+
+  // check --generated: the environment's rendered manifests, parsed (with positions, for the
+  // findings) and added to the input as `generated`.
+  bool add_generated(const std::string& environment, Value& input) {
+    generated_sources_.clear();
+    auto it = options_.generated.find(environment);
+    if (it == options_.generated.end()) return true;
+    ObjectEntries files;
+    for (const auto& file : it->second) {
+      blueprint::SourceDocument source;
+      if (!blueprint::parse_source(file.path, file.text, source, errors_)) return false;
+      files.emplace_back(Value::string(file.path), Value::array(source.documents));
+      generated_sources_.emplace(file.path, std::move(source));
+    }
+    ObjectEntries entries(input.entries().begin(), input.entries().end());
+    entries.emplace_back(Value::string("generated"), Value::object(std::move(files)));
+    input = Value::object(std::move(entries));
     return true;
   }
 
@@ -438,6 +458,23 @@ class Runner {
       f.message = rule.title;
     }
     f.message = mask.apply(f.message);
+    const std::string generated_file = message.is_object() ? string_field(message, "file") : "";
+    if (auto it = generated_sources_.find(generated_file); it != generated_sources_.end()) {
+      const Value* doc = field(message, "document");
+      int64_t index = 0;
+      if (!doc || !doc->to_int64(index) || index < 0) index = 0;
+      locator.locate_in(it->second, static_cast<size_t>(index), f.path, f);
+    } else {
+      locate_in_blueprint(f, system, locator);
+    }
+    report_.findings.push_back(std::move(f));
+    if (options_.explain) finding_messages_.push_back(message);
+  }
+
+  // A finding on the blueprint: the service (the only one, when the message names none) and
+  // the value at its path, through overlay provenance.
+  static void locate_in_blueprint(Finding& f, const blueprint::ResolvedSystem& system,
+                                  const Locator& locator) {
     if (f.service.empty() && !f.path.starts_with("system.") && system.services.size() == 1)
       f.service = system.services[0].id;
     if (f.path.starts_with("system.") || f.path == "system") {
@@ -451,8 +488,6 @@ class Runner {
     } else if (f.path.empty()) {
       locator.locate_system("", f);
     }
-    report_.findings.push_back(std::move(f));
-    if (options_.explain) finding_messages_.push_back(message);
   }
 
   static void add_report(const std::vector<QueryResult>& results, const std::string& environment,
@@ -702,6 +737,7 @@ class Runner {
   bool compiled_set_frozen_ = false;
   std::set<std::string> services_;
   std::vector<Value> finding_messages_;  // with options_.explain: each finding's message
+  std::map<std::string, blueprint::SourceDocument> generated_sources_;  // this environment's
 };
 
 }  // namespace

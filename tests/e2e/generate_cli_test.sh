@@ -103,6 +103,23 @@ expect_status 0 "--templates" -- "$policyc" generate "$work" -o "$scratch/custom
 [[ ! -e $scratch/custom/helm/notifications/Chart.yaml ]] || fail "--templates: the stock helm template still ran"
 [[ -f $scratch/custom/infrastructure/notifications/prod/deployment.yaml ]] || fail "--templates: other templates stopped"
 
+# --- check --generated: the Kubernetes manifest pack on what generate renders. ---
+expect_status 0 "check --generated" -- "$policyc" check examples/notifications --generated --no-color
+grep -q "79 rules: 0 errors, 0 warnings" <<<"$out" || fail "check --generated on the stock templates: $(tail -1 <<<"$out")"
+expect_status 1 "check --generated, insecure template" -- "$policyc" check examples/notifications --generated \
+  --templates "$fixtures/insecure-kubernetes" --env prod --no-color
+for id in K8S-001 K8S-002 K8S-003 K8S-004 K8S-005 K8S-006; do
+  grep -q " $id: " <<<"$out" || fail "check --generated: no $id finding"
+done
+grep -q -- "--> infrastructure/notifications/prod/deployment.yaml:30:23 (spec.template.spec.containers\[0\].securityContext.privileged)" <<<"$out" ||
+  fail "check --generated: the privileged finding is not at the manifest's line"
+expect_status 1 "check --generated json" -- "$policyc" check examples/notifications --generated \
+  --templates "$fixtures/insecure-kubernetes" --env prod --format json
+python3 -c 'import json,sys
+r = [f for f in json.load(sys.stdin)["results"] if f["id"] == "K8S-005"]
+assert r and r[0]["location"]["file"].startswith("infrastructure/") and r[0]["path"].endswith(".image"), r' <<<"$out" ||
+  fail "check --generated --format json: K8S-005 not located"
+
 # --- No secret value in any generated file. ---
 expect_status 0 "generate with secrets" -- "$policyc" generate tests/e2e/fixtures/explain/system --force -o "$scratch/secrets"
 if grep -rq "hunter2" "$scratch/secrets"; then fail "a secret value is in a generated file"; fi

@@ -9,6 +9,7 @@
 // custom.domain, custom.remediation).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -57,6 +58,10 @@ struct CheckOptions {
   // each rule with findings is evaluated once more with a recorder, to this depth.
   bool explain = false;
   int explain_depth = 4;
+  // Rendered manifests to check as well (check --generated), by environment: each
+  // environment's input gets `generated`, {file path: [documents]}, and a finding whose
+  // message names a `file` (and a `document` index) is located in that file.
+  std::map<std::string, std::vector<PolicyText>> generated;
 };
 
 // One decision rule (deny/warn/violation) as reports describe it.
