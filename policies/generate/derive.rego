@@ -243,3 +243,21 @@ otel(name, svc) := {
 	o := svc.observability.otel
 	object.get(o, "enabled", false) == true
 } else := null
+
+# Provisioning triggers that apply to an environment: all but the environment-switch ones of
+# other environments (the seed writes "production" where the system says "prod").
+provisioning_triggers(svc, environment) := [t |
+	some t in object.get(svc, "provisioningTriggers", [])
+	trigger_applies(t, environment)
+]
+
+trigger_applies(t, _) if t.type != "onEnvironmentSwitch"
+
+trigger_applies(t, environment) if {
+	t.type == "onEnvironmentSwitch"
+	same_environment(object.get(t, "environment", ""), environment)
+}
+
+environment_aliases := {"production": "prod", "development": "dev", "stage": "staging"}
+
+same_environment(a, b) if object.get(environment_aliases, a, a) == object.get(environment_aliases, b, b)

@@ -68,3 +68,12 @@ test_objects_follow_the_facts if {
 	not objs["ingress.yaml"]
 	not objs["hpa.yaml"]
 }
+
+test_provisioning_triggers_by_environment if {
+	s := {"provisioningTriggers": [
+		{"type": "onManualTag", "tag": "requires-bus", "action": "provision-service-bus"},
+		{"type": "onEnvironmentSwitch", "environment": "production", "action": "inject-secrets"},
+	]}
+	count(derive.provisioning_triggers(s, "prod")) == 2
+	[t.action | some t in derive.provisioning_triggers(s, "dev")] == ["provision-service-bus"]
+}

@@ -31,3 +31,18 @@ artifacts[artifact.path] := artifact if {
 		"template": template,
 	}
 }
+
+# The provisioning triggers that apply to this environment, for the pipeline that acts on
+# them (JSON: the header is its x-policyc-generated key).
+artifacts[artifact.path] := artifact if {
+	some name, _ in derive.services
+	triggers := derive.provisioning_triggers(input.services[name], input.environment)
+	count(triggers) > 0
+	artifact := {
+		"path": sprintf("infrastructure/%s/%s/provisioning-triggers.json", [name, input.environment]),
+		"format": "json",
+		"content": {"service": name, "environment": input.environment, "triggers": triggers},
+		"service": name,
+		"template": template,
+	}
+}
