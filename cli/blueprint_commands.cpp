@@ -45,6 +45,9 @@ struct BlueprintCommands {
   std::string resolve_format = "yaml";
   bool provenance = false;
   std::string graph_format = "dot";
+  CLI::App* schema = nullptr;
+  std::string schema_kind = "service";
+  std::string schema_format = "json";  // one format today
 };
 
 std::shared_ptr<BlueprintCommands> add_blueprint_commands(CLI::App& app) {
@@ -69,10 +72,30 @@ std::shared_ptr<BlueprintCommands> add_blueprint_commands(CLI::App& app) {
   commands->graph->add_option("-e,--env", commands->options.environment, "Environment");
   commands->graph->add_option("-f,--format", commands->graph_format, "Output format")
       ->check(CLI::IsMember({"dot", "json"}));
+
+  commands->schema = app.add_subcommand(
+      "schema", "Print the blueprint JSON Schema (draft-07) for editors and validators");
+  commands->schema
+      ->add_option("-k,--kind", commands->schema_kind,
+                   "service (infrastructure-blueprint.yaml) or system (system.yaml)")
+      ->check(CLI::IsMember({"service", "system"}));
+  commands->schema->add_option("-f,--format", commands->schema_format, "Output format")
+      ->check(CLI::IsMember({"json"}));
   return commands;
 }
 
 int run_blueprint_commands(const BlueprintCommands& commands) {
+  if (commands.schema->parsed()) {
+    std::string out;
+    write_json(out,
+               blueprint::schema_document(commands.schema_kind == "system"
+                                              ? blueprint::SchemaKind::System
+                                              : blueprint::SchemaKind::Service),
+               true, 0);
+    out += '\n';
+    std::fputs(out.c_str(), stdout);
+    return kExitOk;
+  }
   bool resolve = commands.resolve->parsed();
   if (!resolve && !commands.graph->parsed()) return -1;
   blueprint::ResolvedSystem system;

@@ -28,17 +28,19 @@ else
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# The reference validators of our outputs (SARIF multitool) come from npm. They are
-# optional: without node, or offline, the tests that use them say so and skip.
+# The reference validators of our outputs (SARIF multitool, kubernetes-models, Ajv) come
+# from npm. They are optional: without node, or offline, the tests that use them say so and
+# skip.
 tools="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/tools"
 if command -v npm >/dev/null 2>&1; then
-  if [[ ! -x $tools/node_modules/.bin/sarif-multitool ]]; then
+  if [[ ! -x $tools/node_modules/.bin/sarif-multitool || ! -d $tools/node_modules/kubernetes-models ||
+        ! -d $tools/node_modules/ajv ]]; then
     echo "setup: installing the output validators (npm ci in tests/tools)"
     (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error) ||
-      echo "setup: npm ci failed; the SARIF validator tests will skip"
+      echo "setup: npm ci failed; the validator tests will skip"
   fi
   multitool="$tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
   if [[ -f $multitool ]]; then chmod u+x "$multitool"; fi
 else
-  echo "setup: node/npm not found; the SARIF validator tests will skip"
+  echo "setup: node/npm not found; the validator tests will skip"
 fi

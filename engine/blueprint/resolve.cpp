@@ -362,7 +362,8 @@ class Resolver {
     }
     if (!validate(file, 0, SchemaKind::System, errors_)) return;
     out_.system_file = index;
-    out_.system = file.documents[0].is_null() ? Value::empty_object() : file.documents[0];
+    out_.system =
+        file.documents[0].is_null() ? Value::empty_object() : normalize_system(file.documents[0]);
   }
 
   const ResolveOptions& options_;
@@ -371,6 +372,25 @@ class Resolver {
 };
 
 }  // namespace
+
+// The one shape policies see for what system.yaml may say briefly: an environment given by
+// its name is {name}. Positions stay those of what the user wrote (a lookup of
+// `environments[0].name` finds `environments[0]`).
+Value normalize_system(const Value& system) {
+  const Value* environments = field(system, "environments");
+  if (!environments || !environments->is_array()) return system;
+  bool shorthand = false;
+  for (const auto& env : environments->items()) shorthand = shorthand || env.is_string();
+  if (!shorthand) return system;
+  ValueVec normalized;
+  for (const auto& env : environments->items()) {
+    normalized.push_back(env.is_string() ? Value::object({{Value::string("name"), env}}) : env);
+  }
+  ObjectEntries entries(system.entries().begin(), system.entries().end());
+  for (auto& [key, value] : entries)
+    if (key.str() == "environments") value = Value::array(std::move(normalized));
+  return Value::object(std::move(entries));
+}
 
 bool resolve(const std::string& path, const ResolveOptions& options, ResolvedSystem& out,
              std::vector<Diagnostic>& errors) {
@@ -422,6 +442,7 @@ std::vector<std::string> declared_environments(const ResolvedSystem& system) {
   if (const Value* environments = field(system.system, "environments");
       environments && environments->is_array()) {
     for (const auto& env : environments->items()) {
+      if (env.is_string()) add(env);  // the shorthand, in a system document not normalised
       if (const Value* name = field(env, "name")) add(*name);
     }
   }

@@ -494,4 +494,55 @@ bool validate(const SourceDocument& source, size_t doc, SchemaKind kind,
   return errors.size() == before;
 }
 
+namespace {
+
+// The formats policyc checks itself, as patterns any JSON Schema validator checks.
+const char* format_pattern(const std::string& format) {
+  if (format == "duration") return "^([0-9]+(ms|s|m|h|d))+$";
+  if (format == "size") return "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|K|M|G|T|P|E)?$";
+  if (format == "cpu") return "^([0-9]+m|[0-9]+(\\.[0-9]+)?)$";
+  if (format == "budget") return "^\\$[0-9]+(\\.[0-9]+)?/(hour|day|week|month|year)$";
+  return nullptr;
+}
+
+Value portable(const Value& node) {
+  if (node.is_array()) {
+    ValueVec items;
+    for (const auto& item : node.items()) items.push_back(portable(item));
+    return Value::array(std::move(items));
+  }
+  if (!node.is_object()) return node;
+  ObjectEntries entries;
+  bool closed = false;
+  for (const auto& [key, child] : node.entries()) {
+    const char* pattern =
+        key.str() == "format" && child.is_string() ? format_pattern(child.str()) : nullptr;
+    if (pattern) {
+      entries.emplace_back(Value::string("pattern"), Value::string(pattern));
+    } else {
+      entries.emplace_back(key, portable(child));
+    }
+    closed = closed || (key.str() == "additionalProperties" && child.is_false());
+  }
+  // x- keys are extension points policyc leaves open in every mapping.
+  if (closed)
+    entries.emplace_back(Value::string("patternProperties"),
+                         Value::object({{Value::string("^x-"), Value::empty_object()}}));
+  return Value::object(std::move(entries));
+}
+
+}  // namespace
+
+Value schema_document(SchemaKind kind) {
+  Value doc;
+  TextError err;
+  parse_json(kind == SchemaKind::System ? kSystemSchemaText : kServiceSchemaText, doc, err);
+  ObjectEntries entries(doc.entries().begin(), doc.entries().end());
+  entries.emplace_back(
+      Value::string("$id"),
+      Value::string(kind == SchemaKind::System ? "https://policyc.dev/schema/system.schema.json"
+                                               : "https://policyc.dev/schema/service.schema.json"));
+  return portable(Value::object(std::move(entries)));
+}
+
 }  // namespace policyc::blueprint

@@ -96,6 +96,9 @@ bool load_source(const std::string& file, SourceDocument& out, std::vector<Diagn
 enum class SchemaKind { Service, Overlay, System };
 bool validate(const SourceDocument& source, size_t doc, SchemaKind kind,
               std::vector<Diagnostic>& errors);
+// The JSON Schema (draft-07) of a service blueprint or of system.yaml, for editors and other
+// validators: policyc's own formats (durations, sizes, CPU, budgets) become patterns.
+Value schema_document(SchemaKind kind);
 
 // The candidate nearest to `word` by edit distance, when near enough to be a plausible typo;
 // "" otherwise. Used for "did you mean ...?".
@@ -186,6 +189,9 @@ bool resolve(const std::string& path, const ResolveOptions& options, ResolvedSys
 // The environments system.yaml declares, in its order; without them, the union of the
 // services' `environments` lists in order of appearance. Empty when nothing declares any.
 std::vector<std::string> declared_environments(const ResolvedSystem& system);
+
+// system.yaml in the one shape policies see: environments given by name become {name}.
+Value normalize_system(const Value& system);
 
 // {"environment", "services": {id: resolved}, "system", "graph"}: what policies see.
 Value input_document(const ResolvedSystem& system);

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# `policyc schema`: the JSON Schema editors use. Another validator (Ajv, from tests/tools)
+# must accept every example and test blueprint with it and reject the broken examples that
+# are schema errors; the environments shorthand of system.yaml resolves as its long form.
+# usage: schema_cli_test.sh <policyc binary> <repository root>
+set -u
+policyc=$1
+cd "$2" || exit 2
+source tests/e2e/lib.sh
+
+expect_status 0 "schema" -- "$policyc" schema
+printf '%s\n' "$out" >"$scratch/service.schema.json"
+expect_status 0 "schema --kind system" -- "$policyc" schema --kind system
+printf '%s\n' "$out" >"$scratch/system.schema.json"
+python3 -c 'import json,sys
+for f in sys.argv[1:]:
+    d = json.load(open(f))
+    assert d["$schema"] == "http://json-schema.org/draft-07/schema#" and d["$id"], f
+    assert "\"format\"" not in open(f).read(), f + ": a policyc-only format is left"' \
+  "$scratch/service.schema.json" "$scratch/system.schema.json" || fail "schema: not a portable draft-07 schema"
+
+# --- The environments shorthand: names resolve as {name} objects. ---
+mkdir -p "$scratch/short" "$scratch/long"
+for form in short long; do
+  cp -r examples/notifications/services "$scratch/$form/"
+done
+printf 'name: shorthand\nenvironments: [dev, prod]\n' >"$scratch/short/system.yaml"
+printf 'name: shorthand\nenvironments:\n  - name: dev\n  - name: prod\n' >"$scratch/long/system.yaml"
+expect_status 0 "resolve the shorthand" -- "$policyc" resolve "$scratch/short" --env prod --format json
+short=$out
+expect_status 0 "resolve the long form" -- "$policyc" resolve "$scratch/long" --env prod --format json
+[[ $short == "$out" ]] || fail "the environments shorthand does not resolve as the long form"
+out=$("$policyc" check "$scratch/short" --no-color 2>"$scratch/stderr")
+[[ $? -ne 2 ]] || fail "check of the shorthand: $(head -3 "$scratch/stderr")"
+grep -q "2 environments" <<<"$out" || fail "check does not see the shorthand's environments: $(tail -1 <<<"$out")"
+
+# --- Ajv on every blueprint we ship or test with. ---
+if ! command -v node >/dev/null 2>&1 || [[ ! -d tests/tools/node_modules/ajv ]]; then
+  echo "SKIP: JSON Schema validation with Ajv (node or tests/tools/node_modules missing; scripts/setup.sh installs them)"
+  finish "schema CLI"
+fi
+# YAML 1.2 as the blueprint loader reads it: yes/no/on/off and dates stay strings.
+python3 - "$scratch" <<'EOF' || fail "could not collect the blueprints"
+import glob, json, re, sys, yaml
+
+class Loader(yaml.SafeLoader):
+    pass
+
+Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+def load(path):
+    return yaml.load(open(path), Loader=Loader)
+
+scratch = sys.argv[1]
+services, systems = [], []
+def schema_broken(path):
+    # Only the broken examples whose error is the schema's: the others do not parse (an
+    # alias bomb among them) or fail a check across files.
+    example = path.split("/")[2]
+    return "blueprint_schema_error" in open("examples/broken/%s/expected-error.txt" % example).read()
+
+broken_services = [p for p in glob.glob("examples/broken/*/services/*/infrastructure-blueprint.yaml") if schema_broken(p)]
+broken_systems = [p for p in glob.glob("examples/broken/*/system.yaml") if schema_broken(p)]
+for path in sorted(glob.glob("examples/*/services/*/infrastructure-blueprint.yaml") + broken_services +
+                   glob.glob("tests/e2e/fixtures/*/system/services/*/infrastructure-blueprint.yaml")):
+    services.append({"file": path, "document": load(path)})
+for path in sorted(glob.glob("examples/*/system.yaml") + broken_systems +
+                   glob.glob("tests/e2e/fixtures/*/system/system.yaml")):
+    systems.append({"file": path, "document": load(path)})
+systems.append({"file": "shorthand/system.yaml", "document": load(scratch + "/short/system.yaml")})
+json.dump(services, open(scratch + "/services.json", "w"))
+json.dump(systems, open(scratch + "/systems.json", "w"))
+EOF
+node tests/tools/validate_schema.js "$scratch/service.schema.json" "$scratch/services.json" >"$scratch/services.txt"
+node tests/tools/validate_schema.js "$scratch/system.schema.json" "$scratch/systems.json" >"$scratch/systems.txt"
+valid=$(grep -c ': VALID$' "$scratch/services.txt" "$scratch/systems.txt" | awk -F: '{n += $2} END {print n}')
+while IFS= read -r line; do
+  case $line in
+    examples/broken/*) ;;
+    *": VALID") ;;
+    *) fail "Ajv rejects a valid blueprint: $line" ;;
+  esac
+done < <(cat "$scratch/services.txt" "$scratch/systems.txt")
+# The broken examples whose error is the schema's (not a parse, graph or cross-file check).
+for name in bad-budget bad-cost-tier bad-cpu bad-dependency-tier bad-duration \
+  bad-runtime-profile-enum bad-secret-source bad-size bad-tls-flag missing-service-type \
+  negative-replicas not-a-mapping secret-missing-source unknown-nested-key unknown-top-level-key \
+  wrong-type-depends-on wrong-type-replicas system-unknown-key; do
+  grep -q "^examples/broken/$name/[^:]*: INVALID" "$scratch/services.txt" "$scratch/systems.txt" ||
+    fail "Ajv accepts the broken example $name"
+done
+echo "Ajv: $valid blueprints valid; the broken schema examples rejected"
+finish "schema CLI"
