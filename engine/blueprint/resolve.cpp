@@ -161,8 +161,8 @@ class ServiceLoader {
         ok = false;
         continue;
       }
-      service.value =
-          merge_overlay(service.value, overlay, file.position_map(d), index, service.provenance);
+      service.value = merge_overlay(service.value, normalize_service(overlay), file.position_map(d),
+                                    index, service.provenance);
     }
     return ok;
   }
@@ -191,7 +191,7 @@ class ServiceLoader {
         return;
       }
       if (!validate(file, 0, SchemaKind::Service, out_.errors)) return;
-      service.value = file.documents[0];
+      service.value = normalize_service(file.documents[0]);
     }
     // Later documents in the same file refine the first, as overlays do.
     {
@@ -372,6 +372,74 @@ class Resolver {
 };
 
 }  // namespace
+
+namespace {
+
+Value with_key(const Value& object, const char* key, Value value) {
+  ObjectEntries entries;
+  bool replaced = false;
+  for (const auto& [k, v] : object.entries()) {
+    if (k.str() == key) {
+      entries.emplace_back(k, value);
+      replaced = true;
+    } else {
+      entries.emplace_back(k, v);
+    }
+  }
+  if (!replaced) entries.emplace_back(Value::string(key), std::move(value));
+  return Value::object(std::move(entries));
+}
+
+bool has_path_probe(const Value& probes) {
+  if (!probes.is_object()) return false;
+  for (const auto& [kind, probe] : probes.entries())
+    if (probe.is_string()) return true;
+  return false;
+}
+
+// Probes given as a path become {path}.
+Value normalize_probes(const Value& probes) {
+  ObjectEntries entries;
+  for (const auto& [kind, probe] : probes.entries())
+    entries.emplace_back(
+        kind, probe.is_string() ? Value::object({{Value::string("path"), probe}}) : probe);
+  return Value::object(std::move(entries));
+}
+
+}  // namespace
+
+// The one shape policies see for what a service blueprint (or an overlay) may say briefly:
+// a probe as its path, `exporters` without `exporter`. Positions stay those of what the user
+// wrote: a lookup of `...liveness.path` finds `...liveness`.
+Value normalize_service(const Value& service) {
+  if (!service.is_object()) return service;
+  // Keys made once: this runs for every service file and overlay of a large system.
+  static const Value kRuntimeProfile = Value::interned("runtimeProfile");
+  static const Value kResilience = Value::interned("resilience");
+  static const Value kProbes = Value::interned("probes");
+  static const Value kObservability = Value::interned("observability");
+  static const Value kOtel = Value::interned("otel");
+  static const Value kExporters = Value::interned("exporters");
+  static const Value kExporter = Value::interned("exporter");
+  Value out = service;
+  for (const Value* section : {&kRuntimeProfile, &kResilience}) {
+    const Value* holder = out.get_ptr(*section);
+    const Value* probes = holder && holder->is_object() ? holder->get_ptr(kProbes) : nullptr;
+    if (!probes) continue;
+    if (!has_path_probe(*probes)) continue;
+    out = with_key(out, section->str().c_str(),
+                   with_key(*holder, "probes", normalize_probes(*probes)));
+  }
+  const Value* observability = out.get_ptr(kObservability);
+  const Value* otel =
+      observability && observability->is_object() ? observability->get_ptr(kOtel) : nullptr;
+  const Value* exporters = otel && otel->is_object() ? otel->get_ptr(kExporters) : nullptr;
+  if (exporters && exporters->is_array() && exporters->size() > 0 && !otel->get_ptr(kExporter))
+    out = with_key(
+        out, "observability",
+        with_key(*observability, "otel", with_key(*otel, "exporter", exporters->items()[0])));
+  return out;
+}
 
 // The one shape policies see for what system.yaml may say briefly: an environment given by
 // its name is {name}. Positions stay those of what the user wrote (a lookup of

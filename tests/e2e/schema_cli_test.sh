@@ -34,6 +34,43 @@ out=$("$policyc" check "$scratch/short" --no-color 2>"$scratch/stderr")
 [[ $? -ne 2 ]] || fail "check of the shorthand: $(head -3 "$scratch/stderr")"
 grep -q "2 environments" <<<"$out" || fail "check does not see the shorthand's environments: $(tail -1 <<<"$out")"
 
+# --- Service shorthands: a probe as its path, `exporters` without `exporter`. ---
+for form in short long; do
+  mkdir -p "$scratch/svc-$form/services/api"
+  printf 'name: shorthands\nenvironments: [prod]\n' >"$scratch/svc-$form/system.yaml"
+done
+cat >"$scratch/svc-short/services/api/infrastructure-blueprint.yaml" <<'EOF'
+metadata:
+  serviceId: api
+serviceType: api
+runtimeProfile:
+  type: stateless
+  probes:
+    liveness: /livez
+    readiness: {path: /ready, interval: 5s}
+observability:
+  otel:
+    enabled: true
+    exporters: [prometheus]
+EOF
+# The long form of the same blueprint.
+sed -e 's|liveness: /livez|liveness: {path: /livez}|' \
+  -e 's|^    exporters: \[prometheus\]$|    exporter: prometheus\n    exporters: [prometheus]|' \
+  "$scratch/svc-short/services/api/infrastructure-blueprint.yaml" \
+  >"$scratch/svc-long/services/api/infrastructure-blueprint.yaml"
+expect_status 0 "resolve the service shorthands" -- "$policyc" resolve "$scratch/svc-short" --env prod --format json
+short=$out
+expect_status 0 "resolve their long form" -- "$policyc" resolve "$scratch/svc-long" --env prod --format json
+[[ $short == "$out" ]] || fail "the service shorthands do not resolve as the long form"
+expect_status 0 "provenance of a shorthand" -- "$policyc" resolve "$scratch/svc-short" --env prod --provenance
+grep -q 'services.api.runtimeProfile.probes.liveness.path = "/livez"  # .*/svc-short/services/api/infrastructure-blueprint.yaml:7:15$' <<<"$out" ||
+  fail "provenance does not point at the probe shorthand: $(grep liveness <<<"$out")"
+mkdir -p "$scratch/svc-short/services/api/overlays"
+printf 'runtimeProfile:\n  probes:\n    startup: /startz\n' >"$scratch/svc-short/services/api/overlays/prod.yaml"
+expect_status 0 "a probe shorthand in an overlay" -- "$policyc" resolve "$scratch/svc-short" --env prod --provenance
+grep -q 'services.api.runtimeProfile.probes.startup.path = "/startz"  # .*/overlays/prod.yaml:3:14$' <<<"$out" ||
+  fail "an overlay's probe shorthand: $(grep startup <<<"$out")"
+
 # --- Ajv on every blueprint we ship or test with. ---
 if ! command -v node >/dev/null 2>&1 || [[ ! -d tests/tools/node_modules/ajv ]]; then
   echo "SKIP: JSON Schema validation with Ajv (node or tests/tools/node_modules missing; scripts/setup.sh installs them)"

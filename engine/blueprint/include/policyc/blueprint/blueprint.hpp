@@ -192,6 +192,9 @@ std::vector<std::string> declared_environments(const ResolvedSystem& system);
 
 // system.yaml in the one shape policies see: environments given by name become {name}.
 Value normalize_system(const Value& system);
+// A service blueprint or overlay in the one shape policies see: probes given as a path become
+// {path}, `exporters` without `exporter` gets its first as `exporter`.
+Value normalize_service(const Value& service);
 
 // {"environment", "services": {id: resolved}, "system", "graph"}: what policies see.
 Value input_document(const ResolvedSystem& system);
