@@ -41,6 +41,33 @@ struct CheckCommands {
   std::vector<std::string> template_paths;
 };
 
+namespace {
+
+// The options check and explain share: which blueprint layers and which policies.
+void add_policy_options(CLI::App* command, CheckCommands& c) {
+  command
+      ->add_option("--edition", c.options.editions,
+                   "Edition overlay applied after the environment's (repeatable)")
+      ->allow_extra_args(false);
+  command
+      ->add_option("-p,--policy", c.options.policy_paths,
+                   "Policy file or directory added to the stock packs (repeatable)")
+      ->allow_extra_args(false);
+  command->add_flag("--no-default-policies", c.no_default_policies,
+                    "Do not load the built-in stock packs");
+  command
+      ->add_option("-n,--namespace", c.namespaces,
+                   "Package whose deny/warn/violation rules count, with those below it "
+                   "(repeatable; default: policies)")
+      ->allow_extra_args(false);
+  command->add_flag("--all-namespaces", c.options.all_namespaces,
+                    "Read deny/warn/violation rules in every package, not only policies.*");
+  command->add_flag("--v0-compatible", c.options.v0_compatible,
+                    "Parse --policy modules with Rego v0 syntax");
+}
+
+}  // namespace
+
 std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
   auto c = std::make_shared<CheckCommands>();
   c->check = app.add_subcommand("check", "Check a blueprint system against policy packs");
@@ -49,25 +76,7 @@ std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
       ->add_option("-e,--env", c->options.environments,
                    "Environment to check (repeatable; default: every declared one)")
       ->allow_extra_args(false);
-  c->check
-      ->add_option("--edition", c->options.editions,
-                   "Edition overlay applied after the environment's (repeatable)")
-      ->allow_extra_args(false);
-  c->check
-      ->add_option("-p,--policy", c->options.policy_paths,
-                   "Policy file or directory added to the stock packs (repeatable)")
-      ->allow_extra_args(false);
-  c->check->add_flag("--no-default-policies", c->no_default_policies,
-                     "Do not load the built-in stock packs");
-  c->check
-      ->add_option("-n,--namespace", c->namespaces,
-                   "Package whose deny/warn/violation rules count, with those below it "
-                   "(repeatable; default: policies)")
-      ->allow_extra_args(false);
-  c->check->add_flag("--all-namespaces", c->options.all_namespaces,
-                     "Read deny/warn/violation rules in every package, not only policies.*");
-  c->check->add_flag("--v0-compatible", c->options.v0_compatible,
-                     "Parse --policy modules with Rego v0 syntax");
+  add_policy_options(c->check, *c);
   c->check->add_option("-f,--format", c->format, "Output format")
       ->check(CLI::IsMember({"text", "json", "sarif", "junit", "github"}));
   c->check->add_option("--fail-level", c->fail_level, "Lowest severity that fails the check")
@@ -94,10 +103,7 @@ std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
   c->explain->add_option("path", c->path, "Blueprint directory or service file")->required();
   c->explain->add_option("-e,--env", c->explain_environment,
                          "Environment (default: the first one the system declares)");
-  c->explain
-      ->add_option("--edition", c->options.editions,
-                   "Edition overlay applied after the environment's (repeatable)")
-      ->allow_extra_args(false);
+  add_policy_options(c->explain, *c);
   auto* rule = c->explain->add_option("-r,--rule", c->explain_options.rule,
                                       "Rule: its id (SEC-009), name or data path");
   c->explain->add_option("-s,--service", c->explain_options.service, "Service to explain");
@@ -111,20 +117,6 @@ std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
       ->add_option("--depth", c->explain_options.depth,
                    "How deep to follow the rules and functions used (default 4)")
       ->check(CLI::Range(1, 64));
-  c->explain
-      ->add_option("-p,--policy", c->options.policy_paths,
-                   "Policy file or directory added to the stock packs (repeatable)")
-      ->allow_extra_args(false);
-  c->explain->add_flag("--no-default-policies", c->no_default_policies,
-                       "Do not load the built-in stock packs");
-  c->explain
-      ->add_option("-n,--namespace", c->namespaces,
-                   "Package whose deny/warn/violation rules count (repeatable; default: policies)")
-      ->allow_extra_args(false);
-  c->explain->add_flag("--all-namespaces", c->options.all_namespaces,
-                       "Read deny/warn/violation rules in every package");
-  c->explain->add_flag("--v0-compatible", c->options.v0_compatible,
-                       "Parse --policy modules with Rego v0 syntax");
   c->explain->add_option("-f,--format", c->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}));
 

@@ -186,7 +186,11 @@ class Generator {
       : options_(options), engine_(registry), errors_(errors) {}
 
   bool load() {
-    std::vector<check::PolicyText> user_templates = read_policy_files(options_.template_paths);
+    // Read once: for the packages they replace and for the bundle hash (load_paths reads
+    // them again to load them).
+    const std::vector<check::PolicyText> user_policies = read_policy_files(options_.policy_paths);
+    const std::vector<check::PolicyText> user_templates =
+        read_policy_files(options_.template_paths);
     std::set<std::string> replaced;
     for (const auto& t : user_templates) {
       std::string package = package_of(t.text);
@@ -201,11 +205,11 @@ class Generator {
     }
     LoadOptions load_options;
     load_options.v0 = options_.v0_compatible;
-    for (const auto* paths : {&options_.policy_paths, &options_.template_paths}) {
-      if (!load_paths(engine_, *paths, load_options, errors_)) return false;
-      for (const auto& file : read_policy_files(*paths))
-        bundle += file.path + '\0' + file.text + '\0';
-    }
+    if (!load_paths(engine_, options_.policy_paths, load_options, errors_) ||
+        !load_paths(engine_, options_.template_paths, load_options, errors_))
+      return false;
+    for (const auto* files : {&user_policies, &user_templates})
+      for (const auto& file : *files) bundle += file.path + '\0' + file.text + '\0';
     if (!engine_.compile(errors_)) return false;
     policy_bundle_ = "sha256:" + sha256_hex(bundle).substr(0, 16);
     std::set<std::string> ids;

@@ -70,11 +70,7 @@ class GuardCollector {
       default:
         break;
     }
-    for (const auto& i : t.items)
-      if (effectful(*i)) return true;
-    for (const auto& [k, v] : t.pairs)
-      if (effectful(*k) || effectful(*v)) return true;
-    return false;
+    return plan::any_child(t, [](const Term& child) { return effectful(child); });
   }
 
   static bool effectful(const Expr& e) {

@@ -241,11 +241,7 @@ class TypeChecker {
       default:
         break;
     }
-    for (const auto& i : t.items)
-      if (needs_evaluation(*i)) return true;
-    for (const auto& [k, v] : t.pairs)
-      if (needs_evaluation(*k) || needs_evaluation(*v)) return true;
-    return false;
+    return plan::any_child(t, [](const Term& child) { return needs_evaluation(child); });
   }
 
   // ----- bodies and expressions

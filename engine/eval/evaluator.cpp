@@ -89,8 +89,6 @@ bool Evaluator::eval_expr(const Expr& e, Frame& f, KDone k) {
   return eval_with(e, 0, f, k, outer);
 }
 
-std::string Evaluator::rule_path(const CompiledRule& cr) { return node_path(cr.node); }
-
 std::string Evaluator::node_path(const RuleNode* node) {
   std::string out = "data";
   for (const auto& p : node->path) out += "." + p;

@@ -103,7 +103,6 @@ class Evaluator {
   };
   Value metadata(bool chain) const;
   const CompiledQuery* query_ = nullptr;
-  static std::string rule_path(const CompiledRule& cr);
   static std::string node_path(const RuleNode* node);
   // A default rule's value, used because no definition produced one.
   void trace_default(const CompiledRule& d, const Value& value);

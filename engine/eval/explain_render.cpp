@@ -107,8 +107,6 @@ const char* body_kind_name(const BodyRecord& body) {
       return "else";
     case TraceBodyKind::Default:
       return "default";
-    case TraceBodyKind::Query:
-      return "query";
     case TraceBodyKind::Body:
       break;
   }

@@ -128,6 +128,17 @@ TermPtr make_var(std::string name, Location loc);
 
 // Every value the compiled form holds (constants, folded collections, annotations), for
 // freezing a compiled set that several threads evaluate.
+// Whether `test` holds for one of the terms directly inside `t` (its items and its pairs'
+// keys and values): the recursive step of the compiler's "does this term contain ..." walks.
+template <typename Test>
+bool any_child(const Term& t, Test&& test) {
+  for (const auto& i : t.items)
+    if (test(*i)) return true;
+  for (const auto& [k, v] : t.pairs)
+    if (test(*k) || test(*v)) return true;
+  return false;
+}
+
 void for_each_value(Rule& rule, const std::function<void(Value&)>& visit);
 void for_each_value(Body& body, const std::function<void(Value&)>& visit);
 void for_each_value(const TermPtr& term, const std::function<void(Value&)>& visit);

@@ -40,7 +40,7 @@ struct TraceOperand {
 
 enum class TraceOutcome { Held, False, Undefined };
 
-enum class TraceBodyKind { Body, Else, Default, Query };
+enum class TraceBodyKind { Body, Else, Default };
 
 struct TraceExpr {
   const void* id = nullptr;  // the same expression gives the same id
