@@ -133,31 +133,52 @@ Value round_fn(Args a, BuiltinContext&) {
   return number_from_mpz(-floor_q(-q + half));
 }
 
-Value range_values(std::string_view fn, const mpz_class& from, const mpz_class& to,
+Value range_values(BuiltinContext& ctx, const mpz_class& from, const mpz_class& to,
                    const mpz_class& step) {
-  ValueVec out;
-  if (from <= to) {
-    for (mpz_class i = from; i <= to; i += step) out.push_back(number_from_mpz(i));
-  } else {
-    for (mpz_class i = from; i >= to; i -= step) out.push_back(number_from_mpz(i));
+  mpz_class count = (abs(to - from) / step) + 1;
+  // The array is counted before it is built: a range can ask for more than any machine holds.
+  constexpr size_t kBytesPerItem = sizeof(Value);
+  if (count > mpz_class(std::to_string(SIZE_MAX / kBytesPerItem))) {
+    ctx.reserve(SIZE_MAX);
+    fail("numbers.range", "range too large");
   }
-  (void)fn;
+  size_t n = std::stoull(count.get_str());
+  ctx.reserve(n * kBytesPerItem);
+  ValueVec out;
+  out.reserve(n);
+  bool descending = from > to;
+  if (from.fits_slong_p() && to.fits_slong_p() && step.fits_slong_p()) {
+    int64_t i = from.get_si(), d = descending ? -step.get_si() : step.get_si();
+    for (size_t k = 0; k < n; ++k) {
+      if ((k & 4095) == 0) ctx.tick();
+      out.push_back(Value::integer(i));
+      if (k + 1 < n) i += d;  // past the last item it could overflow
+    }
+  } else {
+    mpz_class i = from;
+    for (size_t k = 0; k < n; ++k) {
+      if ((k & 4095) == 0) ctx.tick();
+      out.push_back(number_from_mpz(i));
+      if (descending) i -= step;
+      else i += step;
+    }
+  }
   return Value::array(std::move(out));
 }
 
-Value numbers_range(Args a, BuiltinContext&) {
+Value numbers_range(Args a, BuiltinContext& ctx) {
   mpz_class x = need_integer("numbers.range", a[0], 1);
   mpz_class y = need_integer("numbers.range", a[1], 2);
-  return range_values("numbers.range", x, y, 1);
+  return range_values(ctx, x, y, 1);
 }
 
-Value numbers_range_step(Args a, BuiltinContext&) {
+Value numbers_range_step(Args a, BuiltinContext& ctx) {
   mpz_class x = need_integer("numbers.range_step", a[0], 1);
   mpz_class y = need_integer("numbers.range_step", a[1], 2);
   mpz_class step = need_integer("numbers.range_step", a[2], 3);
   if (step <= 0)
     fail("numbers.range_step", "numbers.range_step: step must be a positive number above zero");
-  return range_values("numbers.range_step", x, y, step);
+  return range_values(ctx, x, y, step);
 }
 
 uint64_t splitmix(uint64_t x) {

@@ -235,4 +235,40 @@ std::string go_quote(std::string_view s) {
   return out + "\"";
 }
 
+namespace {
+
+// The size of `v` as JSON text, counted until it passes `limit`.
+size_t serialized_size(const Value& v, size_t limit, size_t sum) {
+  if (sum > limit) return sum;
+  switch (v.kind()) {
+    case Kind::String:
+      return sum + v.str().size() + 2;
+    case Kind::Array:
+    case Kind::Set:
+      sum += 2;
+      for (const auto& x : v.items()) {
+        sum = serialized_size(x, limit, sum + 1);
+        if (sum > limit) return sum;
+      }
+      return sum;
+    case Kind::Object:
+      sum += 2;
+      for (const auto& [k, x] : v.entries()) {
+        sum = serialized_size(x, limit, serialized_size(k, limit, sum + 2));
+        if (sum > limit) return sum;
+      }
+      return sum;
+    default:
+      return sum + 24;
+  }
+}
+
+}  // namespace
+
+void reserve_serialized(BuiltinContext& ctx, const Value& v) {
+  if (!ctx.memory_capped()) return;
+  size_t left = ctx.limits->memory_left();
+  ctx.reserve(serialized_size(v, left, 0));
+}
+
 }  // namespace policyc::builtins

@@ -279,7 +279,10 @@ Value urlquery_decode_object(Args a, BuiltinContext&) {
   return Value::object(std::move(out));
 }
 
-Value json_marshal(Args a, BuiltinContext&) { return Value::string(a[0].to_json()); }
+Value json_marshal(Args a, BuiltinContext& ctx) {
+  reserve_serialized(ctx, a[0]);
+  return Value::string(a[0].to_json());
+}
 
 void write_indented(std::string& out, const Value& v, const std::string& prefix,
                     const std::string& indent, int depth) {
@@ -325,8 +328,9 @@ void write_indented(std::string& out, const Value& v, const std::string& prefix,
   }
 }
 
-Value json_marshal_with_options(Args a, BuiltinContext&) {
+Value json_marshal_with_options(Args a, BuiltinContext& ctx) {
   const char* fn = "json.marshal_with_options";
+  reserve_serialized(ctx, a[0]);
   need_object(fn, a[1], 2);
   bool pretty = false, pretty_set = false;
   std::string prefix, indent = "\t";
@@ -492,7 +496,8 @@ void write_yaml(std::string& out, const Value& v, int indent, bool in_seq) {
   out += '\n';
 }
 
-Value yaml_marshal(Args a, BuiltinContext&) {
+Value yaml_marshal(Args a, BuiltinContext& ctx) {
+  reserve_serialized(ctx, a[0]);
   std::string out;
   write_yaml(out, a[0], 0, false);
   return Value::string(std::move(out));

@@ -43,6 +43,10 @@ void need_kinds(std::string_view fn, const Value& v, int pos, std::initializer_l
 std::string one_of(std::initializer_list<Kind> kinds);
 
 Value number_from_mpz(const mpz_class& z);
+
+// Reserves (BuiltinContext::reserve) about the size of `v` written as text, before a builtin
+// writes it: values share their parts, so a small one can stand for terabytes of JSON.
+void reserve_serialized(BuiltinContext& ctx, const Value& v);
 bool is_integral(const Value& v);
 
 // UTF-8.

@@ -219,11 +219,14 @@ Value cidr_is_valid(Args a, BuiltinContext&) {
   return Value::boolean(parse_cidr(a[0].str()).has_value());
 }
 
-Value cidr_expand(Args a, BuiltinContext&) {
+Value cidr_expand(Args a, BuiltinContext& ctx) {
   Net n = need_cidr("net.cidr_expand", a[0], 1);
   if (n.last() - n.first() > (1u << 24)) fail("net.cidr_expand", "CIDR range too large to expand");
+  // A value and the text of an address each.
+  ctx.reserve(static_cast<size_t>(n.last() - n.first() + 1) * (sizeof(Value) + 48));
   ValueVec out;
   for (u128 v = n.first();; ++v) {
+    if ((v & 4095) == 0) ctx.tick();
     out.push_back(Value::string(format_ip(Addr{v, n.base.v4})));
     if (v == n.last()) break;
   }

@@ -229,14 +229,16 @@ void expand(std::string& out, const std::string& tmpl, const RE2& re,
   }
 }
 
-Value regex_replace(Args a, BuiltinContext&) {
+Value regex_replace(Args a, BuiltinContext& ctx) {
   const std::string& s = need_string("regex.replace", a[0], 1);
   const std::string& p = need_string("regex.replace", a[1], 2);
   const std::string& repl = need_string("regex.replace", a[2], 3);
   auto re = need_regex("regex.replace", p);
   std::string out;
   size_t last = 0;
-  for (const auto& m : find_all(*re, s, -1)) {
+  auto matches = find_all(*re, s, -1);
+  ctx.reserve(s.size() + matches.size() * repl.size());
+  for (const auto& m : matches) {
     size_t ms = static_cast<size_t>(m[0].data() - s.data());
     out.append(s, last, ms - last);
     expand(out, repl, *re, m);

@@ -517,7 +517,13 @@ Value sprintf(Args a, BuiltinContext&) {
       if (i < n && fmt[i] == '*') {
         ++i;
         if (argn < args.size() && args[argn].type == GoArg::Int) {
-          long w = args[argn].z.get_si();
+          long w = args[argn].z.fits_slong_p() ? args[argn].z.get_si() : 0;
+          // Go's limit: beyond a million the width or precision is bad.
+          if (!args[argn].z.fits_slong_p() || w > 1000000 || w < -1000000) {
+            out += bad;
+            ++argn;
+            return;
+          }
           if (w < 0 && bad[3] == 'W') {
             sp.minus = true;
             w = -w;

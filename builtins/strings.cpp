@@ -9,9 +9,13 @@
 namespace policyc::builtins {
 namespace {
 
-Value concat(Args a, BuiltinContext&) {
+Value concat(Args a, BuiltinContext& ctx) {
   const std::string& delim = need_string("concat", a[0], 1);
   need_kinds("concat", a[1], 2, {Kind::Set, Kind::Array});
+  // Items may all be the same long string: the result is counted before it is built.
+  size_t total = 0;
+  for (const auto& x : a[1].items()) total += (x.is_string() ? x.str().size() : 0) + delim.size();
+  ctx.reserve(total);
   std::string out;
   bool first = true;
   for (const auto& x : a[1].items()) {
@@ -107,8 +111,20 @@ Value upper(Args a, BuiltinContext&) {
 }
 
 // Go's strings.Replace(s, old, new, -1), including the empty-pattern case.
-std::string replace_all(const std::string& s, const std::string& from, const std::string& to) {
+std::string replace_all(const std::string& s, const std::string& from, const std::string& to,
+                        BuiltinContext& ctx) {
   std::string out;
+  if (to.size() > from.size()) {
+    // Counted first: each match may grow the string by the replacement's length.
+    size_t matches = 0;
+    if (from.empty()) {
+      matches = utf8_decode(s).size() + 1;
+    } else {
+      for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + from.size()))
+        ++matches;
+    }
+    ctx.reserve(s.size() + matches * (to.size() - from.size()));
+  }
   if (from.empty()) {
     auto cps = utf8_decode(s);
     out += to;
@@ -128,11 +144,11 @@ std::string replace_all(const std::string& s, const std::string& from, const std
   return out;
 }
 
-Value replace(Args a, BuiltinContext&) {
+Value replace(Args a, BuiltinContext& ctx) {
   const std::string& s = need_string("replace", a[0], 1);
   const std::string& from = need_string("replace", a[1], 2);
   const std::string& to = need_string("replace", a[2], 3);
-  return Value::string(replace_all(s, from, to));
+  return Value::string(replace_all(s, from, to, ctx));
 }
 
 Value replace_n(Args a, BuiltinContext&) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "exit.hpp"
+#include "limits.hpp"
 #include "policyc/builtins/builtins.hpp"
 #include "policyc/check/check.hpp"
 #include "policyc/check/explain.hpp"
@@ -39,6 +40,9 @@ struct CheckCommands {
   std::string explain_environment;
   bool generated = false;
   std::vector<std::string> template_paths;
+  LimitArgs check_limits;
+  LimitArgs explain_limits;
+  LimitArgs test_limits;
 };
 
 namespace {
@@ -97,6 +101,8 @@ std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
       ->add_option("--depth", c->options.explain_depth,
                    "How deep --explain follows rules and functions (default 4)")
       ->check(CLI::Range(1, 64));
+  add_limit_options(c->check, c->check_limits, kDefaultTimeout, kDefaultMaxMemory,
+                    "Stop after this long, loading included (30s, 5m; 0: no limit)");
 
   c->explain =
       app.add_subcommand("explain", "Explain why a rule fired for a service, or why it did not");
@@ -119,6 +125,8 @@ std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
       ->check(CLI::Range(1, 64));
   c->explain->add_option("-f,--format", c->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}));
+  add_limit_options(c->explain, c->explain_limits, kDefaultTimeout, kDefaultMaxMemory,
+                    "Stop after this long, loading included (30s, 5m; 0: no limit)");
 
   c->test = app.add_subcommand("test", "Run Rego unit tests (test_ rules)");
   c->test->add_option("paths", c->test_options.paths, "Policy files or directories")->required();
@@ -126,6 +134,8 @@ std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
   c->test->add_option("-r,--run", c->test_options.run, "Run only tests matching REGEX");
   c->test->add_flag("--v0-compatible", c->test_options.v0_compatible,
                     "Parse modules with Rego v0 syntax");
+  add_limit_options(c->test, c->test_limits, "5s", kDefaultMaxMemory,
+                    "Each test's time limit, as opa test's (0: no limit)");
   return c;
 }
 
@@ -152,9 +162,11 @@ int run_explain(const CheckCommands& c) {
                stderr);
     return kExitUsageOrInput;
   }
+  check::CheckOptions options = check_options(c);
+  if (!start_limits(c.explain_limits, "explain", options.limits)) return kExitUsageOrInput;
+  auto watchdog = start_watchdog(options.limits, "explain");
   BuiltinRegistry registry;
   register_standard_builtins(registry);
-  check::CheckOptions options = check_options(c);
   if (!c.explain_environment.empty()) options.environments = {c.explain_environment};
   check::ExplainReport report;
   std::vector<Diagnostic> errors;
@@ -184,6 +196,7 @@ bool render_manifests(const CheckCommands& c, const BuiltinRegistry& registry,
   generate.v0_compatible = options.v0_compatible;
   generate.force = true;  // the point is to check what it renders
   generate.tool_version = POLICYC_VERSION;
+  generate.limits = options.limits;
   for (const auto& file : policies::stock_files())
     generate.stock_policies.push_back({std::string(file.path), std::string(file.text)});
   generator::GenerateResult result;
@@ -201,9 +214,11 @@ bool render_manifests(const CheckCommands& c, const BuiltinRegistry& registry,
 }
 
 int run_check(const CheckCommands& c) {
+  check::CheckOptions options = check_options(c);
+  if (!start_limits(c.check_limits, "check", options.limits)) return kExitUsageOrInput;
+  auto watchdog = start_watchdog(options.limits, "check");
   BuiltinRegistry registry;
   register_standard_builtins(registry);
-  check::CheckOptions options = check_options(c);
   check::CheckReport report;
   std::vector<Diagnostic> errors;
   if (c.generated && !render_manifests(c, registry, options, errors))
@@ -212,11 +227,14 @@ int run_check(const CheckCommands& c) {
     return report_diagnostics(errors);
   check::Severity fail_level;
   check::parse_severity(c.fail_level, fail_level);
-  std::FILE* file = c.output.empty() ? stdout : std::fopen(c.output.c_str(), "wb");
-  if (!file) {
-    std::fprintf(stderr, "%s: error: cannot write the report\n", c.output.c_str());
+  AtomicOutput output;
+  std::string write_error;
+  if (!c.output.empty() && !output.open(c.output, write_error)) {
+    std::fprintf(stderr, "%s: error: cannot write the report: %s\n", c.output.c_str(),
+                 write_error.c_str());
     return kExitUsageOrInput;
   }
+  std::FILE* file = c.output.empty() ? stdout : output.file();
   if (c.format == "json") {
     // A large system's report runs to megabytes; it is streamed, written on all cores.
     write_json_parallel(file, check::to_json_value(report, fail_level), true);
@@ -236,8 +254,13 @@ int run_check(const CheckCommands& c) {
     }
     std::fwrite(out.data(), 1, out.size(), file);
   }
-  if (file != stdout && (std::ferror(file) || std::fclose(file) != 0)) {
-    std::fprintf(stderr, "%s: error: cannot write the report\n", c.output.c_str());
+  if (!c.output.empty() && !output.commit(write_error)) {
+    std::fprintf(stderr, "%s: error: cannot write the report: %s\n", c.output.c_str(),
+                 write_error.c_str());
+    return kExitUsageOrInput;
+  }
+  if (c.output.empty() && (std::fflush(stdout) != 0 || std::ferror(stdout))) {
+    std::fputs("policyc check: error: cannot write the report to standard output\n", stderr);
     return kExitUsageOrInput;
   }
   exit_without_teardown(report.failed(fail_level) ? kExitFailCondition : kExitOk);
@@ -251,10 +274,19 @@ int run_test(const CheckCommands& c) {
   std::vector<Diagnostic> warnings;
   check::TestOptions options = c.test_options;
   options.explain_failures = c.verbose;
+  if (!parse_limits(c.test_limits, "test", options.timeout, options.max_memory))
+    return kExitUsageOrInput;
+  // Per test, the time limit is the runner's; the whole run's memory is the watchdog's too.
+  auto watchdog =
+      start_watchdog(ResourceLimits::starting_now(std::chrono::milliseconds(0), options.max_memory),
+                     "test");
   if (!check::run_tests(options, registry, results, errors, &warnings))
     return report_diagnostics(errors);
   for (const auto& w : warnings) std::fputs(format_diagnostic(w).c_str(), stderr);
   std::fputs(check::tests_to_text(results, c.verbose).c_str(), stdout);
+  // A test stopped by a limit says nothing about the policy: the run is not a verdict.
+  for (const auto& r : results)
+    if (r.limit_reached) exit_without_teardown(kExitUsageOrInput);
   exit_without_teardown(check::tests_passed(results) ? kExitOk : kExitFailCondition);
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "exit.hpp"
+#include "limits.hpp"
 #include "policyc/builtins/builtins.hpp"
 #include "policyc/check/check.hpp"
 #include "policyc/core/diagnostic.hpp"
@@ -21,6 +22,7 @@ struct GenerateCommand {
   generator::GenerateOptions options;
   bool check = false;
   std::string format = "tree";
+  LimitArgs limits;
 };
 
 std::shared_ptr<GenerateCommand> add_generate_command(CLI::App& app) {
@@ -29,6 +31,8 @@ std::shared_ptr<GenerateCommand> add_generate_command(CLI::App& app) {
       "generate", "Render deployment files (Kubernetes, Kustomize, Helm) from a blueprint");
   auto* g = c->command;
   g->add_option("path", c->path, "Blueprint directory or service file")->required();
+  add_limit_options(g, c->limits, kDefaultTimeout, kDefaultMaxMemory,
+                    "Stop after this long, loading included (30s, 5m; 0: no limit)");
   g->add_option("-e,--env", c->options.environments,
                 "Environment to render (repeatable; default: every declared one)")
       ->allow_extra_args(false);
@@ -55,9 +59,11 @@ std::shared_ptr<GenerateCommand> add_generate_command(CLI::App& app) {
 namespace {
 
 int run_generate(const GenerateCommand& c) {
+  generator::GenerateOptions options = c.options;
+  if (!start_limits(c.limits, "generate", options.limits)) return kExitUsageOrInput;
+  auto watchdog = start_watchdog(options.limits, "generate");
   BuiltinRegistry registry;
   register_standard_builtins(registry);
-  generator::GenerateOptions options = c.options;
   options.tool_version = POLICYC_VERSION;
   for (const auto& file : policies::stock_files())
     options.stock_policies.push_back({std::string(file.path), std::string(file.text)});

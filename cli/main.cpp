@@ -13,6 +13,7 @@
 #include "check_commands.hpp"
 #include "exit.hpp"
 #include "generate_commands.hpp"
+#include "limits.hpp"
 #include "policyc/builtins/builtins.hpp"
 #include "policyc/core/io.hpp"
 #include "policyc/core/memory.hpp"
@@ -36,6 +37,7 @@ struct EvalArgs {
   std::string format = "json";
   bool fail_undefined = false;
   bool fail_defined = false;
+  policyc::cli::LimitArgs limits;
   std::string query;
   std::string explain;  // "", "fails" or "full"
   int depth = 4;
@@ -103,6 +105,9 @@ void print_results(const std::vector<policyc::QueryResult>& results, const std::
 }
 
 int run_eval(const EvalArgs& args) {
+  policyc::ResourceLimits limits;
+  if (!policyc::cli::start_limits(args.limits, "eval", limits)) return kExitUsageOrInput;
+  auto watchdog = policyc::cli::start_watchdog(limits, "eval");
   policyc::BuiltinRegistry registry;
   policyc::register_standard_builtins(registry);
   policyc::Engine engine(registry);
@@ -124,6 +129,7 @@ int run_eval(const EvalArgs& args) {
 
   policyc::EvalOptions eval_options;
   eval_options.strict_builtin_errors = args.strict_builtin_errors;
+  eval_options.limits = &limits;
   std::unique_ptr<policyc::explain::Recorder> recorder;
   if (!args.explain.empty()) {
     policyc::explain::RecorderOptions recorder_options;
@@ -178,6 +184,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"fails", "full"}));
   eval->add_option("--depth", eval_args.depth, "How deep --explain follows rules and functions")
       ->check(CLI::Range(1, 64));
+  policyc::cli::add_limit_options(eval, eval_args.limits, "0", "0",
+                                  "Stop evaluating after this long (30s, 5m; 0: no limit)");
   eval->add_option("query", eval_args.query, "Rego query, e.g. data.example.allow")->required();
 
   std::string builtins_format = "json";

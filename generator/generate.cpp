@@ -263,6 +263,7 @@ class Generator {
     for (const auto& t : templates_) queries.push_back(&t.query);
     EvalOptions eval_options;
     eval_options.print = [](const std::string&) {};
+    eval_options.limits = &options_.limits;
     std::vector<std::vector<QueryResult>> all_results;
     if (!engine_.eval_batch(queries, eval_options, all_results, errors_)) return false;
     for (size_t i = 0; i < templates_.size(); ++i) {
@@ -389,6 +390,7 @@ bool generate(const std::string& blueprint_path, const GenerateOptions& options,
     check_options.editions = options.editions;
     check_options.policy_paths = options.policy_paths;
     check_options.v0_compatible = options.v0_compatible;
+    check_options.limits = options.limits;
     for (const auto& policy : options.stock_policies)
       if (!policy.path.starts_with("policies/generate/"))
         check_options.stock_policies.push_back(policy);

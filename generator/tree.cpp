@@ -1,5 +1,7 @@
 // The output tree: replaced as a whole (write beside, then swap), and compared with a fresh
 // render for `generate --check`, the seed's CI drift check.
+#include <fcntl.h>
+#include <stdio.h>  // renameat2
 #include <unistd.h>
 
 #include <algorithm>
@@ -198,6 +200,13 @@ bool write_tree(const std::string& directory, const std::vector<GeneratedFile>& 
     if (ec) return fail(staging.string(), "cannot create directory: " + ec.message());
   }
   const bool had_tree = fs::exists(target, ec);
+  // One system call swaps the trees, so a process killed at any moment leaves the old tree
+  // or the new one in place. Where the file system cannot swap, two renames do.
+  if (had_tree && ::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target.c_str(),
+                              RENAME_EXCHANGE) == 0) {
+    fs::remove_all(staging, ec);
+    return true;
+  }
   if (had_tree) {
     fs::rename(target, previous, ec);
     if (ec) return fail(target.string(), "cannot move the previous tree aside: " + ec.message());

@@ -206,6 +206,7 @@ class Runner {
     Value input = blueprint::input_document(state->system);
     Tracer* tracer = run.make_tracer(input, *state);
     EvalOptions eval_options;
+    eval_options.limits = &options_.limits;
     eval_options.print = [](const std::string&) {};
     eval_options.tracer = tracer;
     engine_.set_input(input);
@@ -314,6 +315,7 @@ class Runner {
       recorder_options.max_failures = 0;
       explain::Recorder recorder(std::move(recorder_options));
       EvalOptions eval_options;
+      eval_options.limits = &options_.limits;
       eval_options.print = [](const std::string&) {};
       eval_options.tracer = &recorder;
       std::vector<QueryResult> ignored;
@@ -534,6 +536,7 @@ class Runner {
       if (!mask || !mask->is_string() || info.is_function) continue;
       std::vector<QueryResult> results;
       EvalOptions eval_options;
+      eval_options.limits = &options_.limits;
       if (!engine_.query(data_ref(info.package, info.name), eval_options, results, errors_))
         return false;
       if (results.empty() || results[0].expressions.empty()) continue;
@@ -649,6 +652,7 @@ class Runner {
   bool evaluate(Value input, size_t services, bool immortal_services,
                 std::vector<std::vector<QueryResult>>& results) {
     EvalOptions eval_options;
+    eval_options.limits = &options_.limits;
     eval_options.print = [](const std::string&) {};
     std::vector<const PreparedQuery*> queries;
     for (const auto& rule : rules_) queries.push_back(&rule.query);

@@ -101,6 +101,8 @@ bool run_tests(const TestOptions& options, const BuiltinRegistry& registry,
     }
     EvalOptions eval_options;
     eval_options.print = [&test](const std::string& line) { test.output.push_back(line); };
+    ResourceLimits limits = ResourceLimits::starting_now(options.timeout, options.max_memory);
+    eval_options.limits = &limits;
     std::vector<QueryResult> query_results;
     std::vector<Diagnostic> eval_errors;
     auto start = std::chrono::steady_clock::now();
@@ -110,6 +112,8 @@ bool run_tests(const TestOptions& options, const BuiltinRegistry& registry,
     if (!ok) {
       test.status = TestResult::Status::Error;
       for (const auto& d : eval_errors) {
+        if (d.code == "eval_cancel_error" || d.code == "eval_memory_error")
+          test.limit_reached = true;
         if (!test.error.empty()) test.error += "; ";
         test.error += format_diagnostic(d);
         while (!test.error.empty() && test.error.back() == '\n') test.error.pop_back();

@@ -143,6 +143,18 @@ bool is_current(const PreparedQuery& prepared, uint64_t generation, bool compile
   return false;
 }
 
+Diagnostic limit_diagnostic(const LimitExceeded& e) {
+  Diagnostic d;
+  d.code = e.kind == LimitExceeded::Kind::Time ? "eval_cancel_error" : "eval_memory_error";
+  d.message = e.what();
+  d.message += e.rule.empty() ? " while evaluating the query" : " while evaluating " + e.rule;
+  d.file = e.file;
+  d.line = e.line;
+  d.col = e.col;
+  d.source_line = e.source_line;
+  return d;
+}
+
 bool run_prepared(eval::Evaluator& ev, const PreparedQuery& prepared,
                   std::vector<QueryResult>& results, std::vector<Diagnostic>& errors) {
   const eval::CompiledQuery& q = prepared.impl->q;
@@ -168,6 +180,9 @@ bool run_prepared(eval::Evaluator& ev, const PreparedQuery& prepared,
     ev.run_query(q, on_frame);
   } catch (const eval::EvalError& e) {
     errors.push_back(eval::make_diag(e.code, e.what(), e.loc));
+    return false;
+  } catch (const LimitExceeded& e) {
+    errors.push_back(limit_diagnostic(e));
     return false;
   }
   return true;

@@ -44,7 +44,9 @@ Value set_path(const Value& base, const std::vector<Value>& path, size_t i, cons
 
 extern const Value kTrue = Value::boolean(true);
 
-Evaluator::Evaluator(EngineState& st, const EvalOptions& opts) : st_(st), opts_(opts) {
+Evaluator::Evaluator(EngineState& st, const EvalOptions& opts)
+    : st_(st), opts_(opts), limits_(opts.limits) {
+  if (opts.limits) bctx_.limits = &limits_;
   bctx_.strict = opts.strict_builtin_errors;
   bctx_.seed = opts.seed;
   bctx_.now_ns = opts.now_ns;
@@ -70,12 +72,40 @@ void Evaluator::run_query(const CompiledQuery& q, FnRef<bool(Frame&)> on_solutio
 }
 
 bool Evaluator::eval_body(const Body& body, size_t i, Frame& f, KDone k) {
-  if (i == body.size()) return k();
+  if (i == body.size()) {
+    // Each solution counts too: an iteration whose body is one expression (`some x in xs`)
+    // produces all its solutions from inside that one expression.
+    if (!body.empty() && limits_.due()) [[unlikely]]
+      poll_limits(body.back());
+    return k();
+  }
   auto then = [&]() { return eval_body(body, i + 1, f, k); };
   return eval_expr(body[i], f, then);
 }
 
+void Evaluator::locate(LimitExceeded& x, const Location& loc) const {
+  if (x.located()) return;
+  if (!rule_stack_.empty()) x.rule = node_path(rule_stack_.back()->node);
+  if (loc.file) {
+    x.file = loc.file->name;
+    x.source_line = loc.file->line_text(loc.line);
+  }
+  x.line = loc.line;
+  x.col = loc.col;
+}
+
+void Evaluator::poll_limits(const Expr& e) {
+  try {
+    limits_.poll();
+  } catch (LimitExceeded& x) {
+    locate(x, e.loc);
+    throw;
+  }
+}
+
 bool Evaluator::eval_expr(const Expr& e, Frame& f, KDone k) {
+  if (limits_.due()) [[unlikely]]
+    poll_limits(e);
   if (tracer()) [[unlikely]]
     return eval_expr_traced(e, f, k);
   if (e.withs.empty()) {

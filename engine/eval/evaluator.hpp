@@ -87,6 +87,10 @@ class Evaluator {
   EngineState& st_;
   const EvalOptions& opts_;
   BuiltinContext bctx_;
+  LimitGuard limits_;
+  // Adds the rule being evaluated and the expression at `loc` to a limit reached there.
+  void locate(LimitExceeded& e, const Location& loc) const;
+  [[gnu::noinline]] void poll_limits(const Expr& e);
   Value input_;
   std::vector<std::unordered_map<const RuleNode*, Value>> caches_;
   std::vector<DataOverride> data_overrides_;

@@ -40,6 +40,15 @@ Value Evaluator::call_builtin(const BuiltinDecl* decl, std::span<const Value> ar
     return Value();
   } catch (const HardBuiltinError& e) {
     throw EvalError(e.code, e.what(), call.loc);
+  } catch (LimitExceeded& e) {
+    locate(e, call.loc);
+    throw;
+  } catch (const std::bad_alloc&) {
+    // A builtin asked for more memory than the machine gives: the same stop as the cap.
+    LimitExceeded e(LimitExceeded::Kind::Memory,
+                    "evaluation stopped: " + decl->name + " could not allocate the value it builds");
+    locate(e, call.loc);
+    throw e;
   }
 }
 

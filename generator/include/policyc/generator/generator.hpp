@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "policyc/core/limits.hpp"
 #include "policyc/check/check.hpp"
 #include "policyc/core/builtin.hpp"
 #include "policyc/core/diagnostic.hpp"
@@ -24,6 +25,7 @@ struct GenerateOptions {
   // Render even when `check` finds errors in the blueprint (by default generation refuses).
   bool force = false;
   std::string tool_version;  // for the generated-by header
+  ResourceLimits limits;     // for the check and the rendering
 };
 
 struct GeneratedFile {

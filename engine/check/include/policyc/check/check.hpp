@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "policyc/core/limits.hpp"
 #include "policyc/core/builtin.hpp"
 #include "policyc/core/diagnostic.hpp"
 #include "policyc/core/frozen.hpp"
@@ -62,6 +63,8 @@ struct CheckOptions {
   // environment's input gets `generated`, {file path: [documents]}, and a finding whose
   // message names a `file` (and a `document` index) is located in that file.
   std::map<std::string, std::vector<PolicyText>> generated;
+  // Time and memory limits for every evaluation the check makes (check and explain).
+  ResourceLimits limits;
 };
 
 // One decision rule (deny/warn/violation) as reports describe it.

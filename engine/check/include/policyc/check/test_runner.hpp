@@ -3,6 +3,7 @@
 // `todo_test_*` are reported as skipped.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ struct TestOptions {
   // A failing test is evaluated again to explain which expression failed and with what
   // values (TestResult::explanation; `policyc test -v`).
   bool explain_failures = false;
+  // Each test's time limit (as `opa test --timeout`; 0: none) and the process's memory cap
+  // (0: none). A test that reaches one is an error naming where it stopped.
+  std::chrono::milliseconds timeout{0};
+  size_t max_memory = 0;
 };
 
 struct TestResult {
@@ -27,6 +32,7 @@ struct TestResult {
   int line = 0;
   Status status = Status::Pass;
   std::string error;                // for Error: the evaluation error
+  bool limit_reached = false;       // the Error is a time or memory limit
   std::vector<std::string> output;  // what the test printed
   std::string explanation;          // with TestOptions::explain_failures, for a failure
   double milliseconds = 0;

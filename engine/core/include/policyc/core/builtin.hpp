@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "policyc/core/limits.hpp"
 #include "policyc/core/value.hpp"
 
 namespace policyc {
@@ -42,6 +43,18 @@ struct BuiltinContext {
   // Per-query caches keyed by builtin name + args (rand.intn, uuid.rfc4122 are memoised per
   // query, as OPA does). Builtins may use it freely.
   std::map<std::string, Value> cache;
+  // The evaluation's limits (null: none). Builtins that build large values reserve() their
+  // size before allocating, and long loops tick().
+  LimitGuard* limits = nullptr;
+  void reserve(size_t bytes) {
+    if (limits) limits->reserve(bytes);
+  }
+  void tick() {
+    if (limits) limits->tick();
+  }
+  bool memory_capped() const {
+    return limits && limits->limits() && limits->limits()->max_memory > 0;
+  }
 };
 
 // A function builtin: returns its value, an Undefined Value for "no result", or throws

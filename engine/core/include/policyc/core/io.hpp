@@ -87,4 +87,26 @@ class FileText {
   std::string_view text_;
 };
 
+// An output file written whole or not at all: the text goes to a temporary file beside it,
+// renamed over it once complete, so a full disk or a killed process leaves the previous file.
+// What is not a regular file (a device such as /dev/stdout or /dev/full, a pipe) is written
+// in place, errors reported all the same.
+class AtomicOutput {
+ public:
+  AtomicOutput() = default;
+  AtomicOutput(const AtomicOutput&) = delete;
+  AtomicOutput& operator=(const AtomicOutput&) = delete;
+  ~AtomicOutput();  // removes the temporary file unless committed
+
+  bool open(const std::string& path, std::string& error);
+  std::FILE* file() const { return file_; }
+  // Flushes, syncs and puts the file in place; false (with the reason) when any write failed.
+  bool commit(std::string& error);
+
+ private:
+  std::string path_;
+  std::string temporary_;  // empty when writing in place
+  std::FILE* file_ = nullptr;
+};
+
 }  // namespace policyc

@@ -13,6 +13,7 @@
 #include "policyc/core/builtin.hpp"
 #include "policyc/core/diagnostic.hpp"
 #include "policyc/core/frozen.hpp"
+#include "policyc/core/limits.hpp"
 #include "policyc/core/value.hpp"
 
 namespace policyc {
@@ -49,6 +50,9 @@ struct EvalOptions {
   // indexes, function memo, direct comparisons of simple terms): a reference for differential
   // tests, which must always agree with the default.
   bool plain = false;
+  // Time and memory limits (null: none). Reaching one ends the evaluation with an error
+  // naming the rule and expression being evaluated (eval_cancel_error, eval_memory_error).
+  const ResourceLimits* limits = nullptr;
 };
 
 struct QueryExpression {
