@@ -196,24 +196,28 @@ bool segment_matches(const Value& seg, const Value& key) {
 
 // A trie of paths: each node maps a segment to its subtree; a leaf keeps everything below.
 struct PathTrie {
-  std::vector<std::pair<Value, PathTrie>> children;
+  // Keys and subtries side by side: a vector of pairs would need PathTrie complete here.
+  std::vector<Value> segments;
+  std::vector<PathTrie> children;
   bool leaf = false;
 
   void insert(const ValueVec& path, size_t i = 0) {
     if (leaf) return;
     if (i == path.size()) {
       leaf = true;
+      segments.clear();
       children.clear();
       return;
     }
-    for (auto& [seg, child] : children)
-      if (seg == path[i]) return child.insert(path, i + 1);
-    children.push_back({path[i], PathTrie{}});
-    children.back().second.insert(path, i + 1);
+    for (size_t k = 0; k < segments.size(); ++k)
+      if (segments[k] == path[i]) return children[k].insert(path, i + 1);
+    segments.push_back(path[i]);
+    children.emplace_back();
+    children.back().insert(path, i + 1);
   }
   const PathTrie* child(const Value& key) const {
-    for (const auto& [seg, c] : children)
-      if (segment_matches(seg, key)) return &c;
+    for (size_t k = 0; k < segments.size(); ++k)
+      if (segment_matches(segments[k], key)) return &children[k];
     return nullptr;
   }
 };

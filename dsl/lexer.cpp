@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "policyc/core/utf8.hpp"
+
 namespace policyc::dsl {
 
 const char* tok_name(Tok t) {
@@ -97,6 +99,34 @@ int hex_digit(char c) {
   return -1;
 }
 
+// OPA's scanner refuses a NUL byte, bytes that are not UTF-8, and a byte-order mark past the
+// start, wherever they are (comments and strings included): the first such byte, or npos.
+size_t first_illegal_byte(const std::string& s, size_t from, const char*& reason) {
+  for (size_t i = from; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == 0) {
+      reason = "illegal null character";
+      return i;
+    }
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len = utf8_sequence_length(s, i);
+    if (len == 0) {
+      reason = "illegal utf-8 character";
+      return i;
+    }
+    if (len == 3 && c == 0xEF && static_cast<unsigned char>(s[i + 1]) == 0xBB &&
+        static_cast<unsigned char>(s[i + 2]) == 0xBF) {
+      reason = "illegal byte-order mark";
+      return i;
+    }
+    i += len;
+  }
+  return std::string::npos;
+}
+
 }  // namespace
 
 std::vector<Token> tokenize(const std::string& s, std::vector<Comment>& comments) {
@@ -128,6 +158,20 @@ std::vector<Token> tokenize(const std::string& s, std::vector<Comment>& comments
     t.end = static_cast<int>(pos + 1);
     toks.push_back(std::move(t));
   };
+  // A byte-order mark may open the file.
+  if (s.compare(0, 3, "\xEF\xBB\xBF") == 0) i = line_start = 3;
+  const char* reason = nullptr;
+  size_t illegal = first_illegal_byte(s, i, reason);
+  if (illegal != std::string::npos) {
+    for (size_t k = 0; k < illegal; ++k) {
+      if (s[k] == '\n') {
+        ++line;
+        line_start = k + 1;
+      }
+    }
+    error(illegal, reason);
+    return toks;
+  }
   while (i < n) {
     char c = s[i];
     if (c == '\n') {

@@ -45,7 +45,8 @@ Diagnostic error_at(const std::string& file, const std::string& message) {
 }
 
 // The .rego/.json/.yaml files under the given paths, sorted, with their text.
-std::vector<check::PolicyText> read_policy_files(const std::vector<std::string>& paths) {
+std::vector<check::PolicyText> read_policy_files(const std::vector<std::string>& paths,
+                                                 std::vector<Diagnostic>& errors) {
   std::vector<check::PolicyText> out;
   auto add = [&](const fs::path& p) {
     const std::string ext = p.extension().string();
@@ -58,9 +59,9 @@ std::vector<check::PolicyText> read_policy_files(const std::vector<std::string>&
   for (const auto& path : paths) {
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
-      for (auto it = fs::recursive_directory_iterator(path, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-        if (it->is_regular_file(ec)) add(it->path());
+      std::vector<std::string> files;
+      policy_directory_files(path, files, errors);
+      for (const auto& file : files) add(file);
     } else {
       add(path);
     }
@@ -188,9 +189,11 @@ class Generator {
   bool load() {
     // Read once: for the packages they replace and for the bundle hash (load_paths reads
     // them again to load them).
-    const std::vector<check::PolicyText> user_policies = read_policy_files(options_.policy_paths);
+    const std::vector<check::PolicyText> user_policies =
+        read_policy_files(options_.policy_paths, errors_);
     const std::vector<check::PolicyText> user_templates =
-        read_policy_files(options_.template_paths);
+        read_policy_files(options_.template_paths, errors_);
+    if (!errors_.empty()) return false;
     std::set<std::string> replaced;
     for (const auto& t : user_templates) {
       std::string package = package_of(t.text);

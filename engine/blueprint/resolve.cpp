@@ -57,6 +57,9 @@ LoadedFile load_file(const std::string& path, bool lazy_positions) {
 // A directory the loader opens files under. Paths stay whole in messages; the part after
 // `prefix` is opened relative to `fd`, so the kernel does not walk the common part again
 // for each of tens of thousands of files.
+// Blueprint files are written by people: one past this size is a mistake or an attack.
+constexpr size_t kMaxBlueprintFileBytes = size_t{64} << 20;
+
 struct BaseDirectory {
   int fd = AT_FDCWD;
   std::string prefix;  // ends with '/', or empty with AT_FDCWD
@@ -81,12 +84,22 @@ bool load_first_existing(const BaseDirectory& base, const std::string& dir, std:
     path += '/';
     path += stem;
     path += ext;
-    ReadStatus status = read_file_status_at(base.fd_for(path), base.relative(path), text);
+    int fd = base.fd_for(path);
+    ReadLimits limits;
+    limits.beneath = fd != AT_FDCWD;
+    limits.max_bytes = kMaxBlueprintFileBytes;
+    ReadStatus status = read_file_status_at(fd, base.relative(path), text, limits);
     if (status == ReadStatus::Missing) continue;
-    if (status == ReadStatus::Failed) {
+    if (status != ReadStatus::Ok) {
       Diagnostic d;
       d.code = kIoError;
-      d.message = "cannot read file";
+      d.message = status == ReadStatus::Escapes
+                      ? "a symbolic link leads outside the blueprint directory; not read"
+                  : status == ReadStatus::Loop ? "symbolic links lead to each other (a loop)"
+                  : status == ReadStatus::TooLarge
+                      ? "file is larger than " + std::to_string(kMaxBlueprintFileBytes >> 20) +
+                            " MiB; a blueprint file this large is not one people wrote"
+                      : "cannot read file";
       d.file = path;
       file.errors.push_back(std::move(d));
       file.ok = false;
@@ -251,10 +264,19 @@ class Resolver {
       : options_(options), out_(out), errors_(errors) {}
 
   bool load_directory(const fs::path& dir) {
+    // Files open relative to the blueprint directory, and symbolic links may not lead out of
+    // it (BaseDirectory, ReadLimits::beneath).
+    BaseDirectory base;
+    base.fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (base.fd < 0) {
+      base.fd = AT_FDCWD;
+    } else {
+      base.prefix = (dir / "x").parent_path().string() + '/';
+    }
     // `dir` as given, joined as fs::path joins ("x/" and "x" both give "x/system.yaml").
     LoadedFile system;
-    if (load_first_existing(BaseDirectory{}, (dir / "system").parent_path().string(), "system",
-                            false, system)) {
+    if (load_first_existing(base, (dir / "system").parent_path().string(), "system", false,
+                            system)) {
       load_system(std::move(system));
     }
     std::vector<std::pair<std::string, std::string>> services;  // id, directory
@@ -273,13 +295,6 @@ class Resolver {
       errors_.back().file = dir.string();
     }
     std::sort(services.begin(), services.end());
-    BaseDirectory base;
-    base.fd = ::open(services_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (base.fd < 0) {
-      base.fd = AT_FDCWD;
-    } else {
-      base.prefix = services_dir.string() + '/';
-    }
     bool immortal = services.size() >= options_.immortal_min_services;
     out_.immortal_services = immortal;
     std::vector<LoadedService> loaded(services.size());

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -273,6 +274,83 @@ bool load_document(const std::string& path, Value& out, std::vector<Diagnostic>&
   return true;
 }
 
+namespace {
+
+bool inside(const fs::path& path, const fs::path& root) {
+  auto r = root.begin(), p = path.begin();
+  for (; r != root.end(); ++r, ++p)
+    if (p == path.end() || *p != *r) return false;
+  return true;
+}
+
+// The files under `dir` in a policy directory whose real path is `root`. Symbolic links are
+// followed while they stay inside it; one that leads out (a PR linking to a runner's
+// credentials) or into a loop is an error, not a file read.
+bool collect_policy_files(const fs::path& dir, const fs::path& root, std::set<fs::path>& visited,
+                          std::vector<fs::path>& files, std::vector<Diagnostic>& errors) {
+  std::error_code ec;
+  bool ok = true;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path& path = it->path();
+    if (is_hidden(path)) continue;
+    if (!it->is_symlink(ec)) {
+      if (it->is_directory(ec)) {
+        ok = collect_policy_files(path, root, visited, files, errors) && ok;
+      } else if (it->is_regular_file(ec)) {
+        files.push_back(path);
+      }
+      continue;
+    }
+    std::error_code target_error;
+    fs::path target = fs::canonical(path, target_error);
+    if (target_error) {
+      errors.push_back(file_error(path.string(), target_error == std::errc::too_many_symbolic_link_levels
+                                                     ? "symbolic links lead to each other (a loop)"
+                                                     : "symbolic link to nothing: " +
+                                                           target_error.message()));
+      ok = false;
+    } else if (!inside(target, root)) {
+      errors.push_back(file_error(
+          path.string(), "a symbolic link leads outside the policy directory (to " +
+                             target.string() + "); not read"));
+      ok = false;
+    } else if (fs::is_directory(target, ec)) {
+      if (!visited.insert(target).second) {
+        errors.push_back(
+            file_error(path.string(), "symbolic link leads back to a directory already read"));
+        ok = false;
+      } else {
+        ok = collect_policy_files(path, root, visited, files, errors) && ok;
+      }
+    } else if (fs::is_regular_file(target, ec)) {
+      files.push_back(path);
+    }
+  }
+  if (ec) {
+    errors.push_back(file_error(dir.string(), "cannot walk directory: " + ec.message()));
+    return false;
+  }
+  return ok;
+}
+
+}  // namespace
+
+bool policy_directory_files(const std::string& directory, std::vector<std::string>& files,
+                            std::vector<Diagnostic>& errors) {
+  std::error_code ec;
+  fs::path real_root = fs::canonical(directory, ec);
+  if (ec) {
+    errors.push_back(file_error(directory, "cannot walk directory: " + ec.message()));
+    return false;
+  }
+  std::set<fs::path> visited{real_root};
+  std::vector<fs::path> found;
+  if (!collect_policy_files(directory, real_root, visited, found, errors)) return false;
+  std::sort(found.begin(), found.end());
+  for (const auto& f : found) files.push_back(f.string());
+  return true;
+}
+
 bool load_paths(Engine& engine, const std::vector<std::string>& paths, const LoadOptions& options,
                 std::vector<Diagnostic>& errors) {
   bool ok = true;
@@ -282,22 +360,11 @@ bool load_paths(Engine& engine, const std::vector<std::string>& paths, const Loa
     if (fs::is_directory(root, ec)) {
       // Sorted, so the load order (and any conflict reported) does not depend on the
       // file system.
-      std::vector<fs::path> files;
-      fs::recursive_directory_iterator it(root, fs::directory_options::follow_directory_symlink,
-                                          ec);
-      for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (is_hidden(it->path())) {
-          if (it->is_directory(ec)) it.disable_recursion_pending();
-          continue;
-        }
-        if (it->is_regular_file(ec)) files.push_back(it->path());
-      }
-      if (ec) {
-        errors.push_back(file_error(path, "cannot walk directory: " + ec.message()));
+      std::vector<std::string> files;
+      if (!policy_directory_files(path, files, errors)) {
         ok = false;
         continue;
       }
-      std::sort(files.begin(), files.end());
       for (const auto& file : files) ok = load_file(engine, root, file, options, errors) && ok;
     } else if (fs::exists(root, ec)) {
       ok = load_file(engine, fs::path(), root, options, errors) && ok;

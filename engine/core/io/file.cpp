@@ -1,5 +1,7 @@
 // Whole-file reads for the loaders: one read into a pre-sized string, or a mapping.
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,10 +19,34 @@ ReadStatus read_file_status(const std::string& path, std::string& out) {
   return read_file_status_at(AT_FDCWD, path.c_str(), out);
 }
 
-ReadStatus read_file_status_at(int dir_fd, const char* path, std::string& out) {
+namespace {
+
+// openat, confined to the directory when `beneath` (Linux's openat2 RESOLVE_BENEATH; where
+// the kernel lacks it, a symbolic link as the last component is refused instead).
+int open_at(int dir_fd, const char* path, bool beneath) {
+  if (!beneath) return ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  long fd = ::syscall(SYS_openat2, dir_fd, path, &how, sizeof how);
+  if (fd >= 0 || errno != ENOSYS) return static_cast<int>(fd);
+  fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ELOOP) errno = EXDEV;
+  return static_cast<int>(fd);
+}
+
+}  // namespace
+
+ReadStatus read_file_status_at(int dir_fd, const char* path, std::string& out,
+                               const ReadLimits& limits) {
   out.clear();
-  int fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT || errno == ENOTDIR ? ReadStatus::Missing : ReadStatus::Failed;
+  int fd = open_at(dir_fd, path, limits.beneath);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return ReadStatus::Missing;
+    if (errno == EXDEV) return ReadStatus::Escapes;
+    if (errno == ELOOP) return ReadStatus::Loop;
+    return ReadStatus::Failed;
+  }
   // Loading a blueprint system reads tens of thousands of small files, so this is plain
   // open/read/close: stdio's buffering and seeking doubled the system calls, and no fstat is
   // needed either. A file is read into this thread's scratch buffer and copied out once;
@@ -46,6 +72,11 @@ ReadStatus read_file_status_at(int dir_fd, const char* path, std::string& out) {
     }
     if (n == 0) break;
     used += static_cast<size_t>(n);
+    if (used > limits.max_bytes) {
+      ::close(fd);
+      out.clear();
+      return ReadStatus::TooLarge;
+    }
   }
   ::close(fd);
   if (in_scratch) {

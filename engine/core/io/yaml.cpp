@@ -32,6 +32,17 @@ struct Mark {
   int col = 0;
 };
 
+// Where libyaml's error is: reader errors (encoding) carry a byte offset, the others a mark.
+Mark problem_mark(const yaml_parser_t& parser, std::string_view text) {
+  if (parser.error == YAML_READER_ERROR) {
+    Mark m;
+    line_col_of_offset(text, parser.problem_offset, m.line, m.col);
+    return m;
+  }
+  return Mark{static_cast<int>(parser.problem_mark.line) + 1,
+              static_cast<int>(parser.problem_mark.column) + 1};
+}
+
 Mark to_mark(const yaml_mark_t& m) {
   return Mark{static_cast<int>(m.line) + 1, static_cast<int>(m.column) + 1};
 }
@@ -250,7 +261,7 @@ class YamlBuilder {
       if (!yaml_parser_parse(&parser, &event)) {
         std::string message = parser.problem ? parser.problem : "YAML syntax error";
         if (parser.context) message = std::string(parser.context) + ": " + message;
-        ok = fail(to_mark(parser.problem_mark), message);
+        ok = fail(problem_mark(parser, text_), message);
         break;
       }
       ++event_count_;
@@ -500,6 +511,19 @@ bool parse_yaml(std::string_view text, std::vector<Value>& docs, TextError& err,
   docs.clear();
   YamlBuilder builder(text, schema, err);
   return builder.run(docs);
+}
+
+void line_col_of_offset(std::string_view text, size_t offset, int& line, int& col) {
+  line = 1;
+  size_t line_start = 0;
+  offset = std::min(offset, text.size());
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  col = static_cast<int>(offset - line_start) + 1;
 }
 
 }  // namespace policyc

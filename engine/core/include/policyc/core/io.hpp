@@ -46,6 +46,10 @@ enum class YamlSchema {
 // or else the text as a string. Undefined for infinity or NaN, which JSON cannot hold.
 Value resolve_plain_scalar(std::string_view text, YamlSchema schema);
 
+// The 1-based line and column of byte `offset` in `text`: libyaml locates encoding errors
+// (bytes that are not UTF-8, control characters) by offset only.
+void line_col_of_offset(std::string_view text, size_t offset, int& line, int& col);
+
 // Parses a YAML stream (one or more documents) with libyaml's event parser. Quoted scalars
 // are strings. Errors carry libyaml's line/column.
 bool parse_yaml(std::string_view text, std::vector<Value>& docs, TextError& err,
@@ -61,11 +65,20 @@ bool read_file(const std::string& path, std::string& out);
 
 // As read_file, telling a file that does not exist from one that cannot be read, so callers
 // probing for optional files need no separate stat.
-enum class ReadStatus { Ok, Missing, Failed };
+// Escapes: a symbolic link on the way leads outside the directory (ReadLimits::beneath); Loop:
+// symbolic links that lead to each other; TooLarge: past ReadLimits::max_bytes.
+enum class ReadStatus { Ok, Missing, Failed, Escapes, Loop, TooLarge };
 ReadStatus read_file_status(const std::string& path, std::string& out);
+struct ReadLimits {
+  // Resolve the path inside the directory only: a symbolic link out of it (a blueprint that
+  // links to /etc/passwd or a CI runner's credentials) is refused, not read.
+  bool beneath = false;
+  size_t max_bytes = SIZE_MAX;
+};
 // The same for `path` relative to an open directory (or AT_FDCWD): opening many files of one
 // directory then walks only the rest of their paths.
-ReadStatus read_file_status_at(int dir_fd, const char* path, std::string& out);
+ReadStatus read_file_status_at(int dir_fd, const char* path, std::string& out,
+                               const ReadLimits& limits = {});
 
 // A whole file's bytes for parsing: a read-only mapping of a regular file (no copy, and its
 // pages can be dropped once parsed), or the bytes read into memory for anything else.

@@ -25,6 +25,12 @@ struct LoadOptions {
 bool load_paths(Engine& engine, const std::vector<std::string>& paths, const LoadOptions& options,
                 std::vector<Diagnostic>& errors);
 
+// The files under a policy directory, sorted, as load_paths reads them: dot-files skipped,
+// symbolic links followed while they stay inside the directory. A link leading out of it or
+// into a loop is an error (in `errors`, and false).
+bool policy_directory_files(const std::string& directory, std::vector<std::string>& files,
+                            std::vector<Diagnostic>& errors);
+
 // Reads a JSON or YAML document (by extension; YAML files must hold one document). YAML
 // follows Go's yaml.v2 (YAML 1.1) as OPA's loader does.
 bool load_document(const std::string& path, Value& out, std::vector<Diagnostic>& errors);
