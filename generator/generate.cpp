@@ -378,9 +378,11 @@ class Generator {
 
 }  // namespace
 
-bool generate(const std::string& blueprint_path, const GenerateOptions& options,
-              const BuiltinRegistry& registry, GenerateResult& result,
-              std::vector<Diagnostic>& errors) {
+namespace {
+
+bool generate_unmasked(const std::string& blueprint_path, const GenerateOptions& options,
+                       const BuiltinRegistry& registry, GenerateResult& result,
+                       std::vector<Diagnostic>& errors) {
   result = GenerateResult{};
   Generator generator(options, registry, errors);
   if (!generator.resolve_base(blueprint_path)) return false;
@@ -410,6 +412,16 @@ bool generate(const std::string& blueprint_path, const GenerateOptions& options,
     if (!generator.render_environment(blueprint_path, environment, files)) return false;
   for (auto& [path, file] : files) result.files.push_back(std::move(file));
   return true;
+}
+
+}  // namespace
+
+bool generate(const std::string& blueprint_path, const GenerateOptions& options,
+              const BuiltinRegistry& registry, GenerateResult& result,
+              std::vector<Diagnostic>& errors) {
+  bool ok = generate_unmasked(blueprint_path, options, registry, result, errors);
+  if (!ok) check::mask_secret_lines(errors);
+  return ok;
 }
 
 }  // namespace policyc::generator

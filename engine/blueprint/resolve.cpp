@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <filesystem>
 #include <functional>
@@ -57,6 +58,28 @@ LoadedFile load_file(const std::string& path, bool lazy_positions) {
 // A directory the loader opens files under. Paths stay whole in messages; the part after
 // `prefix` is opened relative to `fd`, so the kernel does not walk the common part again
 // for each of tens of thousands of files.
+// Why `id` cannot name a service, or "". Ids become directory and file names of generated
+// trees and Kubernetes object names, on every platform a repository is checked out on.
+std::string service_id_problem(const std::string& id) {
+  if (id.empty()) return "is empty";
+  if (id.size() > 253) return "is longer than 253 characters";
+  if (id == "." || id == ".." || id[0] == '.') return "may not start with '.'";
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok) return "may hold only letters, digits, '-', '_' and '.'";
+  }
+  std::string stem = id.substr(0, id.find('.'));
+  for (char& c : stem) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  static const char* const kWindowsReserved[] = {"CON",  "PRN",  "AUX",  "NUL",  "COM1", "COM2",
+                                                 "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+                                                 "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5",
+                                                 "LPT6", "LPT7", "LPT8", "LPT9"};
+  for (const char* name : kWindowsReserved)
+    if (stem == name) return "is a name Windows reserves for a device";
+  return "";
+}
+
 // Blueprint files are written by people: one past this size is a mistake or an attack.
 constexpr size_t kMaxBlueprintFileBytes = size_t{64} << 20;
 
@@ -230,6 +253,12 @@ class ServiceLoader {
         return;
       }
       service.id = service_id->str();
+    }
+    if (std::string problem = service_id_problem(service.id); !problem.empty()) {
+      const SourceDocument& file = out_.files[base];
+      out_.errors.push_back(error_at(kSchemaError, &file, file.find(0, "metadata.serviceId"),
+                                     "service id '" + service.id + "' " + problem));
+      return;
     }
     for (const auto& layer : layers()) {
       LoadedFile overlay;

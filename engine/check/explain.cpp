@@ -271,9 +271,10 @@ std::string default_environment(const std::string& path, const CheckOptions& opt
 
 }  // namespace
 
-bool run_explain(const std::string& blueprint_path, const CheckOptions& check_options,
-                 const ExplainOptions& options, const BuiltinRegistry& registry,
-                 ExplainReport& report, std::vector<Diagnostic>& errors) {
+static bool run_explain_unmasked(const std::string& blueprint_path,
+                                 const CheckOptions& check_options, const ExplainOptions& options,
+                                 const BuiltinRegistry& registry, ExplainReport& report,
+                                 std::vector<Diagnostic>& errors) {
   report = ExplainReport{};
   std::string rule = options.rule;
   std::string service = options.service;
@@ -342,6 +343,14 @@ bool run_explain(const std::string& blueprint_path, const CheckOptions& check_op
                                            impl->run.state->system, impl->run.state->mask);
   report.impl = std::move(impl);
   return true;
+}
+
+bool run_explain(const std::string& blueprint_path, const CheckOptions& check_options,
+                 const ExplainOptions& options, const BuiltinRegistry& registry,
+                 ExplainReport& report, std::vector<Diagnostic>& errors) {
+  bool ok = run_explain_unmasked(blueprint_path, check_options, options, registry, report, errors);
+  if (!ok) mask_secret_lines(errors);
+  return ok;
 }
 
 std::string explain_to_text(const ExplainReport& report) {

@@ -84,6 +84,23 @@ class SecretMask {
     return text;
   }
 
+  // A line shown under a load error (the file may not parse, so nothing was inspected): a
+  // `KEY: value` line whose key or value looks secret keeps its key only.
+  std::string mask_key_line(std::string text) const {
+    size_t colon = text.find(':');
+    if (colon == std::string::npos) return apply(std::move(text));
+    auto trim = [](std::string s) {
+      size_t a = s.find_first_not_of(" \t-\"'{,");
+      size_t b = s.find_last_not_of(" \t\"',}");
+      return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
+    };
+    std::string key = trim(text.substr(0, colon));
+    std::string value = trim(text.substr(colon + 1));
+    if (!value.empty() && looks_secret(key, value))
+      return text.substr(0, colon + 1) + " " + std::string(kMask);
+    return apply(std::move(text));
+  }
+
   // A source line holding a secret literal keeps its key and loses its value.
   std::string apply_to_line(const std::string& file, int line, std::string text) const {
     if (lines_.count({file, line})) {

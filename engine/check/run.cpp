@@ -765,9 +765,39 @@ std::vector<std::string> system_file_environments(const std::string& path) {
   return {};
 }
 
+static bool run_check_unmasked(const std::string& blueprint_path, const CheckOptions& options,
+                               const BuiltinRegistry& registry, CheckReport& report,
+                               std::vector<Diagnostic>& errors);
+
+void mask_secret_lines(std::vector<Diagnostic>& errors) {
+  SecretMask mask{SecretRules{}};
+  for (auto& d : errors) {
+    if (d.source_line.empty() && d.line > 0 && !d.file.empty()) {
+      std::string text;
+      if (!read_file(d.file, text)) continue;
+      size_t start = 0;
+      for (int line = 1; line < d.line && start != std::string::npos; ++line) {
+        start = text.find('\n', start);
+        if (start != std::string::npos) ++start;
+      }
+      if (start == std::string::npos) continue;
+      d.source_line = text.substr(start, text.find('\n', start) - start);
+    }
+    if (!d.source_line.empty()) d.source_line = mask.mask_key_line(d.source_line);
+  }
+}
+
 bool run_check(const std::string& blueprint_path, const CheckOptions& options,
                const BuiltinRegistry& registry, CheckReport& report,
                std::vector<Diagnostic>& errors) {
+  bool ok = run_check_unmasked(blueprint_path, options, registry, report, errors);
+  if (!ok) mask_secret_lines(errors);
+  return ok;
+}
+
+static bool run_check_unmasked(const std::string& blueprint_path, const CheckOptions& options,
+                               const BuiltinRegistry& registry, CheckReport& report,
+                               std::vector<Diagnostic>& errors) {
   report = CheckReport{};
   std::vector<Waiver> waivers;
   if (!options.waivers_path.empty() && !load_waivers(options.waivers_path, waivers, errors))

@@ -138,6 +138,11 @@ struct CheckReport {
 // loads the policies and waivers, evaluates every decision rule and the report documents
 // (data.policies.observability.coverage, data.policies.cost.projection). False on usage or
 // input errors (positioned diagnostics in `errors`); policy findings are not errors.
+// Load errors show the offending line under a caret; a line that holds what looks like a
+// secret (`DB_PASSWORD: ...`, a connection string) keeps its key only. The line is read
+// here when the error lacks it, so no later printer reads it unmasked.
+void mask_secret_lines(std::vector<Diagnostic>& errors);
+
 bool run_check(const std::string& blueprint_path, const CheckOptions& options,
                const BuiltinRegistry& registry, CheckReport& report,
                std::vector<Diagnostic>& errors);
