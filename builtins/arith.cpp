@@ -159,8 +159,10 @@ Value range_values(BuiltinContext& ctx, const mpz_class& from, const mpz_class& 
     for (size_t k = 0; k < n; ++k) {
       if ((k & 4095) == 0) ctx.tick();
       out.push_back(number_from_mpz(i));
-      if (descending) i -= step;
-      else i += step;
+      if (descending)
+        i -= step;
+      else
+        i += step;
     }
   }
   return Value::array(std::move(out));

@@ -120,7 +120,8 @@ std::string replace_all(const std::string& s, const std::string& from, const std
     if (from.empty()) {
       matches = utf8_decode(s).size() + 1;
     } else {
-      for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + from.size()))
+      for (size_t pos = s.find(from); pos != std::string::npos;
+           pos = s.find(from, pos + from.size()))
         ++matches;
     }
     ctx.reserve(s.size() + matches * (to.size() - from.size()));

@@ -277,9 +277,8 @@ int run_test(const CheckCommands& c) {
   if (!parse_limits(c.test_limits, "test", options.timeout, options.max_memory))
     return kExitUsageOrInput;
   // Per test, the time limit is the runner's; the whole run's memory is the watchdog's too.
-  auto watchdog =
-      start_watchdog(ResourceLimits::starting_now(std::chrono::milliseconds(0), options.max_memory),
-                     "test");
+  auto watchdog = start_watchdog(
+      ResourceLimits::starting_now(std::chrono::milliseconds(0), options.max_memory), "test");
   if (!check::run_tests(options, registry, results, errors, &warnings))
     return report_diagnostics(errors);
   for (const auto& w : warnings) std::fputs(format_diagnostic(w).c_str(), stderr);

@@ -52,13 +52,12 @@ std::unique_ptr<Watchdog> start_watchdog(const ResourceLimits& limits, const cha
   // Past the cap by three quarters: a vector that doubles may briefly hold its old and new
   // buffers before evaluation sees the cap.
   size_t hard_memory = limits.max_memory ? limits.max_memory / 4 * 7 : 0;
-  return std::make_unique<Watchdog>(limits, std::chrono::seconds(2), hard_memory,
-                                    [name](const std::string& message) {
-                                      std::fprintf(stderr, "policyc %s: error: %s\n",
-                                                   name.c_str(), message.c_str());
-                                      std::fflush(stderr);
-                                      std::_Exit(kExitUsageOrInput);
-                                    });
+  return std::make_unique<Watchdog>(
+      limits, std::chrono::seconds(2), hard_memory, [name](const std::string& message) {
+        std::fprintf(stderr, "policyc %s: error: %s\n", name.c_str(), message.c_str());
+        std::fflush(stderr);
+        std::_Exit(kExitUsageOrInput);
+      });
 }
 
 }  // namespace policyc::cli

@@ -202,8 +202,8 @@ bool write_tree(const std::string& directory, const std::vector<GeneratedFile>& 
   const bool had_tree = fs::exists(target, ec);
   // One system call swaps the trees, so a process killed at any moment leaves the old tree
   // or the new one in place. Where the file system cannot swap, two renames do.
-  if (had_tree && ::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target.c_str(),
-                              RENAME_EXCHANGE) == 0) {
+  if (had_tree &&
+      ::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
     fs::remove_all(staging, ec);
     return true;
   }

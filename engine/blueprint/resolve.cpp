@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <atomic>
+#include <cctype>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -71,10 +71,9 @@ std::string service_id_problem(const std::string& id) {
   }
   std::string stem = id.substr(0, id.find('.'));
   for (char& c : stem) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  static const char* const kWindowsReserved[] = {"CON",  "PRN",  "AUX",  "NUL",  "COM1", "COM2",
-                                                 "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
-                                                 "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5",
-                                                 "LPT6", "LPT7", "LPT8", "LPT9"};
+  static const char* const kWindowsReserved[] = {
+      "CON",  "PRN",  "AUX",  "NUL",  "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7",
+      "COM8", "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9"};
   for (const char* name : kWindowsReserved)
     if (stem == name) return "is a name Windows reserves for a device";
   return "";

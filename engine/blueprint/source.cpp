@@ -220,7 +220,8 @@ class PositionedBuilder final : public YamlEventSink {
   bool fail_from_parser(const yaml_parser_t& parser) {
     int line = static_cast<int>(parser.problem_mark.line) + 1;
     int col = static_cast<int>(parser.problem_mark.column) + 1;
-    if (parser.error == YAML_READER_ERROR) line_col_of_offset(out_.text, parser.problem_offset, line, col);
+    if (parser.error == YAML_READER_ERROR)
+      line_col_of_offset(out_.text, parser.problem_offset, line, col);
     std::string problem = parser.problem ? parser.problem : "syntax error";
     std::string message = parser.context ? std::string(parser.context) + ": " + problem : problem;
     std::string text = out_.line_text(line);

@@ -131,11 +131,16 @@ bool parse_duration(std::string_view text, std::chrono::milliseconds& out) {
       while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
       std::string_view unit = text.substr(unit_start, i - unit_start);
       double scale = 0;
-      if (unit == "ms") scale = 1;
-      else if (unit == "s") scale = 1000;
-      else if (unit == "m") scale = 60'000;
-      else if (unit == "h") scale = 3'600'000;
-      else return false;
+      if (unit == "ms")
+        scale = 1;
+      else if (unit == "s")
+        scale = 1000;
+      else if (unit == "m")
+        scale = 60'000;
+      else if (unit == "h")
+        scale = 3'600'000;
+      else
+        return false;
       total_ms += amount * scale;
     }
   }
@@ -158,14 +163,22 @@ bool parse_size(std::string_view text, size_t& out) {
   std::string unit;
   for (char c : text.substr(i)) unit.push_back(static_cast<char>(std::toupper(c)));
   double scale = 0;
-  if (unit.empty() || unit == "B") scale = 1;
-  else if (unit == "K" || unit == "KB") scale = 1e3;
-  else if (unit == "M" || unit == "MB") scale = 1e6;
-  else if (unit == "G" || unit == "GB") scale = 1e9;
-  else if (unit == "KI" || unit == "KIB") scale = 1024.0;
-  else if (unit == "MI" || unit == "MIB") scale = 1024.0 * 1024;
-  else if (unit == "GI" || unit == "GIB") scale = 1024.0 * 1024 * 1024;
-  else return false;
+  if (unit.empty() || unit == "B")
+    scale = 1;
+  else if (unit == "K" || unit == "KB")
+    scale = 1e3;
+  else if (unit == "M" || unit == "MB")
+    scale = 1e6;
+  else if (unit == "G" || unit == "GB")
+    scale = 1e9;
+  else if (unit == "KI" || unit == "KIB")
+    scale = 1024.0;
+  else if (unit == "MI" || unit == "MIB")
+    scale = 1024.0 * 1024;
+  else if (unit == "GI" || unit == "GIB")
+    scale = 1024.0 * 1024 * 1024;
+  else
+    return false;
   double bytes = amount * scale;
   if (!std::isfinite(bytes) || bytes > 1e18) return false;
   out = static_cast<size_t>(bytes);
@@ -175,10 +188,12 @@ bool parse_size(std::string_view text, size_t& out) {
 std::string format_duration(std::chrono::milliseconds d) {
   int64_t ms = d.count();
   char buf[64];
-  if (ms % 1000 != 0) std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(ms));
+  if (ms % 1000 != 0)
+    std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(ms));
   else if (ms % 60'000 != 0 || ms == 0)
     std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(ms / 1000));
-  else std::snprintf(buf, sizeof buf, "%lldm", static_cast<long long>(ms / 60'000));
+  else
+    std::snprintf(buf, sizeof buf, "%lldm", static_cast<long long>(ms / 60'000));
   return buf;
 }
 
@@ -194,9 +209,12 @@ std::string format_size(size_t bytes) {
     std::snprintf(buf, sizeof buf, "%zuMB", bytes / 1'000'000);
     return buf;
   }
-  if (bytes >= (size_t{1} << 30)) std::snprintf(buf, sizeof buf, "%.1f GiB", b / (1u << 30));
-  else if (bytes >= (size_t{1} << 20)) std::snprintf(buf, sizeof buf, "%.0f MiB", b / (1u << 20));
-  else std::snprintf(buf, sizeof buf, "%zu bytes", bytes);
+  if (bytes >= (size_t{1} << 30))
+    std::snprintf(buf, sizeof buf, "%.1f GiB", b / (1u << 30));
+  else if (bytes >= (size_t{1} << 20))
+    std::snprintf(buf, sizeof buf, "%.0f MiB", b / (1u << 20));
+  else
+    std::snprintf(buf, sizeof buf, "%zu bytes", bytes);
   return buf;
 }
 

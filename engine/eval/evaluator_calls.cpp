@@ -45,8 +45,8 @@ Value Evaluator::call_builtin(const BuiltinDecl* decl, std::span<const Value> ar
     throw;
   } catch (const std::bad_alloc&) {
     // A builtin asked for more memory than the machine gives: the same stop as the cap.
-    LimitExceeded e(LimitExceeded::Kind::Memory,
-                    "evaluation stopped: " + decl->name + " could not allocate the value it builds");
+    LimitExceeded e(LimitExceeded::Kind::Memory, "evaluation stopped: " + decl->name +
+                                                     " could not allocate the value it builds");
     locate(e, call.loc);
     throw e;
   }

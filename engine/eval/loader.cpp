@@ -304,15 +304,15 @@ bool collect_policy_files(const fs::path& dir, const fs::path& root, std::set<fs
     std::error_code target_error;
     fs::path target = fs::canonical(path, target_error);
     if (target_error) {
-      errors.push_back(file_error(path.string(), target_error == std::errc::too_many_symbolic_link_levels
-                                                     ? "symbolic links lead to each other (a loop)"
-                                                     : "symbolic link to nothing: " +
-                                                           target_error.message()));
+      errors.push_back(
+          file_error(path.string(), target_error == std::errc::too_many_symbolic_link_levels
+                                        ? "symbolic links lead to each other (a loop)"
+                                        : "symbolic link to nothing: " + target_error.message()));
       ok = false;
     } else if (!inside(target, root)) {
-      errors.push_back(file_error(
-          path.string(), "a symbolic link leads outside the policy directory (to " +
-                             target.string() + "); not read"));
+      errors.push_back(
+          file_error(path.string(), "a symbolic link leads outside the policy directory (to " +
+                                        target.string() + "); not read"));
       ok = false;
     } else if (fs::is_directory(target, ec)) {
       if (!visited.insert(target).second) {

@@ -1,9 +1,10 @@
 // Compiler-style rendering of diagnostics: location, code, message, source line and caret.
 #include "policyc/core/diagnostic.hpp"
-#include "policyc/core/utf8.hpp"
 
 #include <algorithm>
 #include <string>
+
+#include "policyc/core/utf8.hpp"
 
 namespace policyc {
 

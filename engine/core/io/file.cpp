@@ -1,9 +1,9 @@
 // Whole-file reads for the loaders: one read into a pre-sized string, or a mapping.
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "policyc/core/limits.hpp"
 #include "policyc/check/check.hpp"
 #include "policyc/core/builtin.hpp"
 #include "policyc/core/diagnostic.hpp"
+#include "policyc/core/limits.hpp"
 
 namespace policyc::generator {
 

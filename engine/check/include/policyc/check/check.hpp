@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "policyc/core/limits.hpp"
 #include "policyc/core/builtin.hpp"
 #include "policyc/core/diagnostic.hpp"
 #include "policyc/core/frozen.hpp"
+#include "policyc/core/limits.hpp"
 #include "policyc/core/value.hpp"
 #include "policyc/engine/engine.hpp"
 
