@@ -9,6 +9,8 @@ packages=(
   libre2-dev libcli11-dev libfmt-dev libgtest-dev libbenchmark-dev
   libgmp-dev libssl-dev libabsl-dev
   time python3 python3-yaml libxml2-utils yamllint
+  # libFuzzer for the fuzz targets (scripts/fuzz.sh): clang and its runtime libraries.
+  clang libclang-rt-14-dev
 )
 
 missing=()

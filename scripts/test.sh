@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # CI entry point: dependencies, a Release build with every test suite, then an
-# AddressSanitizer + UndefinedBehaviorSanitizer build running the unit, conformance and e2e
-# tests, and a ThreadSanitizer build running the concurrent ones. Set POLICYC_SKIP_SANITIZE=1
-# to skip the sanitizer passes.
+# AddressSanitizer + UndefinedBehaviorSanitizer build running the unit, conformance (the
+# corpora included), Gatekeeper, e2e and fuzz-replay tests, a ThreadSanitizer build running
+# the concurrent ones, and a short run of each fuzz target. Set POLICYC_SKIP_SANITIZE=1 to
+# skip the sanitizer passes, POLICYC_SKIP_FUZZ=1 to skip the fuzz runs, and
+# POLICYC_FUZZ_SECONDS to change their length (20 s per target).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -26,11 +28,12 @@ echo "== ASan+UBSan build (build-asan/)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOLICYC_SANITIZE=ON \
   -DPOLICYC_BENCH=OFF
 cmake --build build-asan -j"$jobs" --target policyc_unit_tests policyc_conformance policyc \
-  policyc_differential
+  policyc_differential policyc_gatekeeper fuzz_json fuzz_yaml fuzz_rego fuzz_blueprint fuzz_eval
 echo "== ASan+UBSan tests"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-ctest --test-dir build-asan --output-on-failure -j"$jobs" -R '^(unit|conformance|e2e|differential)\.'
+ctest --test-dir build-asan --output-on-failure -j"$jobs" \
+  -R '^(unit|conformance|gatekeeper|e2e|differential|fuzz)\.'
 
 # ThreadSanitizer pass: the tests that run threads (loaders, two evaluators sharing frozen
 # values, the threaded JSON reader and writer, checks run one after another), and `policyc
@@ -55,4 +58,21 @@ for system in examples/*/ build-tsan/system300; do
     exit 1
   fi
 done
+
+# Fuzz smoke: each libFuzzer target for a few seconds from its regression inputs and the
+# test material (scripts/fuzz.sh; a finding fails the run).
+if [[ ${POLICYC_SKIP_FUZZ:-0} != 1 ]] && command -v clang++ >/dev/null; then
+  fuzz_log=$(mktemp)
+  for target in json yaml rego blueprint eval; do
+    echo "== fuzz $target (${POLICYC_FUZZ_SECONDS:-20} s)"
+    status=0
+    "$repo/scripts/fuzz.sh" "$target" "${POLICYC_FUZZ_SECONDS:-20}" >"$fuzz_log" 2>&1 || status=$?
+    grep -E "^#[0-9]+ +DONE|seed_corpus" "$fuzz_log" || true
+    if [[ $status -ne 0 ]]; then
+      tail -60 "$fuzz_log"
+      exit 1
+    fi
+  done
+  rm -f "$fuzz_log"
+fi
 echo "== all tests passed"
