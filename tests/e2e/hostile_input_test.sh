@@ -123,12 +123,16 @@ mkdir -p "$scratch/sys/shared"
 mv "$scratch/sys/services/notifications/overlays/dev.yaml" "$scratch/sys/shared/dev.yaml"
 ln -s ../../../shared/dev.yaml "$scratch/sys/services/notifications/overlays/dev.yaml"
 expect_verdict "overlay linked inside the blueprint directory" -- "$policyc" check "$scratch/sys" -e dev
+# A file listed, then gone by the time it is read, reads as a link to nothing: a missing
+# overlay is no overlay, a missing blueprint file an error naming the service directory.
 fresh
-ln -s no-such-file.yaml "$scratch/sys/services/notifications/overlays/dev.yaml.tmp"
 rm "$scratch/sys/services/notifications/overlays/dev.yaml"
-mv "$scratch/sys/services/notifications/overlays/dev.yaml.tmp" "$scratch/sys/services/notifications/overlays/dev.yaml"
-# A file listed then gone by the time it is read looks like a link to nothing.
-expect_verdict "overlay that vanished (a link to nothing)" -- "$policyc" check "$scratch/sys" -e dev
+ln -s gone.yaml "$scratch/sys/services/notifications/overlays/dev.yaml"
+expect_verdict "overlay that vanished" -- "$policyc" check "$scratch/sys" -e dev
+fresh
+rm "$scratch/sys/$service"
+ln -s gone.yaml "$scratch/sys/$service"
+expect_error "blueprint file that vanished" "services/notifications: .*no infrastructure-blueprint.yaml" -- "$policyc" check "$scratch/sys"
 fresh
 rm "$scratch/sys/$service"
 mkdir "$scratch/sys/$service"
