@@ -12,15 +12,6 @@
 
 namespace {
 
-const policyc::BuiltinRegistry& registry() {
-  static const policyc::BuiltinRegistry* r = [] {
-    auto* reg = new policyc::BuiltinRegistry;
-    policyc::register_standard_builtins(*reg);
-    return reg;
-  }();
-  return *r;
-}
-
 std::string outcome(policyc::Engine& engine, bool plain) {
   policyc::ResourceLimits limits =
       policyc::ResourceLimits::starting_now(std::chrono::milliseconds(500), size_t{1} << 30);
@@ -50,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   testing::ProgramGenerator generator(seed);
   testing::GeneratedCase c = generator.next();
   for (int i = 0; i < skip; ++i) c = generator.next();
-  Engine engine(registry());
+  Engine engine(fuzz::standard_registry());
   std::vector<Diagnostic> errors;
   if (!engine.add_module("t.rego", c.module, false, errors) || !engine.compile(errors)) return 0;
   Value input;

@@ -9,15 +9,6 @@
 
 namespace {
 
-const policyc::BuiltinRegistry& registry() {
-  static const policyc::BuiltinRegistry* r = [] {
-    auto* reg = new policyc::BuiltinRegistry;
-    policyc::register_standard_builtins(*reg);
-    return reg;
-  }();
-  return *r;
-}
-
 void check_located(const std::vector<policyc::Diagnostic>& errors) {
   policyc::fuzz::require(!errors.empty(), "a failure reports an error");
   for (const auto& d : errors) {
@@ -34,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The first byte picks the syntax: Rego v1, or v0 as --v0-compatible reads it.
   bool v0 = data[0] & 1;
   std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
-  Engine engine(registry());
+  Engine engine(fuzz::standard_registry());
   std::vector<Diagnostic> errors;
   if (!engine.add_module("fuzz.rego", text, v0, errors)) {
     check_located(errors);

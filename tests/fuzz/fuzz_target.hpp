@@ -8,9 +8,21 @@
 #include <cstdlib>
 #include <string>
 
+#include "policyc/builtins/builtins.hpp"
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace policyc::fuzz {
+
+// The standard builtins, registered once for the whole run (never freed: the fuzzer exits).
+inline const BuiltinRegistry& standard_registry() {
+  static const BuiltinRegistry* registry = [] {
+    auto* r = new BuiltinRegistry;
+    register_standard_builtins(*r);
+    return r;
+  }();
+  return *registry;
+}
 
 inline void require(bool holds, const char* what, const std::string& detail = "") {
   if (holds) return;
