@@ -1,6 +1,9 @@
 #include "policyc/dsl/parser.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -13,6 +16,41 @@ namespace policyc::dsl {
 using namespace ast;
 
 namespace {
+
+// A number literal's text as JSON writes it, or why OPA's parser refuses it: "00" and "-00.5"
+// (`expected number`), and magnitudes whose binary exponent passes 100,000 either way
+// (`number too big`, OPA's guard against big.Float's slow formatting). "05.10" is accepted as
+// OPA accepts it, and kept without the leading zero: "05.10" is not JSON.
+std::string number_literal_problem(std::string& text) {
+  size_t sign = text[0] == '-' ? 1 : 0;
+  if (text.size() > sign + 1 && text[sign] == '0' && text[sign + 1] == '0')
+    return "expected number";
+  size_t first = sign;
+  while (first + 1 < text.size() && text[first] == '0' &&
+         std::isdigit(static_cast<unsigned char>(text[first + 1])))
+    ++first;
+  text.erase(sign, first - sign);
+  // log2 of the magnitude from its significant digits and decimal exponent.
+  size_t e = text.find_first_of("eE");
+  std::string mantissa = text.substr(sign, e == std::string::npos ? std::string::npos : e - sign);
+  double exp10 = e == std::string::npos ? 0 : std::strtod(text.c_str() + e + 1, nullptr);
+  size_t point = mantissa.find('.');
+  std::string digits = mantissa;
+  if (point != std::string::npos) {
+    digits.erase(point, 1);
+    exp10 -= static_cast<double>(mantissa.size() - point - 1);
+  }
+  size_t nonzero = digits.find_first_not_of('0');
+  if (nonzero == std::string::npos) return "";
+  digits.erase(0, nonzero);
+  double lead = std::strtod(digits.substr(0, 17).c_str(), nullptr);
+  double log2_magnitude =
+      std::log2(lead) + (static_cast<double>(digits.size()) -
+                         static_cast<double>(std::min<size_t>(digits.size(), 17)) + exp10) *
+                            std::log2(10.0);
+  if (log2_magnitude + 1 > 1e5 || log2_magnitude + 1 < -1e5) return "number too big";
+  return "";
+}
 
 struct ParseFailure : std::runtime_error {
   ParseFailure(std::string msg, const Token& at) : std::runtime_error(std::move(msg)), tok(at) {}
@@ -704,6 +742,9 @@ class Parser {
     switch (cur().kind) {
       case Tok::Number: {
         Token n = next();
+        if (std::string problem = number_literal_problem(n.text); !problem.empty())
+          fail_at(start, problem == "expected number" ? "unexpected number token: expected number"
+                                                      : problem);
         Value v = Value::number_from_text(n.text);
         if (v.is_undefined()) fail_at(start, "invalid number " + n.text);
         t = make_scalar(v, start);
@@ -714,7 +755,11 @@ class Parser {
         // Unary minus makes negative number literals only, as in OPA (`-x` does not parse).
         if (!at(Tok::Number)) unexpected("expected number");
         Token n = next();
-        Value v = Value::number_from_text("-" + n.text);
+        n.text.insert(0, "-");
+        if (std::string problem = number_literal_problem(n.text); !problem.empty())
+          fail_at(start, problem == "expected number" ? "unexpected number token: expected number"
+                                                      : problem);
+        Value v = Value::number_from_text(n.text);
         if (v.is_undefined()) fail_at(start, "invalid number");
         t = make_scalar(v, span(start));
         break;
