@@ -147,12 +147,38 @@ class ServiceLoader {
     return static_cast<int>(out_.files.size()) - 1;
   }
 
+  // Document `d` of `file`, validated, in the one shape policies see; false (and errors
+  // reported) when it is not valid. `moves` says where aliases went.
+  bool normalized(const SourceDocument& file, size_t d, SchemaKind kind, Value& out,
+                  ShorthandMoves& moves) {
+    std::vector<std::string> shorthands;
+    if (!validate(file, d, kind, out_.errors, &shorthands)) return false;
+    const Value& document = file.documents[d];
+    if (shorthands.empty()) {
+      out = normalize_service(document);
+      return true;
+    }
+    Value long_form = normalize_shorthands(document, kind, std::move(shorthands), moves);
+    for (const auto& [alias, target] : moves.conflicts) {
+      Position pos = file.find(d, alias);
+      std::string name = alias.substr(alias.find_last_of(".]") + 1);
+      out_.errors.push_back(error_at(kSchemaError, &file, {pos.key_line, pos.key_col},
+                                     "'" + name + "' is another name for '" + target +
+                                         "', which is also given; keep one of them"));
+    }
+    if (!moves.conflicts.empty()) return false;
+    out = normalize_service(long_form);
+    return true;
+  }
+
   // Applies every document of file `index` as an overlay on `service`.
   bool apply_overlay_file(ResolvedService& service, int index) {
     const SourceDocument& file = out_.files[index];
     bool ok = true;
     for (size_t d = 0; d < file.documents.size(); ++d) {
-      ok = validate(file, d, SchemaKind::Overlay, out_.errors) && ok;
+      ShorthandMoves moves;
+      Value long_form;
+      if (!normalized(file, d, SchemaKind::Overlay, long_form, moves)) ok = false;
       if (!ok) continue;
       const Value& overlay = file.documents[d];
       if (!overlay.is_null() && !overlay.is_object()) {
@@ -161,10 +187,155 @@ class ServiceLoader {
         ok = false;
         continue;
       }
-      service.value = merge_overlay(service.value, normalize_service(overlay), file.position_map(d),
-                                    index, service.provenance);
+      if (!check_no_inline_environments(file, d, long_form)) {
+        ok = false;
+        continue;
+      }
+      if (moves.moved.empty()) {
+        service.value = merge_overlay(service.value, long_form, file.position_map(d), index,
+                                      service.provenance);
+      } else {
+        service.value = merge_overlay(service.value, long_form,
+                                      moved_positions(file.position_map(d), moves, ""), index,
+                                      service.provenance);
+      }
     }
     return ok;
+  }
+
+  // Inline environment overlays belong in the service blueprint, not in an overlay.
+  bool check_no_inline_environments(const SourceDocument& file, size_t d, const Value& overlay) {
+    const Value* environments = field(overlay, "environments");
+    if (!environments || !environments->is_array()) return true;
+    for (size_t i = 0; i < environments->size(); ++i) {
+      const Value& env = environments->items()[i];
+      if (!env.is_object() || env.size() <= 1) continue;
+      out_.errors.push_back(error_at(
+          kSchemaError, &file, file.find(d, index_path("environments", i)),
+          "an inline environment overlay belongs in the service blueprint, not in an overlay "
+          "file; set the keys in this file itself"));
+      return false;
+    }
+    return true;
+  }
+
+  // The positions of a document's subtree at `prefix` ("" for all of it), keyed by paths
+  // relative to it, with the values aliases moved found where the user wrote them.
+  static PositionMap moved_positions(const PositionMap& positions, const ShorthandMoves& moves,
+                                     const std::string& prefix) {
+    auto below = [](const std::string& key, const std::string& path) {
+      return path.empty() ||
+             (key.compare(0, path.size(), path) == 0 &&
+              (key.size() == path.size() || key[path.size()] == '.' || key[path.size()] == '['));
+    };
+    auto relative = [&](const std::string& key) {
+      if (prefix.empty() || key.size() == prefix.size()) return key.substr(prefix.size());
+      return key.substr(prefix.size() + (key[prefix.size()] == '.' ? 1 : 0));
+    };
+    PositionMap out;
+    for (const auto& [key, pos] : positions)
+      if (below(key, prefix)) out[relative(key)] = pos;
+    for (const auto& [to, from] : moves.moved) {
+      if (!below(to, prefix) || to == prefix) continue;
+      for (const auto& [key, pos] : positions)
+        if (below(key, from)) out[relative(to + key.substr(from.size()))] = pos;
+    }
+    return out;
+  }
+
+  // Leaves an alias of the base file moved are where the user wrote them, not where they
+  // now stand (the position table has only the source paths).
+  void record_moved_origins(ResolvedService& service, int base, const ShorthandMoves& moves) {
+    const SourceDocument& file = out_.files[base];
+    for (const auto& [to, from] : moves.moved) {
+      if (to.rfind("environments[", 0) == 0) continue;  // applied as an overlay, or not at all
+      const Value* value = value_at(service.value, to);
+      if (value) record_leaves(service, base, file, *value, to, from);
+    }
+  }
+
+  // The value at a path such as "observability.logs[0].name", or null.
+  static const Value* value_at(const Value& root, const std::string& path) {
+    const Value* at = &root;
+    size_t i = 0;
+    while (at && i < path.size()) {
+      if (path[i] == '[') {
+        size_t close = path.find(']', i);
+        size_t index = std::stoul(path.substr(i + 1, close - i - 1));
+        at = at->is_array() && index < at->size() ? &at->items()[index] : nullptr;
+        i = close + 1;
+        continue;
+      }
+      if (path[i] == '.') ++i;
+      size_t end = path.find_first_of(".[", i);
+      if (end == std::string::npos) end = path.size();
+      at = field(*at, path.substr(i, end - i).c_str());
+      i = end;
+    }
+    return at;
+  }
+
+  void record_leaves(ResolvedService& service, int base, const SourceDocument& file,
+                     const Value& value, const std::string& path, const std::string& source) {
+    if (value.is_object() && value.size() > 0) {
+      for (const auto& [key, child] : value.entries())
+        record_leaves(service, base, file, child, child_path(path, key.str()),
+                      child_path(source, key.str()));
+      return;
+    }
+    if (value.is_array() && value.size() > 0) {
+      for (size_t i = 0; i < value.size(); ++i)
+        record_leaves(service, base, file, value.items()[i], index_path(path, i),
+                      index_path(source, i));
+      return;
+    }
+    Position pos = file.find(0, source);
+    Origin origin;
+    origin.file = base;
+    origin.line = pos.line;
+    origin.col = pos.col;
+    service.provenance[path] = std::move(origin);
+  }
+
+  // The entry of the base document's `environments` named for this environment, applied as
+  // its overlay (before overlays/<env>.yaml, which wins).
+  void apply_inline_environment(ResolvedService& service, int base, const Value& base_value,
+                                const ShorthandMoves& moves) {
+    const Value* environments = field(base_value, "environments");
+    if (!environments || !environments->is_array() || options_.environment.empty()) return;
+    for (size_t i = 0; i < environments->size(); ++i) {
+      const Value& env = environments->items()[i];
+      const Value* name = field(env, "name");
+      if (!name || !name->is_string() || name->str() != options_.environment) continue;
+      ObjectEntries entries;
+      for (const auto& [key, value] : env.entries())
+        if (key.str() != "name") entries.emplace_back(key, value);
+      if (entries.empty()) return;
+      const SourceDocument& file = out_.files[base];
+      service.value =
+          merge_overlay(service.value, Value::object_sorted(std::move(entries)),
+                        moved_positions(file.position_map(0), moves, index_path("environments", i)),
+                        base, service.provenance);
+      return;
+    }
+  }
+
+  // Policies see the environments a service runs in as names, whatever form listed them.
+  static void environments_as_names(Value& service) {
+    const Value* environments = field(service, "environments");
+    if (!environments || !environments->is_array()) return;
+    bool objects = false;
+    for (const auto& env : environments->items()) objects = objects || env.is_object();
+    if (!objects) return;
+    ValueVec names;
+    for (const auto& env : environments->items()) {
+      const Value* name = env.is_object() ? field(env, "name") : &env;
+      if (name) names.push_back(*name);
+    }
+    ObjectEntries entries(service.entries().begin(), service.entries().end());
+    for (auto& [key, value] : entries)
+      if (key.str() == "environments") value = Value::array(std::move(names));
+    service = Value::object_sorted(std::move(entries));
   }
 
   std::vector<std::string> layers() const {
@@ -181,6 +352,8 @@ class ServiceLoader {
     ResolvedService service;
     service.id = id;
     service.base_file = base;
+    Value base_value;  // the first document, normalised
+    ShorthandMoves base_moves;
     {
       const SourceDocument& file = out_.files[base];
       if (!file.documents[0].is_object()) {
@@ -190,8 +363,9 @@ class ServiceLoader {
                                            : "a service blueprint must be a mapping"));
         return;
       }
-      if (!validate(file, 0, SchemaKind::Service, out_.errors)) return;
-      service.value = normalize_service(file.documents[0]);
+      if (!normalized(file, 0, SchemaKind::Service, base_value, base_moves)) return;
+      service.value = base_value;
+      if (!base_moves.moved.empty()) record_moved_origins(service, base, base_moves);
     }
     // Later documents in the same file refine the first, as overlays do.
     {
@@ -218,12 +392,14 @@ class ServiceLoader {
       }
       service.id = service_id->str();
     }
+    apply_inline_environment(service, base, base_value, base_moves);
     for (const auto& layer : layers()) {
       LoadedFile overlay;
       if (!load_first_existing(base_, overlays_dir, layer, false, overlay)) continue;
       int index = add_file(std::move(overlay));
       if (index < 0 || !apply_overlay_file(service, index)) return;
     }
+    environments_as_names(service.value);
     // A service that lists the environments it opts into is absent from the others.
     const Value* opted = field(service.value, "environments");
     if (opted && opted->is_array() && opted->size() > 0 && !options_.environment.empty()) {
@@ -360,10 +536,15 @@ class Resolver {
                                  "system.yaml must hold exactly one document"));
       return;
     }
-    if (!validate(file, 0, SchemaKind::System, errors_)) return;
+    std::vector<std::string> shorthands;
+    if (!validate(file, 0, SchemaKind::System, errors_, &shorthands)) return;
     out_.system_file = index;
-    out_.system =
-        file.documents[0].is_null() ? Value::empty_object() : normalize_system(file.documents[0]);
+    // system.yaml has no aliases (nothing moves), only other spellings of enum values.
+    ShorthandMoves moves;
+    out_.system = file.documents[0].is_null()
+                      ? Value::empty_object()
+                      : normalize_system(normalize_shorthands(file.documents[0], SchemaKind::System,
+                                                              std::move(shorthands), moves));
   }
 
   const ResolveOptions& options_;

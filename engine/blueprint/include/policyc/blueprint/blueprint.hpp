@@ -94,8 +94,23 @@ bool load_source(const std::string& file, SourceDocument& out, std::vector<Diagn
 // at build time). Overlays are partial service blueprints: `required` is not checked and
 // null (which deletes) is accepted anywhere.
 enum class SchemaKind { Service, Overlay, System };
+// `shorthands`, when given, receives the paths where the document used a shorthand the
+// schema declares (an alias key, one item for a list, a string for an object, another
+// spelling of an enum value, an inline environment overlay), for normalize_shorthands.
 bool validate(const SourceDocument& source, size_t doc, SchemaKind kind,
-              std::vector<Diagnostic>& errors);
+              std::vector<Diagnostic>& errors, std::vector<std::string>* shorthands = nullptr);
+
+// What normalize_shorthands moved: aliases go to the path they stand for.
+struct ShorthandMoves {
+  std::vector<std::pair<std::string, std::string>> moved;      // {normalised path, source path}
+  std::vector<std::pair<std::string, std::string>> conflicts;  // {alias path, target path}
+};
+// A validated document in its long form: aliases moved to their target (an alias whose
+// target is also given is left out and listed in `conflicts`), one item wrapped in a list,
+// a string made the object it stands for, enum spellings replaced by the schema's value.
+// `shorthands` is what validate() gave; only those parts of the document are rebuilt.
+Value normalize_shorthands(const Value& document, SchemaKind kind,
+                           std::vector<std::string> shorthands, ShorthandMoves& moves);
 // The JSON Schema (draft-07) of a service blueprint or of system.yaml, for editors and other
 // validators: policyc's own formats (durations, sizes, CPU, budgets) become patterns.
 Value schema_document(SchemaKind kind);

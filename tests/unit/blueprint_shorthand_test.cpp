@@ -1,0 +1,252 @@
+// Blueprint shorthands and the seed's vocabulary: inline environment overlays, aliases,
+// one item for a list, metrics/logs/traces as objects, other spellings of enum values. Each
+// resolves to the long form, with provenance at what the user wrote.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "policyc/blueprint/blueprint.hpp"
+
+namespace bp = policyc::blueprint;
+namespace fs = std::filesystem;
+using policyc::Diagnostic;
+using policyc::Value;
+
+namespace {
+
+// A blueprint directory under the test's temporary directory, removed afterwards.
+class TempSystem {
+ public:
+  TempSystem() {
+    static int counter = 0;
+    root_ = fs::temp_directory_path() /
+            ("policyc-shorthand-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+  }
+  ~TempSystem() { fs::remove_all(root_); }
+
+  void write(const std::string& relative, const std::string& text) {
+    fs::path path = root_ / relative;
+    fs::create_directories(path.parent_path());
+    std::ofstream(path) << text;
+  }
+  std::string path() const { return root_.string(); }
+
+ private:
+  fs::path root_;
+};
+
+struct Resolved {
+  bool ok = false;
+  bp::ResolvedSystem system;
+  std::vector<Diagnostic> errors;
+
+  const Value& service(const std::string& id) const {
+    for (const auto& s : system.services)
+      if (s.id == id) return s.value;
+    static const Value kNone;
+    return kNone;
+  }
+  bp::Origin origin(const std::string& id, const std::string& path) const {
+    for (const auto& s : system.services)
+      if (s.id == id) return bp::origin_of(system, s, path);
+    return {};
+  }
+};
+
+Resolved resolve(const TempSystem& dir, const std::string& env) {
+  Resolved r;
+  bp::ResolveOptions options;
+  options.environment = env;
+  r.ok = bp::resolve(dir.path(), options, r.system, r.errors);
+  return r;
+}
+
+const Value* at(const Value& v, std::initializer_list<const char*> keys) {
+  const Value* cur = &v;
+  for (const char* k : keys) {
+    cur = cur->is_object() ? cur->get_ptr(Value::string(k)) : nullptr;
+    if (!cur) return nullptr;
+  }
+  return cur;
+}
+
+const char* kSystem = "name: s\nenvironments: [dev, staging, prod]\n";
+
+const char* kInline =
+    "metadata:\n"
+    "  serviceId: api\n"
+    "serviceType: api\n"
+    "replicas: 2\n"
+    "environments:\n"
+    "  - name: dev\n"
+    "    replicas: 1\n"
+    "    cpuLimit: 250m\n"
+    "    telemetryLevel: basic\n"
+    "    secretsRef: dev-secrets\n"
+    "  - name: prod\n"
+    "    replicas: 4\n"
+    "    cpuLimit: 1000m\n"
+    "    telemetryLevel: full\n"
+    "    secretsRef: prod-secrets\n";
+
+}  // namespace
+
+TEST(BlueprintInlineEnvironments, AnEntryIsThatEnvironmentsOverlay) {
+  TempSystem dir;
+  dir.write("system.yaml", kSystem);
+  dir.write("services/api/infrastructure-blueprint.yaml", kInline);
+  Resolved r = resolve(dir, "prod");
+  ASSERT_TRUE(r.ok) << (r.errors.empty() ? "" : r.errors[0].message);
+  const Value& api = r.service("api");
+  EXPECT_EQ(*at(api, {"replicas"}), Value::integer(4));
+  EXPECT_EQ(*at(api, {"resources", "cpuLimit"}), Value::string("1000m"));
+  EXPECT_EQ(*at(api, {"observability", "telemetryLevel"}), Value::string("full"));
+  EXPECT_EQ(*at(api, {"keyVault", "name"}), Value::string("prod-secrets"));
+  // Policies see the names of the environments, nothing of the other entries.
+  EXPECT_EQ(at(api, {"environments"})->to_json(), R"(["dev","prod"])");
+  bp::Origin replicas = r.origin("api", "replicas");
+  EXPECT_EQ(replicas.line, 12);
+  EXPECT_EQ(replicas.col, 15);
+  EXPECT_EQ(replicas.replaced, Value::integer(2));
+  bp::Origin cpu = r.origin("api", "resources.cpuLimit");
+  EXPECT_EQ(cpu.line, 13);
+  EXPECT_EQ(cpu.col, 15);
+  EXPECT_EQ(r.origin("api", "keyVault.name").line, 15);
+}
+
+TEST(BlueprintInlineEnvironments, TheOverlayFileWins) {
+  TempSystem dir;
+  dir.write("system.yaml", kSystem);
+  dir.write("services/api/infrastructure-blueprint.yaml", kInline);
+  dir.write("services/api/overlays/prod.yaml", "replicas: 6\n");
+  Resolved r = resolve(dir, "prod");
+  ASSERT_TRUE(r.ok) << (r.errors.empty() ? "" : r.errors[0].message);
+  EXPECT_EQ(*at(r.service("api"), {"replicas"}), Value::integer(6));
+  EXPECT_EQ(*at(r.service("api"), {"resources", "cpuLimit"}), Value::string("1000m"));
+  bp::Origin replicas = r.origin("api", "replicas");
+  EXPECT_NE(r.system.files[replicas.file].file.find("overlays/prod.yaml"), std::string::npos);
+  EXPECT_EQ(replicas.replaced, Value::integer(2));  // the base's value, not the inline one
+}
+
+TEST(BlueprintInlineEnvironments, AServiceNotListingTheEnvironmentIsLeftOut) {
+  TempSystem dir;
+  dir.write("system.yaml", kSystem);
+  dir.write("services/api/infrastructure-blueprint.yaml", kInline);
+  dir.write("services/web/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: web\nserviceType: api\n");
+  Resolved r = resolve(dir, "staging");
+  ASSERT_TRUE(r.ok) << (r.errors.empty() ? "" : r.errors[0].message);
+  ASSERT_EQ(r.system.services.size(), 1u);
+  EXPECT_EQ(r.system.services[0].id, "web");
+}
+
+TEST(BlueprintInlineEnvironments, UnknownKeysInAnEntrySuggestTheNearest) {
+  TempSystem dir;
+  dir.write("system.yaml", kSystem);
+  dir.write("services/api/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: api\nserviceType: api\n"
+            "environments:\n  - name: prod\n    replica: 3\n  - prdo\n");
+  Resolved r = resolve(dir, "prod");
+  ASSERT_FALSE(r.ok);
+  ASSERT_EQ(r.errors.size(), 2u);
+  EXPECT_EQ(r.errors[0].line, 6);
+  EXPECT_EQ(r.errors[0].col, 5);
+  EXPECT_NE(r.errors[0].message.find("unknown key 'replica' in 'environments[0]'; did you mean "
+                                     "'replicas'?"),
+            std::string::npos)
+      << r.errors[0].message;
+  EXPECT_EQ(r.errors[1].line, 7);
+  EXPECT_NE(r.errors[1].message.find("did you mean 'prod'?"), std::string::npos)
+      << r.errors[1].message;
+}
+
+TEST(BlueprintInlineEnvironments, AnOverlayFileCannotHoldOne) {
+  TempSystem dir;
+  dir.write("system.yaml", kSystem);
+  dir.write("services/api/infrastructure-blueprint.yaml", kInline);
+  dir.write("services/api/overlays/prod.yaml", "environments:\n  - name: prod\n    replicas: 1\n");
+  Resolved r = resolve(dir, "prod");
+  ASSERT_FALSE(r.ok);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].line, 2);
+  EXPECT_NE(r.errors[0].message.find("belongs in the service blueprint"), std::string::npos);
+}
+
+TEST(BlueprintAliases, AnAliasAndItsTargetTogetherIsAnError) {
+  TempSystem dir;
+  dir.write("services/api/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: api\nserviceType: api\n"
+            "resources:\n  cpuLimit: 1\ncpuLimit: 2\n");
+  Resolved r = resolve(dir, "dev");
+  ASSERT_FALSE(r.ok);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].line, 6);
+  EXPECT_EQ(r.errors[0].col, 1);
+  EXPECT_EQ(r.errors[0].message,
+            "'cpuLimit' is another name for 'resources.cpuLimit', which is also given; keep one "
+            "of them");
+}
+
+TEST(BlueprintAliases, ABaseAliasPointsAtItsLine) {
+  TempSystem dir;
+  dir.write("services/api/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: api\nserviceType: api\nmemoryLimit: 1Gi\n");
+  dir.write("services/api/overlays/dev.yaml", "logLevel: warning\n");
+  Resolved r = resolve(dir, "dev");
+  ASSERT_TRUE(r.ok) << (r.errors.empty() ? "" : r.errors[0].message);
+  EXPECT_EQ(*at(r.service("api"), {"resources", "memoryLimit"}), Value::string("1Gi"));
+  EXPECT_EQ(r.origin("api", "resources.memoryLimit").line, 4);
+  EXPECT_EQ(r.origin("api", "resources.memoryLimit").col, 14);
+  // An alias in an overlay, with another spelling of its value.
+  EXPECT_EQ(*at(r.service("api"), {"observability", "logLevel"}), Value::string("warn"));
+  bp::Origin level = r.origin("api", "observability.logLevel");
+  EXPECT_EQ(level.line, 1);
+  EXPECT_EQ(level.col, 11);
+}
+
+TEST(BlueprintTelemetryLists, ObjectsAndSingleValuesReadAsNames) {
+  TempSystem dir;
+  dir.write("services/api/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: api\nserviceType: api\n"
+            "observability:\n"
+            "  metrics:\n"
+            "    - name: auth_requests_total\n"
+            "      type: counter\n"
+            "      required: true\n"
+            "    - auth_failures_total\n"
+            "  logs:\n"
+            "    stream: stdout\n"
+            "    format: json\n"
+            "  traces: {spanName: ValidateToken}\n"
+            "  probes: readiness\n");
+  Resolved r = resolve(dir, "dev");
+  ASSERT_TRUE(r.ok) << (r.errors.empty() ? "" : r.errors[0].message);
+  const Value* obs = at(r.service("api"), {"observability"});
+  EXPECT_EQ(at(*obs, {"metrics"})->to_json(), R"(["auth_requests_total","auth_failures_total"])");
+  EXPECT_EQ(at(*obs, {"logs"})->to_json(), R"(["json"])");
+  EXPECT_EQ(at(*obs, {"traces"})->to_json(), R"(["ValidateToken"])");
+  EXPECT_EQ(at(*obs, {"probes"})->to_json(), R"(["readiness"])");
+  bp::Origin metric = r.origin("api", "observability.metrics[0]");
+  EXPECT_EQ(metric.line, 6);
+  EXPECT_EQ(metric.col, 13);
+  EXPECT_EQ(r.origin("api", "observability.logs[0]").line, 12);
+  EXPECT_EQ(r.origin("api", "observability.traces[0]").col, 22);
+}
+
+TEST(BlueprintTelemetryLists, AnObjectWithoutItsNameIsAnError) {
+  TempSystem dir;
+  dir.write("services/api/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: api\nserviceType: api\n"
+            "observability:\n  logs:\n    - required: true\n");
+  Resolved r = resolve(dir, "dev");
+  ASSERT_FALSE(r.ok);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].line, 6);
+  EXPECT_EQ(r.errors[0].message, "'observability.logs[0]' needs one of format, name, stream");
+}
