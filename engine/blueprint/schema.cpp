@@ -751,6 +751,8 @@ class ShorthandNormalizer {
         property = hit->second;
       } else if (auto it = node.properties.find(key.str()); it != node.properties.end()) {
         property = it->second;
+      } else if (key.str().rfind("x-", 0) != 0) {
+        property = node.additional;
       }
       if (!property) {
         kept.emplace_back(key, child);
@@ -823,12 +825,14 @@ Value portable(const Value& node, const Value& root) {
   bool single = false;
   bool inline_overlay = false;
   const Value* string_enum = nullptr;
+  const Value* name_of = nullptr;
   for (const auto& [key, child] : node.entries()) {
     const std::string& name = key.str();
     if (name == "x-enumAliases") enum_aliases = &child;
     if (name == "x-single") single = child.is_true();
     if (name == "x-inlineOverlay") inline_overlay = child.is_true();
     if (name == "x-stringEnum") string_enum = &child;
+    if (name == "x-nameOf") name_of = &child;
     if (name.rfind("x-", 0) == 0) continue;
     const char* pattern =
         name == "format" && child.is_string() ? format_pattern(child.str()) : nullptr;
@@ -855,6 +859,13 @@ Value portable(const Value& node, const Value& root) {
       }
       child = Value::object(std::move(properties));
     }
+  }
+  if (name_of && name_of->is_array()) {
+    // A mapping names what it stands for with one of these keys (`required` passes strings).
+    ValueVec any;
+    for (const auto& key : name_of->items())
+      any.push_back(Value::object({{Value::string("required"), Value::array({key})}}));
+    entries.emplace_back(Value::string("anyOf"), Value::array(std::move(any)));
   }
   // x- keys are extension points policyc leaves open in every mapping.
   if (closed)

@@ -139,12 +139,23 @@ def schema_broken(path):
 broken_services = [p for p in glob.glob("examples/broken/*/services/*/infrastructure-blueprint.yaml") if schema_broken(p)]
 broken_systems = [p for p in glob.glob("examples/broken/*/system.yaml") if schema_broken(p)]
 for path in sorted(glob.glob("examples/*/services/*/infrastructure-blueprint.yaml") + broken_services +
-                   glob.glob("tests/e2e/fixtures/*/*/services/*/infrastructure-blueprint.yaml")):
+                   glob.glob("tests/e2e/fixtures/*/*/services/*/infrastructure-blueprint.yaml") +
+                   glob.glob("tests/e2e/fixtures/*/services/*/infrastructure-blueprint.*")):
     services.append({"file": path, "document": load(path)})
 for path in sorted(glob.glob("examples/*/system.yaml") + broken_systems +
-                   glob.glob("tests/e2e/fixtures/*/*/system.yaml")):
+                   glob.glob("tests/e2e/fixtures/*/*/system.yaml") +
+                   glob.glob("tests/e2e/fixtures/*/system.yaml")):
     systems.append({"file": path, "document": load(path)})
 systems.append({"file": "shorthand/system.yaml", "document": load(scratch + "/short/system.yaml")})
+# Shorthands the schema must still refuse: an unknown key in an inline environment overlay,
+# an environment name that is none, a log object without its name, one item of a wrong type.
+base = {"metadata": {"serviceId": "a"}, "serviceType": "api"}
+for name, extra in [("inline-unknown-key", {"environments": [{"name": "prod", "replica": 3}]}),
+                    ("inline-bad-name", {"environments": ["prdo"]}),
+                    ("log-without-name", {"observability": {"logs": [{"required": True}]}}),
+                    ("single-wrong-type", {"dependencies": [{"name": "a", "dependsOn": {"b": 1}}]}),
+                    ("alias-bad-value", {"cpuLimit": "lots"})]:
+    services.append({"file": "negative/" + name, "document": dict(base, **extra)})
 json.dump(services, open(scratch + "/services.json", "w"))
 json.dump(systems, open(scratch + "/systems.json", "w"))
 EOF
@@ -153,7 +164,7 @@ node tests/tools/validate_schema.js "$scratch/system.schema.json" "$scratch/syst
 valid=$(grep -c ': VALID$' "$scratch/services.txt" "$scratch/systems.txt" | awk -F: '{n += $2} END {print n}')
 while IFS= read -r line; do
   case $line in
-    examples/broken/*) ;;
+    examples/broken/* | negative/*) ;;
     *": VALID") ;;
     *) fail "Ajv rejects a valid blueprint: $line" ;;
   esac
@@ -165,6 +176,9 @@ for name in bad-budget bad-cost-tier bad-cpu bad-dependency-tier bad-duration \
   wrong-type-depends-on wrong-type-replicas system-unknown-key; do
   grep -q "^examples/broken/$name/[^:]*: INVALID" "$scratch/services.txt" "$scratch/systems.txt" ||
     fail "Ajv accepts the broken example $name"
+done
+for name in inline-unknown-key inline-bad-name log-without-name single-wrong-type alias-bad-value; do
+  grep -q "^negative/$name: INVALID" "$scratch/services.txt" || fail "Ajv accepts the wrong shorthand $name"
 done
 echo "Ajv: $valid blueprints valid; the broken schema examples rejected"
 finish "schema CLI"

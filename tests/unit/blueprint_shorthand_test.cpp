@@ -250,3 +250,41 @@ TEST(BlueprintTelemetryLists, AnObjectWithoutItsNameIsAnError) {
   EXPECT_EQ(r.errors[0].line, 6);
   EXPECT_EQ(r.errors[0].message, "'observability.logs[0]' needs one of format, name, stream");
 }
+
+TEST(BlueprintVocabulary, TheSeedsSpellingsReadAsTheSchemasValues) {
+  TempSystem dir;
+  dir.write("system.yaml",
+            "name: s\nregions:\n  strategy: failover-ready\ntenancy:\n  mode: Hybrid\n");
+  dir.write("services/api/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: api\nserviceType: api\n"
+            "security:\n  zone: DMZ\n"
+            "regions:\n  strategy: multi-region\n"
+            "runtimeTarget:\n  kind: Azure App Service\n"
+            "messaging:\n  bus: Azure Storage Queue\n"
+            "provisioningTriggers:\n  - type: onDriftDetected\n    action: reconcile\n");
+  Resolved r = resolve(dir, "dev");
+  ASSERT_TRUE(r.ok) << (r.errors.empty() ? "" : r.errors[0].message);
+  const Value& api = r.service("api");
+  EXPECT_EQ(*at(api, {"security", "zone"}), Value::string("dmz"));
+  EXPECT_EQ(*at(api, {"regions", "strategy"}), Value::string("active-active"));
+  EXPECT_EQ(*at(api, {"runtimeTarget", "kind"}), Value::string("app-service"));
+  EXPECT_EQ(*at(api, {"messaging", "bus"}), Value::string("storage-queue"));
+  EXPECT_EQ(*at(r.system.system, {"regions", "strategy"}), Value::string("active-passive"));
+  EXPECT_EQ(*at(r.system.system, {"tenancy", "mode"}), Value::string("hybrid"));
+  bp::Origin zone = r.origin("api", "security.zone");
+  EXPECT_EQ(zone.line, 5);
+  EXPECT_EQ(zone.col, 9);
+}
+
+TEST(BlueprintVocabulary, OtherWordsAreStillErrorsWithASuggestion) {
+  TempSystem dir;
+  dir.write("services/api/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: api\nserviceType: api\nsecurity:\n  zone: dmzz\n");
+  Resolved r = resolve(dir, "dev");
+  ASSERT_FALSE(r.ok);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].line, 5);
+  EXPECT_EQ(r.errors[0].message,
+            "'security.zone' must be one of internal, perimeter, dmz, isolated; got 'dmzz'; did "
+            "you mean 'dmz'?");
+}
