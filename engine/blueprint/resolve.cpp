@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "graph_facts.hpp"
+#include "history.hpp"
 #include "parallel.hpp"
 #include "policyc/blueprint/blueprint.hpp"
 #include "policyc/core/io.hpp"
@@ -104,6 +105,15 @@ struct LoadedService {
   std::vector<SourceDocument> files;
   std::vector<Diagnostic> errors;
   std::optional<ResolvedService> service;  // empty when it failed or opted out
+  std::vector<std::string> notes;          // for ResolveOptions::note
+};
+
+// The version a versioned service loaded, and its history file.
+struct ChosenVersion {
+  std::string version;           // "v3"
+  std::string file;              // "infrastructure-blueprint.v3.yaml"
+  std::vector<std::string> all;  // v1, v2, v3
+  std::optional<LoadedFile> history;
 };
 
 // Loads, validates and resolves one service from its own files only, so services can be
@@ -119,16 +129,127 @@ class ServiceLoader {
   void load_from_directory(const std::string& id, const std::string& dir) {
     LoadedFile base;
     // Base files are most of what a large system reads; their positions are needed only for
-    // the values an error or a finding points at.
-    if (!load_first_existing(base_, dir, "infrastructure-blueprint", true, base)) {
+    // the values an error or a finding points at. A service keeps either the file or
+    // versioned files: the directory is listed only when the file is not there.
+    bool found = options_.version.empty() &&
+                 load_first_existing(base_, dir, "infrastructure-blueprint", true, base);
+    if (!found && !load_version(id, dir, base)) {
+      if (!out_.errors.empty()) return;
       Diagnostic d;
       d.code = kIoError;
-      d.message = "service directory has no infrastructure-blueprint.yaml (or .yml, .json)";
+      d.message =
+          "service directory has no infrastructure-blueprint.yaml (or .yml, .json, or "
+          "versioned infrastructure-blueprint.vN.yaml)";
       d.file = dir;
       out_.errors.push_back(std::move(d));
       return;
     }
     load(id, true, std::move(base), dir + "/overlays");
+  }
+
+  // The versioned file to load (the highest, or the one ResolveOptions::version names), with
+  // history.log.json when there is one; false when the directory has no versioned file (and
+  // no error) or the version asked for is missing (an error).
+  bool load_version(const std::string& id, const std::string& dir, LoadedFile& base) {
+    std::vector<VersionedFile> versions = list_versions(dir);
+    if (versions.empty()) {
+      // --version picks among versioned files; a service without any loads its one file.
+      return !options_.version.empty() &&
+             load_first_existing(base_, dir, "infrastructure-blueprint", true, base);
+    }
+    const VersionedFile* chosen = &versions.back();
+    if (!options_.version.empty()) {
+      chosen = nullptr;
+      for (const auto& v : versions)
+        if ("v" + std::to_string(v.number) == options_.version) chosen = &v;
+      if (!chosen) {
+        Diagnostic d;
+        d.code = kIoError;
+        d.message = "no infrastructure-blueprint." + options_.version +
+                    ".yaml (or .yml, .json) for --version " + options_.version +
+                    " (versions: " + version_list(versions) + ")";
+        d.file = dir;
+        out_.errors.push_back(std::move(d));
+        return false;
+      }
+    }
+    ChosenVersion version;
+    version.version = "v" + std::to_string(chosen->number);
+    version.file = chosen->name;
+    for (const auto& v : versions) version.all.push_back("v" + std::to_string(v.number));
+    LoadedFile history;
+    if (load_first_existing(base_, dir, "history.log", false, history))
+      version.history = std::move(history);
+    out_.notes.push_back("services/" + id + ": " + chosen->name + " (" + version.version +
+                         (options_.version.empty() ? ", the highest of " : " as asked, of ") +
+                         version_list(versions) + ")");
+    base = load_file(dir + "/" + chosen->name, true);
+    version_ = std::move(version);
+    return true;
+  }
+
+  // The anchors of the version loaded, from history.log.json, as the service's `history`
+  // ({version, file, versions, hash, createdAt, ...}); provenance at the history entry.
+  bool add_history(ResolvedService& service, int base) {
+    ObjectEntries entries;
+    entries.emplace_back(Value::string("version"), Value::string(version_->version));
+    entries.emplace_back(Value::string("file"), Value::string(version_->file));
+    ValueVec all;
+    for (const auto& v : version_->all) all.push_back(Value::string(v));
+    entries.emplace_back(Value::string("versions"), Value::array(std::move(all)));
+    int history_file = -1;
+    size_t entry_index = 0;
+    const Value* entry = nullptr;
+    if (version_->history) {
+      history_file = add_file(std::move(*version_->history));
+      if (history_file < 0) return false;
+      const SourceDocument& file = out_.files[history_file];
+      if (!validate(file, 0, SchemaKind::History, out_.errors)) return false;
+      entry = history_entry(file.documents[0], version_->version, entry_index);
+      if (!entry) {
+        out_.errors.push_back(error_at(kSchemaError, &file, file.find(0, ""),
+                                       "history.log.json has no entry for " + version_->version +
+                                           " (the version loaded, " + version_->file + ")"));
+        return false;
+      }
+      for (const auto& [key, value] : entry->entries())
+        if (key.str() != "version") entries.emplace_back(key, value);
+    }
+    Value history = Value::object(std::move(entries));
+    ObjectEntries with;
+    for (const auto& [key, value] : service.value.entries())
+      if (key.str() != "history") with.emplace_back(key, value);
+    with.emplace_back(Value::string("history"), history);
+    service.value = Value::object(std::move(with));
+    // Where each anchor was written: the history entry, or the blueprint file itself.
+    auto record = [&](const std::string& path, int file, Position pos) {
+      Origin origin;
+      origin.file = file;
+      origin.line = pos.line;
+      origin.col = pos.col;
+      service.provenance[path] = std::move(origin);
+    };
+    for (const auto& [key, value] : history.entries()) {
+      std::string path = child_path("history", key.str());
+      if (history_file >= 0 && entry && (key.str() == "version" || entry->get_ptr(key))) {
+        const SourceDocument& file = out_.files[history_file];
+        std::string at = child_path(index_path("", entry_index), key.str());
+        if (value.is_array()) {
+          for (size_t i = 0; i < value.size(); ++i)
+            record(index_path(path, i), history_file, file.find(0, index_path(at, i)));
+        } else {
+          record(path, history_file, file.find(0, at));
+        }
+        continue;
+      }
+      Position first{1, 1, 1, 1};
+      if (value.is_array()) {
+        for (size_t i = 0; i < value.size(); ++i) record(index_path(path, i), base, first);
+      } else {
+        record(path, base, first);
+      }
+    }
+    return true;
   }
 
   // A single service file; the id comes from metadata.serviceId, else `fallback_id`.
@@ -400,6 +521,7 @@ class ServiceLoader {
       if (index < 0 || !apply_overlay_file(service, index)) return;
     }
     environments_as_names(service.value);
+    if (version_ && !add_history(service, base)) return;
     // A service that lists the environments it opts into is absent from the others.
     const Value* opted = field(service.value, "environments");
     if (opted && opted->is_array() && opted->size() > 0 && !options_.environment.empty()) {
@@ -419,6 +541,7 @@ class ServiceLoader {
   const BaseDirectory& base_;
   bool immortal_;
   LoadedService& out_;
+  std::optional<ChosenVersion> version_;
 };
 
 class Resolver {
@@ -513,6 +636,8 @@ class Resolver {
   void add_service(LoadedService&& loaded) {
     errors_.insert(errors_.end(), std::make_move_iterator(loaded.errors.begin()),
                    std::make_move_iterator(loaded.errors.end()));
+    if (options_.note)
+      for (const auto& note : loaded.notes) options_.note(note);
     int offset = static_cast<int>(out_.files.size());
     for (auto& file : loaded.files) out_.files.push_back(std::move(file));
     if (!loaded.service) return;

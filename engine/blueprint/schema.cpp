@@ -35,6 +35,7 @@ namespace policyc::blueprint {
 // Embedded schema texts (generated from schema/*.json by CMake).
 extern const char* const kServiceSchemaText;
 extern const char* const kSystemSchemaText;
+extern const char* const kHistorySchemaText;
 
 namespace {
 
@@ -48,7 +49,7 @@ enum TypeBit : uint8_t {
   kNull = 64,
 };
 
-enum class Format { None, Duration, Size, Cpu, Budget };
+enum class Format { None, Duration, Size, Cpu, Budget, Version };
 
 struct SchemaNode {
   uint8_t types = 0;  // 0: any
@@ -141,11 +142,12 @@ class CompiledSchema {
     }
     if (const Value* format = field(schema, "format"); format && format->is_string()) {
       const std::string& f = format->str();
-      node.format = f == "duration" ? Format::Duration
-                    : f == "size"   ? Format::Size
-                    : f == "cpu"    ? Format::Cpu
-                    : f == "budget" ? Format::Budget
-                                    : Format::None;
+      node.format = f == "duration"  ? Format::Duration
+                    : f == "size"    ? Format::Size
+                    : f == "cpu"     ? Format::Cpu
+                    : f == "budget"  ? Format::Budget
+                    : f == "version" ? Format::Version
+                                     : Format::None;
     }
     if (const Value* min = field(schema, "minimum"); min && min->is_number()) {
       node.has_minimum = true;
@@ -225,7 +227,8 @@ class CompiledSchema {
 const CompiledSchema& schema_for(SchemaKind kind) {
   static const CompiledSchema service(kServiceSchemaText);
   static const CompiledSchema system(kSystemSchemaText);
-  return kind == SchemaKind::System ? system : service;
+  static const CompiledSchema history(kHistorySchemaText);
+  return kind == SchemaKind::System ? system : kind == SchemaKind::History ? history : service;
 }
 
 size_t edit_distance(std::string_view a, std::string_view b) {
@@ -319,6 +322,11 @@ bool is_budget(std::string_view s) {
           period == "year");
 }
 
+// "v3": the version of a versioned blueprint file.
+bool is_version(std::string_view s) {
+  return s.size() > 1 && s[0] == 'v' && is_digits(s.substr(1));
+}
+
 const char* format_example(Format f) {
   switch (f) {
     case Format::Duration:
@@ -329,6 +337,8 @@ const char* format_example(Format f) {
       return "a CPU quantity such as '500m' or '2'";
     case Format::Budget:
       return "a budget such as '$40/month'";
+    case Format::Version:
+      return "a version such as 'v3'";
     case Format::None:
       break;
   }
@@ -493,7 +503,8 @@ class Validator {
     bool ok = format == Format::Duration ? is_duration(s)
               : format == Format::Size   ? is_size(s)
               : format == Format::Cpu    ? is_cpu(s)
-                                         : is_budget(s);
+              : format == Format::Budget ? is_budget(s)
+                                         : is_version(s);
     if (!ok) {
       report_value(path,
                    "'" + display(path) + "' is '" + s + "'; expected " + format_example(format));
@@ -806,6 +817,7 @@ const char* format_pattern(const std::string& format) {
   if (format == "size") return "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|K|M|G|T|P|E)?$";
   if (format == "cpu") return "^([0-9]+m|[0-9]+(\\.[0-9]+)?)$";
   if (format == "budget") return "^\\$[0-9]+(\\.[0-9]+)?/(hour|day|week|month|year)$";
+  if (format == "version") return "^v[0-9]+$";
   return nullptr;
 }
 
@@ -902,12 +914,17 @@ Value portable(const Value& node, const Value& root) {
 Value schema_document(SchemaKind kind) {
   Value doc;
   TextError err;
-  parse_json(kind == SchemaKind::System ? kSystemSchemaText : kServiceSchemaText, doc, err);
+  parse_json(kind == SchemaKind::System    ? kSystemSchemaText
+             : kind == SchemaKind::History ? kHistorySchemaText
+                                           : kServiceSchemaText,
+             doc, err);
   ObjectEntries entries(doc.entries().begin(), doc.entries().end());
   entries.emplace_back(
       Value::string("$id"),
       Value::string(kind == SchemaKind::System ? "https://policyc.dev/schema/system.schema.json"
-                                               : "https://policyc.dev/schema/service.schema.json"));
+                    : kind == SchemaKind::History
+                        ? "https://policyc.dev/schema/history.schema.json"
+                        : "https://policyc.dev/schema/service.schema.json"));
   Value root = Value::object(std::move(entries));
   return portable(root, root);
 }

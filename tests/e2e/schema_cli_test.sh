@@ -12,6 +12,8 @@ expect_status 0 "schema" -- "$policyc" schema
 printf '%s\n' "$out" >"$scratch/service.schema.json"
 expect_status 0 "schema --kind system" -- "$policyc" schema --kind system
 printf '%s\n' "$out" >"$scratch/system.schema.json"
+expect_status 0 "schema --kind history" -- "$policyc" schema --kind history
+printf '%s\n' "$out" >"$scratch/history.schema.json"
 python3 -c 'import json,sys
 def keywords(node, found):
     # Schema keywords only: a property may be named "format" (a log'"'"'s format).
@@ -29,7 +31,7 @@ for f in sys.argv[1:]:
     left = []
     keywords(d, left)
     assert not left, f + ": policyc-only keywords are left: " + ", ".join(sorted(set(left)))' \
-  "$scratch/service.schema.json" "$scratch/system.schema.json" || fail "schema: not a portable draft-07 schema"
+  "$scratch/service.schema.json" "$scratch/system.schema.json" "$scratch/history.schema.json" || fail "schema: not a portable draft-07 schema"
 
 # --- The environments shorthand: names resolve as {name} objects. ---
 mkdir -p "$scratch/short" "$scratch/long"
@@ -156,11 +158,22 @@ for name, extra in [("inline-unknown-key", {"environments": [{"name": "prod", "r
                     ("single-wrong-type", {"dependencies": [{"name": "a", "dependsOn": {"b": 1}}]}),
                     ("alias-bad-value", {"cpuLimit": "lots"})]:
     services.append({"file": "negative/" + name, "document": dict(base, **extra)})
+histories = [{"file": p, "document": json.load(open(p))}
+             for p in sorted(glob.glob("tests/e2e/fixtures/*/services/*/history.log.json"))]
+histories.append({"file": "negative/history-bad-version", "document": [{"version": "3"}]})
+histories.append({"file": "negative/history-unknown-key", "document": [{"version": "v3", "hsah": "x"}]})
+json.dump(histories, open(scratch + "/histories.json", "w"))
 json.dump(services, open(scratch + "/services.json", "w"))
 json.dump(systems, open(scratch + "/systems.json", "w"))
 EOF
 node tests/tools/validate_schema.js "$scratch/service.schema.json" "$scratch/services.json" >"$scratch/services.txt"
 node tests/tools/validate_schema.js "$scratch/system.schema.json" "$scratch/systems.json" >"$scratch/systems.txt"
+node tests/tools/validate_schema.js "$scratch/history.schema.json" "$scratch/histories.json" >"$scratch/histories.txt"
+grep -q "^tests/e2e/fixtures/versioned/services/auth-service/history.log.json: VALID$" "$scratch/histories.txt" ||
+  fail "Ajv rejects the history file: $(head -3 "$scratch/histories.txt")"
+for name in history-bad-version history-unknown-key; do
+  grep -q "^negative/$name: INVALID" "$scratch/histories.txt" || fail "Ajv accepts the wrong history $name"
+done
 valid=$(grep -c ': VALID$' "$scratch/services.txt" "$scratch/systems.txt" | awk -F: '{n += $2} END {print n}')
 while IFS= read -r line; do
   case $line in

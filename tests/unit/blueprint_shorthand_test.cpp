@@ -288,3 +288,59 @@ TEST(BlueprintVocabulary, OtherWordsAreStillErrorsWithASuggestion) {
             "'security.zone' must be one of internal, perimeter, dmz, isolated; got 'dmzz'; did "
             "you mean 'dmz'?");
 }
+
+TEST(BlueprintVersions, TheHighestVersionLoadsWithItsAnchors) {
+  TempSystem dir;
+  for (int n : {1, 2, 10})
+    dir.write(
+        "services/api/infrastructure-blueprint.v" + std::to_string(n) + ".yaml",
+        "metadata:\n  serviceId: api\nserviceType: api\nreplicas: " + std::to_string(n) + "\n");
+  dir.write("services/api/history.log.json",
+            "[\n  {\"version\": \"v2\", \"hash\": \"aa\"},\n  {\"version\": \"v10\", \"hash\": "
+            "\"bb\", \"createdAt\": \"2025-06-09T11:01:12Z\"}\n]\n");
+  std::vector<std::string> notes;
+  bp::ResolveOptions options;
+  options.note = [&](const std::string& note) { notes.push_back(note); };
+  Resolved r;
+  r.ok = bp::resolve(dir.path(), options, r.system, r.errors);
+  ASSERT_TRUE(r.ok) << (r.errors.empty() ? "" : r.errors[0].message);
+  EXPECT_EQ(*at(r.service("api"), {"replicas"}), Value::integer(10));  // v10 after v2
+  EXPECT_EQ(at(r.service("api"), {"history"})->to_json(),
+            R"({"createdAt":"2025-06-09T11:01:12Z","file":"infrastructure-blueprint.v10.yaml",)"
+            R"("hash":"bb","version":"v10","versions":["v1","v2","v10"]})");
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0],
+            "services/api: infrastructure-blueprint.v10.yaml (v10, the highest of v1, v2, v10)");
+  bp::Origin hash = r.origin("api", "history.hash");
+  EXPECT_NE(r.system.files[hash.file].file.find("history.log.json"), std::string::npos);
+  EXPECT_EQ(hash.line, 3);
+
+  options.version = "v1";  // no history entry for v1
+  r.errors.clear();
+  EXPECT_FALSE(bp::resolve(dir.path(), options, r.system, r.errors));
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].message,
+            "history.log.json has no entry for v1 (the version loaded, "
+            "infrastructure-blueprint.v1.yaml)");
+}
+
+TEST(BlueprintVersions, TheUnversionedFileWinsUnlessAVersionIsAsked) {
+  TempSystem dir;
+  dir.write("services/api/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: api\nserviceType: api\nreplicas: 7\n");
+  dir.write("services/api/infrastructure-blueprint.v1.yaml",
+            "metadata:\n  serviceId: api\nserviceType: api\nreplicas: 1\n");
+  dir.write("services/web/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: web\nserviceType: api\n");
+  Resolved r = resolve(dir, "dev");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(*at(r.service("api"), {"replicas"}), Value::integer(7));
+  EXPECT_EQ(at(r.service("api"), {"history"}), nullptr);
+  bp::ResolveOptions options;
+  options.version = "v1";
+  Resolved v1;
+  v1.ok = bp::resolve(dir.path(), options, v1.system, v1.errors);
+  ASSERT_TRUE(v1.ok) << (v1.errors.empty() ? "" : v1.errors[0].message);
+  EXPECT_EQ(*at(v1.service("api"), {"replicas"}), Value::integer(1));
+  EXPECT_EQ(at(v1.service("web"), {"history"}), nullptr);  // no versions: its one file
+}

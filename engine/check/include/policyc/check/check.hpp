@@ -9,6 +9,7 @@
 // custom.domain, custom.remediation).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -62,6 +63,10 @@ struct CheckOptions {
   // environment's input gets `generated`, {file path: [documents]}, and a finding whose
   // message names a `file` (and a `document` index) is located in that file.
   std::map<std::string, std::vector<PolicyText>> generated;
+  // Versioned service blueprints: the version to load ("v2"; empty: the highest), and where
+  // to say which file each one loaded (blueprint::ResolveOptions::version and ::note).
+  std::string blueprint_version;
+  std::function<void(const std::string&)> blueprint_note;
 };
 
 // One decision rule (deny/warn/violation) as reports describe it.
