@@ -855,6 +855,23 @@ Value portable(const Value& node, const Value& root) {
     }
     closed = closed || (name == "additionalProperties" && child.is_false());
   }
+  if (enum_aliases && enum_aliases->is_object() && enum_aliases->size() > 0) {
+    // Editors show the other spellings the loader takes, and what it reads them as.
+    std::string also = "Also accepted:";
+    bool first = true;
+    for (const auto& [alias, canonical] : enum_aliases->entries()) {
+      also += (first ? " " : ", ") + alias.str() + " (" + canonical.str() + ")";
+      first = false;
+    }
+    also += ".";
+    bool described = false;
+    for (auto& [key, child] : entries) {
+      if (key.str() != "description" || !child.is_string()) continue;
+      child = Value::string(child.str() + " " + also);
+      described = true;
+    }
+    if (!described) entries.emplace_back(Value::string("description"), Value::string(also));
+  }
   for (auto& [key, child] : entries) {
     if (key.str() == "enum" && enum_aliases && child.is_array()) {
       ValueVec values = child.items();

@@ -30,7 +30,13 @@ for f in sys.argv[1:]:
     assert d["$schema"] == "http://json-schema.org/draft-07/schema#" and d["$id"], f
     left = []
     keywords(d, left)
-    assert not left, f + ": policyc-only keywords are left: " + ", ".join(sorted(set(left)))' \
+    assert not left, f + ": policyc-only keywords are left: " + ", ".join(sorted(set(left)))
+    # Editors show descriptions: every top-level key has one, and other spellings are named.
+    bare = [k for k, v in d.get("properties", {}).items() if "description" not in v]
+    assert not bare, f + ": no description for " + ", ".join(bare)
+    if "service" in f:
+        zone = d["properties"]["security"]["properties"]["zone"]
+        assert "Also accepted: DMZ (dmz)" in zone["description"] and "DMZ" in zone["enum"], zone' \
   "$scratch/service.schema.json" "$scratch/system.schema.json" "$scratch/history.schema.json" || fail "schema: not a portable draft-07 schema"
 
 # --- The environments shorthand: names resolve as {name} objects. ---
