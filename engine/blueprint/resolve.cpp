@@ -42,6 +42,11 @@ const Value* field(const Value& object, const char* key) {
   return object.is_object() ? object.get_ptr(Value::interned(key)) : nullptr;
 }
 
+const Value& environments_key() {
+  static const Value key = Value::interned("environments");
+  return key;
+}
+
 // A file read and parsed, with the errors that parsing it produced.
 struct LoadedFile {
   SourceDocument doc;
@@ -326,7 +331,8 @@ class ServiceLoader {
 
   // Inline environment overlays belong in the service blueprint, not in an overlay.
   bool check_no_inline_environments(const SourceDocument& file, size_t d, const Value& overlay) {
-    const Value* environments = field(overlay, "environments");
+    const Value* environments =
+        (overlay.is_object() ? overlay.get_ptr(environments_key()) : nullptr);
     if (!environments || !environments->is_array()) return true;
     for (size_t i = 0; i < environments->size(); ++i) {
       const Value& env = environments->items()[i];
@@ -422,7 +428,8 @@ class ServiceLoader {
   // its overlay (before overlays/<env>.yaml, which wins).
   void apply_inline_environment(ResolvedService& service, int base, const Value& base_value,
                                 const ShorthandMoves& moves) {
-    const Value* environments = field(base_value, "environments");
+    const Value* environments =
+        (base_value.is_object() ? base_value.get_ptr(environments_key()) : nullptr);
     if (!environments || !environments->is_array() || options_.environment.empty()) return;
     for (size_t i = 0; i < environments->size(); ++i) {
       const Value& env = environments->items()[i];
@@ -443,7 +450,7 @@ class ServiceLoader {
 
   // Policies see the environments a service runs in as names, whatever form listed them.
   static void environments_as_names(Value& service) {
-    const Value* environments = field(service, "environments");
+    const Value* environments = service.get_ptr(environments_key());
     if (!environments || !environments->is_array()) return;
     bool objects = false;
     for (const auto& env : environments->items()) objects = objects || env.is_object();
@@ -523,7 +530,7 @@ class ServiceLoader {
     environments_as_names(service.value);
     if (version_ && !add_history(service, base)) return;
     // A service that lists the environments it opts into is absent from the others.
-    const Value* opted = field(service.value, "environments");
+    const Value* opted = service.value.get_ptr(environments_key());
     if (opted && opted->is_array() && opted->size() > 0 && !options_.environment.empty()) {
       bool listed = false;
       for (const auto& e : opted->items())
@@ -822,7 +829,7 @@ std::vector<std::string> declared_environments(const ResolvedSystem& system) {
   }
   if (!names.empty()) return names;
   for (const auto& service : system.services) {
-    const Value* opted = field(service.value, "environments");
+    const Value* opted = service.value.get_ptr(environments_key());
     if (!opted || !opted->is_array()) continue;
     for (const auto& name : opted->items()) add(name);
   }

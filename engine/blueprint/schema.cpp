@@ -102,82 +102,84 @@ class CompiledSchema {
   const std::string& error() const { return error_; }
 
  private:
+  // One pass over the keywords of a schema object (descriptions and unknown keywords are
+  // skipped): the schemas are compiled once per run, before the first file is checked.
   const SchemaNode* compile(const Value& schema) {
+    if (!schema.is_object()) return &nodes_.emplace_back();
     if (const Value* ref = field(schema, "$ref"); ref && ref->is_string()) {
       return resolve_ref(ref->str());
     }
     SchemaNode& node = nodes_.emplace_back();
-    if (const Value* type = field(schema, "type")) {
-      if (type->is_string()) node.types = type_bit(type->str());
-      if (type->is_array()) {
-        for (const auto& t : type->items()) {
-          if (t.is_string()) node.types |= type_bit(t.str());
+    for (const auto& [key, value] : schema.entries()) {
+      const std::string& k = key.str();
+      if (k == "type") {
+        if (value.is_string()) node.types = type_bit(value.str());
+        if (value.is_array()) {
+          for (const auto& t : value.items())
+            if (t.is_string()) node.types |= type_bit(t.str());
         }
-      }
-    }
-    if (const Value* values = field(schema, "enum"); values && values->is_array()) {
-      node.enum_values = values->items();
-    }
-    if (const Value* props = field(schema, "properties"); props && props->is_object()) {
-      for (const auto& [key, sub] : props->entries()) {
-        const SchemaNode* child = compile(sub);
-        node.properties[key.str()] = child;
-        node.interned_properties[&Value::interned(key.str()).str()] = child;
-      }
-    }
-    if (const Value* extra = field(schema, "additionalProperties")) {
-      if (extra->is_false()) node.closed = true;
-      if (extra->is_object()) node.additional = compile(*extra);
-    }
-    if (const Value* req = field(schema, "required"); req && req->is_array()) {
-      for (const auto& r : req->items()) {
-        if (r.is_string()) {
+      } else if (k == "enum") {
+        if (value.is_array()) node.enum_values = value.items();
+      } else if (k == "properties") {
+        if (!value.is_object()) continue;
+        for (const auto& [name, sub] : value.entries()) {
+          const SchemaNode* child = compile(sub);
+          node.properties[name.str()] = child;
+          node.interned_properties[&Value::interned(name.str()).str()] = child;
+        }
+      } else if (k == "additionalProperties") {
+        if (value.is_false()) node.closed = true;
+        if (value.is_object()) node.additional = compile(value);
+      } else if (k == "required") {
+        if (!value.is_array()) continue;
+        for (const auto& r : value.items()) {
+          if (!r.is_string()) continue;
           node.required.push_back(r.str());
           node.required_keys.push_back(Value::interned(r.str()));
         }
+      } else if (k == "items") {
+        if (value.is_object()) node.items = compile(value);
+      } else if (k == "format") {
+        if (!value.is_string()) continue;
+        const std::string& f = value.str();
+        node.format = f == "duration"  ? Format::Duration
+                      : f == "size"    ? Format::Size
+                      : f == "cpu"     ? Format::Cpu
+                      : f == "budget"  ? Format::Budget
+                      : f == "version" ? Format::Version
+                                       : Format::None;
+      } else if (k == "minimum") {
+        if (!value.is_number()) continue;
+        node.has_minimum = true;
+        node.minimum = value.to_double();
+      } else if (k == "title") {
+        if (value.is_string()) node.description = value.str();
+      } else if (k.size() > 2 && k[0] == 'x' && k[1] == '-') {
+        compile_shorthand(k, value, node);
       }
     }
-    if (const Value* items = field(schema, "items"); items && items->is_object()) {
-      node.items = compile(*items);
-    }
-    if (const Value* format = field(schema, "format"); format && format->is_string()) {
-      const std::string& f = format->str();
-      node.format = f == "duration"  ? Format::Duration
-                    : f == "size"    ? Format::Size
-                    : f == "cpu"     ? Format::Cpu
-                    : f == "budget"  ? Format::Budget
-                    : f == "version" ? Format::Version
-                                     : Format::None;
-    }
-    if (const Value* min = field(schema, "minimum"); min && min->is_number()) {
-      node.has_minimum = true;
-      node.minimum = min->to_double();
-    }
-    if (const Value* title = field(schema, "title"); title && title->is_string()) {
-      node.description = title->str();
-    }
-    if (const Value* alias = field(schema, "x-aliasOf"); alias && alias->is_string()) {
-      node.alias_of = alias->str();
-    }
-    node.single = field(schema, "x-single") && field(schema, "x-single")->is_true();
-    if (const Value* keys = field(schema, "x-nameOf"); keys && keys->is_array()) {
-      for (const auto& key : keys->items())
+    // Other spellings of enum values are looked at only when a value is not one of them.
+    node.shorthand =
+        node.single || !node.name_of.empty() || node.inline_overlay || !node.string_enum.empty();
+    return &node;
+  }
+
+  void compile_shorthand(const std::string& k, const Value& value, SchemaNode& node) {
+    if (k == "x-aliasOf" && value.is_string()) {
+      node.alias_of = value.str();
+    } else if (k == "x-single") {
+      node.single = value.is_true();
+    } else if (k == "x-nameOf" && value.is_array()) {
+      for (const auto& key : value.items())
         if (key.is_string()) node.name_of.push_back(Value::interned(key.str()));
-    }
-    if (const Value* aliases = field(schema, "x-enumAliases"); aliases && aliases->is_object()) {
-      for (const auto& [from, to] : aliases->entries()) node.enum_aliases.emplace_back(from, to);
-    }
-    if (const Value* values = field(schema, "x-stringEnum"); values && values->is_array()) {
-      node.string_enum = values->items();
-    }
-    if (const Value* inline_overlay = field(schema, "x-inlineOverlay");
-        inline_overlay && inline_overlay->is_true()) {
+    } else if (k == "x-enumAliases" && value.is_object()) {
+      for (const auto& [from, to] : value.entries()) node.enum_aliases.emplace_back(from, to);
+    } else if (k == "x-stringEnum" && value.is_array()) {
+      node.string_enum = value.items();
+    } else if (k == "x-inlineOverlay" && value.is_true()) {
       node.inline_overlay = true;
       inline_overlays_.push_back(&node);
     }
-    node.shorthand = node.single || !node.name_of.empty() || !node.enum_aliases.empty() ||
-                     node.inline_overlay || !node.string_enum.empty();
-    return &node;
   }
 
   const SchemaNode* resolve_ref(const std::string& ref) {
@@ -224,11 +226,18 @@ class CompiledSchema {
   std::string error_;
 };
 
+// Each schema is compiled on first use.
 const CompiledSchema& schema_for(SchemaKind kind) {
+  if (kind == SchemaKind::System) {
+    static const CompiledSchema system(kSystemSchemaText);
+    return system;
+  }
+  if (kind == SchemaKind::History) {
+    static const CompiledSchema history(kHistorySchemaText);
+    return history;
+  }
   static const CompiledSchema service(kServiceSchemaText);
-  static const CompiledSchema system(kSystemSchemaText);
-  static const CompiledSchema history(kHistorySchemaText);
-  return kind == SchemaKind::System ? system : kind == SchemaKind::History ? history : service;
+  return service;
 }
 
 size_t edit_distance(std::string_view a, std::string_view b) {
@@ -384,7 +393,7 @@ std::string expected_types(uint8_t types) {
   return out;
 }
 
-bool matches_type(const Value& v, uint8_t types) {
+[[gnu::always_inline]] inline bool matches_type(const Value& v, uint8_t types) {
   if (types == 0) return true;
   switch (v.kind()) {
     case Kind::Object:
@@ -421,7 +430,7 @@ class Validator {
                              ", not " + kind_label(v));
       return;
     }
-    if (!node.enum_values.empty()) check_enum(v, node.enum_values, path);
+    if (!node.enum_values.empty()) check_enum(v, node.enum_values, path, &node.enum_aliases);
     if (v.is_string() && node.format != Format::None) check_format(v.str(), node.format, path);
     if (v.is_number() && node.has_minimum && v.to_double() < node.minimum) {
       report_value(path, "'" + display(path) + "' must be at least " +
@@ -443,7 +452,8 @@ class Validator {
 
  private:
   // Notes a shorthand at `path`; false when the value is checked in full by now.
-  bool check_shorthand(const Value& v, const SchemaNode& node, std::string& path) {
+  [[gnu::noinline]] bool check_shorthand(const Value& v, const SchemaNode& node,
+                                         std::string& path) {
     if (node.single && node.items && !v.is_array()) {
       // The list's one item, given alone: checked as the item, where the user wrote it.
       if (!matches_type(v, node.items->types)) {
@@ -454,12 +464,6 @@ class Validator {
       note(path);
       check(v, *node.items, path);
       return false;
-    }
-    for (const auto& [alias, canonical] : node.enum_aliases) {
-      if (alias == v) {
-        note(path);
-        return false;
-      }
     }
     if (v.is_object() && !node.name_of.empty()) {
       note(path);
@@ -480,9 +484,25 @@ class Validator {
     if (shorthands_.empty() || shorthands_.back() != path) shorthands_.push_back(path);
   }
 
-  void check_enum(const Value& v, const std::vector<Value>& values, const std::string& path) {
+  void check_enum(const Value& v, const std::vector<Value>& values, const std::string& path,
+                  const std::vector<std::pair<Value, Value>>* aliases = nullptr) {
     for (const auto& allowed : values) {
       if (allowed == v) return;
+    }
+    enum_mismatch(v, values, path, aliases);
+  }
+
+  // Another spelling of a value (noted), or an error naming the values and the nearest.
+  [[gnu::noinline]] void enum_mismatch(const Value& v, const std::vector<Value>& values,
+                                       const std::string& path,
+                                       const std::vector<std::pair<Value, Value>>* aliases) {
+    if (aliases) {
+      for (const auto& [alias, canonical] : *aliases) {
+        if (alias == v) {
+          note(path);
+          return;
+        }
+      }
     }
     std::vector<std::string> names;
     std::string list;
