@@ -17,6 +17,7 @@
 #include "parallel.hpp"
 #include "policyc/blueprint/blueprint.hpp"
 #include "policyc/core/io.hpp"
+#include "vault_block.hpp"
 
 namespace policyc::blueprint {
 
@@ -280,11 +281,13 @@ class ServiceLoader {
     std::vector<std::string> shorthands;
     if (!validate(file, d, kind, out_.errors, &shorthands)) return false;
     const Value& document = file.documents[d];
-    if (shorthands.empty()) {
+    bool vault_block = has_vault_block(document);
+    if (shorthands.empty() && !vault_block) {
       out = normalize_service(document);
       return true;
     }
     Value long_form = normalize_shorthands(document, kind, std::move(shorthands), moves);
+    if (vault_block) long_form = secrets_from_vault_block(long_form, moves);
     for (const auto& [alias, target] : moves.conflicts) {
       Position pos = file.find(d, alias);
       std::string name = alias.substr(alias.find_last_of(".]") + 1);
@@ -362,7 +365,7 @@ class ServiceLoader {
     PositionMap out;
     for (const auto& [key, pos] : positions)
       if (below(key, prefix)) out[relative(key)] = pos;
-    for (const auto& [to, from] : moves.moved) {
+    for (const auto& [to, from] : by_depth(moves)) {
       if (!below(to, prefix) || to == prefix) continue;
       for (const auto& [key, pos] : positions)
         if (below(key, from)) out[relative(to + key.substr(from.size()))] = pos;
@@ -370,11 +373,19 @@ class ServiceLoader {
     return out;
   }
 
+  // The moves, those of whole values before those of values inside them (which win).
+  static std::vector<std::pair<std::string, std::string>> by_depth(const ShorthandMoves& moves) {
+    auto sorted = moves.moved;
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto& a, const auto& b) { return a.first.size() < b.first.size(); });
+    return sorted;
+  }
+
   // Leaves an alias of the base file moved are where the user wrote them, not where they
   // now stand (the position table has only the source paths).
   void record_moved_origins(ResolvedService& service, int base, const ShorthandMoves& moves) {
     const SourceDocument& file = out_.files[base];
-    for (const auto& [to, from] : moves.moved) {
+    for (const auto& [to, from] : by_depth(moves)) {
       if (to.rfind("environments[", 0) == 0) continue;  // applied as an overlay, or not at all
       const Value* value = value_at(service.value, to);
       if (value) record_leaves(service, base, file, *value, to, from);

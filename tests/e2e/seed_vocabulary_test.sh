@@ -66,6 +66,9 @@ want = [
     (s["user-service"]["storage"]["cache"][0]["type"], "Redis"),
     (s["user-service"]["secrets"][0]["source"], "AzureKeyVault"),
     (s["user-service"]["secrets"][0]["injection"], "env"),
+    (s["user-service"]["secrets"][1], {"name": "JWT_SIGNING_KEY", "path": "secrets/jwt/key", "injection": "file", "source": "AzureKeyVault"}),
+    (s["user-service"]["keyVault"]["name"], "connectsoft-kv"),
+    (s["user-service"]["security"]["identity"], {"type": "managed", "name": "svc-user-api"}),
     (s["user-service"]["cicd"]["platform"], "github"),
 ]
 bad = [(got, expected) for got, expected in want if got != expected]

@@ -344,3 +344,45 @@ TEST(BlueprintVersions, TheUnversionedFileWinsUnlessAVersionIsAsked) {
   EXPECT_EQ(*at(v1.service("api"), {"replicas"}), Value::integer(1));
   EXPECT_EQ(at(v1.service("web"), {"history"}), nullptr);  // no versions: its one file
 }
+
+TEST(BlueprintVaultBlock, TheSeedsVaultBlockReadsAsTheList) {
+  TempSystem dir;
+  dir.write("services/api/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: api\nserviceType: api\n"
+            "secrets:\n"
+            "  vault: connectsoft-kv\n"
+            "  managedIdentity: svc-user-api\n"
+            "  values:\n"
+            "    - name: DB_CONNECTION_STRING\n"
+            "      path: secrets/db/connection\n"
+            "      injectAs: env\n"
+            "    - name: STRIPE\n"
+            "      source: HashiCorp Vault\n");
+  Resolved r = resolve(dir, "dev");
+  ASSERT_TRUE(r.ok) << (r.errors.empty() ? "" : r.errors[0].message);
+  const Value& api = r.service("api");
+  EXPECT_EQ(at(api, {"secrets"})->to_json(),
+            R"([{"injection":"env","name":"DB_CONNECTION_STRING","path":"secrets/db/connection",)"
+            R"("source":"AzureKeyVault"},{"name":"STRIPE","source":"HashiCorpVault"}])");
+  EXPECT_EQ(*at(api, {"keyVault", "name"}), Value::string("connectsoft-kv"));
+  EXPECT_EQ(at(api, {"security", "identity"})->to_json(),
+            R"({"name":"svc-user-api","type":"managed"})");
+  EXPECT_EQ(r.origin("api", "secrets[0].injection").line, 10);
+  EXPECT_EQ(r.origin("api", "secrets[0].injection").col, 17);
+  EXPECT_EQ(r.origin("api", "secrets[1].name").line, 11);
+  EXPECT_EQ(r.origin("api", "secrets[0].source").line, 5);  // the vault the block names
+  EXPECT_EQ(r.origin("api", "keyVault.name").line, 5);
+}
+
+TEST(BlueprintVaultBlock, AVaultBesideAKeyVaultNameIsAnError) {
+  TempSystem dir;
+  dir.write("services/api/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: api\nserviceType: api\nkeyVault:\n  name: kv\n"
+            "secrets:\n  vault: other\n  values: [{name: A}]\n");
+  Resolved r = resolve(dir, "dev");
+  ASSERT_FALSE(r.ok);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].line, 7);
+  EXPECT_EQ(r.errors[0].message,
+            "'vault' is another name for 'keyVault.name', which is also given; keep one of them");
+}

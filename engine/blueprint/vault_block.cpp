@@ -1,0 +1,110 @@
+// The seed's vault block of secrets, read as the list of secret references.
+#include "vault_block.hpp"
+
+#include <string>
+#include <utility>
+
+namespace policyc::blueprint {
+
+namespace {
+
+const Value& key(const char* name) {
+  // A handful of keys, interned once each.
+  static const Value kSecrets = Value::interned("secrets");
+  static const Value kVault = Value::interned("vault");
+  static const Value kSource = Value::interned("source");
+  static const Value kIdentity = Value::interned("managedIdentity");
+  static const Value kValues = Value::interned("values");
+  static const Value kKeyVault = Value::interned("keyVault");
+  static const Value kName = Value::interned("name");
+  static const Value kSecurity = Value::interned("security");
+  static const Value kIdentityBlock = Value::interned("identity");
+  static const Value kType = Value::interned("type");
+  std::string_view n(name);
+  if (n == "secrets") return kSecrets;
+  if (n == "vault") return kVault;
+  if (n == "source") return kSource;
+  if (n == "managedIdentity") return kIdentity;
+  if (n == "values") return kValues;
+  if (n == "keyVault") return kKeyVault;
+  if (n == "name") return kName;
+  if (n == "security") return kSecurity;
+  if (n == "identity") return kIdentityBlock;
+  return kType;
+}
+
+const Value* get(const Value& object, const char* name) {
+  return object.is_object() ? object.get_ptr(key(name)) : nullptr;
+}
+
+Value with(const Value& object, const char* name, Value value) {
+  ObjectEntries entries;
+  if (object.is_object()) {
+    for (const auto& [k, v] : object.entries())
+      if (k != key(name)) entries.emplace_back(k, v);
+  }
+  entries.emplace_back(key(name), std::move(value));
+  return Value::object(std::move(entries));
+}
+
+}  // namespace
+
+bool has_vault_block(const Value& service) {
+  const Value* secrets = get(service, "secrets");
+  return secrets && secrets->is_object();
+}
+
+Value secrets_from_vault_block(const Value& service, ShorthandMoves& moves) {
+  const Value& block = *get(service, "secrets");
+  // Moves made inside the block (aliases of its values) follow the values to the list.
+  const std::string values_prefix = "secrets.values[";
+  for (auto& [to, from] : moves.moved)
+    if (to.compare(0, values_prefix.size(), values_prefix) == 0)
+      to = "secrets[" + to.substr(values_prefix.size());
+  const Value* source = get(block, "source");
+  const Value* vault = get(block, "vault");
+  std::string source_from = source ? "secrets.source" : vault ? "secrets.vault" : "secrets";
+  ValueVec list;
+  if (const Value* values = get(block, "values"); values && values->is_array()) {
+    for (size_t i = 0; i < values->size(); ++i) {
+      Value item = values->items()[i];
+      std::string at = index_path("secrets", i);
+      moves.moved.emplace(moves.moved.begin(), at, index_path("secrets.values", i));
+      if (!get(item, "source")) {
+        item = with(item, "source", source ? *source : Value::string("AzureKeyVault"));
+        moves.moved.emplace_back(child_path(at, "source"), source_from);
+      }
+      list.push_back(std::move(item));
+    }
+  }
+  Value out = with(service, "secrets", Value::array(std::move(list)));
+  if (vault) {
+    const Value* key_vault = get(out, "keyVault");
+    if (get(key_vault ? *key_vault : Value(), "name")) {
+      moves.conflicts.emplace_back("secrets.vault", "keyVault.name");
+    } else {
+      out = with(out, "keyVault",
+                 with(key_vault ? *key_vault : Value::empty_object(), "name", *vault));
+      moves.moved.emplace_back("keyVault.name", "secrets.vault");
+    }
+  }
+  if (const Value* identity = get(block, "managedIdentity")) {
+    const Value* security = get(out, "security");
+    const Value* current = security ? get(*security, "identity") : nullptr;
+    if (current && get(*current, "name")) {
+      moves.conflicts.emplace_back("secrets.managedIdentity", "security.identity.name");
+    } else {
+      Value id = with(current ? *current : Value::empty_object(), "name", *identity);
+      moves.moved.emplace_back("security.identity.name", "secrets.managedIdentity");
+      if (!get(id, "type")) {
+        id = with(id, "type", Value::string("managed"));
+        moves.moved.emplace_back("security.identity.type", "secrets.managedIdentity");
+      }
+      out =
+          with(out, "security", with(security ? *security : Value::empty_object(), "identity", id));
+    }
+  }
+  return out;
+}
+
+}  // namespace policyc::blueprint
