@@ -332,8 +332,19 @@ class ServiceLoader {
     return ok;
   }
 
-  // Inline environment overlays belong in the service blueprint, not in an overlay.
+  // Inline environment overlays (and runtimeConfig.overlays) belong in the service
+  // blueprint, not in an overlay.
   bool check_no_inline_environments(const SourceDocument& file, size_t d, const Value& overlay) {
+    static const Value kRuntimeConfig = Value::interned("runtimeConfig");
+    static const Value kOverlays = Value::interned("overlays");
+    const Value* config = overlay.is_object() ? overlay.get_ptr(kRuntimeConfig) : nullptr;
+    if (config && config->is_object() && config->get_ptr(kOverlays)) {
+      Position pos = file.find(d, "runtimeConfig.overlays");
+      out_.errors.push_back(error_at(kSchemaError, &file, {pos.key_line, pos.key_col},
+                                     "runtimeConfig.overlays belongs in the service blueprint, "
+                                     "not in an overlay file; set runtimeConfig.environment here"));
+      return false;
+    }
     const Value* environments =
         (overlay.is_object() ? overlay.get_ptr(environments_key()) : nullptr);
     if (!environments || !environments->is_array()) return true;
@@ -459,6 +470,41 @@ class ServiceLoader {
     }
   }
 
+  // The seed's runtimeConfig.overlays.<env> (variables by environment), set in
+  // runtimeConfig.environment in this environment; the overlays themselves are dropped.
+  void apply_runtime_config_overlay(ResolvedService& service, int base) {
+    static const Value kRuntimeConfig = Value::interned("runtimeConfig");
+    static const Value kOverlays = Value::interned("overlays");
+    static const Value kEnvironment = Value::interned("environment");
+    const Value* config = service.value.get_ptr(kRuntimeConfig);
+    const Value* overlays = config && config->is_object() ? config->get_ptr(kOverlays) : nullptr;
+    if (!overlays) return;
+    Value variables;
+    if (!options_.environment.empty() && overlays->is_object()) {
+      if (const Value* v = overlays->get_ptr(Value::string(options_.environment))) variables = *v;
+    }
+    ObjectEntries entries;
+    for (const auto& [key, value] : config->entries())
+      if (key != kOverlays) entries.emplace_back(key, value);
+    ObjectEntries top;
+    for (const auto& [key, value] : service.value.entries())
+      top.emplace_back(key, key == kRuntimeConfig ? Value::object(entries) : value);
+    service.value = Value::object_sorted(std::move(top));
+    if (!variables.is_object() || variables.size() == 0) return;
+    // Positions of the variables, at the paths they take.
+    const std::string from = "runtimeConfig.overlays." + options_.environment;
+    PositionMap positions;
+    for (const auto& [key, pos] : out_.files[base].position_map(0)) {
+      if (key.compare(0, from.size(), from) != 0) continue;
+      if (key.size() == from.size()) positions["runtimeConfig.environment"] = pos;
+      if (key.size() > from.size() && key[from.size()] == '.')
+        positions["runtimeConfig.environment" + key.substr(from.size())] = pos;
+    }
+    Value overlay =
+        Value::object({{kRuntimeConfig, Value::object({{kEnvironment, std::move(variables)}})}});
+    service.value = merge_overlay(service.value, overlay, positions, base, service.provenance);
+  }
+
   // Policies see the environments a service runs in as names, whatever form listed them.
   static void environments_as_names(Value& service) {
     const Value* environments = service.get_ptr(environments_key());
@@ -532,6 +578,7 @@ class ServiceLoader {
       service.id = service_id->str();
     }
     apply_inline_environment(service, base, base_value, base_moves);
+    apply_runtime_config_overlay(service, base);
     for (const auto& layer : layers()) {
       LoadedFile overlay;
       if (!load_first_existing(base_, overlays_dir, layer, false, overlay)) continue;

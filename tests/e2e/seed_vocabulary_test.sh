@@ -68,6 +68,8 @@ want = [
     (s["user-service"]["secrets"][0]["injection"], "env"),
     (s["user-service"]["secrets"][1], {"name": "JWT_SIGNING_KEY", "path": "secrets/jwt/key", "injection": "file", "source": "AzureKeyVault"}),
     (s["user-service"]["keyVault"]["name"], "connectsoft-kv"),
+    (s["user-service"]["runtimeConfig"], {"environment": {"ASPNETCORE_ENVIRONMENT": "Production", "FEATURE_CACHE_ENABLED": "true",
+                                                          "SERVICE_TIMEOUT_SECONDS": "6", "LOG_LEVEL": "Warning"}}),
     (s["user-service"]["security"]["identity"], {"type": "managed", "name": "svc-user-api"}),
     (s["user-service"]["cicd"]["platform"], "github"),
 ]

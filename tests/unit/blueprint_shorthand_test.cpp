@@ -386,3 +386,32 @@ TEST(BlueprintVaultBlock, AVaultBesideAKeyVaultNameIsAnError) {
   EXPECT_EQ(r.errors[0].message,
             "'vault' is another name for 'keyVault.name', which is also given; keep one of them");
 }
+
+TEST(BlueprintRuntimeConfigOverlays, TheEnvironmentsVariablesAreSetThere) {
+  TempSystem dir;
+  dir.write("services/api/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: api\nserviceType: api\n"
+            "runtimeConfig:\n"
+            "  environment:\n"
+            "    LOG_LEVEL: Information\n"
+            "    TIMEOUT: \"10\"\n"
+            "  overlays:\n"
+            "    production:\n"
+            "      LOG_LEVEL: Warning\n"
+            "    staging:\n"
+            "      LOG_LEVEL: Debug\n");
+  dir.write("services/api/overlays/production.yaml",
+            "runtimeConfig:\n  environment:\n    TIMEOUT: \"6\"\n");
+  Resolved prod = resolve(dir, "production");
+  ASSERT_TRUE(prod.ok) << (prod.errors.empty() ? "" : prod.errors[0].message);
+  EXPECT_EQ(at(prod.service("api"), {"runtimeConfig"})->to_json(),
+            R"({"environment":{"LOG_LEVEL":"Warning","TIMEOUT":"6"}})");
+  bp::Origin level = prod.origin("api", "runtimeConfig.environment.LOG_LEVEL");
+  EXPECT_EQ(level.line, 10);
+  EXPECT_EQ(level.col, 18);
+  EXPECT_EQ(level.replaced, Value::string("Information"));
+  Resolved dev = resolve(dir, "dev");
+  ASSERT_TRUE(dev.ok);
+  EXPECT_EQ(at(dev.service("api"), {"runtimeConfig"})->to_json(),
+            R"({"environment":{"LOG_LEVEL":"Information","TIMEOUT":"10"}})");
+}
