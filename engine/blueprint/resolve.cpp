@@ -17,7 +17,7 @@
 #include "parallel.hpp"
 #include "policyc/blueprint/blueprint.hpp"
 #include "policyc/core/io.hpp"
-#include "vault_block.hpp"
+#include "seed_blocks.hpp"
 
 namespace policyc::blueprint {
 
@@ -282,18 +282,26 @@ class ServiceLoader {
     if (!validate(file, d, kind, out_.errors, &shorthands)) return false;
     const Value& document = file.documents[d];
     bool vault_block = has_vault_block(document);
-    if (shorthands.empty() && !vault_block) {
+    bool infrastructure_block = has_infrastructure_block(document);
+    if (shorthands.empty() && !vault_block && !infrastructure_block) {
       out = normalize_service(document);
       return true;
     }
     Value long_form = normalize_shorthands(document, kind, std::move(shorthands), moves);
     if (vault_block) long_form = secrets_from_vault_block(long_form, moves);
+    if (infrastructure_block) long_form = lift_infrastructure_base(long_form, moves);
     for (const auto& [alias, target] : moves.conflicts) {
       Position pos = file.find(d, alias);
       std::string name = alias.substr(alias.find_last_of(".]") + 1);
-      out_.errors.push_back(error_at(kSchemaError, &file, {pos.key_line, pos.key_col},
-                                     "'" + name + "' is another name for '" + target +
-                                         "', which is also given; keep one of them"));
+      std::string message =
+          alias.rfind("infrastructure.base.", 0) == 0
+              ? "'" + name +
+                    "' is given both in infrastructure.base and at the top of the "
+                    "blueprint; keep one of them"
+              : "'" + name + "' is another name for '" + target +
+                    "', which is also given; keep one of them";
+      out_.errors.push_back(
+          error_at(kSchemaError, &file, {pos.key_line, pos.key_col}, std::move(message)));
     }
     if (!moves.conflicts.empty()) return false;
     out = normalize_service(long_form);
@@ -335,6 +343,13 @@ class ServiceLoader {
   // Inline environment overlays (and runtimeConfig.overlays) belong in the service
   // blueprint, not in an overlay.
   bool check_no_inline_environments(const SourceDocument& file, size_t d, const Value& overlay) {
+    if (has_infrastructure_block(overlay)) {
+      Position pos = file.find(d, "infrastructure");
+      out_.errors.push_back(error_at(kSchemaError, &file, {pos.key_line, pos.key_col},
+                                     "an infrastructure block belongs in the service blueprint's "
+                                     "first document, not in an overlay"));
+      return false;
+    }
     static const Value kRuntimeConfig = Value::interned("runtimeConfig");
     static const Value kOverlays = Value::interned("overlays");
     const Value* config = overlay.is_object() ? overlay.get_ptr(kRuntimeConfig) : nullptr;
@@ -452,21 +467,30 @@ class ServiceLoader {
                                 const ShorthandMoves& moves) {
     const Value* environments =
         (base_value.is_object() ? base_value.get_ptr(environments_key()) : nullptr);
-    if (!environments || !environments->is_array() || options_.environment.empty()) return;
-    for (size_t i = 0; i < environments->size(); ++i) {
+    if (options_.environment.empty()) return;
+    for (size_t i = 0; environments && environments->is_array() && i < environments->size(); ++i) {
       const Value& env = environments->items()[i];
       const Value* name = field(env, "name");
       if (!name || !name->is_string() || name->str() != options_.environment) continue;
       ObjectEntries entries;
       for (const auto& [key, value] : env.entries())
         if (key.str() != "name") entries.emplace_back(key, value);
-      if (entries.empty()) return;
+      if (entries.empty()) break;
       const SourceDocument& file = out_.files[base];
       service.value =
-          merge_overlay(service.value, Value::object_sorted(std::move(entries)),
+          merge_overlay(service.value, normalize_service(Value::object_sorted(std::move(entries))),
                         moved_positions(file.position_map(0), moves, index_path("environments", i)),
                         base, service.provenance);
-      return;
+      break;
+    }
+    // The seed's infrastructure.overlays.<env>, after the entry.
+    if (const Value* overlay = infrastructure_overlay(base_value, options_.environment);
+        overlay && overlay->is_object() && overlay->size() > 0) {
+      service.value =
+          merge_overlay(service.value, normalize_service(*overlay),
+                        moved_positions(out_.files[base].position_map(0), moves,
+                                        "infrastructure.overlays." + options_.environment),
+                        base, service.provenance);
     }
   }
 
@@ -549,7 +573,7 @@ class ServiceLoader {
         return;
       }
       if (!normalized(file, 0, SchemaKind::Service, base_value, base_moves)) return;
-      service.value = base_value;
+      service.value = without_infrastructure_block(base_value);
       if (!base_moves.moved.empty()) record_moved_origins(service, base, base_moves);
     }
     // Later documents in the same file refine the first, as overlays do.

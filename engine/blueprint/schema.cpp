@@ -89,10 +89,11 @@ class CompiledSchema {
     }
     root_ = compile(document_);
     // An inline overlay takes every key of the document beside its own, except those that
-    // make no sense inside one (`environments` itself).
+    // make no sense inside one (`environments` and `infrastructure` themselves).
     for (SchemaNode* node : inline_overlays_) {
       for (const auto& [name, sub] : root_->properties) {
-        if (name == "environments" || node->properties.count(name)) continue;
+        if (name == "environments" || name == "infrastructure" || node->properties.count(name))
+          continue;
         node->properties[name] = sub;
         node->interned_properties[&Value::interned(name).str()] = sub;
       }
@@ -902,7 +903,9 @@ Value portable(const Value& node, const Value& root) {
       ObjectEntries properties(child.entries().begin(), child.entries().end());
       if (const Value* all = root.get_ptr(Value::string("properties")); all && all->is_object()) {
         for (const auto& [name, sub] : all->entries()) {
-          if (name.str() == "environments" || child.get_ptr(name)) continue;
+          if (name.str() == "environments" || name.str() == "infrastructure" ||
+              child.get_ptr(name))
+            continue;
           properties.emplace_back(name, portable(sub, root));
         }
       }

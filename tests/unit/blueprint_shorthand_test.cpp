@@ -415,3 +415,55 @@ TEST(BlueprintRuntimeConfigOverlays, TheEnvironmentsVariablesAreSetThere) {
   EXPECT_EQ(at(dev.service("api"), {"runtimeConfig"})->to_json(),
             R"({"environment":{"LOG_LEVEL":"Information","TIMEOUT":"10"}})");
 }
+
+TEST(BlueprintInfrastructureBlock, BaseKeysAtTheTopOverlaysByEnvironment) {
+  TempSystem dir;
+  dir.write("services/api/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: api\nserviceType: api\n"
+            "infrastructure:\n"
+            "  base:\n"
+            "    cpu: 500m\n"
+            "    replicas: 1\n"
+            "  overlays:\n"
+            "    prod:\n"
+            "      replicas: 3\n"
+            "      runtimeProfile:\n"
+            "        probes:\n"
+            "          liveness: /livez\n");
+  Resolved dev = resolve(dir, "dev");
+  ASSERT_TRUE(dev.ok) << (dev.errors.empty() ? "" : dev.errors[0].message);
+  EXPECT_EQ(dev.service("api").to_json(),
+            R"({"metadata":{"serviceId":"api"},"replicas":1,"resources":{"cpu":"500m"},)"
+            R"("serviceType":"api"})");
+  EXPECT_EQ(dev.origin("api", "resources.cpu").line, 6);
+  EXPECT_EQ(dev.origin("api", "replicas").line, 7);
+  Resolved prod = resolve(dir, "prod");
+  ASSERT_TRUE(prod.ok) << (prod.errors.empty() ? "" : prod.errors[0].message);
+  EXPECT_EQ(*at(prod.service("api"), {"replicas"}), Value::integer(3));
+  EXPECT_EQ(at(prod.service("api"), {"runtimeProfile", "probes", "liveness"})->to_json(),
+            R"({"path":"/livez"})");
+  bp::Origin replicas = prod.origin("api", "replicas");
+  EXPECT_EQ(replicas.line, 10);
+  EXPECT_EQ(replicas.replaced, Value::integer(1));
+  EXPECT_EQ(prod.origin("api", "runtimeProfile.probes.liveness.path").line, 13);
+}
+
+TEST(BlueprintInfrastructureBlock, AKeyInTheBaseAndAtTheTopIsAnError) {
+  TempSystem dir;
+  dir.write("services/api/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: api\nserviceType: api\nreplicas: 2\n"
+            "infrastructure:\n  base:\n    replicas: 1\n");
+  dir.write("services/web/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: web\nserviceType: api\n");
+  dir.write("services/web/overlays/dev.yaml", "infrastructure:\n  base:\n    replicas: 1\n");
+  Resolved r = resolve(dir, "dev");
+  ASSERT_FALSE(r.ok);
+  ASSERT_EQ(r.errors.size(), 2u);
+  EXPECT_EQ(r.errors[0].line, 7);
+  EXPECT_EQ(r.errors[0].message,
+            "'replicas' is given both in infrastructure.base and at the top of the blueprint; "
+            "keep one of them");
+  EXPECT_EQ(r.errors[1].line, 1);
+  EXPECT_NE(r.errors[1].message.find("belongs in the service blueprint's first document"),
+            std::string::npos);
+}

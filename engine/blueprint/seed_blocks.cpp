@@ -1,5 +1,6 @@
-// The seed's vault block of secrets, read as the list of secret references.
-#include "vault_block.hpp"
+// The seed's blocks that read as keys elsewhere: the vault block of secrets and the
+// infrastructure block of overlays.
+#include "seed_blocks.hpp"
 
 #include <string>
 #include <utility>
@@ -105,6 +106,56 @@ Value secrets_from_vault_block(const Value& service, ShorthandMoves& moves) {
     }
   }
   return out;
+}
+
+namespace {
+
+const Value& infrastructure_key() {
+  static const Value key = Value::interned("infrastructure");
+  return key;
+}
+
+const Value* infrastructure_part(const Value& service, const char* part) {
+  const Value* block = service.is_object() ? service.get_ptr(infrastructure_key()) : nullptr;
+  return block && block->is_object() ? block->get_ptr(Value::string(part)) : nullptr;
+}
+
+}  // namespace
+
+bool has_infrastructure_block(const Value& service) {
+  return service.is_object() && service.get_ptr(infrastructure_key());
+}
+
+Value lift_infrastructure_base(const Value& service, ShorthandMoves& moves) {
+  const Value* base = infrastructure_part(service, "base");
+  if (!base || !base->is_object()) return service;
+  const std::string prefix = "infrastructure.base.";
+  for (auto& [to, from] : moves.moved)
+    if (to.compare(0, prefix.size(), prefix) == 0) to = to.substr(prefix.size());
+  ObjectEntries entries(service.entries().begin(), service.entries().end());
+  for (const auto& [key, value] : base->entries()) {
+    if (service.get_ptr(key)) {
+      moves.conflicts.emplace_back(prefix + key.str(), key.str());
+      continue;
+    }
+    entries.emplace_back(key, value);
+    moves.moved.emplace(moves.moved.begin(), key.str(), prefix + key.str());
+  }
+  return Value::object(std::move(entries));
+}
+
+const Value* infrastructure_overlay(const Value& service, const std::string& environment) {
+  const Value* overlays = infrastructure_part(service, "overlays");
+  return overlays && overlays->is_object() ? overlays->get_ptr(Value::string(environment))
+                                           : nullptr;
+}
+
+Value without_infrastructure_block(const Value& service) {
+  if (!has_infrastructure_block(service)) return service;
+  ObjectEntries entries;
+  for (const auto& [key, value] : service.entries())
+    if (key != infrastructure_key()) entries.emplace_back(key, value);
+  return Value::object_sorted(std::move(entries));
 }
 
 }  // namespace policyc::blueprint
