@@ -687,6 +687,8 @@ class ShorthandNormalizer {
       size_t mark = path_.size();
       append_index(path_, 0);
       Value item = normalize(v, *node.items, true);
+      // The item's keys are where they were written, under the list's key.
+      if (item.is_collection()) moves_.moved.emplace_back(path_, source_);
       path_.resize(mark);
       return Value::array({std::move(item)});
     }
@@ -903,8 +905,7 @@ Value portable(const Value& node, const Value& root) {
       ObjectEntries properties(child.entries().begin(), child.entries().end());
       if (const Value* all = root.get_ptr(Value::string("properties")); all && all->is_object()) {
         for (const auto& [name, sub] : all->entries()) {
-          if (name.str() == "environments" || name.str() == "infrastructure" ||
-              child.get_ptr(name))
+          if (name.str() == "environments" || name.str() == "infrastructure" || child.get_ptr(name))
             continue;
           properties.emplace_back(name, portable(sub, root));
         }

@@ -467,3 +467,24 @@ TEST(BlueprintInfrastructureBlock, AKeyInTheBaseAndAtTheTopIsAnError) {
   EXPECT_NE(r.errors[1].message.find("belongs in the service blueprint's first document"),
             std::string::npos);
 }
+
+TEST(BlueprintSingleItems, OneMappingWhereAListOfThemIsExpected) {
+  TempSystem dir;
+  dir.write("system.yaml", "name: s\nenvironments: prod\n");
+  dir.write("services/api/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: api\nserviceType: api\n"
+            "storage:\n  databases:\n    name: UserDb\n    engine: Postgres\n"
+            "dependencies:\n  - name: api\n    dependsOn: UserDb\n");
+  Resolved r = resolve(dir, "prod");
+  ASSERT_TRUE(r.ok) << (r.errors.empty() ? "" : r.errors[0].message);
+  EXPECT_EQ(at(r.system.system, {"environments"})->to_json(), R"([{"name":"prod"}])");
+  EXPECT_EQ(at(r.service("api"), {"storage", "databases"})->to_json(),
+            R"([{"engine":"PostgreSQL","name":"UserDb"}])");
+  EXPECT_EQ(r.origin("api", "storage.databases[0].engine").line, 7);
+  EXPECT_EQ(r.origin("api", "storage.databases[0].engine").col, 13);
+  EXPECT_EQ(at(r.service("api"), {"dependencies"})
+                ->items()[0]
+                .get_ptr(Value::string("dependsOn"))
+                ->to_json(),
+            R"(["UserDb"])");
+}
