@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -112,6 +113,33 @@ struct LoadedService {
   std::vector<Diagnostic> errors;
   std::optional<ResolvedService> service;  // empty when it failed or opted out
   std::vector<std::string> notes;          // for ResolveOptions::note
+};
+
+// The blocks a document holds that the loader reads as something else, found in one pass
+// over its top-level keys (most documents have none, and pay only that pass).
+struct Blocks {
+  bool vault = false;                // secrets as the seed's vault block
+  bool infrastructure = false;       // the seed's infrastructure {base, overlays}
+  bool inline_environments = false;  // environments entries that are mappings
+  bool runtime_overlays = false;     // runtimeConfig.overlays
+
+  explicit Blocks(const Value& document) {
+    if (!document.is_object()) return;
+    static const Value kOverlays = Value::interned("overlays");
+    using namespace std::string_view_literals;
+    for (const auto& [key, value] : document.entries()) {
+      std::string_view k = key.str();
+      if (k == "secrets"sv) {
+        vault = value.is_object();
+      } else if (k == "infrastructure"sv) {
+        infrastructure = true;
+      } else if (k == "environments"sv && value.is_array()) {
+        for (const auto& env : value.items()) inline_environments |= env.is_object();
+      } else if (k == "runtimeConfig"sv && value.is_object()) {
+        runtime_overlays = value.get_ptr(kOverlays) != nullptr;
+      }
+    }
+  }
 };
 
 // The version a versioned service loaded, and its history file.
@@ -277,19 +305,17 @@ class ServiceLoader {
   // Document `d` of `file`, validated, in the one shape policies see; false (and errors
   // reported) when it is not valid. `moves` says where aliases went.
   bool normalized(const SourceDocument& file, size_t d, SchemaKind kind, Value& out,
-                  ShorthandMoves& moves) {
+                  ShorthandMoves& moves, const Blocks& blocks) {
     std::vector<std::string> shorthands;
     if (!validate(file, d, kind, out_.errors, &shorthands)) return false;
     const Value& document = file.documents[d];
-    bool vault_block = has_vault_block(document);
-    bool infrastructure_block = has_infrastructure_block(document);
-    if (shorthands.empty() && !vault_block && !infrastructure_block) {
+    if (shorthands.empty() && !blocks.vault && !blocks.infrastructure) {
       out = normalize_service(document);
       return true;
     }
     Value long_form = normalize_shorthands(document, kind, std::move(shorthands), moves);
-    if (vault_block) long_form = secrets_from_vault_block(long_form, moves);
-    if (infrastructure_block) long_form = lift_infrastructure_base(long_form, moves);
+    if (blocks.vault) long_form = secrets_from_vault_block(long_form, moves);
+    if (blocks.infrastructure) long_form = lift_infrastructure_base(long_form, moves);
     for (const auto& [alias, target] : moves.conflicts) {
       Position pos = file.find(d, alias);
       std::string name = alias.substr(alias.find_last_of(".]") + 1);
@@ -315,7 +341,8 @@ class ServiceLoader {
     for (size_t d = 0; d < file.documents.size(); ++d) {
       ShorthandMoves moves;
       Value long_form;
-      if (!normalized(file, d, SchemaKind::Overlay, long_form, moves)) ok = false;
+      Blocks blocks(file.documents[d]);
+      if (!normalized(file, d, SchemaKind::Overlay, long_form, moves, blocks)) ok = false;
       if (!ok) continue;
       const Value& overlay = file.documents[d];
       if (!overlay.is_null() && !overlay.is_object()) {
@@ -324,7 +351,7 @@ class ServiceLoader {
         ok = false;
         continue;
       }
-      if (!check_no_inline_environments(file, d, long_form)) {
+      if (!check_no_inline_environments(file, d, long_form, blocks)) {
         ok = false;
         continue;
       }
@@ -342,8 +369,11 @@ class ServiceLoader {
 
   // Inline environment overlays (and runtimeConfig.overlays) belong in the service
   // blueprint, not in an overlay.
-  bool check_no_inline_environments(const SourceDocument& file, size_t d, const Value& overlay) {
-    if (has_infrastructure_block(overlay)) {
+  bool check_no_inline_environments(const SourceDocument& file, size_t d, const Value& overlay,
+                                    const Blocks& blocks) {
+    if (!blocks.infrastructure && !blocks.inline_environments && !blocks.runtime_overlays)
+      return true;
+    if (blocks.infrastructure) {
       Position pos = file.find(d, "infrastructure");
       out_.errors.push_back(error_at(kSchemaError, &file, {pos.key_line, pos.key_col},
                                      "an infrastructure block belongs in the service blueprint's "
@@ -563,6 +593,7 @@ class ServiceLoader {
     service.base_file = base;
     Value base_value;  // the first document, normalised
     ShorthandMoves base_moves;
+    Blocks blocks(out_.files[base].documents[0]);
     {
       const SourceDocument& file = out_.files[base];
       if (!file.documents[0].is_object()) {
@@ -572,8 +603,8 @@ class ServiceLoader {
                                            : "a service blueprint must be a mapping"));
         return;
       }
-      if (!normalized(file, 0, SchemaKind::Service, base_value, base_moves)) return;
-      service.value = without_infrastructure_block(base_value);
+      if (!normalized(file, 0, SchemaKind::Service, base_value, base_moves, blocks)) return;
+      service.value = blocks.infrastructure ? without_infrastructure_block(base_value) : base_value;
       if (!base_moves.moved.empty()) record_moved_origins(service, base, base_moves);
     }
     // Later documents in the same file refine the first, as overlays do.
@@ -601,15 +632,16 @@ class ServiceLoader {
       }
       service.id = service_id->str();
     }
-    apply_inline_environment(service, base, base_value, base_moves);
-    apply_runtime_config_overlay(service, base);
+    if (blocks.inline_environments || blocks.infrastructure)
+      apply_inline_environment(service, base, base_value, base_moves);
+    if (blocks.runtime_overlays) apply_runtime_config_overlay(service, base);
     for (const auto& layer : layers()) {
       LoadedFile overlay;
       if (!load_first_existing(base_, overlays_dir, layer, false, overlay)) continue;
       int index = add_file(std::move(overlay));
       if (index < 0 || !apply_overlay_file(service, index)) return;
     }
-    environments_as_names(service.value);
+    if (blocks.inline_environments) environments_as_names(service.value);
     if (version_ && !add_history(service, base)) return;
     // A service that lists the environments it opts into is absent from the others.
     const Value* opted = service.value.get_ptr(environments_key());

@@ -74,7 +74,10 @@ struct SchemaNode {
   std::vector<std::pair<Value, Value>> enum_aliases;  // x-enumAliases
   bool inline_overlay = false;                        // x-inlineOverlay
   std::vector<Value> string_enum;                     // x-stringEnum: enum for strings only
-  bool shorthand = false;  // any of the above but alias_of: checked before the rest
+  // The kinds of value (TypeBit) a shorthand above may stand for: those are looked at before
+  // the rest (x-single: anything but a list; x-nameOf, x-inlineOverlay: a mapping;
+  // x-stringEnum: a string).
+  uint8_t shorthand_kinds = 0;
 };
 
 class CompiledSchema {
@@ -160,8 +163,9 @@ class CompiledSchema {
       }
     }
     // Other spellings of enum values are looked at only when a value is not one of them.
-    node.shorthand =
-        node.single || !node.name_of.empty() || node.inline_overlay || !node.string_enum.empty();
+    if (node.single) node.shorthand_kinds |= static_cast<uint8_t>(~kArray);
+    if (!node.name_of.empty() || node.inline_overlay) node.shorthand_kinds |= kObject;
+    if (!node.string_enum.empty()) node.shorthand_kinds |= kString;
     return &node;
   }
 
@@ -394,6 +398,26 @@ std::string expected_types(uint8_t types) {
   return out;
 }
 
+// The TypeBit of a value's kind (integers and other numbers both kNumber).
+inline uint8_t kind_bit(const Value& v) {
+  switch (v.kind()) {
+    case Kind::Object:
+      return kObject;
+    case Kind::Array:
+      return kArray;
+    case Kind::String:
+      return kString;
+    case Kind::Number:
+      return kNumber;
+    case Kind::Boolean:
+      return kBoolean;
+    case Kind::Null:
+      return kNull;
+    default:
+      return 0;
+  }
+}
+
 [[gnu::always_inline]] inline bool matches_type(const Value& v, uint8_t types) {
   if (types == 0) return true;
   switch (v.kind()) {
@@ -425,7 +449,9 @@ class Validator {
 
   void check(const Value& v, const SchemaNode& node, std::string& path) {
     if (overlay_ && v.is_null()) return;  // null deletes in an overlay
-    if (node.shorthand && !check_shorthand(v, node, path)) return;
+    if (node.shorthand_kinds && (node.shorthand_kinds & kind_bit(v)) &&
+        !check_shorthand(v, node, path))
+      return;
     if (!matches_type(v, node.types)) {
       report_value(path, "'" + display(path) + "' must be " + expected_types(node.types) +
                              ", not " + kind_label(v));

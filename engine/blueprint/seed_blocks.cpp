@@ -50,11 +50,6 @@ Value with(const Value& object, const char* name, Value value) {
 
 }  // namespace
 
-bool has_vault_block(const Value& service) {
-  const Value* secrets = get(service, "secrets");
-  return secrets && secrets->is_object();
-}
-
 Value secrets_from_vault_block(const Value& service, ShorthandMoves& moves) {
   const Value& block = *get(service, "secrets");
   // Moves made inside the block (aliases of its values) follow the values to the list.
@@ -122,10 +117,6 @@ const Value* infrastructure_part(const Value& service, const char* part) {
 
 }  // namespace
 
-bool has_infrastructure_block(const Value& service) {
-  return service.is_object() && service.get_ptr(infrastructure_key());
-}
-
 Value lift_infrastructure_base(const Value& service, ShorthandMoves& moves) {
   const Value* base = infrastructure_part(service, "base");
   if (!base || !base->is_object()) return service;
@@ -151,7 +142,7 @@ const Value* infrastructure_overlay(const Value& service, const std::string& env
 }
 
 Value without_infrastructure_block(const Value& service) {
-  if (!has_infrastructure_block(service)) return service;
+  if (!service.is_object() || !service.get_ptr(infrastructure_key())) return service;
   ObjectEntries entries;
   for (const auto& [key, value] : service.entries())
     if (key != infrastructure_key()) entries.emplace_back(key, value);

@@ -11,17 +11,11 @@
 
 namespace policyc::blueprint {
 
-// Whether a (validated) service document gives `secrets` as a vault block.
-bool has_vault_block(const Value& service);
-
 // The service with its vault block as a list: each value a reference whose source is the
 // block's (AzureKeyVault when it names none), `vault` as keyVault.name, `managedIdentity` as
 // security.identity {type: managed, name}. Moves say where each value was written (earlier
 // moves inside the block follow it); a key also given in its long form is a conflict.
 Value secrets_from_vault_block(const Value& service, ShorthandMoves& moves);
-
-// Whether a (validated) service document has an `infrastructure` block.
-bool has_infrastructure_block(const Value& service);
 
 // The service with infrastructure.base's keys at its top (a key also written at the top is a
 // conflict); the block itself stays, for the loader to apply infrastructure.overlays.<env>.
