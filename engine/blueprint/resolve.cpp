@@ -321,7 +321,7 @@ class ServiceLoader {
       std::string name = alias.substr(alias.find_last_of(".]") + 1);
       std::string message =
           alias.rfind("infrastructure.base.", 0) == 0
-              ? "'" + name +
+              ? "'" + target +
                     "' is given both in infrastructure.base and at the top of the "
                     "blueprint; keep one of them"
               : "'" + name + "' is another name for '" + target +

@@ -117,22 +117,45 @@ const Value* infrastructure_part(const Value& service, const char* part) {
 
 }  // namespace
 
+namespace {
+
+// Merges the base's `from` into the document's `into` at `path`: mappings key by key; a
+// value in both is a conflict, reported where the base wrote it.
+Value lift(const Value& into, const Value& from, const std::string& path, ShorthandMoves& moves,
+           size_t first_alias_move) {
+  const std::string prefix = "infrastructure.base.";
+  ObjectEntries entries(into.entries().begin(), into.entries().end());
+  for (const auto& [key, value] : from.entries()) {
+    std::string at = child_path(path, key.str());
+    const Value* existing = into.get_ptr(key);
+    if (existing && existing->is_object() && value.is_object()) {
+      entries.emplace_back(key, lift(*existing, value, at, moves, first_alias_move));
+      continue;  // the last of two entries with one key wins
+    }
+    // Where the base wrote it: an alias's own key, else the same path under the base.
+    std::string source = prefix + at;
+    for (size_t i = first_alias_move; i < moves.moved.size(); ++i)
+      if (moves.moved[i].first == at) source = moves.moved[i].second;
+    if (existing) {
+      moves.conflicts.emplace_back(source, at);
+      continue;
+    }
+    entries.emplace_back(key, value);
+    moves.moved.emplace(moves.moved.begin(), at, prefix + at);
+    ++first_alias_move;
+  }
+  return Value::object(std::move(entries));
+}
+
+}  // namespace
+
 Value lift_infrastructure_base(const Value& service, ShorthandMoves& moves) {
   const Value* base = infrastructure_part(service, "base");
   if (!base || !base->is_object()) return service;
   const std::string prefix = "infrastructure.base.";
   for (auto& [to, from] : moves.moved)
     if (to.compare(0, prefix.size(), prefix) == 0) to = to.substr(prefix.size());
-  ObjectEntries entries(service.entries().begin(), service.entries().end());
-  for (const auto& [key, value] : base->entries()) {
-    if (service.get_ptr(key)) {
-      moves.conflicts.emplace_back(prefix + key.str(), key.str());
-      continue;
-    }
-    entries.emplace_back(key, value);
-    moves.moved.emplace(moves.moved.begin(), key.str(), prefix + key.str());
-  }
-  return Value::object(std::move(entries));
+  return lift(service, *base, "", moves, 0);
 }
 
 const Value* infrastructure_overlay(const Value& service, const std::string& environment) {

@@ -448,6 +448,31 @@ TEST(BlueprintInfrastructureBlock, BaseKeysAtTheTopOverlaysByEnvironment) {
   EXPECT_EQ(prod.origin("api", "runtimeProfile.probes.liveness.path").line, 13);
 }
 
+TEST(BlueprintInfrastructureBlock, TheBaseMergesWithTheTopKeyByKey) {
+  TempSystem dir;
+  dir.write("services/api/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: api\nserviceType: api\nresources:\n  memory: 1Gi\n"
+            "infrastructure:\n  base:\n    cpu: 500m\n");
+  dir.write("services/web/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: web\nserviceType: api\nresources:\n  cpu: 1\n"
+            "infrastructure:\n  base:\n    cpu: 500m\n");
+  Resolved r = resolve(dir, "dev");
+  ASSERT_FALSE(r.ok);
+  ASSERT_EQ(r.errors.size(), 1u);  // web's cpu, given twice; api's memory and cpu merge
+  EXPECT_EQ(r.errors[0].line, 8);
+  EXPECT_EQ(r.errors[0].col, 5);
+  EXPECT_EQ(r.errors[0].message,
+            "'resources.cpu' is given both in infrastructure.base and at the top of the "
+            "blueprint; keep one of them");
+  dir.write("services/web/infrastructure-blueprint.yaml",
+            "metadata:\n  serviceId: web\nserviceType: api\n");
+  Resolved ok = resolve(dir, "dev");
+  ASSERT_TRUE(ok.ok) << (ok.errors.empty() ? "" : ok.errors[0].message);
+  EXPECT_EQ(at(ok.service("api"), {"resources"})->to_json(), R"({"cpu":"500m","memory":"1Gi"})");
+  EXPECT_EQ(ok.origin("api", "resources.cpu").line, 8);
+  EXPECT_EQ(ok.origin("api", "resources.memory").line, 5);
+}
+
 TEST(BlueprintInfrastructureBlock, AKeyInTheBaseAndAtTheTopIsAnError) {
   TempSystem dir;
   dir.write("services/api/infrastructure-blueprint.yaml",
