@@ -2,8 +2,9 @@
 //
 // Only the subset the blueprint schemas use is implemented: type, enum, properties,
 // additionalProperties, required, items, minimum, $ref into definitions, and `format` for the
-// blueprint's own string kinds (duration, size, cpu, budget). A general JSON Schema library
-// would neither point at file:line:col nor suggest the nearest key, which is the point here.
+// blueprint's own string kinds (duration, size, cpu, budget, version). A general JSON Schema
+// library would neither point at file:line:col nor suggest the nearest key, which is the point
+// here.
 //
 // Shorthands are declared in the schema with x- keywords, which the emitted JSON Schema
 // (schema_document) turns into standard ones:
@@ -15,8 +16,10 @@
 //   x-enumAliases: {"DMZ": "dmz"}    other spellings of enum values, replaced by the loader.
 //   x-inlineOverlay: true            a mapping that also takes every service key (the
 //                                    inline environment overlays).
-// The validator accepts them and says so; normalize_shorthands() rewrites a document into
-// the one shape policies see.
+//   x-stringEnum: [dev, prod, ...]   the values a string may take where a mapping may stand
+//                                    too (an environment's name, or its inline overlay).
+// The validator accepts them and notes where (validate's `shorthands`);
+// normalize_shorthands() rewrites only those parts into the one shape policies see.
 #include <algorithm>
 #include <cstdint>
 #include <deque>
