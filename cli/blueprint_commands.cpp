@@ -65,6 +65,9 @@ std::shared_ptr<BlueprintCommands> add_blueprint_commands(CLI::App& app) {
       ->check(CLI::IsMember({"yaml", "json"}));
   commands->resolve->add_flag("--provenance", commands->provenance,
                               "Print where each resolved value was set");
+  commands->resolve->add_option(
+      "--version", commands->options.version,
+      "Load versioned service blueprints at this version (vN; default: the highest)");
 
   commands->graph = app.add_subcommand("graph", "Print the dependency graph and boot order");
   commands->graph->add_option("path", commands->path, "Blueprint directory or service file")
@@ -77,8 +80,9 @@ std::shared_ptr<BlueprintCommands> add_blueprint_commands(CLI::App& app) {
       "schema", "Print the blueprint JSON Schema (draft-07) for editors and validators");
   commands->schema
       ->add_option("-k,--kind", commands->schema_kind,
-                   "service (infrastructure-blueprint.yaml) or system (system.yaml)")
-      ->check(CLI::IsMember({"service", "system"}));
+                   "service (infrastructure-blueprint.yaml), system (system.yaml) or history "
+                   "(history.log.json)")
+      ->check(CLI::IsMember({"service", "system", "history"}));
   commands->schema->add_option("-f,--format", commands->schema_format, "Output format")
       ->check(CLI::IsMember({"json"}));
   return commands;
@@ -88,9 +92,10 @@ int run_blueprint_commands(const BlueprintCommands& commands) {
   if (commands.schema->parsed()) {
     std::string out;
     write_json(out,
-               blueprint::schema_document(commands.schema_kind == "system"
-                                              ? blueprint::SchemaKind::System
-                                              : blueprint::SchemaKind::Service),
+               blueprint::schema_document(
+                   commands.schema_kind == "system"    ? blueprint::SchemaKind::System
+                   : commands.schema_kind == "history" ? blueprint::SchemaKind::History
+                                                       : blueprint::SchemaKind::Service),
                true, 0);
     out += '\n';
     std::fputs(out.c_str(), stdout);
@@ -100,7 +105,11 @@ int run_blueprint_commands(const BlueprintCommands& commands) {
   if (!resolve && !commands.graph->parsed()) return -1;
   blueprint::ResolvedSystem system;
   std::vector<Diagnostic> errors;
-  if (!blueprint::resolve(commands.path, commands.options, system, errors))
+  blueprint::ResolveOptions options = commands.options;
+  options.note = [](const std::string& note) {
+    std::fprintf(stderr, "policyc: note: %s\n", note.c_str());
+  };
+  if (!blueprint::resolve(commands.path, options, system, errors))
     return report_diagnostics(errors);
   std::string out;
   if (!resolve) {

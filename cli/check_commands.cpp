@@ -6,6 +6,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -85,6 +87,9 @@ std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json", "sarif", "junit", "github"}));
   c->check->add_option("--fail-level", c->fail_level, "Lowest severity that fails the check")
       ->check(CLI::IsMember({"error", "warning", "info"}));
+  c->check->add_option("--version", c->options.blueprint_version,
+                       "Load versioned service blueprints at this version (vN; default: the "
+                       "highest)");
   c->check->add_option("--waivers", c->options.waivers_path, "Waivers file (YAML or JSON)");
   c->check->add_option("-o,--output", c->output, "Write the report to FILE instead of stdout");
   c->check->add_flag("--no-color", c->no_color, "No colors in text output");
@@ -143,6 +148,11 @@ namespace {
 
 check::CheckOptions check_options(const CheckCommands& c) {
   check::CheckOptions options = c.options;
+  // Which file each versioned service loaded, once (every environment loads it again).
+  auto said = std::make_shared<std::set<std::string>>();
+  options.blueprint_note = [said](const std::string& note) {
+    if (said->insert(note).second) std::fprintf(stderr, "policyc: note: %s\n", note.c_str());
+  };
   if (!c.namespaces.empty()) options.namespaces = c.namespaces;
   if (!c.no_default_policies) {
     // The generation rules and templates are generate's, not decisions; the manifest pack

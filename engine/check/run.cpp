@@ -197,6 +197,8 @@ class Runner {
     blueprint::ResolveOptions resolve_options;
     resolve_options.environment = environment;
     resolve_options.editions = options_.editions;
+    resolve_options.version = options_.blueprint_version;
+    resolve_options.note = options_.blueprint_note;
     auto state = std::make_shared<TracedState>(secret_rules_);
     resolve_options.inspect_file = [&](const blueprint::SourceDocument& file) {
       state->mask.inspect(file);
@@ -235,6 +237,8 @@ class Runner {
     blueprint::ResolveOptions resolve_options;
     resolve_options.environment = environment;
     resolve_options.editions = options_.editions;
+    resolve_options.version = options_.blueprint_version;
+    resolve_options.note = options_.blueprint_note;
     // A system large enough for two evaluators has its services frozen as they load.
     // Not with --explain, whose second evaluation keeps the input: values shared between
     // threads are frozen, and a frozen value must have no other owner.
@@ -810,6 +814,7 @@ static bool run_check_unmasked(const std::string& blueprint_path, const CheckOpt
   if (report.environments.empty()) {
     blueprint::ResolveOptions base;
     base.environment = "";
+    base.version = options.blueprint_version;
     blueprint::ResolvedSystem system;
     if (!blueprint::resolve(blueprint_path, base, system, errors)) return false;
     report.environments = blueprint::declared_environments(system);

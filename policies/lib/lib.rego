@@ -191,7 +191,7 @@ regions(svc) := r if {
 
 multi_region(svc) if count(object.get(regions(svc), "list", [])) > 1
 
-multi_region(svc) if object.get(regions(svc), "strategy", "single") in {"active-active", "active-passive", "follow-the-sun"}
+multi_region(svc) if object.get(regions(svc), "strategy", "single") in {"active-active", "active-passive", "follow-the-sun", "geo-aware"}
 
 tenancy_mode(svc) := m if {
 	m := svc.tenancy.mode

@@ -93,9 +93,25 @@ bool load_source(const std::string& file, SourceDocument& out, std::vector<Diagn
 // Schema validation, driven by the JSON Schema files in engine/blueprint/schema/ (embedded
 // at build time). Overlays are partial service blueprints: `required` is not checked and
 // null (which deletes) is accepted anywhere.
-enum class SchemaKind { Service, Overlay, System };
+// History: a versioned service's history.log.json.
+enum class SchemaKind { Service, Overlay, System, History };
+// `shorthands`, when given, receives the paths where the document used a shorthand the
+// schema declares (an alias key, one item for a list, a string for an object, another
+// spelling of an enum value, an inline environment overlay), for normalize_shorthands.
 bool validate(const SourceDocument& source, size_t doc, SchemaKind kind,
-              std::vector<Diagnostic>& errors);
+              std::vector<Diagnostic>& errors, std::vector<std::string>* shorthands = nullptr);
+
+// What normalize_shorthands moved: aliases go to the path they stand for.
+struct ShorthandMoves {
+  std::vector<std::pair<std::string, std::string>> moved;      // {normalised path, source path}
+  std::vector<std::pair<std::string, std::string>> conflicts;  // {alias path, target path}
+};
+// A validated document in its long form: aliases moved to their target (an alias whose
+// target is also given is left out and listed in `conflicts`), one item wrapped in a list,
+// a string made the object it stands for, enum spellings replaced by the schema's value.
+// `shorthands` is what validate() gave; only those parts of the document are rebuilt.
+Value normalize_shorthands(const Value& document, SchemaKind kind,
+                           std::vector<std::string> shorthands, ShorthandMoves& moves);
 // The JSON Schema (draft-07) of a service blueprint or of system.yaml, for editors and other
 // validators: policyc's own formats (durations, sizes, CPU, budgets) become patterns.
 Value schema_document(SchemaKind kind);
@@ -164,6 +180,15 @@ struct ResolveOptions {
   // Called with each file read and parsed, on the loader threads (several at once), before
   // it is resolved: a caller that scans every file does it while the file is in cache.
   std::function<void(const SourceDocument&)> inspect_file;
+  // Services kept as versioned files (services/<id>/infrastructure-blueprint.vN.yaml beside
+  // history.log.json, without an infrastructure-blueprint.yaml) load the highest N, or this
+  // one ("v2") when set. The anchors of that version (history.log.json's entry) are the
+  // service's `history` in the input.
+  std::string version;
+  // Told, on the calling thread and in service order, which file each versioned service
+  // loaded ("services/auth-service: infrastructure-blueprint.v3.yaml (v3, the highest of
+  // v1, v2, v3)").
+  std::function<void(const std::string&)> note;
 };
 
 struct ResolvedSystem {

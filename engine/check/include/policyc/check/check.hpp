@@ -9,6 +9,7 @@
 // custom.domain, custom.remediation).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -65,6 +66,10 @@ struct CheckOptions {
   std::map<std::string, std::vector<PolicyText>> generated;
   // Time and memory limits for every evaluation the check makes (check and explain).
   ResourceLimits limits;
+  // Versioned service blueprints: the version to load ("v2"; empty: the highest), and where
+  // to say which file each one loaded (blueprint::ResolveOptions::version and ::note).
+  std::string blueprint_version;
+  std::function<void(const std::string&)> blueprint_note;
 };
 
 // One decision rule (deny/warn/violation) as reports describe it.
