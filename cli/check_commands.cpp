@@ -70,6 +70,9 @@ void add_policy_options(CLI::App* command, CheckCommands& c) {
                     "Read deny/warn/violation rules in every package, not only policies.*");
   command->add_flag("--v0-compatible", c.options.v0_compatible,
                     "Parse --policy modules with Rego v0 syntax");
+  command->add_option("--version", c.options.blueprint_version,
+                      "Load versioned service blueprints at this version (vN; default: the "
+                      "highest)");
 }
 
 }  // namespace
@@ -87,9 +90,6 @@ std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json", "sarif", "junit", "github"}));
   c->check->add_option("--fail-level", c->fail_level, "Lowest severity that fails the check")
       ->check(CLI::IsMember({"error", "warning", "info"}));
-  c->check->add_option("--version", c->options.blueprint_version,
-                       "Load versioned service blueprints at this version (vN; default: the "
-                       "highest)");
   c->check->add_option("--waivers", c->options.waivers_path, "Waivers file (YAML or JSON)");
   c->check->add_option("-o,--output", c->output, "Write the report to FILE instead of stdout");
   c->check->add_flag("--no-color", c->no_color, "No colors in text output");
@@ -207,6 +207,8 @@ bool render_manifests(const CheckCommands& c, const BuiltinRegistry& registry,
   generate.force = true;  // the point is to check what it renders
   generate.tool_version = POLICYC_VERSION;
   generate.limits = options.limits;
+  generate.blueprint_version = options.blueprint_version;
+  generate.blueprint_note = options.blueprint_note;
   for (const auto& file : policies::stock_files())
     generate.stock_policies.push_back({std::string(file.path), std::string(file.text)});
   generator::GenerateResult result;

@@ -2,6 +2,8 @@
 #include "generate_commands.hpp"
 
 #include <cstdio>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,8 @@ std::shared_ptr<GenerateCommand> add_generate_command(CLI::App& app) {
   g->add_option("--edition", c->options.editions, "Edition overlay (repeatable)")
       ->allow_extra_args(false);
   g->add_option("-o,--output", c->output, "Output directory (default: generated)");
+  g->add_option("--version", c->options.blueprint_version,
+                "Load versioned service blueprints at this version (vN; default: the highest)");
   g->add_option("-p,--policy", c->options.policy_paths,
                 "Rules that extend or override the derived facts (repeatable)")
       ->allow_extra_args(false);
@@ -65,6 +69,11 @@ int run_generate(const GenerateCommand& c) {
   BuiltinRegistry registry;
   register_standard_builtins(registry);
   options.tool_version = POLICYC_VERSION;
+  // Which file each versioned service loaded, once (every environment loads it again).
+  auto said = std::make_shared<std::set<std::string>>();
+  options.blueprint_note = [said](const std::string& note) {
+    if (said->insert(note).second) std::fprintf(stderr, "policyc: note: %s\n", note.c_str());
+  };
   for (const auto& file : policies::stock_files())
     options.stock_policies.push_back({std::string(file.path), std::string(file.text)});
   generator::GenerateResult result;

@@ -237,6 +237,8 @@ class Generator {
   bool resolve_base(const std::string& path) {
     blueprint::ResolveOptions base;
     base.environment = "";
+    base.version = options_.blueprint_version;
+    base.note = options_.blueprint_note;
     blueprint::ResolvedSystem system;
     if (!blueprint::resolve(path, base, system, errors_)) return false;
     ObjectEntries services;
@@ -254,6 +256,8 @@ class Generator {
     blueprint::ResolveOptions resolve_options;
     resolve_options.environment = environment;
     resolve_options.editions = options_.editions;
+    resolve_options.version = options_.blueprint_version;
+    resolve_options.note = options_.blueprint_note;
     blueprint::ResolvedSystem system;
     if (!blueprint::resolve(path, resolve_options, system, errors_)) return false;
     Value input = blueprint::input_document(system);
@@ -396,6 +400,8 @@ bool generate_unmasked(const std::string& blueprint_path, const GenerateOptions&
     check_options.policy_paths = options.policy_paths;
     check_options.v0_compatible = options.v0_compatible;
     check_options.limits = options.limits;
+    check_options.blueprint_version = options.blueprint_version;
+    check_options.blueprint_note = options.blueprint_note;
     for (const auto& policy : options.stock_policies)
       if (!policy.path.starts_with("policies/generate/"))
         check_options.stock_policies.push_back(policy);

@@ -45,6 +45,16 @@ status=$?
 [[ $(grep -c "policyc: note: services/auth-service: infrastructure-blueprint.v1.yaml" "$scratch/stderr") -eq 1 ]] ||
   fail "check says once which version it loaded: $(cat "$scratch/stderr")"
 
+for command in "explain $system --rule SEC-001 --service auth-service" "generate $system --force -o $scratch/tree"; do
+  "$policyc" $command --version v1 >/dev/null 2>"$scratch/stderr"
+  status=$?
+  [[ $status -le 1 ]] || fail "${command%% *} --version v1: exit $status ($(head -3 "$scratch/stderr"))"
+  [[ $(grep -c "policyc: note: services/auth-service: infrastructure-blueprint.v1.yaml (v1 as asked" "$scratch/stderr") -eq 1 ]] ||
+    fail "${command%% *} says once which version it loaded: $(cat "$scratch/stderr")"
+done
+grep -qx "  replicas: 1" "$scratch/tree/infrastructure/auth-service/prod/deployment.yaml" ||
+  fail "generate --version v1: the deployment is not v1's (replicas 1)"
+
 # A bad history file: file:line:col, the line and a caret, "did you mean".
 cp -r "$system" "$scratch/bad"
 sed -i '0,/"hash"/s/"hash"/"hsah"/' "$scratch/bad/services/auth-service/history.log.json"

@@ -5,6 +5,7 @@
 // text is deterministic, carries the seed's traceability header and never a secret value.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@ struct GenerateOptions {
   bool force = false;
   std::string tool_version;  // for the generated-by header
   ResourceLimits limits;     // for the check and the rendering
+  // Versioned service blueprints: the version to load ("v2"; empty: the highest), and where
+  // to say which file each service loaded (as CheckOptions).
+  std::string blueprint_version;
+  std::function<void(const std::string&)> blueprint_note;
 };
 
 struct GeneratedFile {
