@@ -133,14 +133,14 @@ Value round_fn(Args a, BuiltinContext&) {
   return number_from_mpz(-floor_q(-q + half));
 }
 
-Value range_values(BuiltinContext& ctx, const mpz_class& from, const mpz_class& to,
+Value range_values(BuiltinContext& ctx, const char* fn, const mpz_class& from, const mpz_class& to,
                    const mpz_class& step) {
   mpz_class count = (abs(to - from) / step) + 1;
   // The array is counted before it is built: a range can ask for more than any machine holds.
   constexpr size_t kBytesPerItem = sizeof(Value);
   if (count > mpz_class(std::to_string(SIZE_MAX / kBytesPerItem))) {
     ctx.reserve(SIZE_MAX);
-    fail("numbers.range", "range too large");
+    fail(fn, std::string(fn) + ": range too large");
   }
   size_t n = std::stoull(count.get_str());
   ctx.reserve(n * kBytesPerItem);
@@ -171,7 +171,7 @@ Value range_values(BuiltinContext& ctx, const mpz_class& from, const mpz_class& 
 Value numbers_range(Args a, BuiltinContext& ctx) {
   mpz_class x = need_integer("numbers.range", a[0], 1);
   mpz_class y = need_integer("numbers.range", a[1], 2);
-  return range_values(ctx, x, y, 1);
+  return range_values(ctx, "numbers.range", x, y, 1);
 }
 
 Value numbers_range_step(Args a, BuiltinContext& ctx) {
@@ -180,7 +180,7 @@ Value numbers_range_step(Args a, BuiltinContext& ctx) {
   mpz_class step = need_integer("numbers.range_step", a[2], 3);
   if (step <= 0)
     fail("numbers.range_step", "numbers.range_step: step must be a positive number above zero");
-  return range_values(ctx, x, y, step);
+  return range_values(ctx, "numbers.range_step", x, y, step);
 }
 
 uint64_t splitmix(uint64_t x) {

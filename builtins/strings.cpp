@@ -13,9 +13,11 @@ Value concat(Args a, BuiltinContext& ctx) {
   const std::string& delim = need_string("concat", a[0], 1);
   need_kinds("concat", a[1], 2, {Kind::Set, Kind::Array});
   // Items may all be the same long string: the result is counted before it is built.
-  size_t total = 0;
-  for (const auto& x : a[1].items()) total += (x.is_string() ? x.str().size() : 0) + delim.size();
-  ctx.reserve(total);
+  if (ctx.memory_capped()) {
+    size_t total = 0;
+    for (const auto& x : a[1].items()) total += (x.is_string() ? x.str().size() : 0) + delim.size();
+    ctx.reserve(total);
+  }
   std::string out;
   bool first = true;
   for (const auto& x : a[1].items()) {
@@ -114,7 +116,7 @@ Value upper(Args a, BuiltinContext&) {
 std::string replace_all(const std::string& s, const std::string& from, const std::string& to,
                         BuiltinContext& ctx) {
   std::string out;
-  if (to.size() > from.size()) {
+  if (to.size() > from.size() && ctx.memory_capped()) {
     // Counted first: each match may grow the string by the replacement's length.
     size_t matches = 0;
     if (from.empty()) {

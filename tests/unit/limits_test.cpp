@@ -154,6 +154,20 @@ TEST(Limits, MemoryCapRefusesSharedValuesWrittenOut) {
   EXPECT_EQ(errors[0].code, "eval_memory_error");
 }
 
+TEST(Limits, MemoryCapRefusesStringsGrownFromSharedParts) {
+  // A 1 MB string, joined 10,000 times over, and grown by replacing every gap with it.
+  const std::string mb = "s := concat(\"\", [\"x\" | some _ in numbers.range(1, 1000000)])\n";
+  ResourceLimits limits = ResourceLimits::starting_now(milliseconds(0), size_t{512} << 20);
+  for (const char* rule : {"p := count(concat(\"\", [s | some _ in numbers.range(1, 10000)]))\n",
+                           "p := count(replace(substring(s, 0, 100000), \"\", s))\n",
+                           "p := count(regex.replace(substring(s, 0, 100000), \"x\", s))\n"}) {
+    auto errors = evaluate("package t\n\n" + mb + rule, "data.t.p", &limits);
+    ASSERT_EQ(errors.size(), 1u) << rule;
+    EXPECT_EQ(errors[0].code, "eval_memory_error") << rule;
+    EXPECT_EQ(errors[0].line, 4) << rule;
+  }
+}
+
 TEST(Limits, RangesAreExactUnderALimit) {
   ResourceLimits limits = ResourceLimits::starting_now(milliseconds(10000), size_t{1} << 30);
   std::vector<QueryResult> results;
