@@ -121,6 +121,15 @@ TEST(JsonTest, DecodesEscapesAndSurrogatePairs) {
   EXPECT_EQ(json(R"("\ud83d!")").str(), "\xEF\xBF\xBD!");
 }
 
+TEST(JsonTest, AnEmptyKeyWhereNoKeyWasRememberedStaysAString) {
+  // The first object's first key is not plain (not remembered), its second is: a later
+  // empty key at the first position must not match the empty slot (found by fuzzing).
+  Value v = json("[{\"\\u00e9x\": 1, \"b\": 2}, {\"\": 3}]");
+  ASSERT_EQ(v.items()[1].entries().size(), 1u);
+  EXPECT_TRUE(v.items()[1].entries()[0].first.is_string());
+  EXPECT_EQ(v.items()[1].entries()[0].first.str(), "");
+}
+
 TEST(JsonTest, InvalidUtf8BecomesReplacementCharacters) {
   // Valid multi-byte text is kept as is.
   EXPECT_EQ(json("\"caf\xC3\xA9 \xF0\x9F\x98\x80\"").str(), "caf\xC3\xA9 \xF0\x9F\x98\x80");

@@ -25,6 +25,7 @@
 #include "policyc/core/io.hpp"
 #include "policyc/core/memory.hpp"
 #include "policyc/core/tasks.hpp"
+#include "policyc/core/utf8.hpp"
 
 namespace policyc {
 
@@ -403,7 +404,9 @@ class JsonParser {
     // The key at this position of the previous object is the likely match. Its bytes are
     // plain (it was parsed by the loop below), so equal bytes and a closing quote right
     // after them need no scan.
-    if (index < recent_keys_.size()) {
+    // A slot never filled (a key at that position was not plain) holds no string: an empty
+    // key must not match it (found by fuzzing: `{"": 3}` read as `{null: 3}`).
+    if (index < recent_keys_.size() && recent_keys_[index].is_string()) {
       const std::string& recent = recent_keys_[index].str();
       size_t end = start + recent.size();
       if (end < text_.size() && text_[end] == '"' &&
@@ -506,36 +509,6 @@ class JsonParser {
     if (code >= 0xDC00 && code <= 0xDFFF) code = 0xFFFD;
     append_utf8(s, code);
     return true;
-  }
-
-  // Length of the valid UTF-8 sequence at s[i], or 0 when it is invalid (overlong forms,
-  // surrogates and code points above U+10FFFF included), by Go's utf8.DecodeRune rules.
-  static size_t utf8_sequence_length(std::string_view s, size_t i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n;
-    uint32_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return 0;
-    }
-    if (i + n > s.size()) return 0;
-    unsigned char second = static_cast<unsigned char>(s[i + 1]);
-    if (second < lo || second > hi) return 0;
-    for (size_t k = 2; k < n; ++k) {
-      unsigned char b = static_cast<unsigned char>(s[i + k]);
-      if (b < 0x80 || b > 0xBF) return 0;
-    }
-    return n;
   }
 
   // Eight bytes at a time: most strings are ASCII and need no UTF-8 check at all.
