@@ -469,16 +469,7 @@ Diagnostic SourceDocument::error(const char* code, int line, int col, std::strin
 }
 
 std::string SourceDocument::line_text(int line) const {
-  if (line <= 0) return "";
-  size_t start = 0;
-  for (int i = 1; i < line; ++i) {
-    start = text.find('\n', start);
-    if (start == std::string::npos) return "";
-    ++start;
-  }
-  size_t end = text.find('\n', start);
-  std::string result =
-      text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  std::string result = line_of(text, line);
   if (!result.empty() && result.back() == '\r') result.pop_back();
   return result;
 }

@@ -776,17 +776,7 @@ static bool run_check_unmasked(const std::string& blueprint_path, const CheckOpt
 void mask_secret_lines(std::vector<Diagnostic>& errors) {
   SecretMask mask{SecretRules{}};
   for (auto& d : errors) {
-    if (d.source_line.empty() && d.line > 0 && !d.file.empty()) {
-      std::string text;
-      if (!read_file(d.file, text)) continue;
-      size_t start = 0;
-      for (int line = 1; line < d.line && start != std::string::npos; ++line) {
-        start = text.find('\n', start);
-        if (start != std::string::npos) ++start;
-      }
-      if (start == std::string::npos) continue;
-      d.source_line = text.substr(start, text.find('\n', start) - start);
-    }
+    attach_source_line(d);
     if (!d.source_line.empty()) d.source_line = mask.mask_key_line(d.source_line);
   }
 }

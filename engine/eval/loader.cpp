@@ -36,20 +36,6 @@ Diagnostic file_error(const std::string& file, const std::string& message) {
   return d;
 }
 
-std::string line_at(std::string_view text, int line) {
-  int current = 1;
-  size_t start = 0;
-  while (current < line) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string_view::npos) return std::string();
-    start = nl + 1;
-    ++current;
-  }
-  size_t end = text.find('\n', start);
-  return std::string(
-      text.substr(start, end == std::string_view::npos ? text.size() - start : end - start));
-}
-
 const Value* field(const Value& obj, const char* name) {
   if (!obj.is_object()) return nullptr;
   return obj.find(Value::string(name));
@@ -213,7 +199,7 @@ Diagnostic text_error_diagnostic(const std::string& file, std::string_view text,
   d.file = file;
   d.line = err.line;
   d.col = err.col;
-  if (err.line > 0) d.source_line = line_at(text, err.line);
+  if (err.line > 0) d.source_line = line_of(text, err.line);
   return d;
 }
 

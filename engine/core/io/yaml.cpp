@@ -526,4 +526,23 @@ void line_col_of_offset(std::string_view text, size_t offset, int& line, int& co
   col = static_cast<int>(offset - line_start) + 1;
 }
 
+std::string line_of(std::string_view text, int line) {
+  if (line <= 0) return "";
+  size_t start = 0;
+  for (int current = 1; current < line; ++current) {
+    start = text.find('\n', start);
+    if (start == std::string_view::npos) return "";
+    ++start;
+  }
+  size_t end = text.find('\n', start);
+  return std::string(
+      text.substr(start, end == std::string_view::npos ? text.size() - start : end - start));
+}
+
+void attach_source_line(Diagnostic& d) {
+  if (!d.source_line.empty() || d.line <= 0 || d.file.empty()) return;
+  std::string text;
+  if (read_file(d.file, text)) d.source_line = line_of(text, d.line);
+}
+
 }  // namespace policyc

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "policyc/core/diagnostic.hpp"
 #include "policyc/core/value.hpp"
 
 namespace policyc {
@@ -49,6 +50,13 @@ Value resolve_plain_scalar(std::string_view text, YamlSchema schema);
 // The 1-based line and column of byte `offset` in `text`: libyaml locates encoding errors
 // (bytes that are not UTF-8, control characters) by offset only.
 void line_col_of_offset(std::string_view text, size_t offset, int& line, int& col);
+
+// Line `line` (1-based) of `text`, without its newline; empty past the end.
+std::string line_of(std::string_view text, int line);
+
+// Errors raised far from the loader name a file and line but carry no text for the caret:
+// the line is read from the file (nothing when it cannot be read).
+void attach_source_line(Diagnostic& d);
 
 // Parses a YAML stream (one or more documents) with libyaml's event parser. Quoted scalars
 // are strings. Errors carry libyaml's line/column.
