@@ -267,8 +267,9 @@ size_t serialized_size(const Value& v, size_t limit, size_t sum) {
 
 void reserve_serialized(BuiltinContext& ctx, const Value& v) {
   if (!ctx.memory_capped()) return;
-  size_t left = ctx.limits->memory_left();
-  ctx.reserve(serialized_size(v, left, 0));
+  // Counted up to the cap itself, so a small value costs no look at the process's memory
+  // (reserve() reads it only for sizes worth it).
+  ctx.reserve(serialized_size(v, ctx.limits->limits()->max_memory, 0));
 }
 
 }  // namespace policyc::builtins

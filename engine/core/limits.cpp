@@ -57,12 +57,6 @@ void LimitGuard::reserve(size_t bytes) {
     memory_exceeded(resident, bytes);
 }
 
-size_t LimitGuard::memory_left() const {
-  if (!limits_ || limits_->max_memory == 0) return SIZE_MAX;
-  size_t resident = resident_bytes();
-  return resident >= limits_->max_memory ? 0 : limits_->max_memory - resident;
-}
-
 void LimitGuard::memory_exceeded(size_t resident, size_t wanted) const {
   std::string what = "evaluation stopped: the memory limit (--max-memory " +
                      format_size(limits_->max_memory) + ") was reached: the process holds " +

