@@ -107,7 +107,7 @@ std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
                    "How deep --explain follows rules and functions (default 4)")
       ->check(CLI::Range(1, 64));
   add_limit_options(c->check, c->check_limits, kDefaultTimeout, kDefaultMaxMemory,
-                    "Stop after this long, loading included (30s, 5m; 0: no limit)");
+                    kWholeRunTimeoutHelp);
 
   c->explain =
       app.add_subcommand("explain", "Explain why a rule fired for a service, or why it did not");
@@ -131,7 +131,7 @@ std::shared_ptr<CheckCommands> add_check_commands(CLI::App& app) {
   c->explain->add_option("-f,--format", c->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}));
   add_limit_options(c->explain, c->explain_limits, kDefaultTimeout, kDefaultMaxMemory,
-                    "Stop after this long, loading included (30s, 5m; 0: no limit)");
+                    kWholeRunTimeoutHelp);
 
   c->test = app.add_subcommand("test", "Run Rego unit tests (test_ rules)");
   c->test->add_option("paths", c->test_options.paths, "Policy files or directories")->required();

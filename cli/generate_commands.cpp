@@ -33,8 +33,7 @@ std::shared_ptr<GenerateCommand> add_generate_command(CLI::App& app) {
       "generate", "Render deployment files (Kubernetes, Kustomize, Helm) from a blueprint");
   auto* g = c->command;
   g->add_option("path", c->path, "Blueprint directory or service file")->required();
-  add_limit_options(g, c->limits, kDefaultTimeout, kDefaultMaxMemory,
-                    "Stop after this long, loading included (30s, 5m; 0: no limit)");
+  add_limit_options(g, c->limits, kDefaultTimeout, kDefaultMaxMemory, kWholeRunTimeoutHelp);
   g->add_option("-e,--env", c->options.environments,
                 "Environment to render (repeatable; default: every declared one)")
       ->allow_extra_args(false);

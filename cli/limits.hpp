@@ -15,6 +15,9 @@ namespace policyc::cli {
 inline constexpr const char* kDefaultTimeout = "5m";
 inline constexpr const char* kDefaultMaxMemory = "4GiB";
 
+inline constexpr const char* kWholeRunTimeoutHelp =
+    "Stop after this long, loading included (30s, 5m; 0: no limit)";
+
 struct LimitArgs {
   std::string timeout;
   std::string max_memory;
