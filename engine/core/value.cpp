@@ -16,6 +16,7 @@
 
 #include "policyc/core/frozen.hpp"
 #include "policyc/core/number_paths.hpp"
+#include "policyc/core/utf8.hpp"
 
 namespace policyc {
 
@@ -1111,14 +1112,28 @@ int compare(const Value& a, const Value& b) {
 
 namespace {
 
-// Bytes JSON strings escape: control characters, the quote and backslash, and the
-// HTML-sensitive <, > and & (as Go's encoding/json does, which OPA's output follows).
+// Bytes a JSON string cannot copy without a look: control characters, the quote and
+// backslash, the HTML-sensitive <, > and &, and every non-ASCII byte. Go's encoding/json,
+// which OPA's output follows, also escapes U+2028 and U+2029 and writes \ufffd for each byte
+// that is not UTF-8 (base64.decode can make such strings), so the text stays valid JSON.
 constexpr std::array<bool, 256> kJsonEscaped = [] {
   std::array<bool, 256> table{};
   for (int c = 0; c < 0x20; ++c) table[static_cast<size_t>(c)] = true;
   for (unsigned char c : {'"', '\\', '<', '>', '&'}) table[c] = true;
+  for (int c = 0x80; c < 0x100; ++c) table[static_cast<size_t>(c)] = true;
   return table;
 }();
+
+// The length of the UTF-8 sequence at s[i] that JSON text may hold as it is, or 0 for an
+// invalid byte, U+2028 or U+2029.
+size_t json_verbatim_sequence(std::string_view s, size_t i) {
+  size_t n = utf8_sequence_length(s, i);
+  if (n == 3 && static_cast<unsigned char>(s[i]) == 0xE2 &&
+      static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+      (static_cast<unsigned char>(s[i + 2]) & 0xFE) == 0xA8)
+    return 0;
+  return n;
+}
 
 // Writes JSON text into a buffer of its own and hands it to the string in chunks. Writing
 // tens of megabytes (`resolve --format json` of a large system) a character at a time into
@@ -1208,11 +1223,29 @@ class JsonWriter {
     size_t i = 0;
     while (i < s.size()) {
       size_t run = i;
-      while (run < s.size() && !kJsonEscaped[static_cast<unsigned char>(s[run])]) ++run;
+      while (run < s.size()) {
+        unsigned char c = static_cast<unsigned char>(s[run]);
+        if (!kJsonEscaped[c]) {
+          ++run;
+          continue;
+        }
+        size_t n = c >= 0x80 ? json_verbatim_sequence(s, run) : 0;
+        if (n == 0) break;
+        run += n;
+      }
       text(s.substr(i, run - i));
       if (run == s.size()) break;
       i = run + 1;
       unsigned char c = static_cast<unsigned char>(s[run]);
+      if (c >= 0x80) {
+        if (utf8_sequence_length(s, run) == 0) {
+          text("\\ufffd");
+        } else {
+          text(static_cast<unsigned char>(s[run + 2]) == 0xA8 ? "\\u2028" : "\\u2029");
+          i = run + 3;
+        }
+        continue;
+      }
       switch (c) {
         case '"':
           text("\\\"");
