@@ -1,5 +1,6 @@
-// JWT verification (io.jwt.decode_verify) and private key parsing (crypto.parse_private_keys),
-// with OpenSSL 3 EVP for the asymmetric algorithms.
+// JWTs: verification (io.jwt.decode_verify, io.jwt.verify_<alg>), signing (io.jwt.encode_sign,
+// io.jwt.encode_sign_raw) and private key parsing (crypto.parse_private_keys), with OpenSSL 3
+// EVP for the asymmetric algorithms.
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -11,8 +12,10 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <iterator>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "internal.hpp"
 #include "policyc/core/io.hpp"
@@ -80,10 +83,12 @@ std::optional<PemBlock> pem_decode(const std::string& data) {
 
 // --- Keys ------------------------------------------------------------------------------
 
+// A key to verify with: a public key, or (from an "oct" JWK) the bytes of an HMAC secret.
 struct VerificationKey {
   std::string alg;
   std::string kid;
   Pkey key;
+  std::optional<std::string> secret;
 };
 
 BIGNUM* bn_from_b64url(const Value* v) {
@@ -155,30 +160,29 @@ std::string str_field(const Value& obj, const char* name) {
 }
 
 // OPA's getKeysFromCertOrJWK: a PEM certificate or public key, else a JWK or JWK set.
-std::vector<VerificationKey> keys_from_cert_or_jwk(const std::string& text) {
+std::vector<VerificationKey> keys_from_cert_or_jwk(std::string_view fn, const std::string& text) {
   if (auto block = pem_decode(text)) {
-    if (!block->rest.empty()) fail(kVerify, "extra data after a PEM certificate block");
+    if (!block->rest.empty()) fail(fn, "extra data after a PEM certificate block");
     const auto* p = reinterpret_cast<const unsigned char*>(block->der.data());
     long len = static_cast<long>(block->der.size());
     if (block->type == "CERTIFICATE") {
       X509* cert = d2i_X509(nullptr, &p, len);
-      if (!cert) fail(kVerify, "failed to parse a PEM certificate");
+      if (!cert) fail(fn, "failed to parse a PEM certificate");
       EVP_PKEY* k = X509_get_pubkey(cert);
       X509_free(cert);
-      if (!k) fail(kVerify, "failed to parse a PEM certificate");
-      return {{"", "", wrap(k)}};
+      if (!k) fail(fn, "failed to parse a PEM certificate");
+      return {{"", "", wrap(k), std::nullopt}};
     }
     if (block->type == "PUBLIC KEY") {
       EVP_PKEY* k = d2i_PUBKEY(nullptr, &p, len);
-      if (!k) fail(kVerify, "failed to parse a PEM public key");
-      return {{"", "", wrap(k)}};
+      if (!k) fail(fn, "failed to parse a PEM public key");
+      return {{"", "", wrap(k), std::nullopt}};
     }
-    fail(kVerify, "failed to extract a Key from the PEM certificate");
+    fail(fn, "failed to extract a Key from the PEM certificate");
   }
   Value doc;
   TextError err;
-  if (!parse_json(text, doc, err) || !doc.is_object())
-    fail(kVerify, "failed to parse a JWK key (set)");
+  if (!parse_json(text, doc, err) || !doc.is_object()) fail(fn, "failed to parse a JWK key (set)");
   std::vector<Value> jwks;
   if (const Value* ks = doc.find(Value::string("keys")); ks && ks->is_array())
     jwks = ks->items();
@@ -186,17 +190,25 @@ std::vector<VerificationKey> keys_from_cert_or_jwk(const std::string& text) {
     jwks.push_back(doc);
   std::vector<VerificationKey> out;
   for (const Value& jwk : jwks) {
-    if (!jwk.is_object()) fail(kVerify, "failed to parse a JWK key (set)");
+    if (!jwk.is_object()) fail(fn, "failed to parse a JWK key (set)");
     std::string kty = str_field(jwk, "kty");
+    if (kty == "oct") {
+      std::string secret;
+      const Value* k = jwk.find(Value::string("k"));
+      if (!k || !k->is_string() || !b64url_decode(k->str(), secret))
+        fail(fn, "failed to parse a JWK key (set)");
+      out.push_back({str_field(jwk, "alg"), str_field(jwk, "kid"), nullptr, secret});
+      continue;
+    }
     Pkey key;
     if (kty == "RSA")
       key = rsa_from_jwk(jwk);
     else if (kty == "EC")
       key = ec_from_jwk(jwk);
     else
-      fail(kVerify, "failed to parse a JWK key (set): unsupported key type " + kty);
-    if (!key) fail(kVerify, "failed to parse a JWK key (set)");
-    out.push_back({str_field(jwk, "alg"), str_field(jwk, "kid"), key});
+      fail(fn, "failed to parse a JWK key (set): unsupported key type " + kty);
+    if (!key) fail(fn, "failed to parse a JWK key (set)");
+    out.push_back({str_field(jwk, "alg"), str_field(jwk, "kid"), key, std::nullopt});
   }
   return out;
 }
@@ -279,6 +291,13 @@ bool verify_pkey(const Algorithm& a, EVP_PKEY* key, const std::string& plain,
   return ok;
 }
 
+// An HMAC secret verifies only HS* signatures and a public key only the others.
+bool verify_with(const Algorithm& a, const VerificationKey& k, const std::string& plain,
+                 const std::string& sig) {
+  if (k.secret) return a.family == Family::Hmac && verify_hmac(a, *k.secret, plain, sig);
+  return verify_pkey(a, k.key.get(), plain, sig);
+}
+
 // --- io.jwt.decode_verify --------------------------------------------------------------
 
 struct Constraints {
@@ -298,7 +317,7 @@ Constraints parse_constraints(const Value& obj) {
   for (const auto& [k, v] : obj.entries()) {
     std::string name = k.is_string() ? k.str() : k.to_json();
     if (name == "cert") {
-      c.keys = keys_from_cert_or_jwk(constraint_string("cert", v));
+      c.keys = keys_from_cert_or_jwk(kVerify, constraint_string("cert", v));
       c.have_keys = true;
     } else if (name == "secret") {
       c.secret = constraint_string("secret", v);
@@ -328,7 +347,7 @@ struct Header {
   bool valid = true;
 };
 
-Header parse_header(const Value& h) {
+Header parse_header(std::string_view fn, const Value& h) {
   Header out;
   std::vector<std::string> unknown, crit;
   static const char* known[] = {"alg", "kid", "typ", "cty", "crit"};
@@ -341,14 +360,14 @@ Header parse_header(const Value& h) {
       continue;
     }
     if (name == "crit") {
-      if (!v.is_array()) fail(kVerify, "crit: must be a list");
+      if (!v.is_array()) fail(fn, "crit: must be a list");
       for (const Value& c : v.items()) {
-        if (!c.is_string()) fail(kVerify, "crit: must be a list of strings");
+        if (!c.is_string()) fail(fn, "crit: must be a list of strings");
         crit.push_back(c.str());
       }
       continue;
     }
-    if (!v.is_string()) fail(kVerify, name + " header: must be a string");
+    if (!v.is_string()) fail(fn, name + " header: must be a string");
     if (name == "alg") out.alg = v.str();
     if (name == "kid") out.kid = v.str();
     if (name == "cty") out.cty = v.str();
@@ -360,9 +379,9 @@ Header parse_header(const Value& h) {
   return out;
 }
 
-std::vector<std::string> split_token(const std::string& token) {
-  if (token.find('.') == std::string::npos) fail(kVerify, "encoded JWT had no period separators");
-  return split_jwt(kVerify, token);
+std::vector<std::string> split_token(std::string_view fn, const std::string& token) {
+  if (token.find('.') == std::string::npos) fail(fn, "encoded JWT had no period separators");
+  return split_jwt(fn, token);
 }
 
 // Whether the signature verifies; throws for an unknown algorithm.
@@ -376,10 +395,10 @@ bool verify_signature(const Constraints& c, const Header& h, const std::string& 
   }
   if (!h.kid.empty())
     for (const VerificationKey& k : c.keys)
-      if (k.kid == h.kid) return verify_pkey(*a, k.key.get(), plain, sig);
+      if (k.kid == h.kid) return verify_with(*a, k, plain, sig);
   for (const VerificationKey& k : c.keys) {
     if (!k.alg.empty() && k.alg != h.alg) continue;
-    if (verify_pkey(*a, k.key.get(), plain, sig)) return true;
+    if (verify_with(*a, k, plain, sig)) return true;
   }
   return false;
 }
@@ -402,11 +421,11 @@ Value decode_verify(Args a, BuiltinContext& ctx) {
   Value header;
   std::string payload_text;
   for (;;) {
-    std::vector<std::string> parts = split_token(token);
+    std::vector<std::string> parts = split_token(kVerify, token);
     header = jwt_json_object(kVerify, "header", parts[0]);
     if (header.find(Value::string("enc")))
       fail(kVerify, "JWT is a JWE object, which is not supported");
-    Header h = parse_header(header);
+    Header h = parse_header(kVerify, header);
     if (!h.valid) return unverified;
     if (!c.alg.empty() && c.alg != h.alg) return unverified;
     std::string sig;
@@ -443,6 +462,288 @@ Value decode_verify(Args a, BuiltinContext& ctx) {
     if (now_s < nbf->to_double()) return unverified;
   }
   return Value::array({Value::boolean(true), header, payload});
+}
+
+std::string std_base64(const std::string& raw);
+
+// --- io.jwt.verify_<alg> ---------------------------------------------------------------
+
+struct VerifyFunction {
+  const char* name;
+  const char* alg;
+};
+
+constexpr VerifyFunction kVerifyFunctions[] = {
+    {"io.jwt.verify_hs256", "HS256"}, {"io.jwt.verify_hs384", "HS384"},
+    {"io.jwt.verify_hs512", "HS512"}, {"io.jwt.verify_rs256", "RS256"},
+    {"io.jwt.verify_rs384", "RS384"}, {"io.jwt.verify_rs512", "RS512"},
+    {"io.jwt.verify_ps256", "PS256"}, {"io.jwt.verify_ps384", "PS384"},
+    {"io.jwt.verify_ps512", "PS512"}, {"io.jwt.verify_es256", "ES256"},
+    {"io.jwt.verify_es384", "ES384"}, {"io.jwt.verify_es512", "ES512"},
+};
+
+std::string signature_bytes(std::string_view fn, const std::string& encoded) {
+  std::string sig;
+  if (!b64url_decode(encoded, sig)) fail(fn, "illegal base64 data");
+  return sig;
+}
+
+// OPA checks the signature only: not the header's alg, nor the claims (decode_verify does).
+// With a certificate or JWK set, a key whose kid the header names decides alone; otherwise any
+// key whose alg (if it has one) matches the header's may verify it.
+Value verify_by_function(const VerifyFunction& f, Args a) {
+  const Algorithm& alg = *find_algorithm(f.alg);
+  std::vector<std::string> parts = split_token(f.name, need_string(f.name, a[0], 1));
+  const std::string& key_text = need_string(f.name, a[1], 2);
+  std::string plain = parts[0] + "." + parts[1];
+  if (alg.family == Family::Hmac)
+    return Value::boolean(verify_hmac(alg, key_text, plain, signature_bytes(f.name, parts[2])));
+  std::vector<VerificationKey> keys = keys_from_cert_or_jwk(f.name, key_text);
+  std::string sig = signature_bytes(f.name, parts[2]);
+  Value header = jwt_json_object(f.name, "header", parts[0]);
+  if (header.find(Value::string("enc")))
+    fail(f.name, "JWT is a JWE object, which is not supported");
+  Header h = parse_header(f.name, header);
+  if (!h.kid.empty())
+    for (const VerificationKey& k : keys)
+      if (k.kid == h.kid) return Value::boolean(verify_with(alg, k, plain, sig));
+  for (const VerificationKey& k : keys)
+    if ((k.alg.empty() || k.alg == h.alg) && verify_with(alg, k, plain, sig))
+      return Value::boolean(true);
+  return Value::boolean(false);
+}
+
+template <size_t I>
+Value verify_function(Args a, BuiltinContext&) {
+  return verify_by_function(kVerifyFunctions[I], a);
+}
+
+template <size_t... I>
+void register_verify_functions(BuiltinRegistry& r, std::index_sequence<I...>) {
+  (def(r, "tokens", kVerifyFunctions[I].name, {"string", "string"}, "boolean",
+       kVerifyFunctions[I].alg[0] == 'H'
+           ? "Whether a JWT's HMAC signature is valid for the secret (claims are not checked)."
+           : "Whether a JWT's signature is valid for a PEM certificate or public key, or a JWK "
+             "(set) (claims are not checked).",
+       verify_function<I>),
+   ...);
+}
+
+// --- io.jwt.encode_sign and io.jwt.encode_sign_raw -------------------------------------
+
+constexpr const char* kEncodeSign = "io.jwt.encode_sign";
+constexpr const char* kEncodeSignRaw = "io.jwt.encode_sign_raw";
+
+std::string b64url_no_pad(const std::string& raw) {
+  std::string out = std_base64(raw);
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return out;
+}
+
+struct BnFree {
+  void operator()(BIGNUM* b) const { BN_clear_free(b); }
+};
+using Bn = std::unique_ptr<BIGNUM, BnFree>;
+
+// A key to sign with, from a JWK: an HMAC secret ("oct") or an RSA or EC private key.
+struct SigningKey {
+  std::string kty;
+  std::string secret;
+  Pkey key;
+};
+
+Pkey keypair_from(std::string_view fn, OSSL_PARAM_BLD* bld, const char* type) {
+  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr);
+  EVP_PKEY* k = nullptr;
+  bool ok = params && ctx && EVP_PKEY_fromdata_init(ctx) == 1 &&
+            EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_KEYPAIR, params) == 1;
+  EVP_PKEY_CTX_free(ctx);
+  OSSL_PARAM_free(params);
+  if (!ok) fail(fn, std::string("failed to materialize the ") + type + " private key");
+  return wrap(k);
+}
+
+Bn jwk_bignum(std::string_view fn, const Value& jwk, const char* name, bool required) {
+  const Value* v = jwk.find(Value::string(name));
+  if (!v) {
+    if (required)
+      fail(fn, std::string("failed to parse the JWK: required field ") + name + " missing");
+    return nullptr;
+  }
+  BIGNUM* bn = bn_from_b64url(v);
+  if (!bn) fail(fn, std::string("failed to parse the JWK: field ") + name + " is not base64url");
+  return Bn(bn);
+}
+
+Pkey rsa_private_from_jwk(std::string_view fn, const Value& jwk) {
+  Bn n = jwk_bignum(fn, jwk, "n", true), e = jwk_bignum(fn, jwk, "e", true);
+  Bn d = jwk_bignum(fn, jwk, "d", true);
+  Bn p = jwk_bignum(fn, jwk, "p", false), q = jwk_bignum(fn, jwk, "q", false);
+  Bn dp = jwk_bignum(fn, jwk, "dp", false), dq = jwk_bignum(fn, jwk, "dq", false);
+  Bn qi = jwk_bignum(fn, jwk, "qi", false);
+  OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+  bool ok = bld && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n.get()) &&
+            OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e.get()) &&
+            OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_D, d.get());
+  if (ok && p && q)
+    ok = OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR1, p.get()) &&
+         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR2, q.get());
+  if (ok && p && q && dp && dq && qi)
+    ok = OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, dp.get()) &&
+         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, dq.get()) &&
+         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qi.get());
+  Pkey out;
+  if (ok) out = keypair_from(fn, bld, "RSA");
+  OSSL_PARAM_BLD_free(bld);
+  if (!ok) fail(fn, "failed to materialize the RSA private key");
+  return out;
+}
+
+Pkey ec_private_from_jwk(std::string_view fn, const Value& jwk) {
+  std::string crv = str_field(jwk, "crv");
+  const char* group = crv == "P-256"   ? "prime256v1"
+                      : crv == "P-384" ? "secp384r1"
+                      : crv == "P-521" ? "secp521r1"
+                                       : nullptr;
+  if (!group) fail(fn, "failed to parse the JWK: unsupported curve " + go_quote(crv));
+  Pkey pub = ec_from_jwk(jwk);
+  if (!pub) fail(fn, "failed to parse the JWK: invalid EC public key");
+  Bn d = jwk_bignum(fn, jwk, "d", true);
+  unsigned char point[133];
+  size_t point_len = 0;
+  if (EVP_PKEY_get_octet_string_param(pub.get(), OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point,
+                                      &point_len) != 1)
+    fail(fn, "failed to materialize the EC private key");
+  OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+  bool ok = bld && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
+            OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, point_len) &&
+            OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d.get());
+  Pkey out;
+  if (ok) out = keypair_from(fn, bld, "EC");
+  OSSL_PARAM_BLD_free(bld);
+  if (!ok) fail(fn, "failed to materialize the EC private key");
+  return out;
+}
+
+// The first key of a JWK or JWK set, as OPA signs with.
+SigningKey signing_key(std::string_view fn, const std::string& text) {
+  Value doc;
+  TextError err;
+  if (!parse_json(text, doc, err) || !doc.is_object()) fail(fn, "failed to unmarshal JWK");
+  Value jwk = doc;
+  if (const Value* ks = doc.find(Value::string("keys"))) {
+    if (!ks->is_array() || ks->items().empty() || !ks->items()[0].is_object())
+      fail(fn, "failed to unmarshal JWK set");
+    jwk = ks->items()[0];
+  }
+  SigningKey out;
+  out.kty = str_field(jwk, "kty");
+  if (out.kty == "oct") {
+    const Value* k = jwk.find(Value::string("k"));
+    if (!k || !k->is_string() || !b64url_decode(k->str(), out.secret))
+      fail(fn, "failed to parse the JWK: field k missing or not base64url");
+  } else if (out.kty == "RSA") {
+    out.key = rsa_private_from_jwk(fn, jwk);
+  } else if (out.kty == "EC") {
+    out.key = ec_private_from_jwk(fn, jwk);
+  } else {
+    fail(fn, "failed to parse the JWK: invalid key type " + go_quote(out.kty));
+  }
+  return out;
+}
+
+// A JWS signature over `input` (r || s for ECDSA, fixed width per curve).
+std::string sign_with(std::string_view fn, const Algorithm& a, const SigningKey& k,
+                      const std::string& input) {
+  if (a.family == Family::Hmac) {
+    if (k.kty != "oct")
+      fail(fn, "failed to sign payload: invalid key type: an HMAC key is required");
+    unsigned char buf[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(a.md(), k.secret.data(), static_cast<int>(k.secret.size()),
+         reinterpret_cast<const unsigned char*>(input.data()), input.size(), buf, &len);
+    return std::string(reinterpret_cast<char*>(buf), len);
+  }
+  bool ecdsa = a.family == Family::Ecdsa;
+  if (k.kty != (ecdsa ? "EC" : "RSA"))
+    fail(fn, std::string("failed to sign payload: invalid key type: ") +
+                 (ecdsa ? "an ECDSA" : "an RSA") + " private key is required");
+  EVP_MD_CTX* mctx = EVP_MD_CTX_new();
+  EVP_PKEY_CTX* pctx = nullptr;
+  bool ok = mctx && EVP_DigestSignInit(mctx, &pctx, a.md(), nullptr, k.key.get()) == 1;
+  if (ok && a.family == Family::Pss)
+    ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
+  else if (ok && a.family == Family::Rsa)
+    ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
+  size_t len = 0;
+  const auto* in = reinterpret_cast<const unsigned char*>(input.data());
+  ok = ok && EVP_DigestSign(mctx, nullptr, &len, in, input.size()) == 1;
+  std::string sig(len, '\0');
+  ok = ok && EVP_DigestSign(mctx, reinterpret_cast<unsigned char*>(sig.data()), &len, in,
+                            input.size()) == 1;
+  EVP_MD_CTX_free(mctx);
+  if (!ok) fail(fn, "failed to sign payload");
+  sig.resize(len);
+  if (!ecdsa) return sig;
+  const auto* p = reinterpret_cast<const unsigned char*>(sig.data());
+  ECDSA_SIG* es = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size()));
+  if (!es) fail(fn, "failed to sign payload");
+  size_t width = static_cast<size_t>((EVP_PKEY_get_bits(k.key.get()) + 7) / 8);
+  std::string raw(2 * width, '\0');
+  bool padded =
+      BN_bn2binpad(ECDSA_SIG_get0_r(es), reinterpret_cast<unsigned char*>(raw.data()),
+                   static_cast<int>(width)) == static_cast<int>(width) &&
+      BN_bn2binpad(ECDSA_SIG_get0_s(es), reinterpret_cast<unsigned char*>(raw.data()) + width,
+                   static_cast<int>(width)) == static_cast<int>(width);
+  ECDSA_SIG_free(es);
+  if (!padded) fail(fn, "failed to sign payload");
+  return raw;
+}
+
+// OPA's JWS compact serialization: the header and payload texts exactly as given, base64url
+// without padding, and the signature by the header's alg with the JWK's first key.
+Value encode_compact(std::string_view fn, const std::string& header_text,
+                     const std::string& payload_text, const std::string& key_text) {
+  SigningKey key = signing_key(fn, key_text);
+  Value header;
+  TextError err;
+  if (!parse_json(header_text, header, err) || !header.is_object())
+    fail(fn, "failed to parse the JWS header: not a JSON object");
+  const Value* alg_value = header.find(Value::string("alg"));
+  if (alg_value && !alg_value->is_string()) fail(fn, "unknown signature algorithm");
+  std::string alg_name = alg_value ? alg_value->str() : "";
+  const Algorithm* alg = find_algorithm(alg_name);
+  if (!alg) {
+    if (alg_name == "none" || alg_name.empty())
+      fail(fn, "failed to create signer: unsupported signature algorithm " + alg_name);
+    fail(fn, "unknown signature algorithm");
+  }
+  const Value* typ = header.find(Value::string("typ"));
+  if (typ && !typ->is_string()) fail(fn, "failed to parse the JWS header: typ must be a string");
+  if (!typ || typ->str().empty() || typ->str() == "JWT") {
+    Value ignored;
+    if (!parse_json(payload_text, ignored, err)) fail(fn, "type is JWT but payload is not JSON");
+  }
+  std::string input = b64url_no_pad(header_text) + "." + b64url_no_pad(payload_text);
+  return Value::string(input + "." + b64url_no_pad(sign_with(fn, *alg, key, input)));
+}
+
+Value encode_sign(Args a, BuiltinContext& ctx) {
+  const Value& headers = need_object(kEncodeSign, a[0], 1);
+  const Value& payload = need_object(kEncodeSign, a[1], 2);
+  const Value& key = need_object(kEncodeSign, a[2], 3);
+  reserve_serialized(ctx, payload);
+  return encode_compact(kEncodeSign, headers.to_json(), payload.to_json(), key.to_json());
+}
+
+Value encode_sign_raw(Args a, BuiltinContext&) {
+  const std::string& key = need_string(kEncodeSignRaw, a[2], 3);
+  const std::string& headers = need_string(kEncodeSignRaw, a[0], 1);
+  const std::string& payload = need_string(kEncodeSignRaw, a[1], 2);
+  return encode_compact(kEncodeSignRaw, headers, payload, key);
 }
 
 // --- crypto.parse_private_keys ---------------------------------------------------------
@@ -550,6 +851,15 @@ void register_jwt(BuiltinRegistry& r) {
       "Verifies a JWT's signature (HS*, RS*, PS*, ES*) and claims against constraints "
       "(secret, cert, alg, iss, aud, time); [valid, header, payload].",
       decode_verify);
+  register_verify_functions(r, std::make_index_sequence<std::size(kVerifyFunctions)>());
+  def(r, "tokens", kEncodeSign,
+      {"object[string: any]", "object[string: any]", "object[string: any]"}, "string",
+      "A JWS in compact form: the headers and payload as JSON, signed by the headers' alg with "
+      "the first key of a JWK (set).",
+      encode_sign, true);
+  def(r, "tokens", kEncodeSignRaw, {"string", "string", "string"}, "string",
+      "A JWS in compact form from header, payload and JWK texts, used as given.", encode_sign_raw,
+      true);
   def(r, "crypto", kParseKeys, {"string"}, "array[object[string: any]]",
       "RSA, ECDSA and Ed25519 private keys in PEM (or base64-encoded PEM) data, as OPA renders "
       "them; null for \"\".",
