@@ -12,6 +12,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <cctype>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -703,40 +704,102 @@ std::string sign_with(std::string_view fn, const Algorithm& a, const SigningKey&
   return raw;
 }
 
+// The JWS header's standard fields as OPA reads them (Go's json.Unmarshal into its
+// StandardHeaders: names match exactly or else ignoring case, the last match wins, null leaves a
+// field unset, other keys are ignored); fails as that decoding does.
+struct SigningHeader {
+  std::string alg;
+  std::string typ;
+};
+
+const char* json_kind(const Value& v) {
+  switch (v.kind()) {
+    case Kind::Boolean:
+      return "bool";
+    case Kind::Number:
+      return "number";
+    case Kind::String:
+      return "string";
+    case Kind::Array:
+    case Kind::Set:
+      return "array";
+    case Kind::Object:
+      return "object";
+    default:
+      return "null";
+  }
+}
+
+bool ascii_iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+SigningHeader signing_header(std::string_view fn, const std::string& text) {
+  Value header;
+  TextError err;
+  if (!parse_json(text, header, err)) fail(fn, "invalid JWS header JSON: " + err.message);
+  if (!header.is_object())
+    fail(fn, std::string("json: cannot unmarshal ") + json_kind(header) +
+                 " into Go value of type jws.StandardHeaders");
+  static const char* const kStringFields[] = {"cty", "jwk", "jku", "kid", "typ"};
+  SigningHeader out;
+  for (const auto& [k, v] : header.entries()) {
+    if (!k.is_string()) continue;
+    const std::string& name = k.str();
+    auto mismatch = [&](const char* field, const char* go_type) {
+      fail(fn, std::string("json: cannot unmarshal ") + json_kind(v) +
+                   " into Go struct field StandardHeaders." + field + " of type " + go_type);
+    };
+    if (ascii_iequal(name, "alg")) {
+      std::string alg = v.is_string() ? v.str() : v.to_json();
+      if (!find_algorithm(alg) && alg != "none") fail(fn, "unknown signature algorithm");
+      out.alg = alg;
+      continue;
+    }
+    for (const char* field : kStringFields) {
+      if (!ascii_iequal(name, field) || v.is_null()) continue;
+      if (!v.is_string()) mismatch(field, "string");
+      if (std::string_view(field) == "typ") out.typ = v.str();
+    }
+    if (ascii_iequal(name, "crit") && !v.is_null()) {
+      if (!v.is_array()) mismatch("crit", "[]string");
+      for (const Value& c : v.items())
+        if (!c.is_string()) mismatch("crit", "string");
+    }
+    if (ascii_iequal(name, "privateParams") && !v.is_null() && !v.is_object())
+      mismatch("privateParams", "map[string]interface {}");
+  }
+  return out;
+}
+
 // OPA's JWS compact serialization: the header and payload texts exactly as given, base64url
 // without padding, and the signature by the header's alg with the JWK's first key.
 Value encode_compact(std::string_view fn, const std::string& header_text,
                      const std::string& payload_text, const std::string& key_text) {
   SigningKey key = signing_key(fn, key_text);
-  Value header;
-  TextError err;
-  if (!parse_json(header_text, header, err) || !header.is_object())
-    fail(fn, "failed to parse the JWS header: not a JSON object");
-  const Value* alg_value = header.find(Value::string("alg"));
-  if (alg_value && !alg_value->is_string()) fail(fn, "unknown signature algorithm");
-  std::string alg_name = alg_value ? alg_value->str() : "";
-  const Algorithm* alg = find_algorithm(alg_name);
-  if (!alg) {
-    if (alg_name == "none" || alg_name.empty())
-      fail(fn, "failed to create signer: unsupported signature algorithm " + alg_name);
-    fail(fn, "unknown signature algorithm");
-  }
-  const Value* typ = header.find(Value::string("typ"));
-  if (typ && !typ->is_string()) fail(fn, "failed to parse the JWS header: typ must be a string");
-  if (!typ || typ->str().empty() || typ->str() == "JWT") {
+  SigningHeader header = signing_header(fn, header_text);
+  if (header.typ.empty() || header.typ == "JWT") {
     Value ignored;
+    TextError err;
     if (!parse_json(payload_text, ignored, err)) fail(fn, "type is JWT but payload is not JSON");
   }
+  const Algorithm* alg = find_algorithm(header.alg);
+  if (!alg)
+    fail(fn, "failed to create signer: unsupported signature algorithm " + go_quote(header.alg));
   std::string input = b64url_no_pad(header_text) + "." + b64url_no_pad(payload_text);
   return Value::string(input + "." + b64url_no_pad(sign_with(fn, *alg, key, input)));
 }
 
+// OPA marshals each operand to JSON without checking its kind at run time: a payload that is
+// not an object is signed as it is, and other operands fail as JWS header or JWK text.
 Value encode_sign(Args a, BuiltinContext& ctx) {
-  const Value& headers = need_object(kEncodeSign, a[0], 1);
-  const Value& payload = need_object(kEncodeSign, a[1], 2);
-  const Value& key = need_object(kEncodeSign, a[2], 3);
-  reserve_serialized(ctx, payload);
-  return encode_compact(kEncodeSign, headers.to_json(), payload.to_json(), key.to_json());
+  reserve_serialized(ctx, a[1]);
+  return encode_compact(kEncodeSign, a[0].to_json(), a[1].to_json(), a[2].to_json());
 }
 
 Value encode_sign_raw(Args a, BuiltinContext&) {
