@@ -1223,13 +1223,10 @@ class JsonWriter {
     size_t i = 0;
     while (i < s.size()) {
       size_t run = i;
-      while (run < s.size()) {
-        unsigned char c = static_cast<unsigned char>(s[run]);
-        if (!kJsonEscaped[c]) {
-          ++run;
-          continue;
-        }
-        size_t n = c >= 0x80 ? json_verbatim_sequence(s, run) : 0;
+      for (;;) {
+        while (run < s.size() && !kJsonEscaped[static_cast<unsigned char>(s[run])]) ++run;
+        if (run == s.size() || static_cast<unsigned char>(s[run]) < 0x80) break;
+        size_t n = json_verbatim_sequence(s, run);
         if (n == 0) break;
         run += n;
       }
