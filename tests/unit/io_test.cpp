@@ -149,6 +149,30 @@ TEST(JsonTest, InvalidUtf8BecomesReplacementCharacters) {
   EXPECT_EQ(v.entries()[0].second.str(), "\n\xEF\xBF\xBD");
 }
 
+// Strings that builtins make (base64.decode) may hold bytes that are not UTF-8: the writer
+// escapes each such byte as \ufffd, and U+2028 and U+2029 as Go's encoding/json does, so the
+// text is valid JSON that reads back as the reader would have decoded the raw bytes.
+TEST(JsonTest, WriterEscapesInvalidUtf8AndLineSeparators) {
+  auto written = [](std::string s) {
+    std::string out;
+    write_json(out, Value::string(std::move(s)), false, 0);
+    return out;
+  };
+  EXPECT_EQ(written("a\xFF"
+                    "b"),
+            "\"a\\ufffdb\"");
+  EXPECT_EQ(written("\xE2\x82"), "\"\\ufffd\\ufffd\"");
+  EXPECT_EQ(written("\xC0\xAF"), "\"\\ufffd\\ufffd\"");
+  EXPECT_EQ(written("\xED\xA0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");
+  EXPECT_EQ(written("x\xE2\x80\xA8y\xE2\x80\xA9z"), "\"x\\u2028y\\u2029z\"");
+  EXPECT_EQ(written("caf\xC3\xA9 \xF0\x9F\x98\x80 \xE2\x80\xA7<"),
+            "\"caf\xC3\xA9 \xF0\x9F\x98\x80 \xE2\x80\xA7\\u003c\"");
+  for (const char* raw : {"a\xFF", "\xE2\x82", "\xED\xA0\x80", "k\xC3"}) {
+    std::string text = written(raw);
+    EXPECT_EQ(json(text).str(), json("\"" + std::string(raw) + "\"").str()) << text;
+  }
+}
+
 TEST(JsonTest, RepeatedSmallValuesAreSharedWithoutChangingThem) {
   Value v =
       json(R"([["red", "blue"], ["red", "blue"], [1.0], [1], [1.0], "red", ["red"], "re\u0064"])");
