@@ -748,7 +748,9 @@ SigningHeader signing_header(std::string_view fn, const std::string& text) {
                  " into Go value of type jws.StandardHeaders");
   static const char* const kStringFields[] = {"cty", "jwk", "jku", "kid", "typ"};
   SigningHeader out;
-  for (const auto& [k, v] : header.entries()) {
+  for (const auto& entry : header.entries()) {
+    const Value& k = entry.first;
+    const Value& v = entry.second;  // a plain reference: clang 14 cannot capture a binding
     if (!k.is_string()) continue;
     const std::string& name = k.str();
     auto mismatch = [&](const char* field, const char* go_type) {
