@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "internal.hpp"
+#include "pem.hpp"
 #include "policyc/core/io.hpp"
 
 namespace policyc::builtins {
@@ -30,53 +31,6 @@ struct PkeyFree {
 using Pkey = std::shared_ptr<EVP_PKEY>;
 
 Pkey wrap(EVP_PKEY* k) { return Pkey(k, PkeyFree{}); }
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using Bio = std::unique_ptr<BIO, BioFree>;
-
-// A PEM block: type and DER bytes, plus whatever follows its END line.
-struct PemBlock {
-  std::string type;
-  std::string der;
-  std::string rest;
-};
-
-// The first PEM block in `data` (as Go's pem.Decode), if any.
-std::optional<PemBlock> pem_decode(const std::string& data) {
-  size_t begin = data.find("-----BEGIN ");
-  while (begin != std::string::npos) {
-    size_t type_end = data.find("-----", begin + 11);
-    if (type_end == std::string::npos) return std::nullopt;
-    std::string type = data.substr(begin + 11, type_end - begin - 11);
-    std::string end_marker = "-----END " + type + "-----";
-    size_t end = data.find(end_marker, type_end);
-    if (end == std::string::npos) {
-      begin = data.find("-----BEGIN ", begin + 1);
-      continue;
-    }
-    Bio bio(
-        BIO_new_mem_buf(data.data() + begin, static_cast<int>(end + end_marker.size() - begin)));
-    char* name = nullptr;
-    char* header = nullptr;
-    unsigned char* der = nullptr;
-    long len = 0;
-    if (PEM_read_bio(bio.get(), &name, &header, &der, &len) == 1) {
-      PemBlock b{name, std::string(reinterpret_cast<char*>(der), static_cast<size_t>(len)), ""};
-      OPENSSL_free(name);
-      OPENSSL_free(header);
-      OPENSSL_free(der);
-      size_t after = end + end_marker.size();
-      if (after < data.size() && data[after] == '\r') ++after;
-      if (after < data.size() && data[after] == '\n') ++after;
-      b.rest = data.substr(after);
-      return b;
-    }
-    begin = data.find("-----BEGIN ", begin + 1);
-  }
-  return std::nullopt;
-}
 
 // --- Keys ------------------------------------------------------------------------------
 
@@ -455,15 +409,6 @@ Value bn_param(EVP_PKEY* k, const char* name) {
   OPENSSL_free(dec);
   BN_free(bn);
   return v;
-}
-
-std::string std_base64(const std::string& raw) {
-  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(raw.data()),
-                          static_cast<int>(raw.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
 }
 
 // A private key as Go's json.Marshal renders crypto/rsa, crypto/ecdsa and crypto/ed25519 keys.

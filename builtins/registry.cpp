@@ -23,6 +23,7 @@ void register_standard_builtins(BuiltinRegistry& registry) {
   register_units(registry);
   register_crypto(registry);
   register_jwt(registry);
+  register_x509(registry);
   register_graph(registry);
   register_types(registry);
   register_evaluator_builtins(registry);
@@ -38,9 +39,6 @@ const std::vector<UnsupportedBuiltin>& unsupported_builtins() {
         {"providers.aws.sign_req", "AWS request signing is out of scope"},
         {"io.jwt.encode_sign", "JWT signing is out of scope (key handling)"},
         {"io.jwt.encode_sign_raw", "JWT signing is out of scope (key handling)"},
-        {"crypto.x509.parse_certificates", "X.509 parsing is out of scope"},
-        {"crypto.x509.parse_and_verify_certificates", "X.509 parsing is out of scope"},
-        {"crypto.x509.parse_and_verify_certificates_with_options", "X.509 parsing is out of scope"},
         {"crypto.x509.parse_certificate_request", "X.509 parsing is out of scope"},
         {"crypto.x509.parse_keypair", "X.509 parsing is out of scope"},
         {"crypto.x509.parse_rsa_private_key", "X.509 parsing is out of scope"},
