@@ -401,52 +401,6 @@ Value decode_verify(Args a, BuiltinContext& ctx) {
 
 // --- crypto.parse_private_keys ---------------------------------------------------------
 
-Value bn_param(EVP_PKEY* k, const char* name) {
-  BIGNUM* bn = nullptr;
-  if (EVP_PKEY_get_bn_param(k, name, &bn) != 1) return Value::null();
-  char* dec = BN_bn2dec(bn);
-  Value v = Value::number_from_text(dec);
-  OPENSSL_free(dec);
-  BN_free(bn);
-  return v;
-}
-
-// A private key as Go's json.Marshal renders crypto/rsa, crypto/ecdsa and crypto/ed25519 keys.
-Value private_key_value(EVP_PKEY* k) {
-  auto s = [](const char* x) { return Value::string(x); };
-  switch (EVP_PKEY_get_base_id(k)) {
-    case EVP_PKEY_RSA:
-      return Value::object(
-          {{s("N"), bn_param(k, OSSL_PKEY_PARAM_RSA_N)},
-           {s("E"), bn_param(k, OSSL_PKEY_PARAM_RSA_E)},
-           {s("D"), bn_param(k, OSSL_PKEY_PARAM_RSA_D)},
-           {s("Primes"), Value::array({bn_param(k, OSSL_PKEY_PARAM_RSA_FACTOR1),
-                                       bn_param(k, OSSL_PKEY_PARAM_RSA_FACTOR2)})},
-           {s("Precomputed"),
-            Value::object({{s("Dp"), bn_param(k, OSSL_PKEY_PARAM_RSA_EXPONENT1)},
-                           {s("Dq"), bn_param(k, OSSL_PKEY_PARAM_RSA_EXPONENT2)},
-                           {s("Qinv"), bn_param(k, OSSL_PKEY_PARAM_RSA_COEFFICIENT1)},
-                           {s("CRTValues"), Value::empty_array()}})}});
-    case EVP_PKEY_EC:
-      return Value::object({{s("Curve"), Value::empty_object()},
-                            {s("X"), bn_param(k, OSSL_PKEY_PARAM_EC_PUB_X)},
-                            {s("Y"), bn_param(k, OSSL_PKEY_PARAM_EC_PUB_Y)},
-                            {s("D"), bn_param(k, OSSL_PKEY_PARAM_PRIV_KEY)}});
-    case EVP_PKEY_ED25519: {
-      unsigned char priv[32], pub[32];
-      size_t plen = sizeof priv, qlen = sizeof pub;
-      if (EVP_PKEY_get_raw_private_key(k, priv, &plen) != 1 ||
-          EVP_PKEY_get_raw_public_key(k, pub, &qlen) != 1)
-        fail(kParseKeys, "x509: failed to parse private key");
-      std::string raw(reinterpret_cast<char*>(priv), plen);
-      raw.append(reinterpret_cast<char*>(pub), qlen);
-      return Value::string(std_base64(raw));
-    }
-    default:
-      fail(kParseKeys, "x509: PKCS#8 wrapping contained private key with unknown algorithm");
-  }
-}
-
 Value parse_private_keys(Args a, BuiltinContext&) {
   const std::string& input = need_string(kParseKeys, a[0], 1);
   if (input.empty()) return Value::null();
@@ -481,7 +435,7 @@ Value parse_private_keys(Args a, BuiltinContext&) {
     }
     if (k) {
       Pkey owned = wrap(k);
-      keys.push_back(private_key_value(k));
+      keys.push_back(go_private_key_value(k, kParseKeys));
     }
     data = block->rest;
   }

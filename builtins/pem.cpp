@@ -1,11 +1,15 @@
 // PEM and base64 helpers shared by the OpenSSL-backed builtins.
 #include "pem.hpp"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include <memory>
+
+#include "internal.hpp"
 
 namespace policyc::builtins {
 
@@ -25,7 +29,54 @@ int b64_value(unsigned char c) {
   return -1;
 }
 
+// An EVP_PKEY BIGNUM parameter as a JSON number (null when absent).
+Value bn_param(EVP_PKEY* k, const char* name) {
+  BIGNUM* bn = nullptr;
+  if (EVP_PKEY_get_bn_param(k, name, &bn) != 1) return Value::null();
+  char* dec = BN_bn2dec(bn);
+  Value v = Value::number_from_text(dec);
+  OPENSSL_free(dec);
+  BN_free(bn);
+  return v;
+}
+
 }  // namespace
+
+// A private key as Go's json.Marshal renders crypto/rsa, crypto/ecdsa and crypto/ed25519 keys.
+Value go_private_key_value(EVP_PKEY* k, std::string_view fn) {
+  auto s = [](const char* x) { return Value::string(x); };
+  switch (EVP_PKEY_get_base_id(k)) {
+    case EVP_PKEY_RSA:
+      return Value::object(
+          {{s("N"), bn_param(k, OSSL_PKEY_PARAM_RSA_N)},
+           {s("E"), bn_param(k, OSSL_PKEY_PARAM_RSA_E)},
+           {s("D"), bn_param(k, OSSL_PKEY_PARAM_RSA_D)},
+           {s("Primes"), Value::array({bn_param(k, OSSL_PKEY_PARAM_RSA_FACTOR1),
+                                       bn_param(k, OSSL_PKEY_PARAM_RSA_FACTOR2)})},
+           {s("Precomputed"),
+            Value::object({{s("Dp"), bn_param(k, OSSL_PKEY_PARAM_RSA_EXPONENT1)},
+                           {s("Dq"), bn_param(k, OSSL_PKEY_PARAM_RSA_EXPONENT2)},
+                           {s("Qinv"), bn_param(k, OSSL_PKEY_PARAM_RSA_COEFFICIENT1)},
+                           {s("CRTValues"), Value::empty_array()}})}});
+    case EVP_PKEY_EC:
+      return Value::object({{s("Curve"), Value::empty_object()},
+                            {s("X"), bn_param(k, OSSL_PKEY_PARAM_EC_PUB_X)},
+                            {s("Y"), bn_param(k, OSSL_PKEY_PARAM_EC_PUB_Y)},
+                            {s("D"), bn_param(k, OSSL_PKEY_PARAM_PRIV_KEY)}});
+    case EVP_PKEY_ED25519: {
+      unsigned char priv[32], pub[32];
+      size_t plen = sizeof priv, qlen = sizeof pub;
+      if (EVP_PKEY_get_raw_private_key(k, priv, &plen) != 1 ||
+          EVP_PKEY_get_raw_public_key(k, pub, &qlen) != 1)
+        fail(fn, "x509: failed to parse private key");
+      std::string raw(reinterpret_cast<char*>(priv), plen);
+      raw.append(reinterpret_cast<char*>(pub), qlen);
+      return Value::string(std_base64(raw));
+    }
+    default:
+      fail(fn, "x509: PKCS#8 wrapping contained private key with unknown algorithm");
+  }
+}
 
 std::optional<PemBlock> pem_decode(const std::string& data) {
   size_t begin = data.find("-----BEGIN ");

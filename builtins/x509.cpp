@@ -2,12 +2,14 @@
 // v0.61 renders Go 1.21's crypto/x509 values through encoding/json. Parsing follows Go's
 // parser (x509_parse.cpp, over a strict DER reader); OpenSSL 3 checks signatures.
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include "internal.hpp"
@@ -615,6 +617,138 @@ Value parse_and_verify_with_options(Args a, BuiltinContext& ctx) {
   return out;
 }
 
+// --- crypto.x509.parse_rsa_private_key -------------------------------------------------
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+
+enum class KeyFormat { Pkcs1, Pkcs8, Ec, Unknown };
+
+// The private key structure by its second element: PKCS#1 RSAPrivateKey (INTEGER n), PKCS#8
+// PrivateKeyInfo (AlgorithmIdentifier) or SEC 1 ECPrivateKey (OCTET STRING).
+KeyFormat key_format(const std::string& der) {
+  Reader r(der), seq;
+  std::string_view version;
+  if (!r.read(der::kSequence, &seq) || !seq.read_integer_bytes(&version)) return KeyFormat::Unknown;
+  if (seq.peek(der::kInteger)) return KeyFormat::Pkcs1;
+  if (seq.peek(der::kSequence)) return KeyFormat::Pkcs8;
+  if (seq.peek(der::kOctetString)) return KeyFormat::Ec;
+  return KeyFormat::Unknown;
+}
+
+// Go's x509.ParsePKCS1PrivateKey / ParsePKCS8PrivateKey / ParseECPrivateKey by PEM type, with
+// Go's hints for keys in another format; nullptr for other block types.
+Pkey parse_private_key_block(const PemBlock& block) {
+  const auto* p = reinterpret_cast<const unsigned char*>(block.der.data());
+  long len = static_cast<long>(block.der.size());
+  KeyFormat format = key_format(block.der);
+  const std::string hint = "x509: failed to parse private key (use ";
+  auto wrong_format = [&](KeyFormat want) {
+    if (format == want || format == KeyFormat::Unknown) return;
+    if (format == KeyFormat::Pkcs1)
+      go_fail(hint + "ParsePKCS1PrivateKey instead for this key format)");
+    if (format == KeyFormat::Pkcs8)
+      go_fail(hint + "ParsePKCS8PrivateKey instead for this key format)");
+    go_fail(hint + "ParseECPrivateKey instead for this key format)");
+  };
+  EVP_PKEY* k = nullptr;
+  if (block.type == "RSA PRIVATE KEY") {
+    wrong_format(KeyFormat::Pkcs1);
+    if (format == KeyFormat::Pkcs1) k = d2i_PrivateKey(EVP_PKEY_RSA, nullptr, &p, len);
+    if (!k) go_fail("x509: failed to parse private key");
+  } else if (block.type == "PRIVATE KEY") {
+    wrong_format(KeyFormat::Pkcs8);
+    PKCS8_PRIV_KEY_INFO* info =
+        format == KeyFormat::Pkcs8 ? d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, len) : nullptr;
+    k = info ? EVP_PKCS82PKEY(info) : nullptr;
+    PKCS8_PRIV_KEY_INFO_free(info);
+    if (!k) go_fail("x509: failed to parse private key");
+  } else if (block.type == "EC PRIVATE KEY") {
+    wrong_format(KeyFormat::Ec);
+    if (format == KeyFormat::Ec) k = d2i_PrivateKey(EVP_PKEY_EC, nullptr, &p, len);
+    if (!k) go_fail("x509: failed to parse EC private key");
+  }
+  return Pkey(k);
+}
+
+// OPA's getPrivateKeysFromPEMData: the keys of the RSA PRIVATE KEY, PRIVATE KEY and EC PRIVATE
+// KEY blocks (other blocks skipped), after an optional base64 decoding.
+std::vector<Pkey> private_keys_from_pem(std::string data) {
+  std::string decoded, err;
+  if (go_base64_decode(data, decoded, err)) data = decoded;
+  std::vector<Pkey> keys;
+  while (auto block = pem_decode(data)) {
+    if (Pkey k = parse_private_key_block(*block)) keys.push_back(std::move(k));
+    data = block->rest;
+  }
+  return keys;
+}
+
+std::string b64url(const std::string& raw) {
+  std::string s = std_base64(raw);
+  while (!s.empty() && s.back() == '=') s.pop_back();
+  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return s;
+}
+
+// A BIGNUM parameter's big-endian bytes (big.Int.Bytes: no leading zeros).
+std::string bn_bytes(EVP_PKEY* k, const char* name) {
+  BIGNUM* bn = nullptr;
+  if (EVP_PKEY_get_bn_param(k, name, &bn) != 1) return "";
+  std::string out(static_cast<size_t>(BN_num_bytes(bn)), '\0');
+  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
+  BN_free(bn);
+  return out;
+}
+
+// OPA's jwk.New(key) marshalled: RSA keys with their parameters (base64url, empty ones
+// omitted), EC keys as {"kty": "EC"} only (OPA's ECDSAPrivateKey JWK carries no parameters).
+Value private_key_jwk(EVP_PKEY* k) {
+  switch (EVP_PKEY_get_base_id(k)) {
+    case EVP_PKEY_RSA: {
+      ObjectEntries e = {{key("kty"), str("RSA")}};
+      const std::pair<const char*, const char*> params[] = {
+          {"n", OSSL_PKEY_PARAM_RSA_N},          {"e", OSSL_PKEY_PARAM_RSA_E},
+          {"d", OSSL_PKEY_PARAM_RSA_D},          {"p", OSSL_PKEY_PARAM_RSA_FACTOR1},
+          {"q", OSSL_PKEY_PARAM_RSA_FACTOR2},    {"dp", OSSL_PKEY_PARAM_RSA_EXPONENT1},
+          {"dq", OSSL_PKEY_PARAM_RSA_EXPONENT2}, {"qi", OSSL_PKEY_PARAM_RSA_COEFFICIENT1},
+      };
+      for (const auto& [name, param] : params) {
+        std::string b = bn_bytes(k, param);
+        if (!b.empty()) e.emplace_back(key(name), str(b64url(b)));
+      }
+      return Value::object(std::move(e));
+    }
+    case EVP_PKEY_EC:
+      return Value::object({{key("kty"), str("EC")}});
+    case EVP_PKEY_ED25519:
+      go_fail("invalid key type ed25519.PrivateKey");
+    case EVP_PKEY_X25519:
+      go_fail("invalid key type *ecdh.PrivateKey");
+    default:
+      go_fail("x509: PKCS#8 wrapping contained private key with unknown algorithm");
+  }
+}
+
+Value parse_rsa_private_key(Args a, BuiltinContext&) {
+  std::string data = need_string(kParseRsaKey, a[0], 1);
+  try {
+    if (data.empty()) go_fail("input PEM data was empty");
+    if (data.rfind("-----BEGIN", 0) != 0) {
+      std::string decoded, err;
+      if (!go_base64_decode(data, decoded, err)) go_fail(err);
+      data = decoded;
+    }
+    std::vector<Pkey> keys = private_keys_from_pem(data);
+    if (keys.empty()) return Value::null();
+    return private_key_jwk(keys[0].get());
+  } catch (const GoError& e) {
+    fail(kParseRsaKey, e.message);
+  }
+}
+
 }  // namespace
 
 void register_x509(BuiltinRegistry& r) {
@@ -631,6 +765,10 @@ void register_x509(BuiltinRegistry& r) {
       "parse_and_verify_certificates with options DNSName, CurrentTime (ns), "
       "MaxConstraintComparisons and KeyUsages.",
       parse_and_verify_with_options);
+  def(r, "crypto", kParseRsaKey, {"string"}, "object[string: any]",
+      "The first private key in PEM (or base64-encoded PEM) data as a JWK object, as OPA "
+      "renders it.",
+      parse_rsa_private_key);
 }
 
 }  // namespace policyc::builtins
