@@ -107,6 +107,16 @@ std::optional<PemBlock> pem_decode(const std::string& data) {
       b.rest = data.substr(after);
       return b;
     }
+    // Go also accepts a block with no content (OpenSSL does not).
+    size_t body = data.find('\n', type_end);
+    if (body != std::string::npos && body < end && data.find_first_not_of(" \t\r\n", body) == end) {
+      PemBlock b{type, "", ""};
+      size_t after = end + end_marker.size();
+      if (after < data.size() && data[after] == '\r') ++after;
+      if (after < data.size() && data[after] == '\n') ++after;
+      b.rest = data.substr(after);
+      return b;
+    }
     begin = data.find("-----BEGIN ", begin + 1);
   }
   return std::nullopt;

@@ -39,8 +39,6 @@ const std::vector<UnsupportedBuiltin>& unsupported_builtins() {
         {"providers.aws.sign_req", "AWS request signing is out of scope"},
         {"io.jwt.encode_sign", "JWT signing is out of scope (key handling)"},
         {"io.jwt.encode_sign_raw", "JWT signing is out of scope (key handling)"},
-        {"crypto.x509.parse_certificate_request", "X.509 parsing is out of scope"},
-        {"crypto.x509.parse_keypair", "X.509 parsing is out of scope"},
         {"graphql.is_valid", "GraphQL parsing is out of scope"},
         {"graphql.parse", "GraphQL parsing is out of scope"},
         {"graphql.parse_and_verify", "GraphQL parsing is out of scope"},

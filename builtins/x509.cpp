@@ -749,6 +749,183 @@ Value parse_rsa_private_key(Args a, BuiltinContext&) {
   }
 }
 
+// --- crypto.x509.parse_certificate_request ---------------------------------------------
+
+Value parse_certificate_request(Args a, BuiltinContext& ctx) {
+  const std::string& input = need_string(kParseCsr, a[0], 1);
+  try {
+    std::string bytes = input;
+    if (input.rfind("-----BEGIN CERTIFICATE REQUEST-----", 0) != 0) {
+      std::string err;
+      if (!go_base64_decode(input, bytes, err)) go_fail(err);
+    }
+    auto block = pem_decode(bytes);
+    if (block && block->type != "CERTIFICATE REQUEST")
+      go_fail("invalid PEM-encoded certificate signing request");
+    if (block) bytes = block->der;
+    Value out = parse_certificate_request_der(bytes);
+    reserve_serialized(ctx, out);
+    return out;
+  } catch (const GoError& e) {
+    fail(kParseCsr, e.message);
+  }
+}
+
+// --- crypto.x509.parse_keypair (Go's tls.X509KeyPair) ----------------------------------
+
+std::string go_string_list(const std::vector<std::string>& v) {
+  std::string out = "[";
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? " " : "") + v[i];
+  return out + "]";
+}
+
+// tls's parsePrivateKey: PKCS #1, then PKCS #8 (RSA, ECDSA, Ed25519), then SEC 1.
+Pkey tls_private_key(const std::string& der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  long len = static_cast<long>(der.size());
+  EVP_PKEY* k = nullptr;
+  switch (key_format(der)) {
+    case KeyFormat::Pkcs1:
+      k = d2i_PrivateKey(EVP_PKEY_RSA, nullptr, &p, len);
+      break;
+    case KeyFormat::Pkcs8: {
+      PKCS8_PRIV_KEY_INFO* info = d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, len);
+      k = info ? EVP_PKCS82PKEY(info) : nullptr;
+      PKCS8_PRIV_KEY_INFO_free(info);
+      if (k) {
+        int id = EVP_PKEY_get_base_id(k);
+        if (id != EVP_PKEY_RSA && id != EVP_PKEY_EC && id != EVP_PKEY_ED25519) {
+          EVP_PKEY_free(k);
+          go_fail("tls: found unknown private key type in PKCS#8 wrapping");
+        }
+      }
+      break;
+    }
+    case KeyFormat::Ec:
+      k = d2i_PrivateKey(EVP_PKEY_EC, nullptr, &p, len);
+      break;
+    case KeyFormat::Unknown:
+      break;
+  }
+  if (!k) go_fail("tls: failed to parse private key");
+  return Pkey(k);
+}
+
+bool same_bn(EVP_PKEY* a, EVP_PKEY* b, const char* name) {
+  BIGNUM *x = nullptr, *y = nullptr;
+  bool ok = EVP_PKEY_get_bn_param(a, name, &x) == 1 && EVP_PKEY_get_bn_param(b, name, &y) == 1 &&
+            BN_cmp(x, y) == 0;
+  BN_free(x);
+  BN_free(y);
+  return ok;
+}
+
+Value x509_key_pair(std::string cert_pem, std::string key_pem) {
+  std::vector<std::string> certs, skipped;
+  std::string data = cert_pem;
+  while (auto block = pem_decode(data)) {
+    if (block->type == "CERTIFICATE")
+      certs.push_back(block->der);
+    else
+      skipped.push_back(block->type);
+    data = block->rest;
+  }
+  if (certs.empty()) {
+    if (skipped.empty()) go_fail("tls: failed to find any PEM data in certificate input");
+    const std::string& t = skipped[0];
+    if (skipped.size() == 1 && t.size() >= 11 && t.compare(t.size() - 11, 11, "PRIVATE KEY") == 0)
+      go_fail(
+          "tls: failed to find certificate PEM data in certificate input, but did find a private "
+          "key; PEM inputs may have been switched");
+    go_fail(
+        "tls: failed to find \"CERTIFICATE\" PEM block in certificate input after skipping PEM "
+        "blocks of the following types: " +
+        go_string_list(skipped));
+  }
+  skipped.clear();
+  data = key_pem;
+  std::optional<PemBlock> key_block;
+  for (;;) {
+    key_block = pem_decode(data);
+    if (!key_block) {
+      if (skipped.empty()) go_fail("tls: failed to find any PEM data in key input");
+      if (skipped.size() == 1 && skipped[0] == "CERTIFICATE")
+        go_fail("tls: found a certificate rather than a key in the PEM for the private key");
+      go_fail(
+          "tls: failed to find PEM block with type ending in \"PRIVATE KEY\" in key input after "
+          "skipping PEM blocks of the following types: " +
+          go_string_list(skipped));
+    }
+    const std::string& t = key_block->type;
+    if (t == "PRIVATE KEY" || (t.size() >= 12 && t.compare(t.size() - 12, 12, " PRIVATE KEY") == 0))
+      break;
+    skipped.push_back(t);
+    data = key_block->rest;
+  }
+  // x509.ParseCertificate: exactly one certificate.
+  Reader r(certs[0]);
+  Cert leaf = parse_certificate(r);
+  if (!r.empty()) go_fail("x509: trailing data");
+  Pkey priv = tls_private_key(key_block->der);
+  int priv_id = EVP_PKEY_get_base_id(priv.get());
+  const auto* p = reinterpret_cast<const unsigned char*>(leaf.raw_spki.data());
+  Pkey pub(d2i_PUBKEY(nullptr, &p, static_cast<long>(leaf.raw_spki.size())));
+  switch (leaf.pk_alg) {
+    case kRsa:
+      if (priv_id != EVP_PKEY_RSA) go_fail("tls: private key type does not match public key type");
+      if (!pub || !same_bn(pub.get(), priv.get(), OSSL_PKEY_PARAM_RSA_N))
+        go_fail("tls: private key does not match public key");
+      break;
+    case kEcdsa:
+      if (priv_id != EVP_PKEY_EC) go_fail("tls: private key type does not match public key type");
+      if (!pub || EVP_PKEY_eq(pub.get(), priv.get()) != 1)
+        go_fail("tls: private key does not match public key");
+      break;
+    case kEd25519:
+      if (priv_id != EVP_PKEY_ED25519)
+        go_fail("tls: private key type does not match public key type");
+      if (!pub || EVP_PKEY_eq(pub.get(), priv.get()) != 1)
+        go_fail("tls: private key does not match public key");
+      break;
+    default:
+      go_fail("tls: unknown public key algorithm");
+  }
+  ValueVec ders;
+  for (const std::string& d : certs) ders.push_back(bytes_value(d));
+  return Value::object({{key("Certificate"), Value::array(std::move(ders))},
+                        {key("PrivateKey"), go_private_key_value(priv.get(), kParseKeyPair)},
+                        {key("SupportedSignatureAlgorithms"), Value::null()},
+                        {key("OCSPStaple"), Value::null()},
+                        {key("SignedCertificateTimestamps"), Value::null()},
+                        {key("Leaf"), Value::null()}});
+}
+
+// OPA's getTLSx509KeyPairFromString: PEM, base64-encoded PEM, or base64-encoded DER (a
+// certificate, and a private key taken as a "PRIVATE KEY" block).
+std::string pem_or_der(const std::string& input, const char* der_type) {
+  std::string data = input;
+  if (data.rfind("-----BEGIN", 0) != 0) {
+    std::string err;
+    if (!go_base64_decode(input, data, err)) go_fail(err);
+  }
+  if (data.rfind("-----BEGIN", 0) == 0) return data;
+  std::string b64 = std_base64(data), out = "-----BEGIN " + std::string(der_type) + "-----\n";
+  for (size_t i = 0; i < b64.size(); i += 64) out += b64.substr(i, 64) + "\n";
+  return out + "-----END " + der_type + "-----\n";
+}
+
+Value parse_keypair(Args a, BuiltinContext& ctx) {
+  const std::string& cert = need_string(kParseKeyPair, a[0], 1);
+  const std::string& key_text = need_string(kParseKeyPair, a[1], 1);  // OPA reports operand 1
+  try {
+    Value out = x509_key_pair(pem_or_der(cert, "CERTIFICATE"), pem_or_der(key_text, "PRIVATE KEY"));
+    reserve_serialized(ctx, out);
+    return out;
+  } catch (const GoError& e) {
+    fail(kParseKeyPair, e.message);
+  }
+}
+
 }  // namespace
 
 void register_x509(BuiltinRegistry& r) {
@@ -769,6 +946,14 @@ void register_x509(BuiltinRegistry& r) {
       "The first private key in PEM (or base64-encoded PEM) data as a JWK object, as OPA "
       "renders it.",
       parse_rsa_private_key);
+  def(r, "crypto", kParseCsr, {"string"}, "object[string: any]",
+      "A certificate signing request from PEM, base64-encoded PEM or base64-encoded DER data, "
+      "as OPA renders Go's x509.CertificateRequest.",
+      parse_certificate_request);
+  def(r, "crypto", kParseKeyPair, {"string", "string"}, "object[string: any]",
+      "A certificate chain and its private key (PEM, base64-encoded PEM or base64-encoded DER) "
+      "as OPA renders Go's tls.Certificate from tls.X509KeyPair.",
+      parse_keypair);
 }
 
 }  // namespace policyc::builtins

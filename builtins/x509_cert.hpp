@@ -49,7 +49,9 @@ struct Url {
 
 struct Atv {
   Oid type;
-  std::string value;
+  std::string value;  // a string value
+  bool is_string = true;
+  Value other;  // a non-string value's rendering (encoding/asn1 decoding into any)
 };
 
 struct Name {
@@ -156,6 +158,12 @@ std::string ip16(const std::string& ip);                    // net.IP.To16
 
 // Parsing parts shared by certificates and certificate requests.
 Name parse_name(std::string_view raw);
+// pkix.Name.FillFromRDNSequence over n.names.
+void fill_from_rdns(Name& n);
+// Time values as Go's time.Time.MarshalJSON renders them (UTC only); nullopt when malformed.
+std::optional<Time> parse_time_value(uint8_t tag, std::string_view v);
+bool is_printable(unsigned char b);
+bool valid_utf8(const std::string& s);
 AlgorithmIdentifier parse_ai(Reader der);
 int signature_algorithm(const AlgorithmIdentifier& ai);
 int public_key_algorithm(const Oid& oid);
@@ -173,9 +181,13 @@ std::string oid_string(const Oid& oid);
 
 // Certificates: Go's parseCertificate over DER, and OPA's getX509CertsFromString (PEM,
 // base64-encoded PEM, or base64-encoded DER).
+Cert parse_certificate(Reader& input);  // one certificate from the front of `input`
 std::vector<Cert> parse_certificates_der(const std::string& der);
 std::vector<Cert> certs_from_string(const std::string& input);
 // json.Marshal(*x509.Certificate); with `uri_strings`, OPA's extendedCert (URIStrings).
 Value cert_value(const Cert& c, bool uri_strings);
+
+// x509.ParseCertificateRequest rendered as json.Marshal(*x509.CertificateRequest) (x509_csr.cpp).
+Value parse_certificate_request_der(const std::string& der);
 
 }  // namespace policyc::builtins::x509

@@ -102,8 +102,8 @@ Value big_from_unsigned(std::string_view b) {
 Value Name::to_value() const {
   ValueVec ns;
   for (const Atv& a : names)
-    ns.push_back(
-        Value::object({{key("Type"), oid_value(a.type)}, {key("Value"), json_str(a.value)}}));
+    ns.push_back(Value::object({{key("Type"), oid_value(a.type)},
+                                {key("Value"), a.is_string ? json_str(a.value) : a.other}}));
   return Value::object({{key("Country"), strings_or_null(country)},
                         {key("Organization"), strings_or_null(organization)},
                         {key("OrganizationalUnit"), strings_or_null(organizational_unit)},
@@ -170,33 +170,10 @@ std::string parse_asn1_string(uint8_t tag, std::string_view value) {
   go_fail("unsupported string type: " + std::to_string(tag));
 }
 
-Name parse_name(std::string_view raw) {
-  Reader outer(raw), seq;
-  if (!outer.read(der::kSequence, &seq)) go_fail("x509: invalid RDNSequence");
-  Name n;
-  while (!seq.empty()) {
-    Reader set;
-    if (!seq.read(der::kSet, &set)) go_fail("x509: invalid RDNSequence");
-    while (!set.empty()) {
-      Reader atav;
-      if (!set.read(der::kSequence, &atav)) go_fail("x509: invalid RDNSequence: invalid attribute");
-      Atv a;
-      if (!atav.read_oid(&a.type)) go_fail("x509: invalid RDNSequence: invalid attribute type");
-      std::string_view value;
-      uint8_t tag = 0;
-      if (!atav.read_any(&value, &tag))
-        go_fail("x509: invalid RDNSequence: invalid attribute value");
-      try {
-        a.value = parse_asn1_string(tag, value);
-      } catch (const GoError& e) {
-        go_fail("x509: invalid RDNSequence: invalid attribute value: " + e.message);
-      }
-      n.names.push_back(a);
-    }
-  }
-  // pkix.Name.FillFromRDNSequence.
+void fill_from_rdns(Name& n) {
   for (const Atv& a : n.names) {
     const Oid& t = a.type;
+    if (!a.is_string) continue;
     if (t.size() != 4 || t[0] != 2 || t[1] != 5 || t[2] != 4) continue;
     switch (t[3]) {
       case 3:
@@ -228,6 +205,33 @@ Name parse_name(std::string_view raw) {
         break;
     }
   }
+}
+
+Name parse_name(std::string_view raw) {
+  Reader outer(raw), seq;
+  if (!outer.read(der::kSequence, &seq)) go_fail("x509: invalid RDNSequence");
+  Name n;
+  while (!seq.empty()) {
+    Reader set;
+    if (!seq.read(der::kSet, &set)) go_fail("x509: invalid RDNSequence");
+    while (!set.empty()) {
+      Reader atav;
+      if (!set.read(der::kSequence, &atav)) go_fail("x509: invalid RDNSequence: invalid attribute");
+      Atv a;
+      if (!atav.read_oid(&a.type)) go_fail("x509: invalid RDNSequence: invalid attribute type");
+      std::string_view value;
+      uint8_t tag = 0;
+      if (!atav.read_any(&value, &tag))
+        go_fail("x509: invalid RDNSequence: invalid attribute value");
+      try {
+        a.value = parse_asn1_string(tag, value);
+      } catch (const GoError& e) {
+        go_fail("x509: invalid RDNSequence: invalid attribute value: " + e.message);
+      }
+      n.names.push_back(a);
+    }
+  }
+  fill_from_rdns(n);
   return n;
 }
 
