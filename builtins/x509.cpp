@@ -544,8 +544,15 @@ std::string trim_quotes(const std::string& s) {
   return s.substr(b, e - b);
 }
 
-// An integral number that fits in int64 (ast.Number's Int64), else nullopt.
+// ast.Number.Int64: strconv.ParseInt over the number's literal text (so 1.0 and 1e9 fail),
+// or the integral value of a computed number; nullopt when it does not fit.
 std::optional<int64_t> number_int64(const Value& v) {
+  if (const std::string* text = v.number_text(); text && !text->empty()) {
+    size_t i = (*text)[0] == '+' || (*text)[0] == '-' ? 1 : 0;
+    if (i == text->size()) return std::nullopt;
+    for (size_t k = i; k < text->size(); ++k)
+      if ((*text)[k] < '0' || (*text)[k] > '9') return std::nullopt;
+  }
   if (!v.is_integer()) return std::nullopt;
   mpz_class z = need_integer(kVerifyCertsOpts, v, 2);
   if (!z.fits_slong_p()) return std::nullopt;

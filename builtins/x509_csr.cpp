@@ -59,10 +59,16 @@ Value asn1_any(uint8_t tag, std::string_view content) {
            {key("BitLength"), Value::integer(static_cast<int64_t>((v.size() - 1) * 8 - pad))}});
     }
     case der::kOid: {
-      // Re-wrap for the OID reader.
-      std::string element = std::string(1, static_cast<char>(der::kOid));
-      if (v.size() >= 128) go_fail("asn1: structure error: OID too long");
-      element += static_cast<char>(v.size());
+      // Re-wrap for the OID reader (long-form length for long OIDs).
+      std::string element(1, static_cast<char>(der::kOid));
+      if (v.size() < 128) {
+        element += static_cast<char>(v.size());
+      } else {
+        std::string len;
+        for (size_t n = v.size(); n; n >>= 8) len.insert(len.begin(), static_cast<char>(n & 0xff));
+        element += static_cast<char>(0x80 | len.size());
+        element += len;
+      }
       element += v;
       Reader r(element);
       Oid oid;

@@ -686,7 +686,9 @@ bool parse_name_constraints(Cert& c, const Extension& e) {
         go_fail("x509: invalid NameConstraints extension");
       std::string v(value);
       if (tag == (der::kContext | 2)) {
-        if (!is_ia5(v)) go_fail("x509: invalid constraint value: asn1: invalid IA5String");
+        if (!is_ia5(v))
+          go_fail("x509: invalid constraint value: x509: " + go_quote(v) +
+                  " cannot be encoded as an IA5String");
         std::string trimmed = !v.empty() && v[0] == '.' ? v.substr(1) : v;
         if (!valid_domain(trimmed))
           go_fail("x509: failed to parse dnsName constraint " + go_quote(v));
@@ -732,14 +734,18 @@ bool parse_name_constraints(Cert& c, const Extension& e) {
         }
         ips.push_back({ip, mask});
       } else if (tag == (der::kContext | 1)) {
-        if (!is_ia5(v)) go_fail("x509: invalid constraint value: asn1: invalid IA5String");
+        if (!is_ia5(v))
+          go_fail("x509: invalid constraint value: x509: " + go_quote(v) +
+                  " cannot be encoded as an IA5String");
         bool ok = v.find('@') != std::string::npos
                       ? parse_mailbox(v).has_value()
                       : valid_domain(!v.empty() && v[0] == '.' ? v.substr(1) : v);
         if (!ok) go_fail("x509: failed to parse rfc822Name constraint " + go_quote(v));
         emails.push_back(v);
       } else if (tag == (der::kContext | 6)) {
-        if (!is_ia5(v)) go_fail("x509: invalid constraint value: asn1: invalid IA5String");
+        if (!is_ia5(v))
+          go_fail("x509: invalid constraint value: x509: " + go_quote(v) +
+                  " cannot be encoded as an IA5String");
         if (parse_ip(v))
           go_fail("x509: failed to parse URI constraint " + go_quote(v) + ": cannot be IP address");
         std::string trimmed = !v.empty() && v[0] == '.' ? v.substr(1) : v;
