@@ -429,8 +429,7 @@ bool chain_allows_usages(const std::vector<const Cert*>& chain, std::vector<int>
       if (requested == -1) continue;
       bool found = false;
       for (int u : cert.ext_key_usage) {
-        // Netscape and Microsoft SGC count as ServerAuth.
-        if (requested == u || (requested == 1 && (u == 10 || u == 11))) {
+        if (requested == u) {
           found = true;
           break;
         }
