@@ -188,13 +188,21 @@ std::vector<Extension> parse_csr_extensions(const std::vector<std::string_view>&
   std::vector<Extension> out;
   std::set<std::string> seen;
   for (std::string_view element : raw) {
+    // pkcs10Attribute { Id, Values SET OF ANY }: attributes that do not decode are skipped.
     Reader r(element), seq, set;
     Oid id;
-    std::string_view first;
     if (!r.read(der::kSequence, &seq) || !r.empty() || !seq.read_oid(&id) ||
-        !seq.read(der::kSet, &set) || !set.read_any(nullptr, nullptr, &first))
+        !seq.read(der::kSet, &set))
       continue;
-    if (id != extension_request) continue;
+    std::vector<std::string_view> values;
+    bool ok = true;
+    while (ok && !set.empty()) {
+      std::string_view v;
+      ok = set.read_any(nullptr, nullptr, &v);
+      values.push_back(v);
+    }
+    if (!ok || values.empty() || id != extension_request) continue;
+    std::string_view first = values[0];
     Reader exts_outer(first), exts;
     if (!exts_outer.read(der::kSequence, &exts))
       go_fail("asn1: structure error: tags don't match (extensions)");
