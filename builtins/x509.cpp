@@ -946,7 +946,8 @@ void register_x509(BuiltinRegistry& r) {
   def(r, "crypto", kVerifyCertsOpts, {"string", "object[string: any]"},
       "array[boolean, array[object[string: any]]]",
       "parse_and_verify_certificates with options DNSName, CurrentTime (ns), "
-      "MaxConstraintComparisons and KeyUsages.",
+      "MaxConstraintComparisons and KeyUsages (OPA v0.63.0's builtin; certificates without "
+      "URIStrings).",
       parse_and_verify_with_options);
   def(r, "crypto", kParseRsaKey, {"string"}, "object[string: any]",
       "The first private key in PEM (or base64-encoded PEM) data as a JWK object, as OPA "
