@@ -5,7 +5,6 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include <memory>
 
@@ -14,11 +13,6 @@
 namespace policyc::builtins {
 
 namespace {
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using Bio = std::unique_ptr<BIO, BioFree>;
 
 int b64_value(unsigned char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -78,48 +72,83 @@ Value go_private_key_value(EVP_PKEY* k, std::string_view fn) {
   }
 }
 
-std::optional<PemBlock> pem_decode(const std::string& data) {
-  size_t begin = data.find("-----BEGIN ");
-  while (begin != std::string::npos) {
-    size_t type_end = data.find("-----", begin + 11);
-    if (type_end == std::string::npos) return std::nullopt;
-    std::string type = data.substr(begin + 11, type_end - begin - 11);
-    std::string end_marker = "-----END " + type + "-----";
-    size_t end = data.find(end_marker, type_end);
-    if (end == std::string::npos) {
-      begin = data.find("-----BEGIN ", begin + 1);
-      continue;
-    }
-    Bio bio(
-        BIO_new_mem_buf(data.data() + begin, static_cast<int>(end + end_marker.size() - begin)));
-    char* name = nullptr;
-    char* header = nullptr;
-    unsigned char* der = nullptr;
-    long len = 0;
-    if (PEM_read_bio(bio.get(), &name, &header, &der, &len) == 1) {
-      PemBlock b{name, std::string(reinterpret_cast<char*>(der), static_cast<size_t>(len)), ""};
-      OPENSSL_free(name);
-      OPENSSL_free(header);
-      OPENSSL_free(der);
-      size_t after = end + end_marker.size();
-      if (after < data.size() && data[after] == '\r') ++after;
-      if (after < data.size() && data[after] == '\n') ++after;
-      b.rest = data.substr(after);
-      return b;
-    }
-    // Go also accepts a block with no content (OpenSSL does not).
-    size_t body = data.find('\n', type_end);
-    if (body != std::string::npos && body < end && data.find_first_not_of(" \t\r\n", body) == end) {
-      PemBlock b{type, "", ""};
-      size_t after = end + end_marker.size();
-      if (after < data.size() && data[after] == '\r') ++after;
-      if (after < data.size() && data[after] == '\n') ++after;
-      b.rest = data.substr(after);
-      return b;
-    }
-    begin = data.find("-----BEGIN ", begin + 1);
+namespace {
+
+// Go's getLine: the line without its "\n" (or "\r\n") and trailing spaces and tabs, and the
+// rest after the newline.
+std::pair<std::string_view, std::string_view> get_line(std::string_view data) {
+  size_t i = data.find('\n');
+  size_t j;
+  if (i == std::string_view::npos) {
+    i = j = data.size();
+  } else {
+    j = i + 1;
+    if (i > 0 && data[i - 1] == '\r') --i;
   }
-  return std::nullopt;
+  std::string_view line = data.substr(0, i);
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+  return {line, data.substr(j)};
+}
+
+bool has_prefix(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool has_suffix(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
+
+}  // namespace
+
+std::optional<PemBlock> pem_decode(const std::string& input) {
+  // Go's encoding/pem Decode: BEGIN at the start of the data or of a line, optional
+  // "Key: value" headers, END with the same type on a line of its own, base64 in between
+  // (spaces, tabs and newlines ignored). Malformed blocks are skipped.
+  static constexpr std::string_view kStart = "\n-----BEGIN ", kEnd = "\n-----END ",
+                                    kDashes = "-----";
+  std::string_view rest = input;
+  for (;;) {
+    if (has_prefix(rest, kStart.substr(1))) {
+      rest.remove_prefix(kStart.size() - 1);
+    } else if (size_t at = rest.find(kStart); at != std::string_view::npos) {
+      rest.remove_prefix(at + kStart.size());
+    } else {
+      return std::nullopt;
+    }
+    auto [type_line, after_type] = get_line(rest);
+    rest = after_type;
+    if (!has_suffix(type_line, kDashes)) continue;
+    type_line.remove_suffix(kDashes.size());
+    bool headers = false;
+    for (;;) {
+      if (rest.empty()) return std::nullopt;
+      auto [line, next] = get_line(rest);
+      if (line.find(':') == std::string_view::npos) break;
+      headers = true;
+      rest = next;
+    }
+    size_t end_index, end_trailer_index;
+    if (!headers && has_prefix(rest, kEnd.substr(1))) {
+      end_index = 0;
+      end_trailer_index = kEnd.size() - 1;
+    } else {
+      end_index = rest.find(kEnd);
+      if (end_index == std::string_view::npos) continue;
+      end_trailer_index = end_index + kEnd.size();
+    }
+    std::string_view end_trailer = rest.substr(end_trailer_index);
+    size_t trailer_len = type_line.size() + kDashes.size();
+    if (end_trailer.size() < trailer_len) continue;
+    std::string_view rest_of_end_line = end_trailer.substr(trailer_len);
+    end_trailer = end_trailer.substr(0, trailer_len);
+    if (!has_prefix(end_trailer, type_line) || !has_suffix(end_trailer, kDashes)) continue;
+    if (!get_line(rest_of_end_line).first.empty()) continue;
+    std::string b64;
+    for (char c : rest.substr(0, end_index))
+      if (c != ' ' && c != '\t') b64 += c;
+    std::string der, err;
+    if (!go_base64_decode(b64, der, err)) continue;
+    PemBlock block{std::string(type_line), std::move(der), ""};
+    block.rest = std::string(get_line(rest.substr(end_index + kEnd.size() - 1)).second);
+    return block;
+  }
 }
 
 std::string std_base64(const std::string& raw) {
