@@ -625,68 +625,22 @@ Value parse_and_verify_with_options(Args a, BuiltinContext& ctx) {
 
 // --- crypto.x509.parse_rsa_private_key -------------------------------------------------
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-enum class KeyFormat { Pkcs1, Pkcs8, Ec, Unknown };
-
-// The private key structure by its second element: PKCS#1 RSAPrivateKey (INTEGER n), PKCS#8
-// PrivateKeyInfo (AlgorithmIdentifier) or SEC 1 ECPrivateKey (OCTET STRING).
-KeyFormat key_format(const std::string& der) {
-  Reader r(der), seq;
-  std::string_view version;
-  if (!r.read(der::kSequence, &seq) || !seq.read_integer_bytes(&version)) return KeyFormat::Unknown;
-  if (seq.peek(der::kInteger)) return KeyFormat::Pkcs1;
-  if (seq.peek(der::kSequence)) return KeyFormat::Pkcs8;
-  if (seq.peek(der::kOctetString)) return KeyFormat::Ec;
-  return KeyFormat::Unknown;
-}
-
-// Go's x509.ParsePKCS1PrivateKey / ParsePKCS8PrivateKey / ParseECPrivateKey by PEM type, with
-// Go's hints for keys in another format; nullptr for other block types.
-Pkey parse_private_key_block(const PemBlock& block) {
-  const auto* p = reinterpret_cast<const unsigned char*>(block.der.data());
-  long len = static_cast<long>(block.der.size());
-  KeyFormat format = key_format(block.der);
-  const std::string hint = "x509: failed to parse private key (use ";
-  auto wrong_format = [&](KeyFormat want) {
-    if (format == want || format == KeyFormat::Unknown) return;
-    if (format == KeyFormat::Pkcs1)
-      go_fail(hint + "ParsePKCS1PrivateKey instead for this key format)");
-    if (format == KeyFormat::Pkcs8)
-      go_fail(hint + "ParsePKCS8PrivateKey instead for this key format)");
-    go_fail(hint + "ParseECPrivateKey instead for this key format)");
-  };
-  EVP_PKEY* k = nullptr;
-  if (block.type == "RSA PRIVATE KEY") {
-    wrong_format(KeyFormat::Pkcs1);
-    if (format == KeyFormat::Pkcs1) k = d2i_PrivateKey(EVP_PKEY_RSA, nullptr, &p, len);
-    if (!k) go_fail("x509: failed to parse private key");
-  } else if (block.type == "PRIVATE KEY") {
-    wrong_format(KeyFormat::Pkcs8);
-    PKCS8_PRIV_KEY_INFO* info =
-        format == KeyFormat::Pkcs8 ? d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, len) : nullptr;
-    k = info ? EVP_PKCS82PKEY(info) : nullptr;
-    PKCS8_PRIV_KEY_INFO_free(info);
-    if (!k) go_fail("x509: failed to parse private key");
-  } else if (block.type == "EC PRIVATE KEY") {
-    wrong_format(KeyFormat::Ec);
-    if (format == KeyFormat::Ec) k = d2i_PrivateKey(EVP_PKEY_EC, nullptr, &p, len);
-    if (!k) go_fail("x509: failed to parse EC private key");
-  }
-  return Pkey(k);
+// Go's parser for the block's type; nullopt for other block types.
+std::optional<GoPrivateKey> parse_private_key_block(const PemBlock& block) {
+  if (block.type == "RSA PRIVATE KEY") return parse_pkcs1_private_key(block.der);
+  if (block.type == "PRIVATE KEY") return parse_pkcs8_private_key(block.der);
+  if (block.type == "EC PRIVATE KEY") return parse_ec_private_key(block.der);
+  return std::nullopt;
 }
 
 // OPA's getPrivateKeysFromPEMData: the keys of the RSA PRIVATE KEY, PRIVATE KEY and EC PRIVATE
 // KEY blocks (other blocks skipped), after an optional base64 decoding.
-std::vector<Pkey> private_keys_from_pem(std::string data) {
+std::vector<GoPrivateKey> private_keys_from_pem(std::string data) {
   std::string decoded, err;
   if (go_base64_decode(data, decoded, err)) data = decoded;
-  std::vector<Pkey> keys;
+  std::vector<GoPrivateKey> keys;
   while (auto block = pem_decode(data)) {
-    if (Pkey k = parse_private_key_block(*block)) keys.push_back(std::move(k));
+    if (auto k = parse_private_key_block(*block)) keys.push_back(std::move(*k));
     data = block->rest;
   }
   return keys;
@@ -699,43 +653,30 @@ std::string b64url(const std::string& raw) {
   return s;
 }
 
-// A BIGNUM parameter's big-endian bytes (big.Int.Bytes: no leading zeros).
-std::string bn_bytes(EVP_PKEY* k, const char* name) {
-  BIGNUM* bn = nullptr;
-  if (EVP_PKEY_get_bn_param(k, name, &bn) != 1) return "";
-  std::string out(static_cast<size_t>(BN_num_bytes(bn)), '\0');
-  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
-  BN_free(bn);
-  return out;
-}
-
-// OPA's jwk.New(key) marshalled: RSA keys with their parameters (base64url, empty ones
-// omitted), EC keys as {"kty": "EC"} only (OPA's ECDSAPrivateKey JWK carries no parameters).
-Value private_key_jwk(EVP_PKEY* k) {
-  switch (EVP_PKEY_get_base_id(k)) {
-    case EVP_PKEY_RSA: {
-      ObjectEntries e = {{key("kty"), str("RSA")}};
-      const std::pair<const char*, const char*> params[] = {
-          {"n", OSSL_PKEY_PARAM_RSA_N},          {"e", OSSL_PKEY_PARAM_RSA_E},
-          {"d", OSSL_PKEY_PARAM_RSA_D},          {"p", OSSL_PKEY_PARAM_RSA_FACTOR1},
-          {"q", OSSL_PKEY_PARAM_RSA_FACTOR2},    {"dp", OSSL_PKEY_PARAM_RSA_EXPONENT1},
-          {"dq", OSSL_PKEY_PARAM_RSA_EXPONENT2}, {"qi", OSSL_PKEY_PARAM_RSA_COEFFICIENT1},
+// OPA's jwk.New(key) marshalled: RSA keys with their parameters (base64url), EC keys as
+// {"kty": "EC"} only (OPA's ECDSAPrivateKey JWK carries no parameters).
+Value private_key_jwk(const GoPrivateKey& k) {
+  switch (k.kind) {
+    case GoPrivateKey::Rsa: {
+      std::string e;
+      for (int64_t v = k.rsa_e; v; v >>= 8) e.insert(e.begin(), static_cast<char>(v & 0xff));
+      ObjectEntries out = {{key("kty"), str("RSA")}};
+      const std::pair<const char*, const std::string*> params[] = {
+          {"n", &k.rsa_n}, {"e", &e},         {"d", &k.rsa_d},   {"p", &k.rsa_p},
+          {"q", &k.rsa_q}, {"dp", &k.rsa_dp}, {"dq", &k.rsa_dq}, {"qi", &k.rsa_qinv},
       };
-      for (const auto& [name, param] : params) {
-        std::string b = bn_bytes(k, param);
-        if (!b.empty()) e.emplace_back(key(name), str(b64url(b)));
-      }
-      return Value::object(std::move(e));
+      for (const auto& [name, bytes] : params)
+        if (!bytes->empty()) out.emplace_back(key(name), str(b64url(*bytes)));
+      return Value::object(std::move(out));
     }
-    case EVP_PKEY_EC:
+    case GoPrivateKey::Ec:
       return Value::object({{key("kty"), str("EC")}});
-    case EVP_PKEY_ED25519:
+    case GoPrivateKey::Ed25519:
       go_fail("invalid key type ed25519.PrivateKey");
-    case EVP_PKEY_X25519:
+    case GoPrivateKey::X25519:
       go_fail("invalid key type *ecdh.PrivateKey");
-    default:
-      go_fail("x509: PKCS#8 wrapping contained private key with unknown algorithm");
   }
+  return Value::null();
 }
 
 Value parse_rsa_private_key(Args a, BuiltinContext&) {
@@ -747,9 +688,9 @@ Value parse_rsa_private_key(Args a, BuiltinContext&) {
       if (!go_base64_decode(data, decoded, err)) go_fail(err);
       data = decoded;
     }
-    std::vector<Pkey> keys = private_keys_from_pem(data);
+    std::vector<GoPrivateKey> keys = private_keys_from_pem(data);
     if (keys.empty()) return Value::null();
-    return private_key_jwk(keys[0].get());
+    return private_key_jwk(keys[0]);
   } catch (const GoError& e) {
     fail(kParseRsaKey, e.message);
   }
@@ -786,44 +727,26 @@ std::string go_string_list(const std::vector<std::string>& v) {
 }
 
 // tls's parsePrivateKey: PKCS #1, then PKCS #8 (RSA, ECDSA, Ed25519), then SEC 1.
-Pkey tls_private_key(const std::string& der) {
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  long len = static_cast<long>(der.size());
-  EVP_PKEY* k = nullptr;
-  switch (key_format(der)) {
-    case KeyFormat::Pkcs1:
-      k = d2i_PrivateKey(EVP_PKEY_RSA, nullptr, &p, len);
-      break;
-    case KeyFormat::Pkcs8: {
-      PKCS8_PRIV_KEY_INFO* info = d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, len);
-      k = info ? EVP_PKCS82PKEY(info) : nullptr;
-      PKCS8_PRIV_KEY_INFO_free(info);
-      if (k) {
-        int id = EVP_PKEY_get_base_id(k);
-        if (id != EVP_PKEY_RSA && id != EVP_PKEY_EC && id != EVP_PKEY_ED25519) {
-          EVP_PKEY_free(k);
-          go_fail("tls: found unknown private key type in PKCS#8 wrapping");
-        }
-      }
-      break;
-    }
-    case KeyFormat::Ec:
-      k = d2i_PrivateKey(EVP_PKEY_EC, nullptr, &p, len);
-      break;
-    case KeyFormat::Unknown:
-      break;
+GoPrivateKey tls_private_key(const std::string& der) {
+  try {
+    return parse_pkcs1_private_key(der);
+  } catch (const GoError&) {
   }
-  if (!k) go_fail("tls: failed to parse private key");
-  return Pkey(k);
-}
-
-bool same_bn(EVP_PKEY* a, EVP_PKEY* b, const char* name) {
-  BIGNUM *x = nullptr, *y = nullptr;
-  bool ok = EVP_PKEY_get_bn_param(a, name, &x) == 1 && EVP_PKEY_get_bn_param(b, name, &y) == 1 &&
-            BN_cmp(x, y) == 0;
-  BN_free(x);
-  BN_free(y);
-  return ok;
+  std::optional<GoPrivateKey> k;
+  try {
+    k = parse_pkcs8_private_key(der);
+  } catch (const GoError&) {
+  }
+  if (k) {
+    if (k->kind == GoPrivateKey::X25519)
+      go_fail("tls: found unknown private key type in PKCS#8 wrapping");
+    return *k;
+  }
+  try {
+    return parse_ec_private_key(der);
+  } catch (const GoError&) {
+  }
+  go_fail("tls: failed to parse private key");
 }
 
 Value x509_key_pair(std::string cert_pem, std::string key_pem) {
@@ -872,25 +795,29 @@ Value x509_key_pair(std::string cert_pem, std::string key_pem) {
   Reader r(certs[0]);
   Cert leaf = parse_certificate(r);
   if (!r.empty()) go_fail("x509: trailing data");
-  Pkey priv = tls_private_key(key_block->der);
-  int priv_id = EVP_PKEY_get_base_id(priv.get());
-  const auto* p = reinterpret_cast<const unsigned char*>(leaf.raw_spki.data());
-  Pkey pub(d2i_PUBKEY(nullptr, &p, static_cast<long>(leaf.raw_spki.size())));
+  GoPrivateKey priv = tls_private_key(key_block->der);
+  const Value* pub = leaf.public_key.is_object() ? &leaf.public_key : nullptr;
+  auto field = [&](const char* name) {
+    const Value* v = pub ? pub->find(key(name)) : nullptr;
+    return v ? *v : Value::null();
+  };
   switch (leaf.pk_alg) {
     case kRsa:
-      if (priv_id != EVP_PKEY_RSA) go_fail("tls: private key type does not match public key type");
-      if (!pub || !same_bn(pub.get(), priv.get(), OSSL_PKEY_PARAM_RSA_N))
+      if (priv.kind != GoPrivateKey::Rsa)
+        go_fail("tls: private key type does not match public key type");
+      if (field("N") != big_from_unsigned(priv.rsa_n))
         go_fail("tls: private key does not match public key");
       break;
     case kEcdsa:
-      if (priv_id != EVP_PKEY_EC) go_fail("tls: private key type does not match public key type");
-      if (!pub || EVP_PKEY_eq(pub.get(), priv.get()) != 1)
+      if (priv.kind != GoPrivateKey::Ec)
+        go_fail("tls: private key type does not match public key type");
+      if (field("X") != big_from_unsigned(priv.ec_x) || field("Y") != big_from_unsigned(priv.ec_y))
         go_fail("tls: private key does not match public key");
       break;
     case kEd25519:
-      if (priv_id != EVP_PKEY_ED25519)
+      if (priv.kind != GoPrivateKey::Ed25519)
         go_fail("tls: private key type does not match public key type");
-      if (!pub || EVP_PKEY_eq(pub.get(), priv.get()) != 1)
+      if (leaf.public_key != bytes_value(priv.ed_pub))
         go_fail("tls: private key does not match public key");
       break;
     default:
@@ -899,7 +826,7 @@ Value x509_key_pair(std::string cert_pem, std::string key_pem) {
   ValueVec ders;
   for (const std::string& d : certs) ders.push_back(bytes_value(d));
   return Value::object({{key("Certificate"), Value::array(std::move(ders))},
-                        {key("PrivateKey"), go_private_key_value(priv.get(), kParseKeyPair)},
+                        {key("PrivateKey"), go_private_key_json(priv)},
                         {key("SupportedSignatureAlgorithms"), Value::null()},
                         {key("OCSPStaple"), Value::null()},
                         {key("SignedCertificateTimestamps"), Value::null()},

@@ -187,6 +187,22 @@ std::vector<Cert> certs_from_string(const std::string& input);
 // json.Marshal(*x509.Certificate); with `uri_strings`, OPA's extendedCert (URIStrings).
 Value cert_value(const Cert& c, bool uri_strings);
 
+// A private key as Go's crypto/x509 parses it (x509_keys.cpp); big integers as unsigned
+// big-endian bytes.
+struct GoPrivateKey {
+  enum Kind { Rsa, Ec, Ed25519, X25519 } kind = Rsa;
+  int64_t rsa_e = 0;
+  std::string rsa_n, rsa_d, rsa_p, rsa_q, rsa_dp, rsa_dq, rsa_qinv;  // CRT values recomputed
+  std::string ec_d, ec_x, ec_y;                                      // X, Y derived from D
+  std::string ed_seed, ed_pub;
+};
+// x509.ParsePKCS1PrivateKey, ParsePKCS8PrivateKey and ParseECPrivateKey; throw GoError.
+GoPrivateKey parse_pkcs1_private_key(const std::string& der);
+GoPrivateKey parse_pkcs8_private_key(const std::string& der);
+GoPrivateKey parse_ec_private_key(const std::string& der);
+// json.Marshal of the Go key (*rsa.PrivateKey, *ecdsa.PrivateKey, ed25519.PrivateKey).
+Value go_private_key_json(const GoPrivateKey& k);
+
 // x509.ParseCertificateRequest rendered as json.Marshal(*x509.CertificateRequest) (x509_csr.cpp).
 Value parse_certificate_request_der(const std::string& der);
 
