@@ -156,6 +156,10 @@ std::string ip_string(const std::string& ip);               // net.IP.String
 std::optional<std::string> parse_ip(const std::string& s);  // net.ParseIP (16 bytes)
 std::string ip16(const std::string& ip);                    // net.IP.To16
 
+// encoding/asn1's error for the outermost element when unmarshalling a struct named
+// `type_name` (a SEQUENCE) from `der`, or nullopt when that element's header is well formed.
+std::optional<std::string> asn1_struct_error(std::string_view der, const char* type_name);
+
 // Parsing parts shared by certificates and certificate requests.
 Name parse_name(std::string_view raw);
 // pkix.Name.FillFromRDNSequence over n.names.

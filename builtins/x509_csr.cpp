@@ -11,10 +11,6 @@ namespace policyc::builtins::x509 {
 
 namespace {
 
-constexpr const char* kFieldParams =
-    "{optional:false explicit:false application:false private:false defaultValue:<nil> "
-    "tag:<nil> stringType:0 timeType:0 set:false omitEmpty:false}";
-
 // encoding/asn1's decoding of a primitive universal value into `any`: strings, integers, bit
 // strings, OIDs, times and octet strings; null for other types. Throws GoError on bad values.
 Value asn1_any(uint8_t tag, std::string_view content) {
@@ -229,14 +225,7 @@ std::vector<Extension> parse_csr_extensions(const std::vector<std::string_view>&
 Value parse_certificate_request_der(const std::string& der) {
   Reader input(der);
   std::string_view raw, body_view;
-  if (der.size() < 2 || !input.peek(der::kSequence)) {
-    auto b = [&](size_t i) { return i < der.size() ? static_cast<uint8_t>(der[i]) : 0; };
-    if (der.size() < 2) go_fail("asn1: syntax error: data truncated");
-    go_fail("asn1: structure error: tags don't match (16 vs {class:" + std::to_string(b(0) >> 6) +
-            " tag:" + std::to_string(b(0) & 0x1f) + " length:" + std::to_string(b(1) & 0x7f) +
-            " isCompound:" + ((b(0) & 0x20) ? "true" : "false") + "}) " + kFieldParams +
-            " certificateRequest @2");
-  }
+  if (auto top = asn1_struct_error(der, "certificateRequest")) go_fail(*top);
   if (!input.read(der::kSequence, &body_view, &raw)) go_fail("asn1: syntax error: data truncated");
   if (!input.empty()) go_fail("asn1: syntax error: trailing data");
   Reader body(body_view);

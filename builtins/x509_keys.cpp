@@ -86,7 +86,8 @@ GoPrivateKey parse_sec1(const std::string& der, const Oid* named_curve) {
       go_fail(
           "x509: failed to parse private key (use ParsePKCS1PrivateKey instead for this key "
           "format)");
-    go_fail(std::string("x509: failed to parse EC private key: ") + kTagsMismatch);
+    auto top = asn1_struct_error(der, "ecPrivateKey");
+    go_fail("x509: failed to parse EC private key: " + (top ? *top : std::string(kTagsMismatch)));
   }
   // encoding/asn1's optional explicit fields: an element whose tag, or whose inner element's
   // type, does not match is taken as absent, and the next field sees it again.
@@ -195,7 +196,7 @@ GoPrivateKey parse_pkcs1_private_key(const std::string& der) {
       go_fail(
           "x509: failed to parse private key (use ParsePKCS8PrivateKey instead for this key "
           "format)");
-    go_fail(kTagsMismatch);
+    go_fail(asn1_struct_error(der, "pkcs1PrivateKey").value_or(kTagsMismatch));
   }
   if (version > 1) go_fail("x509: unsupported private key version");
   auto nm = positive(n), dm = positive(d), pm = positive(p), qm = positive(q);
@@ -255,7 +256,7 @@ GoPrivateKey parse_pkcs8_private_key(const std::string& der) {
       go_fail(
           "x509: failed to parse private key (use ParsePKCS1PrivateKey instead for this key "
           "format)");
-    go_fail(kTagsMismatch);
+    go_fail(asn1_struct_error(der, "pkcs8").value_or(kTagsMismatch));
   }
   Oid oid;
   if (!algo.read_oid(&oid)) go_fail(kTagsMismatch);

@@ -488,4 +488,54 @@ std::optional<std::pair<std::string, std::string>> parse_mailbox(const std::stri
   return std::make_pair(local, domain);
 }
 
+std::optional<std::string> asn1_struct_error(std::string_view der, const char* type_name) {
+  const std::string syntax = "asn1: syntax error: ", structure = "asn1: structure error: ";
+  if (der.empty()) return syntax + "sequence truncated";
+  size_t offset = 0;
+  auto b = static_cast<uint8_t>(der[offset++]);
+  int cls = b >> 6, tag = b & 0x1f;
+  bool compound = b & 0x20;
+  if (tag == 0x1f) {
+    int64_t t = 0;
+    for (int shifted = 0;; ++shifted) {
+      if (offset >= der.size()) return syntax + "truncated base 128 integer";
+      if (shifted == 5) return structure + "base 128 integer too large";
+      auto c = static_cast<uint8_t>(der[offset++]);
+      if (shifted == 0 && c == 0x80) return syntax + "integer is not minimally encoded";
+      t = (t << 7) | (c & 0x7f);
+      if (!(c & 0x80)) {
+        if (t > 2147483647) return structure + "base 128 integer too large";
+        break;
+      }
+    }
+    if (t < 0x1f) return syntax + "non-minimal tag";
+    tag = static_cast<int>(t);
+  }
+  if (offset >= der.size()) return syntax + "truncated tag or length";
+  b = static_cast<uint8_t>(der[offset++]);
+  int64_t length = 0;
+  if (!(b & 0x80)) {
+    length = b & 0x7f;
+  } else {
+    int n = b & 0x7f;
+    if (n == 0) return syntax + "indefinite length found (not DER)";
+    for (int i = 0; i < n; ++i) {
+      if (offset >= der.size()) return syntax + "truncated tag or length";
+      if (length >= (int64_t{1} << 23)) return structure + "length too large";
+      length = (length << 8) | static_cast<uint8_t>(der[offset++]);
+      if (length == 0) return structure + "superfluous leading zeros in length";
+    }
+    if (length < 0x80) return structure + "non-minimal length";
+  }
+  if (cls != 0 || tag != 16 || !compound)
+    return structure + "tags don't match (16 vs {class:" + std::to_string(cls) +
+           " tag:" + std::to_string(tag) + " length:" + std::to_string(length) +
+           " isCompound:" + (compound ? "true" : "false") +
+           "}) {optional:false explicit:false application:false private:false "
+           "defaultValue:<nil> tag:<nil> stringType:0 timeType:0 set:false omitEmpty:false} " +
+           type_name + " @" + std::to_string(offset);
+  if (length > static_cast<int64_t>(der.size() - offset)) return syntax + "data truncated";
+  return std::nullopt;
+}
+
 }  // namespace policyc::builtins::x509
