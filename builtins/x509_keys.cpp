@@ -94,7 +94,7 @@ GoPrivateKey parse_sec1(const std::string& der, const Oid* named_curve) {
   auto explicit_field = [&](uint8_t n, uint8_t inner_tag, std::string_view* inner) {
     std::string_view rest = s.rest();
     if (rest.empty() || (static_cast<uint8_t>(rest[0]) & 0xdf) != (der::kContext | n)) return false;
-    Reader copy = s, body_reader;
+    Reader copy = s;
     std::string_view body;
     uint8_t tag = 0;
     if (!copy.read_any(&body, &tag))
