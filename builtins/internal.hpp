@@ -83,6 +83,7 @@ void register_semver(BuiltinRegistry& r);
 void register_units(BuiltinRegistry& r);
 void register_crypto(BuiltinRegistry& r);
 void register_jwt(BuiltinRegistry& r);
+void register_x509(BuiltinRegistry& r);
 void register_graph(BuiltinRegistry& r);
 void register_types(BuiltinRegistry& r);
 void register_evaluator_builtins(BuiltinRegistry& r);

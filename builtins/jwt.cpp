@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "internal.hpp"
+#include "pem.hpp"
 #include "policyc/core/io.hpp"
 
 namespace policyc::builtins {
@@ -34,53 +35,6 @@ struct PkeyFree {
 using Pkey = std::shared_ptr<EVP_PKEY>;
 
 Pkey wrap(EVP_PKEY* k) { return Pkey(k, PkeyFree{}); }
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using Bio = std::unique_ptr<BIO, BioFree>;
-
-// A PEM block: type and DER bytes, plus whatever follows its END line.
-struct PemBlock {
-  std::string type;
-  std::string der;
-  std::string rest;
-};
-
-// The first PEM block in `data` (as Go's pem.Decode), if any.
-std::optional<PemBlock> pem_decode(const std::string& data) {
-  size_t begin = data.find("-----BEGIN ");
-  while (begin != std::string::npos) {
-    size_t type_end = data.find("-----", begin + 11);
-    if (type_end == std::string::npos) return std::nullopt;
-    std::string type = data.substr(begin + 11, type_end - begin - 11);
-    std::string end_marker = "-----END " + type + "-----";
-    size_t end = data.find(end_marker, type_end);
-    if (end == std::string::npos) {
-      begin = data.find("-----BEGIN ", begin + 1);
-      continue;
-    }
-    Bio bio(
-        BIO_new_mem_buf(data.data() + begin, static_cast<int>(end + end_marker.size() - begin)));
-    char* name = nullptr;
-    char* header = nullptr;
-    unsigned char* der = nullptr;
-    long len = 0;
-    if (PEM_read_bio(bio.get(), &name, &header, &der, &len) == 1) {
-      PemBlock b{name, std::string(reinterpret_cast<char*>(der), static_cast<size_t>(len)), ""};
-      OPENSSL_free(name);
-      OPENSSL_free(header);
-      OPENSSL_free(der);
-      size_t after = end + end_marker.size();
-      if (after < data.size() && data[after] == '\r') ++after;
-      if (after < data.size() && data[after] == '\n') ++after;
-      b.rest = data.substr(after);
-      return b;
-    }
-    begin = data.find("-----BEGIN ", begin + 1);
-  }
-  return std::nullopt;
-}
 
 // --- Keys ------------------------------------------------------------------------------
 
@@ -465,8 +419,6 @@ Value decode_verify(Args a, BuiltinContext& ctx) {
   return Value::array({Value::boolean(true), header, payload});
 }
 
-std::string std_base64(const std::string& raw);
-
 // --- io.jwt.verify_<alg> ---------------------------------------------------------------
 
 struct VerifyFunction {
@@ -813,61 +765,6 @@ Value encode_sign_raw(Args a, BuiltinContext&) {
 
 // --- crypto.parse_private_keys ---------------------------------------------------------
 
-Value bn_param(EVP_PKEY* k, const char* name) {
-  BIGNUM* bn = nullptr;
-  if (EVP_PKEY_get_bn_param(k, name, &bn) != 1) return Value::null();
-  char* dec = BN_bn2dec(bn);
-  Value v = Value::number_from_text(dec);
-  OPENSSL_free(dec);
-  BN_free(bn);
-  return v;
-}
-
-std::string std_base64(const std::string& raw) {
-  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(raw.data()),
-                          static_cast<int>(raw.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-// A private key as Go's json.Marshal renders crypto/rsa, crypto/ecdsa and crypto/ed25519 keys.
-Value private_key_value(EVP_PKEY* k) {
-  auto s = [](const char* x) { return Value::string(x); };
-  switch (EVP_PKEY_get_base_id(k)) {
-    case EVP_PKEY_RSA:
-      return Value::object(
-          {{s("N"), bn_param(k, OSSL_PKEY_PARAM_RSA_N)},
-           {s("E"), bn_param(k, OSSL_PKEY_PARAM_RSA_E)},
-           {s("D"), bn_param(k, OSSL_PKEY_PARAM_RSA_D)},
-           {s("Primes"), Value::array({bn_param(k, OSSL_PKEY_PARAM_RSA_FACTOR1),
-                                       bn_param(k, OSSL_PKEY_PARAM_RSA_FACTOR2)})},
-           {s("Precomputed"),
-            Value::object({{s("Dp"), bn_param(k, OSSL_PKEY_PARAM_RSA_EXPONENT1)},
-                           {s("Dq"), bn_param(k, OSSL_PKEY_PARAM_RSA_EXPONENT2)},
-                           {s("Qinv"), bn_param(k, OSSL_PKEY_PARAM_RSA_COEFFICIENT1)},
-                           {s("CRTValues"), Value::empty_array()}})}});
-    case EVP_PKEY_EC:
-      return Value::object({{s("Curve"), Value::empty_object()},
-                            {s("X"), bn_param(k, OSSL_PKEY_PARAM_EC_PUB_X)},
-                            {s("Y"), bn_param(k, OSSL_PKEY_PARAM_EC_PUB_Y)},
-                            {s("D"), bn_param(k, OSSL_PKEY_PARAM_PRIV_KEY)}});
-    case EVP_PKEY_ED25519: {
-      unsigned char priv[32], pub[32];
-      size_t plen = sizeof priv, qlen = sizeof pub;
-      if (EVP_PKEY_get_raw_private_key(k, priv, &plen) != 1 ||
-          EVP_PKEY_get_raw_public_key(k, pub, &qlen) != 1)
-        fail(kParseKeys, "x509: failed to parse private key");
-      std::string raw(reinterpret_cast<char*>(priv), plen);
-      raw.append(reinterpret_cast<char*>(pub), qlen);
-      return Value::string(std_base64(raw));
-    }
-    default:
-      fail(kParseKeys, "x509: PKCS#8 wrapping contained private key with unknown algorithm");
-  }
-}
-
 Value parse_private_keys(Args a, BuiltinContext&) {
   const std::string& input = need_string(kParseKeys, a[0], 1);
   if (input.empty()) return Value::null();
@@ -902,7 +799,7 @@ Value parse_private_keys(Args a, BuiltinContext&) {
     }
     if (k) {
       Pkey owned = wrap(k);
-      keys.push_back(private_key_value(k));
+      keys.push_back(go_private_key_value(k, kParseKeys));
     }
     data = block->rest;
   }

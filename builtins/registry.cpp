@@ -23,6 +23,7 @@ void register_standard_builtins(BuiltinRegistry& registry) {
   register_units(registry);
   register_crypto(registry);
   register_jwt(registry);
+  register_x509(registry);
   register_graph(registry);
   register_types(registry);
   register_evaluator_builtins(registry);
@@ -36,12 +37,6 @@ const std::vector<UnsupportedBuiltin>& unsupported_builtins() {
         {"http.send", "network I/O makes policy results depend on remote services"},
         {"net.lookup_ip_addr", "DNS lookups make policy results depend on the network"},
         {"providers.aws.sign_req", "AWS request signing is out of scope"},
-        {"crypto.x509.parse_certificates", "X.509 parsing is out of scope"},
-        {"crypto.x509.parse_and_verify_certificates", "X.509 parsing is out of scope"},
-        {"crypto.x509.parse_and_verify_certificates_with_options", "X.509 parsing is out of scope"},
-        {"crypto.x509.parse_certificate_request", "X.509 parsing is out of scope"},
-        {"crypto.x509.parse_keypair", "X.509 parsing is out of scope"},
-        {"crypto.x509.parse_rsa_private_key", "X.509 parsing is out of scope"},
         {"graphql.is_valid", "GraphQL parsing is out of scope"},
         {"graphql.parse", "GraphQL parsing is out of scope"},
         {"graphql.parse_and_verify", "GraphQL parsing is out of scope"},

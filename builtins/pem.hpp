@@ -1,0 +1,35 @@
+// PEM, base64 and Go key renderings shared by the OpenSSL-backed builtins (jwt.cpp, x509*.cpp).
+#pragma once
+
+#include <openssl/evp.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "policyc/core/value.hpp"
+
+namespace policyc::builtins {
+
+// A PEM block: type and DER bytes, plus whatever follows its END line.
+struct PemBlock {
+  std::string type;
+  std::string der;
+  std::string rest;
+};
+
+// The first PEM block in `data` (as Go's pem.Decode), if any.
+std::optional<PemBlock> pem_decode(const std::string& data);
+
+// Standard padded base64 (Go's base64.StdEncoding.EncodeToString).
+std::string std_base64(const std::string& raw);
+
+// Go's base64.StdEncoding.DecodeString: padding required, '\r' and '\n' ignored. On failure
+// returns false with Go's message ("illegal base64 data at input byte N") in `err`.
+bool go_base64_decode(const std::string& in, std::string& out, std::string& err);
+
+// A private key as Go's json.Marshal renders *rsa.PrivateKey, *ecdsa.PrivateKey and
+// ed25519.PrivateKey; fails "<fn>: ..." for other key types.
+Value go_private_key_value(EVP_PKEY* k, std::string_view fn);
+
+}  // namespace policyc::builtins
