@@ -406,21 +406,6 @@ bool yaml_plain_ok(const std::string& s) {
   return true;
 }
 
-std::string with_replacement_characters(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size();) {
-    size_t n = utf8_sequence_length(s, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(s, i, n);
-      i += n;
-    }
-  }
-  return out;
-}
-
 std::string yaml_scalar(const Value& v) {
   switch (v.kind()) {
     case Kind::Null:
@@ -432,7 +417,8 @@ std::string yaml_scalar(const Value& v) {
     case Kind::String: {
       // OPA's yaml.marshal goes through json.Marshal, which turns each byte that is not
       // UTF-8 into U+FFFD before the YAML is written.
-      const std::string s = with_replacement_characters(v.str());
+      std::string s = v.str();
+      replace_invalid_utf8(s);
       if (yaml_plain_ok(s)) return s;
       if (s.find('\n') != std::string::npos) return Value::string(s).to_json();
       return go_quote(s);

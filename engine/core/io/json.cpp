@@ -525,30 +525,6 @@ class JsonParser {
     return false;
   }
 
-  // Go's encoding/json (and so OPA) turns each invalid UTF-8 byte into U+FFFD; strings
-  // stay valid UTF-8 for the string builtins.
-  static void replace_invalid_utf8(std::string& s) {
-    size_t i = 0;
-    while (i < s.size()) {
-      size_t n = utf8_sequence_length(s, i);
-      if (n == 0) break;
-      i += n;
-    }
-    if (i == s.size()) return;
-    std::string fixed = s.substr(0, i);
-    while (i < s.size()) {
-      size_t n = utf8_sequence_length(s, i);
-      if (n == 0) {
-        fixed += "\xEF\xBF\xBD";
-        ++i;
-      } else {
-        fixed.append(s, i, n);
-        i += n;
-      }
-    }
-    s = std::move(fixed);
-  }
-
   // Most strings are short ASCII without escapes: built straight from the text.
   bool parse_string_value(Value& out) {
     size_t start = pos_ + 1;

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
+#include <utility>
 
 namespace policyc {
 
@@ -27,6 +29,30 @@ inline size_t utf8_sequence_length(std::string_view s, size_t i) {
   if (b0 == 0xF4)
     return continues(i + 1, 0x80, 0x8F) && continues(i + 2) && continues(i + 3) ? 4 : 0;
   return 0;
+}
+
+// Replaces each byte of `s` that is not UTF-8 with U+FFFD, as Go's encoding/json does when it
+// reads or writes a string (OPA's JSON and YAML builtins go through it).
+inline void replace_invalid_utf8(std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t n = utf8_sequence_length(s, i);
+    if (n == 0) break;
+    i += n;
+  }
+  if (i == s.size()) return;
+  std::string fixed = s.substr(0, i);
+  while (i < s.size()) {
+    size_t n = utf8_sequence_length(s, i);
+    if (n == 0) {
+      fixed += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      fixed.append(s, i, n);
+      i += n;
+    }
+  }
+  s = std::move(fixed);
 }
 
 }  // namespace policyc
