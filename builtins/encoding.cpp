@@ -11,8 +11,8 @@ std::string go_json_error(std::string_view text);  // json_scan.cpp
 
 namespace {
 
-const char* kStd = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const char* kUrl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr const char* kStd = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr const char* kUrl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 std::string b64_encode(std::string_view in, const char* alphabet, bool pad) {
   std::string out;
@@ -88,6 +88,18 @@ long b64_decode(std::string_view src, const char* alphabet, std::string& out) {
   }
   return -1;
 }
+
+}  // namespace
+
+std::string go_base64_encode(std::string_view raw, bool url, bool pad) {
+  return b64_encode(raw, url ? kUrl : kStd, pad);
+}
+
+long go_base64_decode(std::string_view text, bool url, std::string& out) {
+  return b64_decode(text, url ? kUrl : kStd, out);
+}
+
+namespace {
 
 Value base64_encode(Args a, BuiltinContext&) {
   return Value::string(b64_encode(need_string("base64.encode", a[0], 1), kStd, true));

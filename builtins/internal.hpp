@@ -59,6 +59,12 @@ Value string_array(const std::vector<std::string>& strings);
 // Go's strconv.Quote output.
 std::string go_quote(std::string_view s);
 
+// Go's encoding/base64 encoding: the standard or (url) the URL-safe alphabet, with or without
+// '=' padding.
+std::string go_base64_encode(std::string_view raw, bool url, bool pad);
+// Go's padded base64 decoding ('\r' and '\n' skipped), appended to `out`: the offset of the
+// first corrupt byte ("illegal base64 data at input byte N"), or -1.
+long go_base64_decode(std::string_view text, bool url, std::string& out);
 // Unpadded or padded base64url (JWT segments); false on bad input.
 bool b64url_decode(std::string s, std::string& out);
 // A base64url JWT segment holding a JSON object; fails "<fn>: JWT <what> ..." otherwise.

@@ -487,13 +487,6 @@ void register_verify_functions(BuiltinRegistry& r, std::index_sequence<I...>) {
 constexpr const char* kEncodeSign = "io.jwt.encode_sign";
 constexpr const char* kEncodeSignRaw = "io.jwt.encode_sign_raw";
 
-std::string b64url_no_pad(const std::string& raw) {
-  std::string out = std_base64(raw);
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return out;
-}
-
 struct BnFree {
   void operator()(BIGNUM* b) const { BN_clear_free(b); }
 };
@@ -745,8 +738,10 @@ Value encode_compact(std::string_view fn, const std::string& header_text,
   const Algorithm* alg = find_algorithm(header.alg);
   if (!alg)
     fail(fn, "failed to create signer: unsupported signature algorithm " + go_quote(header.alg));
-  std::string input = b64url_no_pad(header_text) + "." + b64url_no_pad(payload_text);
-  return Value::string(input + "." + b64url_no_pad(sign_with(fn, *alg, key, input)));
+  std::string input = go_base64_encode(header_text, true, false) + "." +
+                      go_base64_encode(payload_text, true, false);
+  return Value::string(input + "." +
+                       go_base64_encode(sign_with(fn, *alg, key, input), true, false));
 }
 
 // OPA marshals each operand to JSON without checking its kind at run time: a payload that is

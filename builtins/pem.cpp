@@ -14,15 +14,6 @@ namespace policyc::builtins {
 
 namespace {
 
-int b64_value(unsigned char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
 // An EVP_PKEY BIGNUM parameter as a JSON number (null when absent).
 Value bn_param(EVP_PKEY* k, const char* name) {
   BIGNUM* bn = nullptr;
@@ -65,7 +56,7 @@ Value go_private_key_value(EVP_PKEY* k, std::string_view fn) {
         fail(fn, "x509: failed to parse private key");
       std::string raw(reinterpret_cast<char*>(priv), plen);
       raw.append(reinterpret_cast<char*>(pub), qlen);
-      return Value::string(std_base64(raw));
+      return Value::string(go_base64_encode(raw, false, true));
     }
     default:
       fail(fn, "x509: PKCS#8 wrapping contained private key with unknown algorithm");
@@ -144,72 +135,19 @@ std::optional<PemBlock> pem_decode(const std::string& input) {
     for (char c : rest.substr(0, end_index))
       if (c != ' ' && c != '\t') b64 += c;
     std::string der, err;
-    if (!go_base64_decode(b64, der, err)) continue;
+    if (!decode_std_base64(b64, der, err)) continue;
     PemBlock block{std::string(type_line), std::move(der), ""};
     block.rest = std::string(get_line(rest.substr(end_index + kEnd.size() - 1)).second);
     return block;
   }
 }
 
-std::string std_base64(const std::string& raw) {
-  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(raw.data()),
-                          static_cast<int>(raw.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-bool go_base64_decode(const std::string& in, std::string& out, std::string& err) {
+bool decode_std_base64(std::string_view in, std::string& out, std::string& err) {
   out.clear();
-  auto corrupt = [&](size_t pos) {
-    err = "illegal base64 data at input byte " + std::to_string(pos);
-    return false;
-  };
-  auto newline = [](char c) { return c == '\n' || c == '\r'; };
-  size_t si = 0;
-  const size_t n = in.size();
-  for (;;) {
-    int quantum[4];
-    size_t j = 0;
-    size_t dlen = 4;
-    for (; j < 4; ++j) {
-      if (si == n) {
-        if (j == 0) return true;
-        return corrupt(si - j);
-      }
-      unsigned char c = static_cast<unsigned char>(in[si]);
-      ++si;
-      int v = b64_value(c);
-      if (v >= 0) {
-        quantum[j] = v;
-        continue;
-      }
-      if (newline(static_cast<char>(c))) {
-        --j;
-        continue;
-      }
-      if (c != '=') return corrupt(si - 1);
-      // Padding: the end of the data.
-      if (j == 0 || j == 1) return corrupt(si - 1);
-      if (j == 2) {
-        while (si < n && newline(in[si])) ++si;
-        if (si == n) return corrupt(n);
-        if (in[si] != '=') return corrupt(si - 1);
-        ++si;
-      }
-      while (si < n && newline(in[si])) ++si;
-      if (si < n) return corrupt(si);
-      dlen = j;
-      break;
-    }
-    uint32_t val = 0;
-    for (size_t k = 0; k < dlen; ++k) val |= static_cast<uint32_t>(quantum[k]) << (18 - 6 * k);
-    const char bytes[3] = {static_cast<char>(val >> 16), static_cast<char>(val >> 8),
-                           static_cast<char>(val)};
-    out.append(bytes, dlen == 4 ? 3 : dlen - 1);
-    if (dlen < 4) return true;
-  }
+  long bad = go_base64_decode(in, false, out);
+  if (bad < 0) return true;
+  err = "illegal base64 data at input byte " + std::to_string(bad);
+  return false;
 }
 
 }  // namespace policyc::builtins

@@ -21,12 +21,9 @@ struct PemBlock {
 // The first PEM block in `data` (as Go's pem.Decode), if any.
 std::optional<PemBlock> pem_decode(const std::string& data);
 
-// Standard padded base64 (Go's base64.StdEncoding.EncodeToString).
-std::string std_base64(const std::string& raw);
-
-// Go's base64.StdEncoding.DecodeString: padding required, '\r' and '\n' ignored. On failure
-// returns false with Go's message ("illegal base64 data at input byte N") in `err`.
-bool go_base64_decode(const std::string& in, std::string& out, std::string& err);
+// Go's base64.StdEncoding.DecodeString into `out`; false with Go's message ("illegal base64
+// data at input byte N") in `err`.
+bool decode_std_base64(std::string_view in, std::string& out, std::string& err);
 
 // A private key as Go's json.Marshal renders *rsa.PrivateKey, *ecdsa.PrivateKey and
 // ed25519.PrivateKey; fails "<fn>: ..." for other key types.

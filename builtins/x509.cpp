@@ -637,20 +637,13 @@ std::optional<GoPrivateKey> parse_private_key_block(const PemBlock& block) {
 // KEY blocks (other blocks skipped), after an optional base64 decoding.
 std::vector<GoPrivateKey> private_keys_from_pem(std::string data) {
   std::string decoded, err;
-  if (go_base64_decode(data, decoded, err)) data = decoded;
+  if (decode_std_base64(data, decoded, err)) data = decoded;
   std::vector<GoPrivateKey> keys;
   while (auto block = pem_decode(data)) {
     if (auto k = parse_private_key_block(*block)) keys.push_back(std::move(*k));
     data = block->rest;
   }
   return keys;
-}
-
-std::string b64url(const std::string& raw) {
-  std::string s = std_base64(raw);
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return s;
 }
 
 // OPA's jwk.New(key) marshalled: RSA keys with their parameters (base64url), EC keys as
@@ -666,7 +659,8 @@ Value private_key_jwk(const GoPrivateKey& k) {
           {"q", &k.rsa_q}, {"dp", &k.rsa_dp}, {"dq", &k.rsa_dq}, {"qi", &k.rsa_qinv},
       };
       for (const auto& [name, bytes] : params)
-        if (!bytes->empty()) out.emplace_back(key(name), str(b64url(*bytes)));
+        if (!bytes->empty())
+          out.emplace_back(key(name), str(go_base64_encode(*bytes, true, false)));
       return Value::object(std::move(out));
     }
     case GoPrivateKey::Ec:
@@ -685,7 +679,7 @@ Value parse_rsa_private_key(Args a, BuiltinContext&) {
     if (data.empty()) go_fail("input PEM data was empty");
     if (data.rfind("-----BEGIN", 0) != 0) {
       std::string decoded, err;
-      if (!go_base64_decode(data, decoded, err)) go_fail(err);
+      if (!decode_std_base64(data, decoded, err)) go_fail(err);
       data = decoded;
     }
     std::vector<GoPrivateKey> keys = private_keys_from_pem(data);
@@ -704,7 +698,7 @@ Value parse_certificate_request(Args a, BuiltinContext& ctx) {
     std::string bytes = input;
     if (input.rfind("-----BEGIN CERTIFICATE REQUEST-----", 0) != 0) {
       std::string err;
-      if (!go_base64_decode(input, bytes, err)) go_fail(err);
+      if (!decode_std_base64(input, bytes, err)) go_fail(err);
     }
     auto block = pem_decode(bytes);
     if (block && block->type != "CERTIFICATE REQUEST")
@@ -839,10 +833,11 @@ std::string pem_or_der(const std::string& input, const char* der_type) {
   std::string data = input;
   if (data.rfind("-----BEGIN", 0) != 0) {
     std::string err;
-    if (!go_base64_decode(input, data, err)) go_fail(err);
+    if (!decode_std_base64(input, data, err)) go_fail(err);
   }
   if (data.rfind("-----BEGIN", 0) == 0) return data;
-  std::string b64 = std_base64(data), out = "-----BEGIN " + std::string(der_type) + "-----\n";
+  std::string b64 = go_base64_encode(data, false, true),
+              out = "-----BEGIN " + std::string(der_type) + "-----\n";
   for (size_t i = 0; i < b64.size(); i += 64) out += b64.substr(i, 64) + "\n";
   return out + "-----END " + der_type + "-----\n";
 }

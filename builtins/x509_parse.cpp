@@ -67,7 +67,7 @@ std::string go_quote_bytes(const std::string& s) {
   return out + "\"";
 }
 
-Value bytes_value(const std::string& b) { return Value::string(std_base64(b)); }
+Value bytes_value(const std::string& b) { return Value::string(go_base64_encode(b, false, true)); }
 Value opt_bytes(const std::optional<std::string>& b) { return b ? bytes_value(*b) : Value::null(); }
 
 Value strings_or_null(const std::vector<std::string>& v) {
@@ -1088,7 +1088,7 @@ std::vector<Cert> certs_from_pem(const std::string& pem) {
 std::vector<Cert> certs_from_string(const std::string& input) {
   if (input.rfind("-----BEGIN", 0) == 0) return certs_from_pem(input);
   std::string decoded, err;
-  if (!go_base64_decode(input, decoded, err)) go_fail(err);
+  if (!decode_std_base64(input, decoded, err)) go_fail(err);
   if (decoded.rfind("-----BEGIN", 0) == 0) return certs_from_pem(decoded);
   return parse_certificates_der(decoded);
 }
