@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "internal.hpp"
+#include "policyc/core/utf8.hpp"
 
 namespace policyc::builtins {
 
@@ -189,7 +190,17 @@ Value string_array(const std::vector<std::string>& strings) {
 
 std::string go_quote(std::string_view s) {
   std::string out = "\"";
-  for (char32_t cp : utf8_decode(s)) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = utf8_sequence_length(s, i);
+    if (n == 0) {  // a byte that is not UTF-8: \xNN, as strconv.Quote writes it
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(s[i]));
+      out += buf;
+      ++i;
+      continue;
+    }
+    char32_t cp = utf8_decode(s.substr(i, n))[0];
+    i += n;
     switch (cp) {
       case '"':
         out += "\\\"";

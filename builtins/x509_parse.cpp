@@ -10,61 +10,16 @@
 #include <set>
 
 #include "pem.hpp"
+#include "policyc/core/utf8.hpp"
 #include "x509_cert.hpp"
 
 namespace policyc::builtins::x509 {
 
-// The length of the valid UTF-8 sequence at s[i], or 0 for an invalid byte.
-size_t utf8_char_len(const std::string& s, size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  char32_t cp = n == 1 ? c : n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
-  for (size_t k = 1; k < n; ++k) {
-    auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3f);
-  }
-  bool ok = !(n == 2 && cp < 0x80) && !(n == 3 && cp < 0x800) && !(n == 4 && cp < 0x10000) &&
-            cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
-  return ok ? n : 0;
-}
-
 // Go's json.Marshal of a string: invalid UTF-8 bytes become U+FFFD.
 Value json_str(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    size_t n = utf8_char_len(s, i);
-    if (n) {
-      out.append(s, i, n);
-      i += n;
-    } else {
-      out += "\xef\xbf\xbd";
-      ++i;
-    }
-  }
+  std::string out = s;
+  replace_invalid_utf8(out);
   return Value::string(std::move(out));
-}
-
-// strconv.Quote, with invalid UTF-8 bytes as \xNN.
-std::string go_quote_bytes(const std::string& s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size();) {
-    size_t start = i;
-    while (i < s.size() && utf8_char_len(s, i)) i += utf8_char_len(s, i);
-    if (i > start) {
-      std::string q = go_quote(std::string_view(s).substr(start, i - start));
-      out += q.substr(1, q.size() - 2);
-    }
-    if (i < s.size()) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<uint8_t>(s[i]));
-      out += buf;
-      ++i;
-    }
-  }
-  return out + "\"";
 }
 
 Value bytes_value(const std::string& b) { return Value::string(go_base64_encode(b, false, true)); }
@@ -147,8 +102,9 @@ bool is_printable(unsigned char b) {
 }
 
 bool valid_utf8(const std::string& s) {
-  Value v = json_str(s);
-  return v.str() == s;
+  for (size_t i = 0; i < s.size(); i += utf8_sequence_length(s, i))
+    if (utf8_sequence_length(s, i) == 0) return false;
+  return true;
 }
 
 // Go's parseASN1String.
@@ -710,7 +666,7 @@ bool parse_name_constraints(Cert& c, const Extension& e) {
       std::string v(value);
       if (tag == (der::kContext | 2)) {
         if (!is_ia5(v))
-          go_fail("x509: invalid constraint value: x509: " + go_quote_bytes(v) +
+          go_fail("x509: invalid constraint value: x509: " + go_quote(v) +
                   " cannot be encoded as an IA5String");
         std::string trimmed = !v.empty() && v[0] == '.' ? v.substr(1) : v;
         if (!valid_domain(trimmed))
@@ -758,7 +714,7 @@ bool parse_name_constraints(Cert& c, const Extension& e) {
         ips.push_back({ip, mask});
       } else if (tag == (der::kContext | 1)) {
         if (!is_ia5(v))
-          go_fail("x509: invalid constraint value: x509: " + go_quote_bytes(v) +
+          go_fail("x509: invalid constraint value: x509: " + go_quote(v) +
                   " cannot be encoded as an IA5String");
         bool ok = v.find('@') != std::string::npos
                       ? parse_mailbox(v).has_value()
@@ -767,7 +723,7 @@ bool parse_name_constraints(Cert& c, const Extension& e) {
         emails.push_back(v);
       } else if (tag == (der::kContext | 6)) {
         if (!is_ia5(v))
-          go_fail("x509: invalid constraint value: x509: " + go_quote_bytes(v) +
+          go_fail("x509: invalid constraint value: x509: " + go_quote(v) +
                   " cannot be encoded as an IA5String");
         if (parse_ip(v))
           go_fail("x509: failed to parse URI constraint " + go_quote(v) + ": cannot be IP address");
