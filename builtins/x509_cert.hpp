@@ -168,6 +168,9 @@ void fill_from_rdns(Name& n);
 std::optional<Time> parse_time_value(uint8_t tag, std::string_view v);
 bool is_printable(unsigned char b);
 bool valid_utf8(const std::string& s);
+// A BMPString's UTF-16BE code units (even in number) as UTF-8, as Go decodes them: one trailing
+// NUL dropped, an unpaired surrogate as U+FFFD.
+std::string bmp_string_utf8(std::string_view v);
 AlgorithmIdentifier parse_ai(Reader der);
 int signature_algorithm(const AlgorithmIdentifier& ai);
 int public_key_algorithm(const Oid& oid);

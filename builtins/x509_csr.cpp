@@ -79,25 +79,9 @@ Value asn1_any(uint8_t tag, std::string_view content) {
     }
     case der::kOctetString:
       return bytes_value(v);
-    case der::kBmpString: {
+    case der::kBmpString:
       if (v.size() % 2 != 0) go_fail("pkcs12: odd-length BMP string");
-      std::vector<char32_t> cps;
-      std::string s = v;
-      if (s.size() >= 2 && s[s.size() - 1] == 0 && s[s.size() - 2] == 0) s.resize(s.size() - 2);
-      for (size_t i = 0; i + 1 < s.size(); i += 2) {
-        char32_t u = (static_cast<uint8_t>(s[i]) << 8) | static_cast<uint8_t>(s[i + 1]);
-        if (u >= 0xd800 && u < 0xdc00 && i + 3 < s.size()) {
-          char32_t l = (static_cast<uint8_t>(s[i + 2]) << 8) | static_cast<uint8_t>(s[i + 3]);
-          if (l >= 0xdc00 && l < 0xe000) {
-            cps.push_back(0x10000 + ((u - 0xd800) << 10) + (l - 0xdc00));
-            i += 2;
-            continue;
-          }
-        }
-        cps.push_back(u >= 0xd800 && u < 0xe000 ? 0xfffd : u);
-      }
-      return json_str(utf8_encode(cps));
-    }
+      return json_str(bmp_string_utf8(v));
   }
   return Value::null();
 }

@@ -107,6 +107,24 @@ bool valid_utf8(const std::string& s) {
   return true;
 }
 
+std::string bmp_string_utf8(std::string_view v) {
+  if (v.size() >= 2 && v[v.size() - 1] == 0 && v[v.size() - 2] == 0) v.remove_suffix(2);
+  std::vector<char32_t> cps;
+  for (size_t i = 0; i + 1 < v.size(); i += 2) {
+    char32_t u = (static_cast<uint8_t>(v[i]) << 8) | static_cast<uint8_t>(v[i + 1]);
+    if (u >= 0xd800 && u < 0xdc00 && i + 3 < v.size()) {
+      char32_t l = (static_cast<uint8_t>(v[i + 2]) << 8) | static_cast<uint8_t>(v[i + 3]);
+      if (l >= 0xdc00 && l < 0xe000) {
+        cps.push_back(0x10000 + ((u - 0xd800) << 10) + (l - 0xdc00));
+        i += 2;
+        continue;
+      }
+    }
+    cps.push_back(u >= 0xd800 && u < 0xe000 ? 0xfffd : u);
+  }
+  return utf8_encode(cps);
+}
+
 // Go's parseASN1String.
 std::string parse_asn1_string(uint8_t tag, std::string_view value) {
   std::string v(value);
@@ -120,24 +138,9 @@ std::string parse_asn1_string(uint8_t tag, std::string_view value) {
     case der::kUtf8String:
       if (!valid_utf8(v)) go_fail("invalid UTF-8 string");
       return v;
-    case der::kBmpString: {
+    case der::kBmpString:
       if (v.size() % 2 != 0) go_fail("invalid BMPString");
-      if (v.size() >= 2 && v[v.size() - 1] == 0 && v[v.size() - 2] == 0) v.resize(v.size() - 2);
-      std::vector<char32_t> cps;
-      for (size_t i = 0; i < v.size(); i += 2) {
-        char32_t u = (static_cast<uint8_t>(v[i]) << 8) | static_cast<uint8_t>(v[i + 1]);
-        if (u >= 0xd800 && u < 0xdc00 && i + 3 < v.size()) {
-          char32_t l = (static_cast<uint8_t>(v[i + 2]) << 8) | static_cast<uint8_t>(v[i + 3]);
-          if (l >= 0xdc00 && l < 0xe000) {
-            cps.push_back(0x10000 + ((u - 0xd800) << 10) + (l - 0xdc00));
-            i += 2;
-            continue;
-          }
-        }
-        cps.push_back(u >= 0xd800 && u < 0xe000 ? 0xfffd : u);
-      }
-      return utf8_encode(cps);
-    }
+      return bmp_string_utf8(v);
     case der::kIa5String:
       if (!is_ia5(v)) go_fail("invalid IA5String");
       return v;
