@@ -11,30 +11,18 @@ namespace policyc::builtins::x509 {
 
 // --- net/url ---------------------------------------------------------------------------
 
+// RFC 3986's sub-delims, which Go's net/url treats alike in both functions below.
+static bool is_sub_delim(unsigned char c) {
+  return c != 0 &&
+         std::string_view("!$&'()*+,;=").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
 bool should_escape(unsigned char c, Enc mode) {
   if (std::isalnum(c)) return false;
-  if (mode == Enc::Host || mode == Enc::Zone) {
-    switch (c) {
-      case '!':
-      case '$':
-      case '&':
-      case '\'':
-      case '(':
-      case ')':
-      case '*':
-      case '+':
-      case ',':
-      case ';':
-      case '=':
-      case ':':
-      case '[':
-      case ']':
-      case '<':
-      case '>':
-      case '"':
-        return false;
-    }
-  }
+  if ((mode == Enc::Host || mode == Enc::Zone) &&
+      (is_sub_delim(c) ||
+       std::string_view(":[]<>\"").find(static_cast<char>(c)) != std::string_view::npos))
+    return false;
   switch (c) {
     case '-':
     case '_':
@@ -124,27 +112,9 @@ std::string url_escape(const std::string& s, Enc mode) {
 
 bool valid_encoded(const std::string& s, Enc mode) {
   for (char ch : s) {
-    switch (ch) {
-      case '!':
-      case '$':
-      case '&':
-      case '\'':
-      case '(':
-      case ')':
-      case '*':
-      case '+':
-      case ',':
-      case ';':
-      case '=':
-      case ':':
-      case '@':
-      case '[':
-      case ']':
-      case '%':
-        break;
-      default:
-        if (should_escape(static_cast<unsigned char>(ch), mode)) return false;
-    }
+    auto c = static_cast<unsigned char>(ch);
+    if (is_sub_delim(c) || std::string_view(":@[]%").find(ch) != std::string_view::npos) continue;
+    if (should_escape(c, mode)) return false;
   }
   return true;
 }
