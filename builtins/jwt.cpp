@@ -53,14 +53,15 @@ BIGNUM* bn_from_b64url(const Value* v) {
                    nullptr);
 }
 
-// A public key of `type` ("RSA", "EC") from the parameters built in `bld`; empty on failure.
-Pkey public_key_from(OSSL_PARAM_BLD* bld, const char* type) {
+// A key of `type` ("RSA", "EC") from the parameters built in `bld`, public only or with its
+// private part (`selection`: EVP_PKEY_PUBLIC_KEY or EVP_PKEY_KEYPAIR); empty on failure.
+Pkey key_from_params(OSSL_PARAM_BLD* bld, const char* type, int selection) {
   Pkey out;
   OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
   EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr);
   EVP_PKEY* k = nullptr;
   if (params && ctx && EVP_PKEY_fromdata_init(ctx) == 1 &&
-      EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) == 1)
+      EVP_PKEY_fromdata(ctx, &k, selection, params) == 1)
     out = wrap(k);
   EVP_PKEY_CTX_free(ctx);
   OSSL_PARAM_free(params);
@@ -74,7 +75,7 @@ Pkey rsa_from_jwk(const Value& jwk) {
   OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
   if (n && e && bld && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
       OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e)) {
-    out = public_key_from(bld, "RSA");
+    out = key_from_params(bld, "RSA", EVP_PKEY_PUBLIC_KEY);
   }
   OSSL_PARAM_BLD_free(bld);
   BN_free(n);
@@ -103,7 +104,7 @@ Pkey ec_from_jwk(const Value& jwk) {
   OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
   if (bld && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
       OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size())) {
-    out = public_key_from(bld, "EC");
+    out = key_from_params(bld, "EC", EVP_PKEY_PUBLIC_KEY);
   }
   OSSL_PARAM_BLD_free(bld);
   return out;
@@ -487,29 +488,12 @@ void register_verify_functions(BuiltinRegistry& r, std::index_sequence<I...>) {
 constexpr const char* kEncodeSign = "io.jwt.encode_sign";
 constexpr const char* kEncodeSignRaw = "io.jwt.encode_sign_raw";
 
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_clear_free(b); }
-};
-using Bn = std::unique_ptr<BIGNUM, BnFree>;
-
 // A key to sign with, from a JWK: an HMAC secret ("oct") or an RSA or EC private key.
 struct SigningKey {
   std::string kty;
   std::string secret;
   Pkey key;
 };
-
-Pkey keypair_from(std::string_view fn, OSSL_PARAM_BLD* bld, const char* type) {
-  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
-  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr);
-  EVP_PKEY* k = nullptr;
-  bool ok = params && ctx && EVP_PKEY_fromdata_init(ctx) == 1 &&
-            EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_KEYPAIR, params) == 1;
-  EVP_PKEY_CTX_free(ctx);
-  OSSL_PARAM_free(params);
-  if (!ok) fail(fn, std::string("failed to materialize the ") + type + " private key");
-  return wrap(k);
-}
 
 Bn jwk_bignum(std::string_view fn, const Value& jwk, const char* name, bool required) {
   const Value* v = jwk.find(Value::string(name));
@@ -540,10 +524,9 @@ Pkey rsa_private_from_jwk(std::string_view fn, const Value& jwk) {
     ok = OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, dp.get()) &&
          OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, dq.get()) &&
          OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qi.get());
-  Pkey out;
-  if (ok) out = keypair_from(fn, bld, "RSA");
+  Pkey out = ok ? key_from_params(bld, "RSA", EVP_PKEY_KEYPAIR) : nullptr;
   OSSL_PARAM_BLD_free(bld);
-  if (!ok) fail(fn, "failed to materialize the RSA private key");
+  if (!out) fail(fn, "failed to materialize the RSA private key");
   return out;
 }
 
@@ -566,10 +549,9 @@ Pkey ec_private_from_jwk(std::string_view fn, const Value& jwk) {
   bool ok = bld && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
             OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, point_len) &&
             OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d.get());
-  Pkey out;
-  if (ok) out = keypair_from(fn, bld, "EC");
+  Pkey out = ok ? key_from_params(bld, "EC", EVP_PKEY_KEYPAIR) : nullptr;
   OSSL_PARAM_BLD_free(bld);
-  if (!ok) fail(fn, "failed to materialize the EC private key");
+  if (!out) fail(fn, "failed to materialize the EC private key");
   return out;
 }
 

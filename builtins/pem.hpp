@@ -1,8 +1,10 @@
 // PEM, base64 and Go key renderings shared by the OpenSSL-backed builtins (jwt.cpp, x509*.cpp).
 #pragma once
 
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +12,12 @@
 #include "policyc/core/value.hpp"
 
 namespace policyc::builtins {
+
+// An owned BIGNUM, cleared when freed (it may hold private key material).
+struct BnFree {
+  void operator()(BIGNUM* b) const { BN_clear_free(b); }
+};
+using Bn = std::unique_ptr<BIGNUM, BnFree>;
 
 // A PEM block: type and DER bytes, plus whatever follows its END line.
 struct PemBlock {

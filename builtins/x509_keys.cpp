@@ -16,11 +16,6 @@ namespace policyc::builtins::x509 {
 
 namespace {
 
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-using Bn = std::unique_ptr<BIGNUM, BnFree>;
-
 Bn bn(std::string_view magnitude) {
   return Bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(magnitude.data()),
                       static_cast<int>(magnitude.size()), nullptr));
