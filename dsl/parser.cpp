@@ -595,7 +595,7 @@ class Parser {
       }
       pos_ = save;
     }
-    if ((at(Tok::Unify) || at(Tok::Assign)) && !cur().newline_before) {
+    if (at(Tok::Unify) || at(Tok::Assign)) {
       e.kind = at(Tok::Assign) ? ExprKind::Assign : ExprKind::Unify;
       next();
       e.a = a;
@@ -620,7 +620,7 @@ class Parser {
   }
 
   TermPtr continue_in(TermPtr lhs, const Location& start) {
-    while (is_keyword("in") && !cur().newline_before) {
+    while (is_keyword("in")) {
       next();
       TermPtr rhs = parse_term_relation();
       lhs = infix("internal.member_2", lhs, rhs, start);
@@ -688,7 +688,7 @@ class Parser {
   TermPtr parse_term_arith(TermPtr first = nullptr) {
     Location start = start_of(first);
     TermPtr lhs = parse_term_factor(first);
-    while (at(Tok::Plus) || (at(Tok::Minus) && !cur().newline_before)) {
+    while (at(Tok::Plus) || at(Tok::Minus)) {
       const char* op = at(Tok::Plus) ? "plus" : "minus";
       next();
       TermPtr rhs = parse_term_factor();
