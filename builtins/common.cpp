@@ -188,7 +188,61 @@ Value string_array(const std::vector<std::string>& strings) {
   return Value::array(std::move(items));
 }
 
-std::string go_quote(std::string_view s) {
+namespace {
+
+// Printable as Go's strconv.IsPrint decides for the code points policyc meets: everything but
+// the C0 and C1 controls and DEL. (Go's tables also exclude unassigned and format characters.)
+bool go_printable(char32_t r) { return !(r < 0x20 || r == 0x7F || (r >= 0x80 && r < 0xA0)); }
+
+// strconv's appendEscapedRune: one code point inside `quote`s.
+void go_escape_rune(std::string& out, char32_t r, char quote, bool ascii_only) {
+  if (r == static_cast<char32_t>(quote) || r == '\\') {
+    out += '\\';
+    utf8_append(out, r);
+    return;
+  }
+  if (ascii_only ? (r < 0x80 && go_printable(r)) : go_printable(r)) {
+    utf8_append(out, r);
+    return;
+  }
+  char buf[16];
+  switch (r) {
+    case '\a':
+      out += "\\a";
+      return;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    case '\v':
+      out += "\\v";
+      return;
+    default:
+      break;
+  }
+  if (r < 0x20 || r == 0x7F)
+    std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(r));
+  else if (r < 0x10000)
+    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(r));
+  else
+    std::snprintf(buf, sizeof buf, "\\U%08x", static_cast<unsigned>(r));
+  out += buf;
+}
+
+}  // namespace
+
+std::string go_quote(std::string_view s, bool ascii_only) {
   std::string out = "\"";
   for (size_t i = 0; i < s.size();) {
     size_t n = utf8_sequence_length(s, i);
@@ -199,51 +253,31 @@ std::string go_quote(std::string_view s) {
       ++i;
       continue;
     }
-    char32_t cp = utf8_decode(s.substr(i, n))[0];
+    go_escape_rune(out, utf8_decode(s.substr(i, n))[0], '"', ascii_only);
     i += n;
-    switch (cp) {
-      case '"':
-        out += "\\\"";
-        continue;
-      case '\\':
-        out += "\\\\";
-        continue;
-      case '\n':
-        out += "\\n";
-        continue;
-      case '\t':
-        out += "\\t";
-        continue;
-      case '\r':
-        out += "\\r";
-        continue;
-      case '\a':
-        out += "\\a";
-        continue;
-      case '\b':
-        out += "\\b";
-        continue;
-      case '\f':
-        out += "\\f";
-        continue;
-      case '\v':
-        out += "\\v";
-        continue;
-      default:
-        break;
-    }
-    char buf[16];
-    if (cp < 0x20 || cp == 0x7F) {
-      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(cp));
-      out += buf;
-    } else if (cp >= 0x80 && cp < 0xA0) {
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
-      out += buf;
-    } else {
-      utf8_append(out, cp);
-    }
   }
   return out + "\"";
+}
+
+std::string go_quote_rune(char32_t r, bool ascii_only) {
+  if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) r = 0xFFFD;
+  std::string out = "'";
+  go_escape_rune(out, r, '\'', ascii_only);
+  return out + "'";
+}
+
+bool go_can_backquote(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = utf8_sequence_length(s, i);
+    if (n == 0) return false;
+    if (n > 1) {
+      if (s.substr(i, n) == "\xEF\xBB\xBF") return false;  // a byte order mark is invisible
+    } else if ((s[i] < ' ' && s[i] != '\t') || s[i] == '`' || s[i] == 0x7F) {
+      return false;
+    }
+    i += n;
+  }
+  return true;
 }
 
 namespace {

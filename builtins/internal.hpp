@@ -56,8 +56,13 @@ void utf8_append(std::string& out, char32_t cp);
 
 Value string_array(const std::vector<std::string>& strings);
 
-// Go's strconv.Quote output.
-std::string go_quote(std::string_view s);
+// Go's strconv.Quote output (QuoteToASCII's with `ascii_only`).
+std::string go_quote(std::string_view s, bool ascii_only = false);
+// Go's strconv.QuoteRune (QuoteRuneToASCII's with `ascii_only`); a code point that is not
+// valid is quoted as U+FFFD.
+std::string go_quote_rune(char32_t r, bool ascii_only);
+// Go's strconv.CanBackquote: `s` can stand between backquotes unchanged.
+bool go_can_backquote(std::string_view s);
 
 // Go's encoding/base64 encoding: the standard or (url) the URL-safe alphabet, with or without
 // '=' padding.

@@ -5,8 +5,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include "internal.hpp"
+#include "policyc/core/utf8.hpp"
 
 namespace policyc::builtins {
 namespace {
@@ -86,6 +88,9 @@ GoArg to_go(const Value& v) {
 
 struct Spec {
   bool minus = false, plus = false, sharp = false, space = false, zero = false;
+  // %+v and %#v are flagless formats of their own in Go: its doPrintf moves `+` and `#` here
+  // for the verb v (a *big.Int still sees them, through State.Flag).
+  bool plus_v = false, sharp_v = false;
   int width = -1, prec = -1;
   char verb = 0;
 };
@@ -348,6 +353,43 @@ std::string plain_v(const GoArg& g) {
 
 void format_one(std::string& out, const GoArg& g, const Spec& sp);
 
+// The code point %c and %q print for an integer: U+FFFD for what is not one, as Go's
+// utf8.EncodeRune and strconv.QuoteRune make it.
+char32_t go_rune(long n) {
+  if (n < 0 || n > 0x10FFFF || (n >= 0xD800 && n <= 0xDFFF)) return 0xFFFD;
+  return static_cast<char32_t>(n);
+}
+
+// %U: U+ and at least four (or the precision's) hex digits of the value as an unsigned 64-bit
+// number; with # also the character, quoted, when it is printable.
+std::string unicode_text(long n, const Spec& sp) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%lX", static_cast<unsigned long>(n));
+  std::string digits = buf;
+  size_t min_digits = sp.prec > 4 ? static_cast<size_t>(sp.prec) : 4;
+  if (digits.size() < min_digits) digits.insert(0, min_digits - digits.size(), '0');
+  std::string out = "U+" + digits;
+  bool printable = n >= 0x20 && n <= 0x10FFFF && n != 0x7F && !(n >= 0x80 && n < 0xA0) &&
+                   !(n >= 0xD800 && n <= 0xDFFF);
+  if (sp.sharp && printable) {
+    out += " '";
+    utf8_append(out, static_cast<char32_t>(n));
+    out += "'";
+  }
+  return out;
+}
+
+// A string cut to the precision, counted in code points (Go's truncateString).
+std::string truncated(const std::string& s, const Spec& sp) {
+  if (sp.prec < 0) return s;
+  size_t count = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;
+    if (count++ == static_cast<size_t>(sp.prec)) return s.substr(0, i);
+  }
+  return s;
+}
+
 // Go's %!verb(type=value) for a verb the operand's type has no use for. The value is printed
 // as %v with the flags, width and precision given for the verb (`%.2f` of "admin" is
 // `%!f(string=ad)`, of 7 `%!f(int=07)`).
@@ -363,7 +405,9 @@ std::string bad_verb(const GoArg& g, const std::string& verb, const Spec& sp) {
 std::string hex_string(const std::string& s, const Spec& sp, bool upper) {
   const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
   std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
+  // The precision counts bytes here (Go's fmtSbx).
+  size_t length = sp.prec >= 0 ? std::min(s.size(), static_cast<size_t>(sp.prec)) : s.size();
+  for (size_t i = 0; i < length; ++i) {
     if (sp.space && i > 0) out += ' ';
     if (sp.sharp && (sp.space || i == 0)) out += upper ? "0X" : "0x";
     unsigned char c = static_cast<unsigned char>(s[i]);
@@ -381,6 +425,13 @@ void format_one(std::string& out, const GoArg& g, const Spec& sp) {
       bool big = g.type == GoArg::BigInt;
       switch (verb) {
         case 'v':
+          if (big && sp.plus_v) {
+            Spec with_plus = sp;
+            with_plus.plus = true;
+            pad(out, format_integer(g.z, with_plus, 'd'), sp, false);
+            return;
+          }
+          [[fallthrough]];
         case 'd':
         case 'b':
         case 'o':
@@ -398,25 +449,22 @@ void format_one(std::string& out, const GoArg& g, const Spec& sp) {
         case 'c':
           if (!big) {
             std::string s;
-            utf8_append(s, static_cast<char32_t>(g.z.get_si()));
+            utf8_append(s, go_rune(g.z.get_si()));
             pad(out, s, sp);
             return;
           }
           break;
         case 'q':
           if (!big) {
-            std::string s;
-            utf8_append(s, static_cast<char32_t>(g.z.get_si()));
-            std::string q = go_quote(s);
-            pad(out, "'" + q.substr(1, q.size() - 2) + "'", sp);
+            pad(out, go_quote_rune(go_rune(g.z.get_si()), sp.plus), sp);
             return;
           }
           break;
         case 'U':
           if (!big) {
-            char buf[32];
-            std::snprintf(buf, sizeof buf, "U+%04lX", g.z.get_si());
-            pad(out, buf, sp);
+            Spec no_zero = sp;
+            no_zero.zero = false;
+            pad(out, unicode_text(g.z.get_si(), sp), no_zero);
             return;
           }
           break;
@@ -454,19 +502,22 @@ void format_one(std::string& out, const GoArg& g, const Spec& sp) {
     case GoArg::String:
       switch (verb) {
         case 'v':
-        case 's': {
-          std::string s = g.s;
-          if (sp.prec >= 0) {
-            auto cps = utf8_decode(s);
-            if (cps.size() > static_cast<size_t>(sp.prec)) cps.resize(static_cast<size_t>(sp.prec));
-            s = utf8_encode(cps);
+          if (sp.sharp_v) {
+            pad(out, go_quote(truncated(g.s, sp)), sp);
+            return;
           }
-          pad(out, s, sp, true, false);
+          [[fallthrough]];
+        case 's':
+          pad(out, truncated(g.s, sp), sp, true, false);
+          return;
+        case 'q': {
+          std::string s = truncated(g.s, sp);
+          if (sp.sharp && go_can_backquote(s))
+            pad(out, "`" + s + "`", sp, true, false);
+          else
+            pad(out, go_quote(s, sp.plus), sp);
           return;
         }
-        case 'q':
-          pad(out, go_quote(g.s), sp);
-          return;
         case 'x':
           pad(out, hex_string(g.s, sp, false), sp);
           return;
@@ -480,26 +531,62 @@ void format_one(std::string& out, const GoArg& g, const Spec& sp) {
   }
 }
 
-Value sprintf(Args a, BuiltinContext&) {
-  const std::string& fmt = need_string("sprintf", a[0], 1);
-  if (!a[1].is_array()) operand_error("sprintf", 2, "array", a[1]);
-  std::vector<GoArg> args;
-  args.reserve(a[1].items().size());
-  for (const auto& v : a[1].items()) args.push_back(to_go(v));
-  std::string out;
-  size_t argn = 0;
-  size_t i = 0, n = fmt.size();
-  while (i < n) {
-    size_t pct = fmt.find('%', i);
-    if (pct == std::string::npos) {
-      out.append(fmt, i, std::string::npos);
-      break;
+// Go's parsenum: the decimal number at fmt[i..end). A number that grows past a million (checked
+// before each digit, as Go does) spoils the rest of the format: i moves to the end.
+bool parse_num(const std::string& fmt, size_t& i, size_t end, int& value) {
+  long v = 0;
+  bool present = false;
+  size_t j = i;
+  for (; j < end && std::isdigit(static_cast<unsigned char>(fmt[j])); ++j) {
+    if (v > 1000000) {
+      i = end;
+      return false;
     }
-    out.append(fmt, i, pct - i);
-    i = pct + 1;
+    v = v * 10 + (fmt[j] - '0');
+    present = true;
+  }
+  i = j;
+  if (present) value = static_cast<int>(v);
+  return present;
+}
+
+// Go's fmt.Sprintf (its doPrintf) over operands converted as OPA converts them.
+class Printf {
+ public:
+  Printf(const std::string& fmt, std::vector<GoArg> args) : fmt_(fmt), args_(std::move(args)) {}
+
+  std::string run() {
+    size_t i = 0, n = fmt_.size();
+    while (i < n) {
+      size_t pct = fmt_.find('%', i);
+      if (pct == std::string::npos) {
+        out_.append(fmt_, i, std::string::npos);
+        break;
+      }
+      out_.append(fmt_, i, pct - i);
+      i = pct + 1;
+      if (!one_verb(i)) break;
+    }
+    // Unused operands are reported unless the format chose operands by index.
+    if (!reordered_ && argn_ < args_.size()) {
+      out_ += "%!(EXTRA ";
+      for (size_t k = argn_; k < args_.size(); ++k) {
+        if (k > argn_) out_ += ", ";
+        out_ += std::string(go_type(args_[k])) + "=" + plain_v(args_[k]);
+      }
+      out_ += ")";
+    }
+    return std::move(out_);
+  }
+
+ private:
+  // One %-directive from fmt_[i] (after the '%'); false when the format ends inside it.
+  bool one_verb(size_t& i) {
+    size_t n = fmt_.size();
+    good_index_ = true;
     Spec sp;
     for (; i < n; ++i) {
-      char c = fmt[i];
+      char c = fmt_[i];
       if (c == '-')
         sp.minus = true, sp.zero = false;
       else if (c == '+')
@@ -513,79 +600,128 @@ Value sprintf(Args a, BuiltinContext&) {
       else
         break;
     }
-    auto read_num = [&](int& target, const char* bad) {
-      if (i < n && fmt[i] == '*') {
-        ++i;
-        if (argn < args.size() && args[argn].type == GoArg::Int) {
-          long w = args[argn].z.fits_slong_p() ? args[argn].z.get_si() : 0;
-          // Go's limit: beyond a million the width or precision is bad.
-          if (!args[argn].z.fits_slong_p() || w > 1000000 || w < -1000000) {
-            out += bad;
-            ++argn;
-            return;
-          }
-          if (w < 0 && bad[3] == 'W') {
-            sp.minus = true;
-            w = -w;
-          }
-          target = static_cast<int>(w);
-        } else {
-          out += bad;
-        }
-        ++argn;
-        return;
-      }
-      if (i < n && std::isdigit(static_cast<unsigned char>(fmt[i]))) {
-        target = 0;
-        while (i < n && std::isdigit(static_cast<unsigned char>(fmt[i])))
-          target = std::min(target * 10 + (fmt[i++] - '0'), 1000000);
-      }
-    };
-    read_num(sp.width, "%!(BADWIDTH)");
-    if (i < n && fmt[i] == '.') {
+    bool after_index = arg_index(i);
+    if (i < n && fmt_[i] == '*') {
       ++i;
-      sp.prec = 0;
-      read_num(sp.prec, "%!(BADPREC)");
+      int w = 0;
+      if (!int_operand(w)) {
+        out_ += "%!(BADWIDTH)";
+      } else {
+        if (w < 0) {  // a negative width from an operand pads on the right
+          w = -w;
+          sp.minus = true;
+          sp.zero = false;
+        }
+        sp.width = w;
+      }
+      after_index = false;
+    } else {
+      int w = 0;
+      if (parse_num(fmt_, i, n, w)) {
+        sp.width = w;
+        if (after_index) good_index_ = false;  // "%[3]2d"
+      }
     }
+    if (i + 1 < n && fmt_[i] == '.') {
+      ++i;
+      if (after_index) good_index_ = false;  // "%[3].2d"
+      after_index = arg_index(i);
+      if (i < n && fmt_[i] == '*') {
+        ++i;
+        int p = 0;
+        if (!int_operand(p) || p < 0)
+          out_ += "%!(BADPREC)";
+        else
+          sp.prec = p;
+        after_index = false;
+      } else {
+        int p = 0;
+        sp.prec = parse_num(fmt_, i, n, p) ? p : 0;
+      }
+    }
+    if (!after_index) arg_index(i);
     if (i >= n) {
-      out += "%!(NOVERB)";
-      break;
+      out_ += "%!(NOVERB)";
+      return false;
     }
-    // The verb is one code point.
-    size_t vlen = 1;
-    unsigned char vc = static_cast<unsigned char>(fmt[i]);
-    if (vc >= 0xF0)
-      vlen = 4;
-    else if (vc >= 0xE0)
-      vlen = 3;
-    else if (vc >= 0xC0)
-      vlen = 2;
-    std::string verb_text = fmt.substr(i, vlen);
-    i += vlen;
+    // The verb is one code point; a byte that is not UTF-8 is U+FFFD, as Go decodes it.
+    size_t vlen = utf8_sequence_length(fmt_, i);
+    std::string verb_text = vlen ? fmt_.substr(i, vlen) : "\xEF\xBF\xBD";
+    i += vlen ? vlen : 1;
     if (verb_text == "%") {
-      out += '%';
-      continue;
+      out_ += '%';
+    } else if (!good_index_) {
+      out_ += "%!" + verb_text + "(BADINDEX)";
+    } else if (argn_ >= args_.size()) {
+      out_ += "%!" + verb_text + "(MISSING)";
+    } else if (verb_text.size() > 1) {
+      out_ += bad_verb(args_[argn_++], verb_text, sp);
+    } else {
+      sp.verb = verb_text[0];
+      if (sp.verb == 'v') {
+        sp.sharp_v = std::exchange(sp.sharp, false);
+        sp.plus_v = std::exchange(sp.plus, false);
+      }
+      format_one(out_, args_[argn_++], sp);
     }
-    if (argn >= args.size()) {
-      out += "%!" + verb_text + "(MISSING)";
-      continue;
-    }
-    if (vlen > 1) {
-      out += bad_verb(args[argn++], verb_text, sp);
-      continue;
-    }
-    sp.verb = verb_text[0];
-    format_one(out, args[argn++], sp);
+    return true;
   }
-  if (argn < args.size()) {
-    out += "%!(EXTRA ";
-    for (size_t k = argn; k < args.size(); ++k) {
-      if (k > argn) out += ", ";
-      out += std::string(go_type(args[k])) + "=" + plain_v(args[k]);
+
+  // Go's argNumber: an explicit, one-based operand index `[n]` at fmt_[i]. True when one was
+  // read; a bad or out-of-range one makes the directive print BADINDEX.
+  bool arg_index(size_t& i) {
+    size_t n = fmt_.size();
+    if (i >= n || fmt_[i] != '[') return false;
+    reordered_ = true;
+    size_t width = 1;
+    bool ok = false;
+    int index = 0;
+    if (n - i >= 3) {
+      size_t close = fmt_.find(']', i + 1);
+      if (close != std::string::npos) {
+        size_t digits = i + 1;
+        int number = 0;
+        ok = parse_num(fmt_, digits, close, number) && digits == close;
+        index = number - 1;
+        width = close - i + 1;
+      }
     }
-    out += ")";
+    i += width;
+    if (ok && index >= 0 && static_cast<size_t>(index) < args_.size()) {
+      argn_ = static_cast<size_t>(index);
+      return true;
+    }
+    good_index_ = false;
+    return ok;
   }
-  return Value::string(std::move(out));
+
+  // Go's intFromArg: the next operand as a `*` width or precision; only an int (Go's type)
+  // within a million qualifies.
+  bool int_operand(int& value) {
+    if (argn_ >= args_.size()) return false;
+    const GoArg& g = args_[argn_++];
+    if (g.type != GoArg::Int) return false;
+    long v = g.z.get_si();
+    if (v > 1000000 || v < -1000000) return false;
+    value = static_cast<int>(v);
+    return true;
+  }
+
+  const std::string& fmt_;
+  std::vector<GoArg> args_;
+  std::string out_;
+  size_t argn_ = 0;
+  bool reordered_ = false;
+  bool good_index_ = true;
+};
+
+Value sprintf(Args a, BuiltinContext&) {
+  const std::string& fmt = need_string("sprintf", a[0], 1);
+  if (!a[1].is_array()) operand_error("sprintf", 2, "array", a[1]);
+  std::vector<GoArg> args;
+  args.reserve(a[1].items().size());
+  for (const auto& v : a[1].items()) args.push_back(to_go(v));
+  return Value::string(Printf(fmt, std::move(args)).run());
 }
 
 }  // namespace
