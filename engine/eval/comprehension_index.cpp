@@ -195,10 +195,10 @@ bool Evaluator::build_comprehension_index(const Term& t, const ComprehensionInde
         add(group);
         return false;
       };
-      eval_body(plan.reduced_body, 0, f, then);
+      eval_body(plan.reduced_body, f, then);
     } else {
       auto then = [&]() { return keys(0); };
-      eval_body(plan.reduced_body, 0, f, then);
+      eval_body(plan.reduced_body, f, then);
     }
   } catch (const EvalError&) {
     // Evaluating every element may fail where the filtered evaluation would not reach;

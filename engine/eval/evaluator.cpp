@@ -1,5 +1,7 @@
 #include "evaluator.hpp"
 
+#include <pthread.h>
+
 #include <chrono>
 #include <iostream>
 
@@ -68,10 +70,33 @@ void Evaluator::run_query(const CompiledQuery& q, FnRef<bool(Frame&)> on_solutio
   query_ = &q;
   Frame f(static_cast<size_t>(q.num_slots));
   auto then = [&]() { return on_solution(f); };
-  eval_body(*q.body, 0, f, then);
+  eval_body(*q.body, f, then);
 }
 
-bool Evaluator::eval_body(const Body& body, size_t i, Frame& f, KDone k) {
+thread_local constinit const char* t_stack_floor = nullptr;
+
+const char* find_stack_floor() {
+  const char* floor = reinterpret_cast<const char*>(1);  // unknown stack: no check
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    void* low = nullptr;
+    size_t size = 0;
+    if (pthread_attr_getstack(&attr, &low, &size) == 0 && low)
+      floor = static_cast<const char*>(low) + size / 4;
+    pthread_attr_destroy(&attr);
+  }
+  t_stack_floor = floor;
+  return floor;
+}
+
+void stack_exhausted(const Location& loc) {
+  throw EvalError("eval_recursion_error",
+                  "evaluation nested too deeply for the stack (a body, collection or call of "
+                  "thousands of terms, or rules depending on each other thousands deep)",
+                  loc);
+}
+
+bool Evaluator::eval_body_from(const Body& body, size_t i, Frame& f, KDone k) {
   if (i == body.size()) {
     // Each solution counts too: an iteration whose body is one expression (`some x in xs`)
     // produces all its solutions from inside that one expression.
@@ -79,7 +104,7 @@ bool Evaluator::eval_body(const Body& body, size_t i, Frame& f, KDone k) {
       poll_limits(body.back());
     return k();
   }
-  auto then = [&]() { return eval_body(body, i + 1, f, k); };
+  auto then = [&]() { return eval_body_from(body, i + 1, f, k); };
   return eval_expr(body[i], f, then);
 }
 
@@ -165,7 +190,7 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
         return held ? false : k();
       };
       // The operands OPA evaluates outside the negation (compile_negation.cpp) come first.
-      if (e.body) return eval_body(*e.body, 0, f, negate);
+      if (e.body) return eval_body(*e.body, f, negate);
       return negate();
     }
     case ExprKind::SomeDecl:
@@ -249,7 +274,7 @@ bool Evaluator::eval_expr_core(const Expr& e, Frame& f, KDone k) {
             if (t) t->body_produced(val);
             return true;
           };
-          auto body = [&]() { return eval_body(*e.body, 0, f, stop); };
+          auto body = [&]() { return eval_body(*e.body, f, stop); };
           auto then_val = [&]() { return match(*e.val, val, f, body); };
           if (e.key) return match(*e.key, key, f, then_val);
           return match(*e.val, val, f, body);
@@ -294,14 +319,35 @@ bool Evaluator::is_ground(const Term& t, const Frame& f) const {
 
 bool Evaluator::eval_terms(const std::vector<TermPtr>& ts, size_t i, ValueVec& out, Frame& f,
                            FnRef<bool(ValueVec&)> k) {
-  if (i == ts.size()) return k(out);
-  auto on_value = [&](const Value& v) {
-    out.push_back(v);
-    bool r = eval_terms(ts, i + 1, out, f, k);
-    out.pop_back();
-    return r;
-  };
-  return eval_term(*ts[i], f, on_value);
+  // Terms with one value and no bindings (constants, bound variables, references without
+  // iteration) are taken in a loop, not a continuation each: an array of thousands of
+  // references needs no stack for them.
+  size_t first = i;
+  for (bool simple = true; i < ts.size();) {
+    const Value* v = direct_value(*ts[i], f, simple);
+    if (!simple) break;
+    if (!v) {
+      out.resize(out.size() - (i - first));
+      return false;
+    }
+    out.push_back(*v);
+    ++i;
+  }
+  bool r;
+  if (i == ts.size()) {
+    r = k(out);
+  } else {
+    check_stack(ts[i]->loc);
+    auto on_value = [&](const Value& v) {
+      out.push_back(v);
+      bool found = eval_terms(ts, i + 1, out, f, k);
+      out.pop_back();
+      return found;
+    };
+    r = eval_term(*ts[i], f, on_value);
+  }
+  out.resize(out.size() - (i - first));
+  return r;
 }
 
 bool Evaluator::eval_term(const Term& t, Frame& f, KValue k) {
@@ -437,7 +483,7 @@ bool Evaluator::eval_comprehension(const Term& t, Frame& f, KValue k) {
       eval_term(*t.key, f, on_key);
       return false;
     };
-    eval_body(*t.body, 0, f, then);
+    eval_body(*t.body, f, then);
     Value object;
     if (!object_from_comprehension(std::move(entries), object))
       conflict("object keys must be unique", t.loc);
@@ -453,7 +499,7 @@ bool Evaluator::eval_comprehension(const Term& t, Frame& f, KValue k) {
     eval_term(*t.head, f, on_value);
     return false;
   };
-  eval_body(*t.body, 0, f, then);
+  eval_body(*t.body, f, then);
   if (t.kind == TermKind::ArrayCompr) return k(Value::array(std::move(out)));
   return k(Value::set(std::move(out)));
 }
@@ -870,7 +916,7 @@ void Evaluator::eval_complete_rule(const CompiledRule& cr, ValueVec& values, boo
     if (body.empty()) {
       on_solution();
     } else {
-      eval_body(body, 0, fr, on_solution);
+      eval_body(body, fr, on_solution);
     }
     if (t) t->exit_body();
     return any;
@@ -932,6 +978,7 @@ Value build_object(std::vector<HeadEntry>& entries, size_t begin, size_t end, si
 }  // namespace
 
 Value Evaluator::compute_node(const RuleNode* node) {
+  if (!node->rules.empty()) check_stack(node->rules.front()->rule.loc);
   if (node->is_function) {
     // A function without parameters referenced without parentheses is its value (OPA).
     if (node->arity != 0) return Value();
@@ -981,7 +1028,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
       if (r.body.empty()) {
         on_solution();
       } else {
-        eval_body(r.body, 0, fr, on_solution);
+        eval_body(r.body, fr, on_solution);
       }
       if (t) t->exit_body();
       continue;
@@ -1031,7 +1078,7 @@ Value Evaluator::compute_node(const RuleNode* node) {
     if (r.body.empty()) {
       on_solution();
     } else {
-      eval_body(r.body, 0, fr, on_solution);
+      eval_body(r.body, fr, on_solution);
     }
     if (t) t->exit_body();
   }

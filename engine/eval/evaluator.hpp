@@ -39,6 +39,33 @@ class FnRef<R(A...)> {
 using KValue = FnRef<bool(const Value&)>;
 using KDone = FnRef<bool()>;
 
+// The evaluator recurses once per expression of a body and per term of an array, set, object or
+// call, so a rule of tens of thousands of them could overflow the thread's stack. Past the
+// thread's stack floor (a quarter of its stack from the end) evaluation stops with an error.
+// constinit: read without a call, as the check runs for every evaluated expression.
+extern thread_local constinit const char* t_stack_floor;
+const char* find_stack_floor();
+[[noreturn]] void stack_exhausted(const Location& loc);
+// The bytes of stack left above the floor (negative below it).
+inline std::ptrdiff_t stack_left() {
+  char probe;
+  const char* floor = t_stack_floor;
+  if (!floor) [[unlikely]]
+    floor = find_stack_floor();
+  return &probe - floor;
+}
+inline void check_stack(const Location& loc) {
+  if (stack_left() < 0) [[unlikely]]
+    stack_exhausted(loc);
+}
+// Room for a body of this many expressions: a level takes a few hundred bytes (more under
+// sanitizers); 2 KiB each keeps a body of a few thousand within the stack's first three quarters.
+inline void check_stack_for(const Body& body) {
+  constexpr std::ptrdiff_t kBytesPerExpression = 2048;
+  if (stack_left() < static_cast<std::ptrdiff_t>(body.size()) * kBytesPerExpression) [[unlikely]]
+    stack_exhausted(body.empty() ? Location{} : body.front().loc);
+}
+
 // The binding rule, checked where FnRef is defined.
 namespace fnref_check {
 struct Callable {
@@ -112,7 +139,13 @@ class Evaluator {
   void trace_default(const CompiledRule& d, const Value& value);
   int depth_ = 0;
 
-  bool eval_body(const Body& body, size_t i, Frame& f, KDone k);
+  // A body from its first expression. Each expression then adds a level of continuation until
+  // the body ends, so the stack must have room for all of them (see check_stack).
+  bool eval_body(const Body& body, Frame& f, KDone k) {
+    check_stack_for(body);
+    return eval_body_from(body, 0, f, k);
+  }
+  bool eval_body_from(const Body& body, size_t i, Frame& f, KDone k);
   bool eval_expr(const Expr& e, Frame& f, KDone k);
   bool eval_expr_core(const Expr& e, Frame& f, KDone k);
   // What `with` replaces; the continuation after a with-expression runs in the state from

@@ -461,6 +461,9 @@ bool Evaluator::memoisable(const RuleNode* node) {
   // Functions cannot be recursive (the compiler rejects it), so the walk ends; a node is
   // marked impure while it is visited, which only matters for that impossible case.
   memo_stats_[node].pure = false;
+  // Deciding walks the functions a function calls; for a chain thousands deep, give up on
+  // memoising (the call depth limit stops such a chain anyway) rather than on the stack.
+  if (stack_left() < 0) return false;
   bool pure = true;
   auto pure_fn = [this](const RuleNode* n) { return memoisable(n); };
   for (const auto* list : {&node->rules, &node->defaults}) {
@@ -510,6 +513,10 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
   if (++depth_ > 2000) {
     --depth_;
     throw EvalError("eval_recursion_error", "function call depth exceeded", call.loc);
+  }
+  if (stack_left() < 0) [[unlikely]] {
+    --depth_;
+    stack_exhausted(call.loc);
   }
   struct DepthGuard {
     int& d;
@@ -572,7 +579,7 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
       if (body.empty()) {
         on_solution();
       } else {
-        eval_body(body, 0, fr, on_solution);
+        eval_body(body, fr, on_solution);
       }
       if (t) t->exit_body();
       return any;

@@ -102,20 +102,42 @@ RuleDependencies rule_dependencies(EngineState& st) {
 }
 
 bool check_recursion(const RuleDependencies& graph, std::vector<Diagnostic>& errors) {
-  const auto& deps = graph.deps;
-  const auto& nodes = graph.nodes;
-  std::map<RuleNode*, int> color;
-  std::vector<RuleNode*> stack;
-  std::function<bool(RuleNode*)> dfs = [&](RuleNode* n) -> bool {
+  static const std::set<RuleNode*> kNone;
+  auto deps_of = [&](RuleNode* n) -> const std::set<RuleNode*>& {
+    auto found = graph.deps.find(n);
+    return found == graph.deps.end() ? kNone : found->second;
+  };
+  std::map<RuleNode*, int> color;  // 1: on the path being explored, 2: done
+  // The path as an explicit stack, each rule with the next of its dependencies to visit: a chain
+  // of thousands of rules would overflow the call stack of a recursive search.
+  struct Step {
+    RuleNode* node;
+    std::set<RuleNode*>::const_iterator next, end;
+  };
+  std::vector<Step> path;
+  auto enter = [&](RuleNode* n) {
     color[n] = 1;
-    stack.push_back(n);
-    static const std::set<RuleNode*> kNone;
-    auto found = deps.find(n);
-    for (RuleNode* d : found == deps.end() ? kNone : found->second) {
-      if (color[d] == 1) {
+    const auto& d = deps_of(n);
+    path.push_back({n, d.begin(), d.end()});
+  };
+  for (RuleNode* start : graph.nodes) {
+    if (color[start] != 0) continue;
+    enter(start);
+    while (!path.empty()) {
+      Step& top = path.back();
+      if (top.next == top.end) {
+        color[top.node] = 2;
+        path.pop_back();
+        continue;
+      }
+      RuleNode* d = *top.next++;
+      if (color[d] == 0) {
+        enter(d);
+      } else if (color[d] == 1) {
         std::string chain;
-        for (auto it = std::find(stack.begin(), stack.end(), d); it != stack.end(); ++it)
-          chain += join_path((*it)->path) + " -> ";
+        auto from =
+            std::find_if(path.begin(), path.end(), [&](const Step& s) { return s.node == d; });
+        for (auto it = from; it != path.end(); ++it) chain += join_path(it->node->path) + " -> ";
         chain += join_path(d->path);
         const plan::Rule& r = d->rules.empty() ? d->defaults.front()->rule : d->rules.front()->rule;
         errors.push_back(make_diag("rego_recursion_error",
@@ -123,14 +145,8 @@ bool check_recursion(const RuleDependencies& graph, std::vector<Diagnostic>& err
                                    r.loc));
         return false;
       }
-      if (color[d] == 0 && !dfs(d)) return false;
     }
-    stack.pop_back();
-    color[n] = 2;
-    return true;
-  };
-  for (RuleNode* n : nodes)
-    if (color[n] == 0 && !dfs(n)) return false;
+  }
   return true;
 }
 

@@ -68,6 +68,35 @@ EOF
   expect_error "Rego nested 100,000 deep ($open)" "deep.rego:3:" -- "$policyc" eval -d "$scratch/deep.rego" data.deep.p -f pretty
 done
 
+# Long rather than deep: each expression of a body, non-constant term of a collection or call,
+# and rule or function a value depends on is a level of the evaluator's recursion. Where the
+# stack would run out, evaluation stops with an error at the expression (before, a crash);
+# references take no level, so an array of 50,000 of them evaluates.
+python3 - "$scratch" <<'EOF'
+import sys
+n = 50000
+def module(name, text):
+    with open(f"{sys.argv[1]}/{name}.rego", "w") as f:
+        f.write(f"package {name}\n\nimport rego.v1\n\n{text}")
+module("refs", "p := [" + ", ".join(["input.x"] * n) + "]\n")
+module("calls", "p := [" + ", ".join(['upper("a")'] * n) + "]\n")
+module("body", "p if {\n" + "\tinput.x == 1\n" * n + "}\n")
+module("rules", "r0 := 0\n" + "".join(f"r{i} := r{i - 1} + 1\n" for i in range(1, 20000)))
+module("funcs", "f0(x) := x\n" + "".join(f"f{i}(x) := f{i - 1}(x) + 1\n" for i in range(1, 20000)))
+EOF
+echo '{"x": 1}' >"$scratch/x.json"
+timeout 120 "$policyc" eval -d "$scratch/refs.rego" -i "$scratch/x.json" "count(data.refs.p)" \
+  -f values >"$scratch/out" 2>&1
+[[ $(cat "$scratch/out") == 50000 ]] || fail "an array of 50,000 references: $(head -c 300 "$scratch/out")"
+expect_error "an array of 50,000 calls" "calls.rego:5:.*eval_recursion_error" -- \
+  "$policyc" eval -d "$scratch/calls.rego" "count(data.calls.p)" -f pretty
+expect_error "a body of 50,000 expressions" "body.rego:6:.*eval_recursion_error" -- \
+  "$policyc" eval -d "$scratch/body.rego" -i "$scratch/x.json" data.body.p -f pretty
+expect_error "20,000 rules in a chain" "rules.rego:.*eval_recursion_error" -- \
+  "$policyc" eval -d "$scratch/rules.rego" data.rules.r19999 -f pretty
+expect_error "20,000 functions in a chain" "funcs.rego:.*eval_recursion_error" -- \
+  "$policyc" eval -d "$scratch/funcs.rego" "data.funcs.f19999(1)" -f pretty
+
 # A huge scalar: 20 MB is loaded (and judged); past 64 MiB a blueprint file is refused.
 fresh
 python3 -c "print('x-notes: \"' + 'a' * 20000000 + '\"')" >>"$scratch/sys/$service"
