@@ -209,9 +209,11 @@ std::set<int> BodyOrder::reorder(Body& body, std::set<int> bound) {
   Body ordered;
   std::vector<bool> used(body.size(), false);
   size_t remaining = body.size();
+  size_t first_unused = 0;  // every expression before it is placed: a long body stays linear
   while (remaining) {
     bool progressed = false;
-    for (size_t i = 0; i < body.size(); ++i) {
+    while (first_unused < body.size() && used[first_unused]) ++first_unused;
+    for (size_t i = first_unused; i < body.size(); ++i) {
       if (used[i]) continue;
       if (expr_ready(body[i], bound, others_bind)) {
         used[i] = true;
