@@ -89,6 +89,10 @@ const char* find_stack_floor() {
   return floor;
 }
 
+void body_exhausts_stack(const Body& body) {
+  stack_exhausted(body.empty() ? Location{} : body.front().loc);
+}
+
 void stack_exhausted(const Location& loc) {
   throw EvalError("eval_recursion_error",
                   "evaluation nested too deeply for the stack (a body, collection or call of "
@@ -344,7 +348,9 @@ bool Evaluator::eval_terms(const std::vector<TermPtr>& ts, size_t i, ValueVec& o
       out.pop_back();
       return found;
     };
-    r = eval_term(*ts[i], f, on_value);
+    // A reference here was found not to be direct: skip eval_term's second try.
+    const Term& t = *ts[i];
+    r = t.kind == TermKind::Ref ? eval_ref(t, f, on_value) : eval_term(t, f, on_value);
   }
   out.resize(out.size() - (i - first));
   return r;

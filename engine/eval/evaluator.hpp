@@ -60,10 +60,11 @@ inline void check_stack(const Location& loc) {
 }
 // Room for a body of this many expressions: a level takes a few hundred bytes (more under
 // sanitizers); 2 KiB each keeps a body of a few thousand within the stack's first three quarters.
-inline void check_stack_for(const Body& body) {
+[[noreturn]] void body_exhausts_stack(const Body& body);
+[[gnu::always_inline]] inline void check_stack_for(const Body& body) {
   constexpr std::ptrdiff_t kBytesPerExpression = 2048;
   if (stack_left() < static_cast<std::ptrdiff_t>(body.size()) * kBytesPerExpression) [[unlikely]]
-    stack_exhausted(body.empty() ? Location{} : body.front().loc);
+    body_exhausts_stack(body);
 }
 
 // The binding rule, checked where FnRef is defined.
