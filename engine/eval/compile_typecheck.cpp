@@ -11,7 +11,6 @@
 // causes an error: the checker may miss what OPA reports, but must not report what OPA accepts.
 #include <functional>
 #include <map>
-#include <set>
 #include <unordered_map>
 
 #include "internal.hpp"
@@ -935,36 +934,10 @@ bool report_first(const std::vector<Diagnostic>& found, std::vector<Diagnostic>&
 
 bool check_types(EngineState& st, const RuleDependencies& graph, std::vector<Diagnostic>& errors) {
   TypeChecker checker(st);
-  // Dependencies first (post-order), with an explicit stack: a chain of thousands of rules
-  // would overflow the call stack of a recursive walk.
-  std::set<const RuleNode*> seen;
-  struct Step {
-    RuleNode* node;
-    std::set<RuleNode*>::const_iterator next, end;
-  };
-  std::vector<Step> path;
-  static const std::set<RuleNode*> kNone;
-  auto enter = [&](RuleNode* n) {
-    seen.insert(n);
-    auto deps = graph.deps.find(n);
-    const auto& d = deps == graph.deps.end() ? kNone : deps->second;
-    path.push_back({n, d.begin(), d.end()});
-  };
-  for (RuleNode* start : graph.nodes) {
-    if (seen.count(start)) continue;
-    enter(start);
-    while (!path.empty()) {
-      Step& top = path.back();
-      if (top.next != top.end) {
-        RuleNode* d = *top.next++;
-        if (!seen.count(d)) enter(d);
-        continue;
-      }
-      RuleNode* done = top.node;
-      path.pop_back();
-      checker.check_node(done);
-    }
-  }
+  // Dependencies first; the recursion check has ruled cycles out.
+  walk_dependencies(
+      graph, [&](RuleNode* n) { checker.check_node(n); },
+      [](const std::vector<RuleNode*>&, RuleNode*) { return true; });
   st.rule_types = std::make_shared<const RuleTypes>(checker.take_types());
   return report_first(checker.errors, errors);
 }

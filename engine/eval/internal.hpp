@@ -1,6 +1,7 @@
 // Shared structures of the compiler and the evaluator.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -150,6 +151,15 @@ struct RuleDependencies {
   std::map<RuleNode*, std::set<RuleNode*>> deps;
 };
 RuleDependencies rule_dependencies(EngineState& st);
+
+// Depth first over the dependencies, each rule once, with an explicit stack (a chain of
+// thousands of rules would overflow a recursive walk): `done(n)` runs once everything n
+// depends on is done; `cycle(path, d)` when a rule depends on d, a rule on the path being
+// explored (path ends with the rule); returning false from it stops the walk, and walk returns
+// false.
+bool walk_dependencies(
+    const RuleDependencies& graph, const std::function<void(RuleNode*)>& done,
+    const std::function<bool(const std::vector<RuleNode*>& path, RuleNode* d)>& cycle);
 
 // After names are resolved: reports a rule that depends on itself (rego_recursion_error).
 bool check_recursion(const RuleDependencies& graph, std::vector<Diagnostic>& errors);

@@ -101,53 +101,56 @@ RuleDependencies rule_dependencies(EngineState& st) {
   return out;
 }
 
-bool check_recursion(const RuleDependencies& graph, std::vector<Diagnostic>& errors) {
+bool walk_dependencies(
+    const RuleDependencies& graph, const std::function<void(RuleNode*)>& done,
+    const std::function<bool(const std::vector<RuleNode*>& path, RuleNode* d)>& cycle) {
   static const std::set<RuleNode*> kNone;
-  auto deps_of = [&](RuleNode* n) -> const std::set<RuleNode*>& {
-    auto found = graph.deps.find(n);
-    return found == graph.deps.end() ? kNone : found->second;
-  };
   std::map<RuleNode*, int> color;  // 1: on the path being explored, 2: done
-  // The path as an explicit stack, each rule with the next of its dependencies to visit: a chain
-  // of thousands of rules would overflow the call stack of a recursive search.
-  struct Step {
-    RuleNode* node;
-    std::set<RuleNode*>::const_iterator next, end;
-  };
-  std::vector<Step> path;
+  std::vector<RuleNode*> path;
+  std::vector<std::pair<std::set<RuleNode*>::const_iterator, std::set<RuleNode*>::const_iterator>>
+      next;  // per rule on the path: its dependencies still to visit
   auto enter = [&](RuleNode* n) {
     color[n] = 1;
-    const auto& d = deps_of(n);
-    path.push_back({n, d.begin(), d.end()});
+    auto found = graph.deps.find(n);
+    const auto& d = found == graph.deps.end() ? kNone : found->second;
+    path.push_back(n);
+    next.emplace_back(d.begin(), d.end());
   };
   for (RuleNode* start : graph.nodes) {
     if (color[start] != 0) continue;
     enter(start);
     while (!path.empty()) {
-      Step& top = path.back();
-      if (top.next == top.end) {
-        color[top.node] = 2;
+      auto& [it, end] = next.back();
+      if (it == end) {
+        color[path.back()] = 2;
+        done(path.back());
         path.pop_back();
+        next.pop_back();
         continue;
       }
-      RuleNode* d = *top.next++;
-      if (color[d] == 0) {
+      RuleNode* d = *it++;
+      if (color[d] == 0)
         enter(d);
-      } else if (color[d] == 1) {
-        std::string chain;
-        auto from =
-            std::find_if(path.begin(), path.end(), [&](const Step& s) { return s.node == d; });
-        for (auto it = from; it != path.end(); ++it) chain += join_path(it->node->path) + " -> ";
-        chain += join_path(d->path);
-        const plan::Rule& r = d->rules.empty() ? d->defaults.front()->rule : d->rules.front()->rule;
-        errors.push_back(make_diag("rego_recursion_error",
-                                   "rule " + join_path(d->path) + " is recursive: " + chain,
-                                   r.loc));
+      else if (color[d] == 1 && !cycle(path, d))
         return false;
-      }
     }
   }
   return true;
+}
+
+bool check_recursion(const RuleDependencies& graph, std::vector<Diagnostic>& errors) {
+  auto report = [&](const std::vector<RuleNode*>& path, RuleNode* d) {
+    std::string chain;
+    for (auto it = std::find(path.begin(), path.end(), d); it != path.end(); ++it)
+      chain += join_path((*it)->path) + " -> ";
+    chain += join_path(d->path);
+    const plan::Rule& r = d->rules.empty() ? d->defaults.front()->rule : d->rules.front()->rule;
+    errors.push_back(make_diag("rego_recursion_error",
+                               "rule " + join_path(d->path) + " is recursive: " + chain, r.loc));
+    return false;
+  };
+  return walk_dependencies(
+      graph, [](RuleNode*) {}, report);
 }
 
 }  // namespace policyc::eval
