@@ -188,11 +188,14 @@ Value string_array(const std::vector<std::string>& strings) {
   return Value::array(std::move(items));
 }
 
-namespace {
-
-// Printable as Go's strconv.IsPrint decides for the code points policyc meets: everything but
-// the C0 and C1 controls and DEL. (Go's tables also exclude unassigned and format characters.)
 bool go_printable(char32_t r) { return !(r < 0x20 || r == 0x7F || (r >= 0x80 && r < 0xA0)); }
+
+char32_t go_rune(long n) {
+  if (n < 0 || n > 0x10FFFF || (n >= 0xD800 && n <= 0xDFFF)) return 0xFFFD;
+  return static_cast<char32_t>(n);
+}
+
+namespace {
 
 // strconv's appendEscapedRune: one code point inside `quote`s.
 void go_escape_rune(std::string& out, char32_t r, char quote, bool ascii_only) {
@@ -260,7 +263,6 @@ std::string go_quote(std::string_view s, bool ascii_only) {
 }
 
 std::string go_quote_rune(char32_t r, bool ascii_only) {
-  if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) r = 0xFFFD;
   std::string out = "'";
   go_escape_rune(out, r, '\'', ascii_only);
   return out + "'";

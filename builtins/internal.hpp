@@ -58,8 +58,13 @@ Value string_array(const std::vector<std::string>& strings);
 
 // Go's strconv.Quote output (QuoteToASCII's with `ascii_only`).
 std::string go_quote(std::string_view s, bool ascii_only = false);
-// Go's strconv.QuoteRune (QuoteRuneToASCII's with `ascii_only`); a code point that is not
-// valid is quoted as U+FFFD.
+// Printable as Go's strconv.IsPrint decides for the code points policyc meets: everything but
+// the C0 and C1 controls and DEL. (Go's tables also exclude unassigned and format characters.)
+bool go_printable(char32_t r);
+// An integer as the code point Go's utf8.EncodeRune and strconv.QuoteRune take it for: U+FFFD
+// for a negative number, a surrogate or one past U+10FFFF.
+char32_t go_rune(long n);
+// Go's strconv.QuoteRune (QuoteRuneToASCII's with `ascii_only`) of a valid code point.
 std::string go_quote_rune(char32_t r, bool ascii_only);
 // Go's strconv.CanBackquote: `s` can stand between backquotes unchanged.
 bool go_can_backquote(std::string_view s);

@@ -353,13 +353,6 @@ std::string plain_v(const GoArg& g) {
 
 void format_one(std::string& out, const GoArg& g, const Spec& sp);
 
-// The code point %c and %q print for an integer: U+FFFD for what is not one, as Go's
-// utf8.EncodeRune and strconv.QuoteRune make it.
-char32_t go_rune(long n) {
-  if (n < 0 || n > 0x10FFFF || (n >= 0xD800 && n <= 0xDFFF)) return 0xFFFD;
-  return static_cast<char32_t>(n);
-}
-
 // %U: U+ and at least four (or the precision's) hex digits of the value as an unsigned 64-bit
 // number; with # also the character, quoted, when it is printable.
 std::string unicode_text(long n, const Spec& sp) {
@@ -369,11 +362,10 @@ std::string unicode_text(long n, const Spec& sp) {
   size_t min_digits = sp.prec > 4 ? static_cast<size_t>(sp.prec) : 4;
   if (digits.size() < min_digits) digits.insert(0, min_digits - digits.size(), '0');
   std::string out = "U+" + digits;
-  bool printable = n >= 0x20 && n <= 0x10FFFF && n != 0x7F && !(n >= 0x80 && n < 0xA0) &&
-                   !(n >= 0xD800 && n <= 0xDFFF);
-  if (sp.sharp && printable) {
+  char32_t r = go_rune(n);
+  if (sp.sharp && (r != 0xFFFD || n == 0xFFFD) && go_printable(r)) {
     out += " '";
-    utf8_append(out, static_cast<char32_t>(n));
+    utf8_append(out, r);
     out += "'";
   }
   return out;
