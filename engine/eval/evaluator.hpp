@@ -42,7 +42,7 @@ using KDone = FnRef<bool()>;
 // The evaluator recurses once per expression of a body and per term of an array, set, object or
 // call, so a rule of tens of thousands of them could overflow the thread's stack. Past the
 // thread's stack floor (a quarter of its stack from the end) evaluation stops with an error.
-// constinit: read without a call, as the check runs for every evaluated expression.
+// constinit: read without a call, as the check runs for every body entered and function called.
 extern thread_local constinit const char* t_stack_floor;
 const char* find_stack_floor();
 [[noreturn]] void stack_exhausted(const Location& loc);

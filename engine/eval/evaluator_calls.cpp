@@ -510,13 +510,10 @@ bool Evaluator::call_function(const RuleNode* node, std::span<const Value> args,
     }
     ++stats->misses;
   }
+  check_stack(call.loc);
   if (++depth_ > 2000) {
     --depth_;
     throw EvalError("eval_recursion_error", "function call depth exceeded", call.loc);
-  }
-  if (stack_left() < 0) [[unlikely]] {
-    --depth_;
-    stack_exhausted(call.loc);
   }
   struct DepthGuard {
     int& d;
